@@ -1,0 +1,338 @@
+/*
+ * migsim/trace.h - memory access traces: the native file format, a reader
+ * and writer for it, a synthetic generator, importers for the text formats
+ * of DRAMSim3 and Ramulator, and the record source that trace players pull
+ * from.
+ *
+ * One record is one memory access issued by a CPU core or an I/O device
+ * (migsim_trace_rec_t, 24 bytes). The native file (".mtr", byte layout in
+ * traces/FORMAT.md) holds fixed-size little-endian records compressed with
+ * zlib in independent blocks, then a block index and a footer, so a reader
+ * can seek to any record and stream block by block; a trace is never loaded
+ * whole.
+ *
+ * Hot path: migsim_trace_next() and migsim_recsrc_next(), called once per
+ * record by the trace players. They do not allocate; the per-record cost is a
+ * bounds check and a copy, plus one inflate and CRC32 per block.
+ *
+ * Errors follow migsim/errors.h: a negative MIGSIM_E* code, with a message
+ * (migsim_errmsg()) that names the file and, where it applies, the line,
+ * block or record index.
+ *
+ * None of the objects here is thread-safe; use one per thread.
+ */
+#ifndef MIGSIM_TRACE_H
+#define MIGSIM_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migsim/rng.h"
+#include "migsim/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Records                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define MIGSIM_TRACE_MAX_SIZE   (1u << 20)   /* largest access, bytes (1 MiB) */
+#define MIGSIM_TRACE_REC_BYTES  24u          /* record size on disk, bytes */
+#define MIGSIM_TRACE_DEF_BLOCK  4096u        /* default records per block */
+#define MIGSIM_TRACE_MAX_BLOCK  (1u << 20)   /* largest records per block */
+
+/* One memory access. Same size (24 bytes) and field order as on disk. */
+typedef struct migsim_trace_rec_s {
+    uint64_t time;     /* ps: absolute, or gap since previous record, or
+                          instructions, per the file's time mode; 0 for NONE */
+    uint64_t addr;     /* byte address (virtual for CPU, IOVA for DMA) */
+    uint32_t size;     /* bytes, 1..MIGSIM_TRACE_MAX_SIZE */
+    uint8_t op;        /* migsim_op_t: READ=0, WRITE=1 */
+    uint8_t src_kind;  /* migsim_src_kind_t, < MIGSIM_SRC_COUNT_ */
+    uint16_t src_idx;  /* core or device number, 0..65535 */
+} migsim_trace_rec_t;
+
+/* How the time field of every record in a file is to be read. */
+typedef enum migsim_time_mode_e {
+    MIGSIM_TIME_ABS_PS    = 0, /* absolute issue time, ps, non-decreasing */
+    MIGSIM_TIME_GAP_PS    = 1, /* ps since the previous record (first: since 0) */
+    MIGSIM_TIME_GAP_INSNS = 2, /* non-memory instructions before this access */
+    MIGSIM_TIME_NONE      = 3, /* no timing: replay as fast as allowed */
+    MIGSIM_TIME_COUNT_
+} migsim_time_mode_t;
+
+/* "abs-ps", "gap-ps", "gap-insns", "none"; "?" for an unknown value. */
+const char *migsim_time_mode_name(migsim_time_mode_t mode);
+
+/*
+ * Check one record: op, src_kind and size in range. Returns 0, or
+ * MIGSIM_EFORMAT with a message "<what>: record <index>: ..." (what may be a
+ * file name or any label). Time order is the caller's business.
+ */
+int migsim_trace_rec_check(const migsim_trace_rec_t *rec, const char *what,
+                           uint64_t index);
+
+/* ------------------------------------------------------------------------ */
+/* Writer                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct migsim_trace_writer_s migsim_trace_writer_t;
+
+typedef struct migsim_trace_wopts_s {
+    migsim_time_mode_t time_mode; /* meaning of rec.time; default ABS_PS */
+    uint32_t block_recs;   /* records per compressed block,
+                              1..MIGSIM_TRACE_MAX_BLOCK; default 4096 */
+    int level;             /* zlib level 0..9 (1 fastest); default 1 */
+} migsim_trace_wopts_t;
+
+/* Fill *o with the defaults above. */
+void migsim_trace_wopts_default(migsim_trace_wopts_t *o);
+
+/*
+ * Create a writer for `path`. The data goes to "<path>.tmp.<pid>" (created
+ * exclusively); nothing under `path` is created or changed until
+ * migsim_trace_writer_close() succeeds. opts may be NULL (defaults).
+ * Returns 0 and sets *out, or MIGSIM_EINVAL (bad options), MIGSIM_EIO
+ * (cannot create the temporary file), MIGSIM_ENOMEM.
+ */
+int migsim_trace_writer_open(migsim_trace_writer_t **out, const char *path,
+                             const migsim_trace_wopts_t *opts);
+
+/*
+ * Append one record. The record is checked (migsim_trace_rec_check, and in
+ * ABS_PS mode its time must not be below the previous one): a bad record
+ * returns MIGSIM_EINVAL naming the output file and record index. Any error
+ * poisons the writer: further puts fail and close() deletes the temporary
+ * file and returns the first error. Cost: a 24-byte encode; every
+ * block_recs records one deflate and one write.
+ */
+int migsim_trace_put(migsim_trace_writer_t *w, const migsim_trace_rec_t *rec);
+
+/* Records accepted so far. */
+uint64_t migsim_trace_writer_count(const migsim_trace_writer_t *w);
+
+/* The time mode the writer was opened with. */
+migsim_time_mode_t migsim_trace_writer_time_mode(const migsim_trace_writer_t *w);
+
+/*
+ * Flush the last block, write index and footer, fsync, and rename the
+ * temporary file over `path` atomically. Frees the writer in every case.
+ * On any error (including an earlier poisoning error) the temporary file is
+ * removed, `path` is left as it was, and the error is returned.
+ */
+int migsim_trace_writer_close(migsim_trace_writer_t *w);
+
+/* Discard everything: delete the temporary file and free the writer.
+ * `path` is left as it was. NULL is a no-op. */
+void migsim_trace_writer_abort(migsim_trace_writer_t *w);
+
+/* ------------------------------------------------------------------------ */
+/* Reader                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct migsim_trace_reader_s migsim_trace_reader_t;
+
+typedef struct migsim_trace_info_s {
+    uint64_t records;      /* total records in the file */
+    uint64_t blocks;       /* compressed blocks */
+    uint32_t block_recs;   /* records per block (the last may hold fewer) */
+    migsim_time_mode_t time_mode;
+    uint64_t first_time;   /* ABS_PS: time of the first record, ps; gap modes:
+                              the first record's time field; NONE: 0 */
+    uint64_t last_time;    /* ABS_PS: time of the last record, ps; gap modes:
+                              sum of all time fields (saturating) = the
+                              last record's position on the time axis;
+                              NONE: 0 */
+    uint64_t file_bytes;   /* size of the file, bytes */
+} migsim_trace_info_t;
+
+/*
+ * Open a native trace. Validates header (magic, version, record size, time
+ * mode, CRC), footer and block index; no block is read yet. Returns 0 and
+ * sets *out, or MIGSIM_EIO (cannot open/read), MIGSIM_ETRUNC (file shorter
+ * than its structure says, or footer missing), MIGSIM_EFORMAT (anything
+ * else wrong), MIGSIM_ENOMEM. Memory used: the index (40 bytes per block)
+ * plus two block buffers.
+ */
+int migsim_trace_open(migsim_trace_reader_t **out, const char *path);
+
+/* Header and footer facts; valid until close. */
+const migsim_trace_info_t *migsim_trace_info(const migsim_trace_reader_t *r);
+
+/*
+ * Next record. Returns 1 and points *rec into the reader's block buffer
+ * (valid until the next call to next/seek/close), 0 at the end, or <0 on
+ * error: MIGSIM_EIO, MIGSIM_ETRUNC, MIGSIM_EFORMAT (bad block: CRC, size,
+ * inflate; bad record: op, src_kind, size, absolute time going backwards),
+ * with a message naming the file and the block or record index. After an
+ * error every call returns the same error.
+ */
+int migsim_trace_next(migsim_trace_reader_t *r, const migsim_trace_rec_t **rec);
+
+/* Index of the record the next call to migsim_trace_next() returns. */
+uint64_t migsim_trace_tell(const migsim_trace_reader_t *r);
+
+/*
+ * Position so that the next record returned is number `index` (0-based);
+ * index == records positions at the end. Decodes only the block that
+ * holds it. Returns 0, MIGSIM_ERANGE (index > records), or a block error as
+ * for migsim_trace_next(). In ABS_PS mode, the time order is checked within
+ * a block and between consecutive blocks read in order.
+ */
+int migsim_trace_seek(migsim_trace_reader_t *r, uint64_t index);
+
+/* Close and free. NULL is a no-op. */
+void migsim_trace_close(migsim_trace_reader_t *r);
+
+/* ------------------------------------------------------------------------ */
+/* Synthetic generator                                                       */
+/* ------------------------------------------------------------------------ */
+
+typedef enum migsim_gen_pattern_e {
+    MIGSIM_GEN_SEQUENTIAL = 0, /* base, base+size, ... wrapping within range */
+    MIGSIM_GEN_RANDOM     = 1, /* uniform over the range/size aligned slots */
+    MIGSIM_GEN_STRIDED    = 2, /* base + (i*stride mod range) */
+    MIGSIM_GEN_COUNT_
+} migsim_gen_pattern_t;
+
+typedef struct migsim_gen_config_s {
+    migsim_gen_pattern_t pattern;
+    uint64_t count;        /* records to produce, 0..UINT64_MAX */
+    uint64_t base;         /* first address, bytes; a multiple of size_bytes */
+    uint64_t range_bytes;  /* window size, bytes; a multiple of size_bytes,
+                              >= size_bytes, base + range_bytes <= 2^64 */
+    uint64_t stride_bytes; /* STRIDED only: step, bytes; > 0, a multiple of
+                              size_bytes */
+    uint32_t size_bytes;   /* access size, bytes: a power of two,
+                              1..MIGSIM_TRACE_MAX_SIZE */
+    double read_frac;      /* probability that an access is a read, [0,1] */
+    uint64_t seed;         /* RNG seed; same seed, same records */
+    uint64_t gap_ps;       /* record i is at time i*gap_ps (ABS_PS); the last
+                              time must fit in 64 bits */
+    uint8_t src_kind;      /* migsim_src_kind_t of every record */
+    uint16_t src_idx;      /* core or device number of every record */
+} migsim_gen_config_t;
+
+/* Defaults: SEQUENTIAL, count 1000, base 0, range 1 MiB, stride 4096,
+ * size 64, read_frac 0.7, seed 1, gap_ps 1000, CPU 0. */
+void migsim_gen_config_default(migsim_gen_config_t *c);
+
+/* Check a configuration. Returns 0 or MIGSIM_EINVAL with a message naming
+ * the field ("gen: size_bytes 48 is not a power of two"). */
+int migsim_gen_config_check(const migsim_gen_config_t *c);
+
+/* Generator state; caller-allocated (may live on the stack), no resources,
+ * nothing to free. Fields are private. */
+typedef struct migsim_gen_s {
+    migsim_gen_config_t cfg; /* private copy of the configuration */
+    migsim_rng_t rng;        /* private: address and op draws */
+    uint64_t i;              /* private: records produced so far */
+    uint64_t off;            /* private: next offset in range, bytes */
+    uint64_t stride_mod;     /* private: stride mod range, bytes */
+    uint64_t slots;          /* private: range_bytes / size_bytes */
+} migsim_gen_t;
+
+/* Check the configuration and start the generator at record 0. */
+int migsim_gen_init(migsim_gen_t *g, const migsim_gen_config_t *c);
+
+/* Produce the next record into *out: 1, or 0 after `count` records.
+ * Cost: a few arithmetic operations and one or two RNG draws. */
+int migsim_gen_next(migsim_gen_t *g, migsim_trace_rec_t *out);
+
+/* Generate all records into an open writer (time mode must be ABS_PS).
+ * Returns 0 or the writer's error (the writer is then poisoned). */
+int migsim_gen_write(const migsim_gen_config_t *c, migsim_trace_writer_t *w);
+
+/* "sequential" / "random" / "strided" -> pattern; 0 or MIGSIM_EINVAL. */
+int migsim_gen_pattern_parse(const char *name, migsim_gen_pattern_t *out);
+
+/* ------------------------------------------------------------------------ */
+/* Record source: what a trace player pulls from                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct migsim_recsrc_s migsim_recsrc_t;
+
+/* A source reading a native trace file (see migsim_trace_open()). */
+int migsim_recsrc_open_file(migsim_recsrc_t **out, const char *path);
+
+/* A source running a generator in-process (time mode ABS_PS). */
+int migsim_recsrc_open_gen(migsim_recsrc_t **out, const migsim_gen_config_t *c);
+
+/* Next record copied into *out: 1, 0 at the end, <0 on error (message as
+ * for migsim_trace_next()). No allocation; cost per record a copy, plus
+ * one inflate per block for files. */
+int migsim_recsrc_next(migsim_recsrc_t *s, migsim_trace_rec_t *out);
+
+/* Time mode of the records the source produces. */
+migsim_time_mode_t migsim_recsrc_time_mode(const migsim_recsrc_t *s);
+
+/* Total records the source will produce, or -1 if unknown. */
+int64_t migsim_recsrc_count(const migsim_recsrc_t *s);
+
+/* A label for messages: the file path, or "gen:<pattern>". Borrowed. */
+const char *migsim_recsrc_name(const migsim_recsrc_t *s);
+
+/* Close and free. NULL is a no-op. */
+void migsim_recsrc_close(migsim_recsrc_t *s);
+
+/* ------------------------------------------------------------------------ */
+/* Importers from text formats                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef enum migsim_import_fmt_e {
+    /* "0xADDR READ|WRITE CYCLE": hex address (0x optional), memory clock
+     * cycle; time ABS_PS = cycle * clock_ps; cycles must not go backwards */
+    MIGSIM_IMPORT_DRAMSIM3  = 0,
+    /* "0xADDR R|W" or "LD|ST ADDR" (ADDR: 0x hex or decimal); time NONE */
+    MIGSIM_IMPORT_RAMULATOR = 1,
+    MIGSIM_IMPORT_COUNT_
+} migsim_import_fmt_t;
+
+typedef struct migsim_import_opts_s {
+    uint64_t clock_ps;  /* DRAMSim3: ps per memory clock cycle, > 0;
+                           default 833 (DDR4-2400 tCK) */
+    uint32_t size_bytes;/* size of every record, 1..MIGSIM_TRACE_MAX_SIZE;
+                           default 64 */
+    uint8_t src_kind;   /* migsim_src_kind_t of every record; default CPU */
+    uint16_t src_idx;   /* core or device number; default 0 */
+} migsim_import_opts_t;
+
+typedef struct migsim_import_report_s {
+    uint64_t lines;     /* lines read, including skipped ones */
+    uint64_t records;   /* records written */
+    uint64_t skipped;   /* blank lines and '#' comment lines */
+    uint64_t reads;     /* records with op READ */
+    uint64_t writes;    /* records with op WRITE */
+} migsim_import_report_t;
+
+void migsim_import_opts_default(migsim_import_opts_t *o);
+
+/* "dramsim3" / "ramulator" -> format; 0 or MIGSIM_EINVAL. */
+int migsim_import_fmt_parse(const char *name, migsim_import_fmt_t *out);
+
+/* Time mode the importer of `fmt` produces: open the writer with it. */
+migsim_time_mode_t migsim_import_time_mode(migsim_import_fmt_t fmt);
+
+/*
+ * Read `in_path` (plain text or gzip, detected by zlib, streamed in 1 MiB
+ * chunks) in format `fmt`, and append one record per access line to `w`,
+ * whose time mode must be migsim_import_time_mode(fmt). Blank lines and
+ * lines whose first non-blank character is '#' are skipped and counted.
+ * `opts` may be NULL (defaults); `rep` may be NULL.
+ * Returns 0, or MIGSIM_EFORMAT (bad line: message "in_path:line: ..."),
+ * MIGSIM_ERANGE (address beyond 64 bits, time overflow: "in_path:line:"),
+ * MIGSIM_ETRUNC (gzip stream ends early), MIGSIM_EIO, MIGSIM_EINVAL (bad
+ * options or writer). On error the writer is poisoned, so that closing it
+ * leaves nothing under its output name; the caller still closes or aborts
+ * it. *rep holds the counts reached so far.
+ */
+int migsim_trace_import(const char *in_path, migsim_import_fmt_t fmt,
+                        const migsim_import_opts_t *opts,
+                        migsim_trace_writer_t *w, migsim_import_report_t *rep);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIGSIM_TRACE_H */
