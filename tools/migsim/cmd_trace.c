@@ -208,7 +208,7 @@ static int cmd_info(int argc, char **argv)
         fprintf(stderr, "migsim trace info: %s\n", migsim_errmsg());
         return 2;
     }
-    const migsim_trace_info_t *in = migsim_trace_info(r);
+    const migsim_trace_info_t info = *migsim_trace_info(r), *in = &info;
     pageset_t ps = {calloc(1u << 16, sizeof(uint64_t)), 1u << 16, 0, 0};
     if (!ps.slot) {
         fprintf(stderr, "migsim trace info: out of memory\n");
