@@ -567,8 +567,18 @@ static void test_corrupt_block(void **st)
     assert_msg_has("block 1");
     migsim_trace_close(r);
 
-    /* Index byte flipped without fixing its CRC: caught at open. */
+    /* The index's first time of block 1 disagrees with its first record. */
     e1[32] ^= 1;
+    e1[24] ^= 1;
+    ic = (uint32_t)crc32(0, b + ioff, (uInt)(n - 48 - ioff));
+    le(b + n - 16, ic, 4);
+    le(b + n - 12, crc32(0, b + n - 48, 36), 4);
+    write_bytes(p, b, n);
+    assert_int_equal(read_all(p, NULL, 0), MIGSIM_EFORMAT);
+    assert_msg_has("blk.mtr: block 1: record 100: time");
+    e1[24] ^= 1;
+
+    /* Index byte flipped without fixing its CRC: caught at open. */
     e1[0] ^= 1;
     write_bytes(p, b, n);
     assert_int_equal(migsim_trace_open(&r, p), MIGSIM_EFORMAT);
