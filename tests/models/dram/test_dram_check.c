@@ -428,6 +428,41 @@ static void test_state_order_cmdbus(void **state)
     }
 }
 
+/* Channels are independent: their lines interleave freely and share no rule. */
+static void test_channels(void **state)
+{
+    (void)state;
+    const dram_preset_t *p = dram_preset_find("DDR4-2400");
+    dram_org_t o = p->org;
+    o.channels = 2;
+    char path[64];
+    tmp_name(path, sizeof path);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    write_header(f, &o, &p->timing);
+    fputs("100 0 ACT 0 0 0 1\n"
+          "50 1 ACT 0 0 0 1\n"    /* before channel 0's line: channels interleave freely */
+          "100 1 ACT 0 1 0 1\n"   /* same cycle as channel 0's ACT: no cmdbus, no tRRD */
+          "90 1 ACT 0 0 1 1\n"    /* before line 6 of its own channel: order */
+          "117 0 RD 0 0 0 1 0\n"
+          "117 1 RD 0 0 0 1 0\n"
+          "120 1 RD 0 0 1 1 0\n", f); /* tCCD_L against line 9 only */
+    fclose(f);
+    dram_check_result_t res;
+    got_t got;
+    assert_int_equal(run_check(path, &res, &got), 0);
+    if (res.violations != 2)
+        dump(path, &got);
+    assert_int_equal(res.violations, 2);
+    assert_int_equal(got.v[0].rule, DRAM_RULE_ORDER);
+    assert_int_equal(got.v[0].line, 7);
+    assert_int_equal(got.v[0].earlier_line, 6);
+    assert_int_equal(got.v[1].rule, DRAM_RULE_tCCD_L);
+    assert_int_equal(got.v[1].line, 10);
+    assert_int_equal(got.v[1].earlier_line, 9);
+    unlink(path);
+}
+
 static void test_tREFI(void **state)
 {
     (void)state;
@@ -822,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_tRC),
         cmocka_unit_test(test_tRTRS_write_to_read),
         cmocka_unit_test(test_state_order_cmdbus),
+        cmocka_unit_test(test_channels),
         cmocka_unit_test(test_tREFI),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_random_legal_and_moved),
