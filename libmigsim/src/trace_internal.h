@@ -2,6 +2,9 @@
  * trace_internal.h - what the trace_*.c files share and nothing else sees:
  * the native format's layout constants (described in traces/FORMAT.md),
  * little-endian helpers, and writer poisoning used by the importers.
+ *
+ * Hot path: none of its own; the inline little-endian helpers are used per
+ * record only on big-endian hosts (little-endian hosts copy records whole).
  */
 #ifndef MIGSIM_TRACE_INTERNAL_H
 #define MIGSIM_TRACE_INTERNAL_H
