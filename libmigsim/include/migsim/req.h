@@ -1,0 +1,102 @@
+/*
+ * migsim/req.h - memory requests.
+ *
+ * A request is fixed-size and comes from the simulation's pool; allocating
+ * one after the pool has warmed up is a pop from a free list. Ownership
+ * moves with a successful migsim_port_send(): the sender must not touch a
+ * request it has sent until it comes back through its response callback.
+ * The initiator that allocated a request frees it.
+ */
+#ifndef MIGSIM_REQ_H
+#define MIGSIM_REQ_H
+
+#include <stdint.h>
+
+#include "migsim/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MIGSIM_REQ_DATA_BYTES 64u   /* payload carried inline: one cache line */
+
+/* Request flags. */
+#define MIGSIM_REQ_HAS_DATA  0x1u   /* data[] holds the bytes to write / read back */
+#define MIGSIM_REQ_POSTED    0x2u   /* write needs no response (freed by target) */
+
+typedef struct migsim_req_s migsim_req_t;
+
+struct migsim_req_s {
+    uint64_t id;             /* unique within the simulation, in allocation order */
+    uint64_t addr;           /* byte address at the current hop (virtual, IOVA or physical) */
+    uint64_t orig_addr;      /* address as the source issued it */
+    migsim_tick_t t_issue;   /* when the source issued it, ps */
+    migsim_tick_t t_arrive;  /* when it reached the current target, ps */
+    migsim_tick_t t_done;    /* when the target completed it, ps */
+    uint32_t size;           /* bytes, 1..MIGSIM_REQ_DATA_BYTES for data-carrying requests */
+    uint8_t op;              /* migsim_op_t */
+    uint8_t src_kind;        /* migsim_src_kind_t */
+    uint16_t src_idx;        /* core, device or engine number */
+    uint32_t flags;          /* MIGSIM_REQ_* */
+    int32_t status;          /* 0 = OK; negative = modelled failure at the target */
+    void *cookie;            /* borrowed: the initiator's own use (e.g. its slot) */
+    migsim_req_t *next;      /* intrusive link for whoever holds the request */
+    uint64_t scratch[2];     /* the current holder's use (e.g. decoded DRAM address) */
+    uint8_t data[MIGSIM_REQ_DATA_BYTES]; /* payload, valid with MIGSIM_REQ_HAS_DATA */
+};
+
+typedef struct migsim_req_pool_s {
+    migsim_req_t *free;      /* free list, linked through next */
+    void **slabs;            /* owned: slab blocks */
+    uint32_t nslabs;         /* slabs allocated */
+    uint32_t slab_reqs;      /* requests per slab */
+    uint64_t next_id;        /* id of the next allocated request */
+    uint64_t in_use;         /* requests currently allocated */
+    uint64_t peak_in_use;    /* highest in_use seen */
+} migsim_req_pool_t;
+
+/* Prepare a pool with `prealloc` requests ready (0 for a default). */
+int migsim_req_pool_init(migsim_req_pool_t *p, uint32_t prealloc);
+void migsim_req_pool_fini(migsim_req_pool_t *p);
+
+/* Grow the pool by one slab; used by migsim_req_alloc when it runs dry. */
+int migsim_req_pool_grow(migsim_req_pool_t *p);
+
+/*
+ * A zeroed request with a fresh id, or NULL when the host is out of memory.
+ * Only the header fields are cleared; data[] is left as it was.
+ */
+static inline migsim_req_t *migsim_req_alloc(migsim_req_pool_t *p)
+{
+    if (!p->free && migsim_req_pool_grow(p) != 0)
+        return (migsim_req_t *)0;
+    migsim_req_t *r = p->free;
+    p->free = r->next;
+    uint64_t id = p->next_id++;
+    r->id = id;
+    r->addr = r->orig_addr = 0;
+    r->t_issue = r->t_arrive = r->t_done = 0;
+    r->size = 0;
+    r->op = r->src_kind = 0;
+    r->src_idx = 0;
+    r->flags = 0;
+    r->status = 0;
+    r->cookie = (void *)0;
+    r->next = (migsim_req_t *)0;
+    r->scratch[0] = r->scratch[1] = 0;
+    if (++p->in_use > p->peak_in_use)
+        p->peak_in_use = p->in_use;
+    return r;
+}
+
+static inline void migsim_req_free(migsim_req_pool_t *p, migsim_req_t *r)
+{
+    r->next = p->free;
+    p->free = r;
+    p->in_use--;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIGSIM_REQ_H */

@@ -1,0 +1,106 @@
+/*
+ * migsim/sim.h - a simulation: the kernel, the request pool, the components
+ * and their links, built from a JSON configuration or by API calls.
+ *
+ * Configuration (JSON, cJSON):
+ *   {
+ *     "base": "default" | "none",      optional; "default" merges this file onto
+ *                                      the embedded default platform (objects
+ *                                      merge key by key, null deletes a key)
+ *     "sim": { "seed": 1, "end_ps": 0, "epoch_ps": 0, "epoch_stats": ["dram0.read_reqs"] },
+ *     "components": { "<name>": { "type": "<type>", <parameters> }, ... },
+ *     "links": [ { "from": "<comp>.<port>", "to": "<comp>.<port>",
+ *                  "latency_ps": 0, "capacity": 16 }, ... ]
+ *   }
+ * Unknown keys, wrong types and out-of-range values are MIGSIM_ECONFIG with a
+ * message naming the file and the JSON path ($.components.dram0.tRCD).
+ */
+#ifndef MIGSIM_SIM_H
+#define MIGSIM_SIM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "migsim/component.h"
+#include "migsim/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The embedded default platform, as JSON text. */
+extern const char migsim_default_config[];
+
+/*
+ * Build a simulation from JSON text. `name` names the source in messages
+ * (a file name, or "<default>"). NULL json = the embedded default platform.
+ * On success *out owns everything; on failure *out is NULL.
+ */
+int migsim_sim_create(migsim_sim_t **out, const char *json, const char *name);
+
+/* Same, reading the configuration file at `path` (NULL = the default). */
+int migsim_sim_create_file(migsim_sim_t **out, const char *path);
+
+/*
+ * Same as migsim_sim_create_file, then applies `n` overrides before building:
+ * each "component.param=VALUE" (VALUE parsed as JSON, or taken as a string
+ * when it is not JSON) or "sim.key=VALUE". Errors name the override.
+ */
+int migsim_sim_create_overrides(migsim_sim_t **out, const char *path,
+                                const char *const *overrides, size_t n);
+
+/* True when a run has nothing left to do (idle, end time reached, or failed). */
+int migsim_sim_done(const migsim_sim_t *sim);
+
+/*
+ * Run until the simulated system is idle (no live event), end_ps is reached
+ * (if set), or `until` (MIGSIM_TICK_MAX for no limit). Returns 0, or a
+ * negative code when a component reported an input error during the run
+ * (e.g. a corrupt trace record), with migsim_errmsg() set.
+ */
+int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until);
+
+/* Current simulated time, ps. */
+migsim_tick_t migsim_sim_now(const migsim_sim_t *sim);
+migsim_kernel_t *migsim_sim_kernel(migsim_sim_t *sim);
+migsim_req_pool_t *migsim_sim_pool(migsim_sim_t *sim);
+uint64_t migsim_sim_seed(const migsim_sim_t *sim);
+
+/* Find a component by instance name, NULL if none. */
+migsim_comp_t *migsim_sim_find(migsim_sim_t *sim, const char *name);
+size_t migsim_sim_ncomps(const migsim_sim_t *sim);
+migsim_comp_t *migsim_sim_comp(migsim_sim_t *sim, size_t i);
+
+/*
+ * Report an input error found while running (a component's hot path cannot
+ * return one): records the message and stops the kernel; migsim_sim_run
+ * returns `code`.
+ */
+void migsim_sim_fail(migsim_sim_t *sim, int code);
+
+/* Value of a statistic by its dotted name; MIGSIM_ENOENT if unknown. */
+int migsim_sim_stat(migsim_sim_t *sim, const char *dotted, double *value);
+
+/*
+ * Statistics as JSON text (caller frees with free()). Sections: "migsim"
+ * (format), "sim" (simulated time, events), "stats" (every statistic by
+ * dotted name), "series" (epoch samples), "host" (wall time, peak RSS: the
+ * only non-deterministic section). `host_wall_s` < 0 omits "host".
+ */
+char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s);
+
+/* Write the statistics JSON to `path` atomically (temp file + rename). */
+int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall_s);
+
+void migsim_sim_destroy(migsim_sim_t *sim);
+
+/* Parse "4GiB", "64K", "0x1000", "1000" into bytes or a count. 0 or MIGSIM_EINVAL. */
+int migsim_parse_size(const char *s, uint64_t *out);
+
+/* Print every component type (or just `type`) with parameters, ports and statistics. */
+int migsim_describe(FILE *f, const char *type);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIGSIM_SIM_H */

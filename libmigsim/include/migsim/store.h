@@ -1,0 +1,47 @@
+/*
+ * migsim/store.h - sparse functional memory: real bytes, allocated only
+ * where something was written, so a read returns what was last written
+ * (zeros where nothing was).
+ *
+ * Memory is kept in 4 KiB frames found through an open-addressing hash
+ * table keyed by frame number. Hot path: one hash probe and a memcpy per
+ * access; frames are allocated on first write only.
+ */
+#ifndef MIGSIM_STORE_H
+#define MIGSIM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MIGSIM_STORE_FRAME_BYTES 4096u
+
+typedef struct migsim_store_s {
+    uint64_t *keys;     /* owned: frame number + 1 per slot, 0 = empty */
+    uint8_t **frames;   /* owned: frame data per slot */
+    size_t cap;         /* slots, power of two */
+    size_t used;        /* frames allocated */
+} migsim_store_t;
+
+void migsim_store_init(migsim_store_t *s);
+void migsim_store_fini(migsim_store_t *s);
+
+/* Write `len` bytes at `addr` (may span frames). 0 or MIGSIM_ENOMEM. */
+int migsim_store_write(migsim_store_t *s, uint64_t addr, const void *src, size_t len);
+
+/* Read `len` bytes at `addr` into dst; never-written bytes read as 0. */
+void migsim_store_read(const migsim_store_t *s, uint64_t addr, void *dst, size_t len);
+
+/* Bytes of host memory held by frames. */
+static inline uint64_t migsim_store_bytes(const migsim_store_t *s)
+{
+    return (uint64_t)s->used * MIGSIM_STORE_FRAME_BYTES;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIGSIM_STORE_H */

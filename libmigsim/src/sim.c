@@ -1,0 +1,1037 @@
+/*
+ * sim.c - a simulation built from a JSON configuration: parameter tables
+ * applied with validation, components created from the registry, links
+ * bound, the run loop, epoch sampling, and the statistics JSON.
+ *
+ * Everything here is set-up or tear-down; the hot path lives in the models.
+ * cJSON is used here (configuration, statistics output) and nowhere in the
+ * models.
+ */
+#include "migsim/sim.h"
+#include "migsim/errors.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define SIM_MAX_COMPS 1024u
+
+typedef struct sim_series_s {
+    char *name;                 /* owned: dotted statistic name */
+    migsim_comp_t *comp;        /* borrowed */
+    const migsim_stat_def_t *def; /* borrowed */
+    double *v;                  /* owned: samples */
+} sim_series_t;
+
+struct migsim_sim_s {
+    migsim_kernel_t k;
+    migsim_req_pool_t pool;
+    char *source;               /* owned: configuration name for messages */
+    migsim_comp_t **comps;      /* owned: components, in configuration order */
+    size_t ncomps;
+    migsim_link_t *links;       /* owned: delay links */
+    size_t nlinks;
+    uint64_t seed;              /* sim.seed */
+    migsim_tick_t end_ps;       /* sim.end_ps, 0 = run to idle */
+    migsim_tick_t epoch_ps;     /* sim.epoch_ps, 0 = no series */
+    migsim_event_t epoch_ev;    /* daemon: samples the series */
+    sim_series_t *series;       /* owned */
+    size_t nseries;
+    size_t nsamples, cap_samples;
+    migsim_tick_t *sample_t;    /* owned: sample times, ps */
+    int fail_code;              /* input error raised during the run */
+    char fail_msg[1024];
+    size_t ninit;               /* comps[0..ninit) have been through init */
+    bool started;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+int migsim_parse_size(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return MIGSIM_EINVAL;
+    char *end;
+    errno = 0;
+    uint64_t v = strtoull(s, &end, 0);
+    if (errno || end == s || *s == '-')
+        return MIGSIM_EINVAL;
+    uint64_t mul = 1;
+    if (*end) {
+        static const struct { const char *suf; uint64_t mul; } sufs[] = {
+            { "K", 1ull << 10 }, { "KiB", 1ull << 10 }, { "k", 1ull << 10 },
+            { "M", 1ull << 20 }, { "MiB", 1ull << 20 },
+            { "G", 1ull << 30 }, { "GiB", 1ull << 30 },
+            { "T", 1ull << 40 }, { "TiB", 1ull << 40 },
+        };
+        mul = 0;
+        for (size_t i = 0; i < sizeof sufs / sizeof sufs[0]; i++)
+            if (strcmp(end, sufs[i].suf) == 0)
+                mul = sufs[i].mul;
+        if (!mul)
+            return MIGSIM_EINVAL;
+    }
+    if (v && mul > UINT64_MAX / v)
+        return MIGSIM_EINVAL;
+    *out = v * mul;
+    return MIGSIM_OK;
+}
+
+static char *sim_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static const char *json_kind(const cJSON *v)
+{
+    if (cJSON_IsNumber(v)) return "a number";
+    if (cJSON_IsString(v)) return "a string";
+    if (cJSON_IsBool(v)) return "a boolean";
+    if (cJSON_IsNull(v)) return "null";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    return "an invalid value";
+}
+
+migsim_port_t *migsim_comp_port(migsim_comp_t *c, const char *name)
+{
+    for (const migsim_port_def_t *p = c->ops->ports; p && p->name; p++)
+        if (strcmp(p->name, name) == 0)
+            return (migsim_port_t *)((char *)c + p->offset);
+    return NULL;
+}
+
+const migsim_comp_ops_t *migsim_registry_find(const char *type)
+{
+    for (size_t i = 0; migsim_registry[i]; i++)
+        if (strcmp(migsim_registry[i]->type, type) == 0)
+            return migsim_registry[i];
+    return NULL;
+}
+
+/* ---- parameters --------------------------------------------------------- */
+
+static void param_set_default(migsim_comp_t *c, const migsim_param_t *p)
+{
+    char *f = (char *)c + p->offset;
+    switch (p->type) {
+    case MIGSIM_PT_U64:  *(uint64_t *)f = p->def_u; break;
+    case MIGSIM_PT_U32:
+    case MIGSIM_PT_ENUM: *(uint32_t *)f = (uint32_t)p->def_u; break;
+    case MIGSIM_PT_F64:  *(double *)f = p->def_f; break;
+    case MIGSIM_PT_BOOL: *(bool *)f = p->def_u != 0; break;
+    case MIGSIM_PT_STR:  *(char **)f = NULL; break;
+    }
+}
+
+static int param_set_json(migsim_sim_t *sim, migsim_comp_t *c, const migsim_param_t *p,
+                          const cJSON *v, const char *path)
+{
+    char *f = (char *)c + p->offset;
+    const char *src = sim->source;
+    switch (p->type) {
+    case MIGSIM_PT_U64:
+    case MIGSIM_PT_U32: {
+        uint64_t u;
+        if (cJSON_IsNumber(v)) {
+            double d = v->valuedouble;
+            if (d < 0 || d != floor(d) || d > 9007199254740992.0)
+                return migsim_error(MIGSIM_ECONFIG,
+                                    "%s: %s: expected a non-negative integer, got %g", src, path, d);
+            u = (uint64_t)d;
+        } else if (cJSON_IsString(v)) {
+            if (migsim_parse_size(v->valuestring, &u) != 0)
+                return migsim_error(MIGSIM_ECONFIG,
+                                    "%s: %s: \"%s\" is not an integer (suffixes K, M, G, KiB, MiB, GiB)",
+                                    src, path, v->valuestring);
+        } else {
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: expected an integer, got %s",
+                                src, path, json_kind(v));
+        }
+        uint64_t max = p->max_u ? p->max_u : (p->type == MIGSIM_PT_U32 ? UINT32_MAX : UINT64_MAX);
+        if (u < p->min_u || u > max)
+            return migsim_error(MIGSIM_ECONFIG,
+                                "%s: %s: %" PRIu64 " is out of range [%" PRIu64 ", %" PRIu64 "]",
+                                src, path, u, p->min_u, max);
+        if (p->type == MIGSIM_PT_U64)
+            *(uint64_t *)f = u;
+        else
+            *(uint32_t *)f = (uint32_t)u;
+        return MIGSIM_OK;
+    }
+    case MIGSIM_PT_F64:
+        if (!cJSON_IsNumber(v))
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: expected a number, got %s",
+                                src, path, json_kind(v));
+        if (v->valuedouble < p->min_f || v->valuedouble > p->max_f)
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: %g is out of range [%g, %g]",
+                                src, path, v->valuedouble, p->min_f, p->max_f);
+        *(double *)f = v->valuedouble;
+        return MIGSIM_OK;
+    case MIGSIM_PT_BOOL:
+        if (!cJSON_IsBool(v))
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: expected true or false, got %s",
+                                src, path, json_kind(v));
+        *(bool *)f = cJSON_IsTrue(v);
+        return MIGSIM_OK;
+    case MIGSIM_PT_STR: {
+        if (!cJSON_IsString(v))
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: expected a string, got %s",
+                                src, path, json_kind(v));
+        char *d = sim_strdup(v->valuestring);
+        if (!d)
+            return migsim_error(MIGSIM_ENOMEM, "out of memory");
+        free(*(char **)f);
+        *(char **)f = d;
+        return MIGSIM_OK;
+    }
+    case MIGSIM_PT_ENUM:
+        if (!cJSON_IsString(v))
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: expected a string, got %s",
+                                src, path, json_kind(v));
+        for (uint32_t i = 0; p->choices[i]; i++)
+            if (strcmp(p->choices[i], v->valuestring) == 0) {
+                *(uint32_t *)f = i;
+                return MIGSIM_OK;
+            }
+        {
+            char list[512] = "";
+            for (uint32_t i = 0; p->choices[i]; i++) {
+                strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+                strncat(list, p->choices[i], sizeof list - strlen(list) - 1);
+            }
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: \"%s\" is not one of: %s",
+                                src, path, v->valuestring, list);
+        }
+    }
+    return migsim_error(MIGSIM_EINVAL, "%s: %s: bad parameter table", src, path);
+}
+
+static void comp_free(migsim_comp_t *c, bool inited)
+{
+    if (!c)
+        return;
+    if (inited && c->ops->fini)
+        c->ops->fini(c);
+    for (const migsim_param_t *p = c->ops->params; p && p->name; p++)
+        if (p->type == MIGSIM_PT_STR)
+            free(*(char **)((char *)c + p->offset));
+    free((char *)c->config_path);
+    free(c->name);
+    free(c);
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+/* Merge `over` into `base` (both objects): objects merge, null deletes, the rest replaces. */
+static int json_merge(cJSON *base, const cJSON *over)
+{
+    for (const cJSON *it = over->child; it; it = it->next) {
+        cJSON *b = cJSON_GetObjectItemCaseSensitive(base, it->string);
+        if (cJSON_IsNull(it)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(base, it->string);
+        } else if (b && cJSON_IsObject(b) && cJSON_IsObject(it)) {
+            if (json_merge(b, it))
+                return MIGSIM_ENOMEM;
+        } else {
+            cJSON *dup = cJSON_Duplicate(it, 1);
+            if (!dup)
+                return MIGSIM_ENOMEM;
+            if (b)
+                cJSON_ReplaceItemInObjectCaseSensitive(base, it->string, dup);
+            else
+                cJSON_AddItemToObject(base, it->string, dup);
+        }
+    }
+    return MIGSIM_OK;
+}
+
+static int json_parse(const char *text, const char *name, cJSON **out)
+{
+    const char *end = NULL;
+    *out = cJSON_ParseWithOpts(text, &end, 1);
+    if (*out)
+        return MIGSIM_OK;
+    const char *at = end ? end : cJSON_GetErrorPtr();
+    unsigned line = 1, col = 1;
+    for (const char *p = text; at && p < at && *p; p++) {
+        if (*p == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    return migsim_error(MIGSIM_ECONFIG, "%s:%u:%u: JSON syntax error", name, line, col);
+}
+
+static int check_keys(const char *src, const cJSON *obj, const char *path,
+                      const char *const *allowed)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        bool ok = false;
+        for (size_t i = 0; allowed[i]; i++)
+            ok |= strcmp(allowed[i], it->string) == 0;
+        if (!ok)
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s.%s: unknown key", src, path, it->string);
+    }
+    return MIGSIM_OK;
+}
+
+static int get_u64(const char *src, const cJSON *obj, const char *key, const char *path,
+                   uint64_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return MIGSIM_OK;
+    if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble == floor(v->valuedouble) &&
+        v->valuedouble <= 9007199254740992.0) {
+        *out = (uint64_t)v->valuedouble;
+        return MIGSIM_OK;
+    }
+    if (cJSON_IsString(v) && migsim_parse_size(v->valuestring, out) == 0)
+        return MIGSIM_OK;
+    return migsim_error(MIGSIM_ECONFIG, "%s: %s.%s: expected a non-negative integer, got %s",
+                        src, path, key, json_kind(v));
+}
+
+static int sim_add_component(migsim_sim_t *sim, const cJSON *cfg)
+{
+    const char *src = sim->source;
+    char path[320];
+    snprintf(path, sizeof path, "$.components.%s", cfg->string);
+    if (!cJSON_IsObject(cfg))
+        return migsim_error(MIGSIM_ECONFIG, "%s: %s: expected an object, got %s",
+                            src, path, json_kind(cfg));
+    if (strlen(cfg->string) == 0 || strlen(cfg->string) > 64 || strchr(cfg->string, '.'))
+        return migsim_error(MIGSIM_ECONFIG,
+                            "%s: %s: a component name has 1 to 64 characters and no '.'", src, path);
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(cfg, "type");
+    if (!cJSON_IsString(type))
+        return migsim_error(MIGSIM_ECONFIG, "%s: %s.type: expected a component type name (string)",
+                            src, path);
+    const migsim_comp_ops_t *ops = migsim_registry_find(type->valuestring);
+    if (!ops)
+        return migsim_error(MIGSIM_ECONFIG,
+                            "%s: %s.type: unknown component type \"%s\" (see `migsim describe`)",
+                            src, path, type->valuestring);
+    if (sim->ncomps >= SIM_MAX_COMPS)
+        return migsim_error(MIGSIM_ECONFIG, "%s: %s: more than %u components", src, path,
+                            SIM_MAX_COMPS);
+    migsim_comp_t *c = calloc(1, ops->size);
+    if (!c)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    c->ops = ops;
+    c->sim = sim;
+    c->k = &sim->k;
+    c->pool = &sim->pool;
+    c->name = sim_strdup(cfg->string);
+    c->config_path = sim_strdup(path);
+    sim->comps[sim->ncomps++] = c;
+    if (!c->name || !c->config_path)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    for (const migsim_param_t *p = ops->params; p && p->name; p++)
+        param_set_default(c, p);
+    for (const cJSON *it = cfg->child; it; it = it->next) {
+        if (strcmp(it->string, "type") == 0)
+            continue;
+        const migsim_param_t *p = ops->params;
+        while (p && p->name && strcmp(p->name, it->string) != 0)
+            p++;
+        if (!p || !p->name)
+            return migsim_error(MIGSIM_ECONFIG,
+                                "%s: %s.%s: unknown parameter of type \"%s\" (see `migsim describe %s`)",
+                                src, path, it->string, ops->type, ops->type);
+        char ppath[400];
+        snprintf(ppath, sizeof ppath, "%s.%s", path, it->string);
+        int rc = param_set_json(sim, c, p, it, ppath);
+        if (rc)
+            return rc;
+    }
+    for (const migsim_param_t *p = ops->params; p && p->name; p++) {
+        char **s = (char **)((char *)c + p->offset);
+        if (p->type == MIGSIM_PT_STR && !*s && !(*s = sim_strdup(p->def_s ? p->def_s : "")))
+            return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    }
+    for (const migsim_port_def_t *pd = ops->ports; pd && pd->name; pd++) {
+        migsim_port_t *port = (migsim_port_t *)((char *)c + pd->offset);
+        *port = (migsim_port_t){ .name = pd->name, .owner = c, .recv = pd->recv,
+                                 .resp = pd->resp, .retry = pd->retry, .dir = (uint8_t)pd->dir };
+    }
+    return MIGSIM_OK;
+}
+
+static int sim_resolve_port(migsim_sim_t *sim, const cJSON *v, const char *path,
+                            migsim_port_t **out)
+{
+    if (!cJSON_IsString(v))
+        return migsim_error(MIGSIM_ECONFIG, "%s: %s: expected \"component.port\", got %s",
+                            sim->source, path, json_kind(v));
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", v->valuestring);
+    char *dot = strchr(buf, '.');
+    if (!dot)
+        return migsim_error(MIGSIM_ECONFIG, "%s: %s: \"%s\" is not of the form component.port",
+                            sim->source, path, v->valuestring);
+    *dot = '\0';
+    migsim_comp_t *c = migsim_sim_find(sim, buf);
+    if (!c)
+        return migsim_error(MIGSIM_ECONFIG, "%s: %s: no component named \"%s\"", sim->source,
+                            path, buf);
+    *out = migsim_comp_port(c, dot + 1);
+    if (!*out)
+        return migsim_error(MIGSIM_ECONFIG, "%s: %s: component \"%s\" (%s) has no port \"%s\"",
+                            sim->source, path, buf, c->ops->type, dot + 1);
+    return MIGSIM_OK;
+}
+
+static int sim_bind_links(migsim_sim_t *sim, const cJSON *links)
+{
+    const char *src = sim->source;
+    if (!links)
+        return MIGSIM_OK;
+    if (!cJSON_IsArray(links))
+        return migsim_error(MIGSIM_ECONFIG, "%s: $.links: expected an array, got %s", src,
+                            json_kind(links));
+    size_t n = (size_t)cJSON_GetArraySize(links);
+    sim->links = calloc(n ? n : 1, sizeof *sim->links);
+    if (!sim->links)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    static const char *const keys[] = { "from", "to", "latency_ps", "capacity", NULL };
+    size_t i = 0;
+    for (const cJSON *l = links->child; l; l = l->next, i++) {
+        char path[64];
+        snprintf(path, sizeof path, "$.links[%zu]", i);
+        if (!cJSON_IsObject(l))
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: expected an object, got %s", src, path,
+                                json_kind(l));
+        int rc = check_keys(src, l, path, keys);
+        if (rc)
+            return rc;
+        migsim_port_t *from, *to;
+        char fpath[80], tpath[80];
+        snprintf(fpath, sizeof fpath, "%s.from", path);
+        snprintf(tpath, sizeof tpath, "%s.to", path);
+        if ((rc = sim_resolve_port(sim, cJSON_GetObjectItemCaseSensitive(l, "from"), fpath, &from)) ||
+            (rc = sim_resolve_port(sim, cJSON_GetObjectItemCaseSensitive(l, "to"), tpath, &to)))
+            return rc;
+        if (from->dir != MIGSIM_PORT_OUT)
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: port %s.%s is not an out port", src,
+                                fpath, from->owner->name, from->name);
+        if (to->dir != MIGSIM_PORT_IN)
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: port %s.%s is not an in port", src,
+                                tpath, to->owner->name, to->name);
+        if (from->peer || to->peer)
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: port already bound", src,
+                                from->peer ? fpath : tpath);
+        uint64_t lat = 0, cap = 16;
+        if ((rc = get_u64(src, l, "latency_ps", path, &lat)) ||
+            (rc = get_u64(src, l, "capacity", path, &cap)))
+            return rc;
+        if (cap < 1 || cap > 1u << 20)
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s.capacity: %" PRIu64
+                                " is out of range [1, 1048576]", src, path, cap);
+        if (lat == 0) {
+            rc = migsim_port_bind(from, to);
+        } else {
+            rc = migsim_port_bind_link(&sim->links[sim->nlinks], &sim->k, from, to, lat,
+                                       (uint32_t)cap);
+            if (!rc)
+                sim->nlinks++;
+        }
+        if (rc)
+            return migsim_error(rc, "%s: %s: %s", src, path, migsim_errmsg());
+    }
+    return MIGSIM_OK;
+}
+
+static const migsim_stat_def_t *stat_find(migsim_comp_t *c, const char *name)
+{
+    for (const migsim_stat_def_t *s = c->ops->stats; s && s->name; s++)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+static int sim_add_series(migsim_sim_t *sim, migsim_comp_t *c, const migsim_stat_def_t *s)
+{
+    sim_series_t *ns = realloc(sim->series, (sim->nseries + 1) * sizeof *ns);
+    if (!ns)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    sim->series = ns;
+    char name[256];
+    snprintf(name, sizeof name, "%s.%s", c->name, s->name);
+    ns[sim->nseries] = (sim_series_t){ .name = sim_strdup(name), .comp = c, .def = s };
+    if (!ns[sim->nseries++].name)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    return MIGSIM_OK;
+}
+
+static void sim_epoch(migsim_event_t *ev);
+
+static int sim_configure(migsim_sim_t *sim, const cJSON *root)
+{
+    const char *src = sim->source;
+    static const char *const top[] = { "base", "sim", "components", "links", NULL };
+    static const char *const simkeys[] = { "seed", "end_ps", "epoch_ps", "epoch_stats", NULL };
+    if (!cJSON_IsObject(root))
+        return migsim_error(MIGSIM_ECONFIG, "%s: $: expected an object", src);
+    int rc = check_keys(src, root, "$", top);
+    if (rc)
+        return rc;
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "sim");
+    const cJSON *epoch_stats = NULL;
+    sim->seed = 1;
+    if (s) {
+        if (!cJSON_IsObject(s))
+            return migsim_error(MIGSIM_ECONFIG, "%s: $.sim: expected an object, got %s", src,
+                                json_kind(s));
+        if ((rc = check_keys(src, s, "$.sim", simkeys)) ||
+            (rc = get_u64(src, s, "seed", "$.sim", &sim->seed)) ||
+            (rc = get_u64(src, s, "end_ps", "$.sim", &sim->end_ps)) ||
+            (rc = get_u64(src, s, "epoch_ps", "$.sim", &sim->epoch_ps)))
+            return rc;
+        epoch_stats = cJSON_GetObjectItemCaseSensitive(s, "epoch_stats");
+        if (epoch_stats && !cJSON_IsArray(epoch_stats))
+            return migsim_error(MIGSIM_ECONFIG, "%s: $.sim.epoch_stats: expected an array, got %s",
+                                src, json_kind(epoch_stats));
+    }
+    const cJSON *comps = cJSON_GetObjectItemCaseSensitive(root, "components");
+    if (!cJSON_IsObject(comps) || !comps->child)
+        return migsim_error(MIGSIM_ECONFIG, "%s: $.components: expected an object with components",
+                            src);
+    sim->comps = calloc(SIM_MAX_COMPS, sizeof *sim->comps);
+    if (!sim->comps)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    for (const cJSON *c = comps->child; c; c = c->next)
+        if ((rc = sim_add_component(sim, c)))
+            return rc;
+    if ((rc = sim_bind_links(sim, cJSON_GetObjectItemCaseSensitive(root, "links"))))
+        return rc;
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        migsim_comp_t *c = sim->comps[i];
+        for (const migsim_port_def_t *pd = c->ops->ports; pd && pd->name; pd++) {
+            migsim_port_t *p = (migsim_port_t *)((char *)c + pd->offset);
+            if (!p->peer)
+                return migsim_error(MIGSIM_ECONFIG, "%s: $.links: port %s.%s is not connected",
+                                    src, c->name, p->name);
+        }
+    }
+    if (sim->epoch_ps) {
+        if (epoch_stats && cJSON_GetArraySize(epoch_stats) > 0) {
+            size_t i = 0;
+            for (const cJSON *e = epoch_stats->child; e; e = e->next, i++) {
+                char path[64];
+                snprintf(path, sizeof path, "$.sim.epoch_stats[%zu]", i);
+                char buf[256];
+                const char *dot;
+                if (!cJSON_IsString(e) || !(dot = strchr(e->valuestring, '.')) ||
+                    (size_t)(dot - e->valuestring) >= sizeof buf)
+                    return migsim_error(MIGSIM_ECONFIG,
+                                        "%s: %s: expected \"component.statistic\"", src, path);
+                memcpy(buf, e->valuestring, (size_t)(dot - e->valuestring));
+                buf[dot - e->valuestring] = '\0';
+                migsim_comp_t *c = migsim_sim_find(sim, buf);
+                const migsim_stat_def_t *sd = c ? stat_find(c, dot + 1) : NULL;
+                if (!sd)
+                    return migsim_error(MIGSIM_ECONFIG, "%s: %s: no statistic \"%s\"", src, path,
+                                        e->valuestring);
+                if ((rc = sim_add_series(sim, c, sd)))
+                    return rc;
+            }
+        } else {
+            for (size_t i = 0; i < sim->ncomps; i++)
+                for (const migsim_stat_def_t *sd = sim->comps[i]->ops->stats; sd && sd->name; sd++)
+                    if ((rc = sim_add_series(sim, sim->comps[i], sd)))
+                        return rc;
+        }
+        if ((rc = migsim_event_init(&sim->k, &sim->epoch_ev, sim_epoch, sim, 255,
+                                    MIGSIM_EV_DAEMON, "sim.epoch")))
+            return rc;
+    }
+    return MIGSIM_OK;
+}
+
+static int sim_create(migsim_sim_t **out, const char *json, const char *name,
+                      const char *const *ovr, size_t novr);
+
+int migsim_sim_create(migsim_sim_t **out, const char *json, const char *name)
+{
+    return sim_create(out, json, name, NULL, 0);
+}
+
+/* Apply "comp.param=VALUE" / "sim.key=VALUE" overrides to the merged root. */
+static int sim_apply_overrides(cJSON *root, const char *const *ovr, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(ovr[i], '=');
+        const char *dot = strchr(ovr[i], '.');
+        if (!eq || !dot || dot > eq || dot == ovr[i] || dot + 1 == eq)
+            return migsim_error(MIGSIM_ECONFIG,
+                                "override \"%s\": expected component.param=VALUE or sim.key=VALUE",
+                                ovr[i]);
+        char comp[128], key[128];
+        snprintf(comp, sizeof comp, "%.*s", (int)(dot - ovr[i]), ovr[i]);
+        snprintf(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
+        cJSON *val = cJSON_Parse(eq + 1);
+        if (!val)
+            val = cJSON_CreateString(eq + 1);
+        cJSON *parent;
+        if (strcmp(comp, "sim") == 0) {
+            parent = cJSON_GetObjectItemCaseSensitive(root, "sim");
+            if (!parent)
+                parent = cJSON_AddObjectToObject(root, "sim");
+        } else {
+            cJSON *comps = cJSON_GetObjectItemCaseSensitive(root, "components");
+            parent = comps ? cJSON_GetObjectItemCaseSensitive(comps, comp) : NULL;
+            if (!cJSON_IsObject(parent)) {
+                cJSON_Delete(val);
+                return migsim_error(MIGSIM_ECONFIG, "override \"%s\": no component named \"%s\"",
+                                    ovr[i], comp);
+            }
+        }
+        if (cJSON_GetObjectItemCaseSensitive(parent, key))
+            cJSON_ReplaceItemInObjectCaseSensitive(parent, key, val);
+        else
+            cJSON_AddItemToObject(parent, key, val);
+    }
+    return MIGSIM_OK;
+}
+
+static int sim_create(migsim_sim_t **out, const char *json, const char *name,
+                      const char *const *ovr, size_t novr)
+{
+    *out = NULL;
+    migsim_sim_t *sim = calloc(1, sizeof *sim);
+    if (!sim)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    migsim_kernel_init(&sim->k);
+    int rc = migsim_req_pool_init(&sim->pool, 0);
+    sim->source = sim_strdup(json ? (name ? name : "<config>") : "<default>");
+    cJSON *root = NULL, *user = NULL;
+    if (rc || !sim->source) {
+        rc = rc ? rc : migsim_error(MIGSIM_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if ((rc = json_parse(migsim_default_config, "<default>", &root)))
+        goto fail;
+    if (json) {
+        if ((rc = json_parse(json, sim->source, &user)))
+            goto fail;
+        const cJSON *base = cJSON_IsObject(user) ? cJSON_GetObjectItemCaseSensitive(user, "base") : NULL;
+        if (base && !(cJSON_IsString(base) && (strcmp(base->valuestring, "default") == 0 ||
+                                                strcmp(base->valuestring, "none") == 0))) {
+            rc = migsim_error(MIGSIM_ECONFIG, "%s: $.base: expected \"default\" or \"none\"",
+                              sim->source);
+            goto fail;
+        }
+        if (!cJSON_IsObject(user) || (base && strcmp(base->valuestring, "none") == 0)) {
+            cJSON_Delete(root);
+            root = user;
+            user = NULL;
+        } else if (json_merge(root, user)) {
+            rc = migsim_error(MIGSIM_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    if ((rc = sim_apply_overrides(root, ovr, novr)))
+        goto fail;
+    if ((rc = sim_configure(sim, root)))
+        goto fail;
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        migsim_comp_t *c = sim->comps[i];
+        if (c->ops->init && (rc = c->ops->init(c))) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", migsim_errmsg());
+            rc = migsim_error(rc, "%s: %s: %s", sim->source, c->config_path, msg);
+            if (c->ops->fini)
+                c->ops->fini(c); /* init may fail half way; fini frees what it took */
+            sim->comps[i] = NULL;
+            comp_free(c, false);
+            goto fail;
+        }
+        sim->ninit = i + 1;
+    }
+    cJSON_Delete(root);
+    cJSON_Delete(user);
+    *out = sim;
+    return MIGSIM_OK;
+fail:
+    cJSON_Delete(root);
+    cJSON_Delete(user);
+    migsim_sim_destroy(sim);
+    return rc;
+}
+
+int migsim_sim_create_file(migsim_sim_t **out, const char *path)
+{
+    return migsim_sim_create_overrides(out, path, NULL, 0);
+}
+
+int migsim_sim_create_overrides(migsim_sim_t **out, const char *path,
+                                const char *const *overrides, size_t n)
+{
+    *out = NULL;
+    if (!path)
+        return sim_create(out, NULL, NULL, overrides, n);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return migsim_error(MIGSIM_EIO, "%s: cannot open: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 65536;
+            if (cap > (64u << 20)) {
+                free(buf);
+                fclose(f);
+                return migsim_error(MIGSIM_ECONFIG, "%s: configuration larger than 64 MiB", path);
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return migsim_error(MIGSIM_ENOMEM, "out of memory");
+            }
+            buf = nb;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    bool err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        return migsim_error(MIGSIM_EIO, "%s: read error", path);
+    }
+    buf[len] = '\0';
+    int rc = sim_create(out, buf, path, overrides, n);
+    free(buf);
+    return rc;
+}
+
+void migsim_sim_destroy(migsim_sim_t *sim)
+{
+    if (!sim)
+        return;
+    for (size_t i = sim->ncomps; i-- > 0;)
+        comp_free(sim->comps[i], i < sim->ninit);
+    free(sim->comps);
+    for (size_t i = 0; i < sim->nlinks; i++)
+        migsim_link_fini(&sim->links[i]);
+    free(sim->links);
+    for (size_t i = 0; i < sim->nseries; i++) {
+        free(sim->series[i].name);
+        free(sim->series[i].v);
+    }
+    free(sim->series);
+    free(sim->sample_t);
+    migsim_kernel_fini(&sim->k);
+    migsim_req_pool_fini(&sim->pool);
+    free(sim->source);
+    free(sim);
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static double stat_value(migsim_comp_t *c, const migsim_stat_def_t *s)
+{
+    const char *f = (const char *)c + s->offset;
+    return s->type == MIGSIM_ST_U64 ? (double)*(const uint64_t *)f : *(const double *)f;
+}
+
+static void sim_finalize_all(migsim_sim_t *sim)
+{
+    for (size_t i = 0; i < sim->ncomps; i++)
+        if (sim->comps[i]->ops->finalize_stats)
+            sim->comps[i]->ops->finalize_stats(sim->comps[i]);
+}
+
+static void sim_sample(migsim_sim_t *sim)
+{
+    if (sim->nsamples == sim->cap_samples) {
+        size_t cap = sim->cap_samples ? 2 * sim->cap_samples : 256;
+        migsim_tick_t *t = realloc(sim->sample_t, cap * sizeof *t);
+        if (!t)
+            return;
+        sim->sample_t = t;
+        for (size_t i = 0; i < sim->nseries; i++) {
+            double *v = realloc(sim->series[i].v, cap * sizeof *v);
+            if (!v)
+                return;
+            sim->series[i].v = v;
+        }
+        sim->cap_samples = cap;
+    }
+    sim_finalize_all(sim);
+    sim->sample_t[sim->nsamples] = sim->k.now;
+    for (size_t i = 0; i < sim->nseries; i++)
+        sim->series[i].v[sim->nsamples] = stat_value(sim->series[i].comp, sim->series[i].def);
+    sim->nsamples++;
+}
+
+static void sim_epoch(migsim_event_t *ev)
+{
+    migsim_sim_t *sim = ev->ctx;
+    sim_sample(sim);
+    migsim_schedule(&sim->k, &sim->epoch_ev, sim->k.now + sim->epoch_ps);
+}
+
+void migsim_sim_fail(migsim_sim_t *sim, int code)
+{
+    if (!sim->fail_code) {
+        sim->fail_code = code;
+        snprintf(sim->fail_msg, sizeof sim->fail_msg, "%s", migsim_errmsg());
+    }
+    migsim_kernel_stop(&sim->k);
+}
+
+int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
+{
+    if (!sim->started) {
+        sim->started = true;
+        for (size_t i = 0; i < sim->ncomps; i++) {
+            migsim_comp_t *c = sim->comps[i];
+            int rc = c->ops->start ? c->ops->start(c) : 0;
+            if (rc)
+                return migsim_error(rc, "%s: %s: %s", sim->source, c->config_path, migsim_errmsg());
+        }
+        if (sim->epoch_ps)
+            migsim_schedule(&sim->k, &sim->epoch_ev, sim->epoch_ps);
+    }
+    if (sim->end_ps && sim->end_ps < until)
+        until = sim->end_ps;
+    migsim_kernel_run(&sim->k, until);
+    if (sim->fail_code)
+        return migsim_error(sim->fail_code, "%s", sim->fail_msg);
+    return MIGSIM_OK;
+}
+
+migsim_tick_t migsim_sim_now(const migsim_sim_t *sim) { return sim->k.now; }
+
+int migsim_sim_done(const migsim_sim_t *sim)
+{
+    if (!sim->started)
+        return sim->fail_code != 0;
+    return sim->fail_code != 0 || sim->k.live == 0 ||
+           (sim->end_ps && migsim_kernel_next(&sim->k) > sim->end_ps);
+}
+migsim_kernel_t *migsim_sim_kernel(migsim_sim_t *sim) { return &sim->k; }
+migsim_req_pool_t *migsim_sim_pool(migsim_sim_t *sim) { return &sim->pool; }
+uint64_t migsim_sim_seed(const migsim_sim_t *sim) { return sim->seed; }
+size_t migsim_sim_ncomps(const migsim_sim_t *sim) { return sim->ncomps; }
+migsim_comp_t *migsim_sim_comp(migsim_sim_t *sim, size_t i) { return i < sim->ncomps ? sim->comps[i] : NULL; }
+
+migsim_comp_t *migsim_sim_find(migsim_sim_t *sim, const char *name)
+{
+    for (size_t i = 0; i < sim->ncomps; i++)
+        if (sim->comps[i] && strcmp(sim->comps[i]->name, name) == 0)
+            return sim->comps[i];
+    return NULL;
+}
+
+int migsim_sim_stat(migsim_sim_t *sim, const char *dotted, double *value)
+{
+    const char *dot = strchr(dotted, '.');
+    char buf[256];
+    if (!dot || (size_t)(dot - dotted) >= sizeof buf)
+        return migsim_error(MIGSIM_ENOENT, "no statistic \"%s\"", dotted);
+    memcpy(buf, dotted, (size_t)(dot - dotted));
+    buf[dot - dotted] = '\0';
+    migsim_comp_t *c = migsim_sim_find(sim, buf);
+    const migsim_stat_def_t *s = c ? stat_find(c, dot + 1) : NULL;
+    if (!s)
+        return migsim_error(MIGSIM_ENOENT, "no statistic \"%s\"", dotted);
+    if (c->ops->finalize_stats)
+        c->ops->finalize_stats(c);
+    *value = stat_value(c, s);
+    return MIGSIM_OK;
+}
+
+/* ---- statistics JSON ------------------------------------------------------ */
+
+static cJSON *json_u64(uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    return cJSON_CreateRaw(buf);
+}
+
+static cJSON *json_f64(double v)
+{
+    if (!isfinite(v))
+        return cJSON_CreateNull();
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.10g", v);
+    return cJSON_CreateRaw(buf);
+}
+
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
+{
+    sim_finalize_all(sim);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *meta = cJSON_AddObjectToObject(root, "migsim");
+    cJSON_AddStringToObject(meta, "version", "0.1.0");
+    cJSON_AddItemToObject(meta, "stats_format", json_u64(1));
+    cJSON_AddStringToObject(meta, "config", sim->source);
+    cJSON *s = cJSON_AddObjectToObject(root, "sim");
+    cJSON_AddItemToObject(s, "seed", json_u64(sim->seed));
+    cJSON_AddItemToObject(s, "time_ps", json_u64(sim->k.now));
+    cJSON_AddItemToObject(s, "events", json_u64(sim->k.fired));
+    cJSON_AddItemToObject(s, "req_peak_in_flight", json_u64(sim->pool.peak_in_use));
+    cJSON *st = cJSON_AddObjectToObject(root, "stats");
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        migsim_comp_t *c = sim->comps[i];
+        for (const migsim_stat_def_t *d = c->ops->stats; d && d->name; d++) {
+            char name[256];
+            snprintf(name, sizeof name, "%s.%s", c->name, d->name);
+            const char *f = (const char *)c + d->offset;
+            cJSON_AddItemToObject(st, name, d->type == MIGSIM_ST_U64
+                                                ? json_u64(*(const uint64_t *)f)
+                                                : json_f64(*(const double *)f));
+        }
+    }
+    if (sim->epoch_ps) {
+        cJSON *ser = cJSON_AddObjectToObject(root, "series");
+        cJSON_AddItemToObject(ser, "epoch_ps", json_u64(sim->epoch_ps));
+        cJSON *t = cJSON_AddArrayToObject(ser, "time_ps");
+        for (size_t j = 0; j < sim->nsamples; j++)
+            cJSON_AddItemToArray(t, json_u64(sim->sample_t[j]));
+        for (size_t i = 0; i < sim->nseries; i++) {
+            cJSON *a = cJSON_AddArrayToObject(ser, sim->series[i].name);
+            for (size_t j = 0; j < sim->nsamples; j++)
+                cJSON_AddItemToArray(a, sim->series[i].def->type == MIGSIM_ST_U64
+                                            ? json_u64((uint64_t)sim->series[i].v[j])
+                                            : json_f64(sim->series[i].v[j]));
+        }
+    }
+    if (host_wall_s >= 0) {
+        cJSON *h = cJSON_AddObjectToObject(root, "host");
+        cJSON_AddItemToObject(h, "wall_s", json_f64(host_wall_s));
+        cJSON_AddItemToObject(h, "events_per_s",
+                              json_f64(host_wall_s > 0 ? (double)sim->k.fired / host_wall_s : 0));
+        cJSON_AddItemToObject(h, "peak_rss_kib", json_u64((uint64_t)peak_rss_kib()));
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall_s)
+{
+    char *text = migsim_sim_stats_json(sim, host_wall_s);
+    if (!text)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        free(text);
+        return migsim_error(MIGSIM_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    }
+    bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    ok = (fclose(f) == 0) && ok;
+    free(text);
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        return migsim_error(MIGSIM_EIO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    return MIGSIM_OK;
+}
+
+/* ---- describe ------------------------------------------------------------- */
+
+static const char *ptype_name(migsim_ptype_t t)
+{
+    switch (t) {
+    case MIGSIM_PT_U64: return "u64";
+    case MIGSIM_PT_U32: return "u32";
+    case MIGSIM_PT_F64: return "f64";
+    case MIGSIM_PT_BOOL: return "bool";
+    case MIGSIM_PT_STR: return "string";
+    case MIGSIM_PT_ENUM: return "enum";
+    }
+    return "?";
+}
+
+static void describe_one(FILE *f, const migsim_comp_ops_t *ops)
+{
+    fprintf(f, "%s\n  %s\n", ops->type, ops->help);
+    fprintf(f, "  parameters:\n");
+    for (const migsim_param_t *p = ops->params; p && p->name; p++) {
+        char def[128], range[160] = "";
+        switch (p->type) {
+        case MIGSIM_PT_U64:
+        case MIGSIM_PT_U32:
+            snprintf(def, sizeof def, "%" PRIu64, p->def_u);
+            snprintf(range, sizeof range, " range [%" PRIu64 ", %" PRIu64 "]", p->min_u,
+                     p->max_u ? p->max_u : (p->type == MIGSIM_PT_U32 ? UINT32_MAX : UINT64_MAX));
+            break;
+        case MIGSIM_PT_F64:
+            snprintf(def, sizeof def, "%g", p->def_f);
+            snprintf(range, sizeof range, " range [%g, %g]", p->min_f, p->max_f);
+            break;
+        case MIGSIM_PT_BOOL:
+            snprintf(def, sizeof def, "%s", p->def_u ? "true" : "false");
+            break;
+        case MIGSIM_PT_STR:
+            snprintf(def, sizeof def, "\"%s\"", p->def_s ? p->def_s : "");
+            break;
+        case MIGSIM_PT_ENUM:
+            snprintf(def, sizeof def, "\"%s\"", p->choices[p->def_u]);
+            strcpy(range, " one of");
+            for (uint32_t i = 0; p->choices[i]; i++) {
+                strncat(range, " ", sizeof range - strlen(range) - 1);
+                strncat(range, p->choices[i], sizeof range - strlen(range) - 1);
+            }
+            break;
+        }
+        fprintf(f, "    %-22s %-6s default %s%s%s%s\n      %s\n", p->name, ptype_name(p->type), def,
+                p->unit && *p->unit ? " " : "", p->unit ? p->unit : "", range, p->help);
+    }
+    fprintf(f, "  ports:\n");
+    for (const migsim_port_def_t *p = ops->ports; p && p->name; p++)
+        fprintf(f, "    %-22s %-6s %s\n", p->name, p->dir == MIGSIM_PORT_IN ? "in" : "out", p->help);
+    fprintf(f, "  statistics:\n");
+    for (const migsim_stat_def_t *s = ops->stats; s && s->name; s++)
+        fprintf(f, "    %-30s %-10s %s\n", s->name, s->unit, s->help);
+}
+
+int migsim_describe(FILE *f, const char *type)
+{
+    if (type) {
+        const migsim_comp_ops_t *ops = migsim_registry_find(type);
+        if (!ops)
+            return migsim_error(MIGSIM_ENOENT, "unknown component type \"%s\"", type);
+        describe_one(f, ops);
+        return MIGSIM_OK;
+    }
+    fprintf(f, "component types:\n");
+    for (size_t i = 0; migsim_registry[i]; i++)
+        fprintf(f, "  %-16s %s\n", migsim_registry[i]->type, migsim_registry[i]->help);
+    fprintf(f, "\n");
+    for (size_t i = 0; migsim_registry[i]; i++) {
+        describe_one(f, migsim_registry[i]);
+        fprintf(f, "\n");
+    }
+    return MIGSIM_OK;
+}

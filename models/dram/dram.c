@@ -1,0 +1,984 @@
+/*
+ * dram.c - DDR4 channels with FR-FCFS controllers (see dram.h).
+ *
+ * Hot path, per request: recv (decode, enqueue), one or more scheduler
+ * events each choosing and issuing a command, and one completion event.
+ * Choosing scans the banks of the channel once: each bank caches its
+ * candidate command (recomputed only when its queue or row changes), and
+ * the candidate's earliest cycle is the maximum of three table lookups
+ * (bank, bank group, rank). After a command issues, the next one is chosen
+ * at once, and when no request arrives in between the scheduler issues it
+ * at its cycle without scanning again.
+ *
+ * Priorities among commands that can issue on the same cycle: refresh
+ * (PRE of a rank with a refresh due, then REF) first; then column commands
+ * to open rows, oldest first (first-ready); then closing precharges of the
+ * closed-page policy; then ACT/PRE for the oldest request. With the fcfs
+ * scheduler, column and row commands share one class: oldest first. A rank
+ * whose refresh is due takes no new ACT or column command.
+ */
+#include "dram/dram.h"
+#include "migsim/errors.h"
+#include "migsim/sim.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the timing rules, as data ------------------------------------------ */
+
+static int64_t tbl(const dram_timing_t *t) { return dram_tBL(t); }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t l_tRC(const dram_timing_t *t) { return t->tRC; }
+static int64_t l_tRRD_L(const dram_timing_t *t) { return t->tRRD_L; }
+static int64_t l_tRRD_S(const dram_timing_t *t) { return t->tRRD_S; }
+static int64_t l_tRCD(const dram_timing_t *t) { return t->tRCD; }
+static int64_t l_tRAS(const dram_timing_t *t) { return t->tRAS; }
+static int64_t l_tRP(const dram_timing_t *t) { return t->tRP; }
+static int64_t l_tCCD_L(const dram_timing_t *t) { return max64(t->tCCD_L, tbl(t)); }
+static int64_t l_tCCD_S(const dram_timing_t *t) { return max64(t->tCCD_S, tbl(t)); }
+static int64_t l_tRTW(const dram_timing_t *t) { return (int64_t)t->tCL + tbl(t) + 2 - t->tCWL; }
+static int64_t l_tRTP(const dram_timing_t *t) { return t->tRTP; }
+static int64_t l_rr_o(const dram_timing_t *t) { return tbl(t) + t->tRTRS; }
+static int64_t l_rw_o(const dram_timing_t *t) { return (int64_t)t->tCL + tbl(t) + t->tRTRS - t->tCWL; }
+static int64_t l_tWTR_L(const dram_timing_t *t) { return (int64_t)t->tCWL + tbl(t) + t->tWTR_L; }
+static int64_t l_tWTR_S(const dram_timing_t *t) { return (int64_t)t->tCWL + tbl(t) + t->tWTR_S; }
+static int64_t l_tWR(const dram_timing_t *t) { return (int64_t)t->tCWL + tbl(t) + t->tWR; }
+static int64_t l_wr_o(const dram_timing_t *t) { return (int64_t)t->tCWL + tbl(t) + t->tRTRS - t->tCL; }
+static int64_t l_tRFC(const dram_timing_t *t) { return t->tRFC; }
+
+const dram_rule_t dram_rules[] = {
+    { "tRC",    DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_BANK,        l_tRC },
+    { "tRRD_L", DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_BANKGROUP,   l_tRRD_L },
+    { "tRRD_S", DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_RANK,        l_tRRD_S },
+    { "tRCD",   DRAM_CMD_ACT, DRAM_CMD_RD,  DRAM_SCOPE_BANK,        l_tRCD },
+    { "tRCD",   DRAM_CMD_ACT, DRAM_CMD_WR,  DRAM_SCOPE_BANK,        l_tRCD },
+    { "tRAS",   DRAM_CMD_ACT, DRAM_CMD_PRE, DRAM_SCOPE_BANK,        l_tRAS },
+    { "tRP",    DRAM_CMD_PRE, DRAM_CMD_ACT, DRAM_SCOPE_BANK,        l_tRP },
+    { "tRP",    DRAM_CMD_PRE, DRAM_CMD_REF, DRAM_SCOPE_RANK,        l_tRP },
+    { "tCCD_L", DRAM_CMD_RD,  DRAM_CMD_RD,  DRAM_SCOPE_BANKGROUP,   l_tCCD_L },
+    { "tCCD_S", DRAM_CMD_RD,  DRAM_CMD_RD,  DRAM_SCOPE_RANK,        l_tCCD_S },
+    { "tRTW",   DRAM_CMD_RD,  DRAM_CMD_WR,  DRAM_SCOPE_RANK,        l_tRTW },
+    { "tRTP",   DRAM_CMD_RD,  DRAM_CMD_PRE, DRAM_SCOPE_BANK,        l_tRTP },
+    { "tRTRS",  DRAM_CMD_RD,  DRAM_CMD_RD,  DRAM_SCOPE_OTHER_RANKS, l_rr_o },
+    { "tRTRS",  DRAM_CMD_RD,  DRAM_CMD_WR,  DRAM_SCOPE_OTHER_RANKS, l_rw_o },
+    { "tCCD_L", DRAM_CMD_WR,  DRAM_CMD_WR,  DRAM_SCOPE_BANKGROUP,   l_tCCD_L },
+    { "tCCD_S", DRAM_CMD_WR,  DRAM_CMD_WR,  DRAM_SCOPE_RANK,        l_tCCD_S },
+    { "tWTR_L", DRAM_CMD_WR,  DRAM_CMD_RD,  DRAM_SCOPE_BANKGROUP,   l_tWTR_L },
+    { "tWTR_S", DRAM_CMD_WR,  DRAM_CMD_RD,  DRAM_SCOPE_RANK,        l_tWTR_S },
+    { "tWR",    DRAM_CMD_WR,  DRAM_CMD_PRE, DRAM_SCOPE_BANK,        l_tWR },
+    { "tRTRS",  DRAM_CMD_WR,  DRAM_CMD_WR,  DRAM_SCOPE_OTHER_RANKS, l_rr_o },
+    { "tRTRS",  DRAM_CMD_WR,  DRAM_CMD_RD,  DRAM_SCOPE_OTHER_RANKS, l_wr_o },
+    { "tRFC",   DRAM_CMD_REF, DRAM_CMD_ACT, DRAM_SCOPE_RANK,        l_tRFC },
+    { "tRFC",   DRAM_CMD_REF, DRAM_CMD_REF, DRAM_SCOPE_RANK,        l_tRFC },
+    /* tFAW is a window over the last four ACTs of a rank: see dram_apply(). */
+    { NULL, 0, 0, 0, NULL },
+};
+
+const char *const dram_cmd_names[DRAM_NCMD] = { "ACT", "PRE", "RD", "WR", "REF" };
+
+enum { CLASS_REFRESH = 0, CLASS_COLUMN = 1, CLASS_CLOSE = 2, CLASS_ROW = 3 };
+enum { FIELD_CH, FIELD_RA, FIELD_BG, FIELD_BA, FIELD_RO, FIELD_CO };
+
+/* req->scratch[0]: row << 32 | flat bank << 12 | column (line index in the row) */
+#define REQ_ROW(r)   ((uint32_t)((r)->scratch[0] >> 32))
+#define REQ_BANK(r)  ((uint32_t)(((r)->scratch[0] >> 12) & 0xfffff))
+#define REQ_COL(r)   ((uint32_t)((r)->scratch[0] & 0xfff))
+/* req->scratch[1] while queued: age << 8 | flags */
+#define REQ_AGE(r)   ((r)->scratch[1] >> 8)
+#define RF_MISS      0x1u   /* an ACT was issued for it */
+#define RF_CONFLICT  0x2u   /* a PRE was issued for it */
+#define RF_CAPTURED  0x4u   /* read data captured before a younger write */
+
+/* ---- address mapping ------------------------------------------------------ */
+
+static uint32_t log2u(uint64_t v)
+{
+    uint32_t n = 0;
+    while ((1ull << n) < v)
+        n++;
+    return n;
+}
+
+static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+int dram_addrmap_parse(const char *s, const dram_org_t *org, uint32_t line_bytes,
+                       dram_addrmap_t *map)
+{
+    static const char *const names[6] = { "ch", "ra", "bg", "ba", "ro", "co" };
+    uint32_t bits[6] = { log2u(org->channels), log2u(org->ranks), log2u(org->bankgroups),
+                         log2u(org->banks_per_group), log2u(org->rows),
+                         log2u(org->columns / (line_bytes * 8 / org->bus_width)) };
+    size_t n = strlen(s);
+    if (n != 12)
+        return migsim_error(MIGSIM_ECONFIG,
+                            "address_mapping \"%s\": expected six two-letter fields (Ch Ra Bg Ba Ro Co), "
+                            "most significant first, e.g. \"RoBaBgRaCoCh\"", s);
+    int order[6];
+    bool seen[6] = { false };
+    for (int i = 0; i < 6; i++) {
+        char f[3] = { (char)(s[2 * i] | 0x20), (char)(s[2 * i + 1] | 0x20), 0 };
+        order[i] = -1;
+        for (int j = 0; j < 6; j++)
+            if (strcmp(f, names[j]) == 0)
+                order[i] = j;
+        if (order[i] < 0 || seen[order[i]])
+            return migsim_error(MIGSIM_ECONFIG,
+                                "address_mapping \"%s\": field %d (\"%.2s\") is unknown or repeated; "
+                                "use each of Ch Ra Bg Ba Ro Co once", s, i + 1, s + 2 * i);
+        seen[order[i]] = true;
+    }
+    uint32_t shift = log2u(line_bytes);
+    for (int i = 5; i >= 0; i--) {
+        map->shift[order[i]] = (uint8_t)shift;
+        map->bits[order[i]] = (uint8_t)bits[order[i]];
+        shift += bits[order[i]];
+    }
+    return MIGSIM_OK;
+}
+
+static inline uint32_t map_field(const dram_addrmap_t *m, uint64_t a, int f)
+{
+    return (uint32_t)((a >> m->shift[f]) & ((1ull << m->bits[f]) - 1));
+}
+
+void dram_decode(const dram_t *d, uint64_t addr, dram_loc_t *loc)
+{
+    const dram_addrmap_t *m = &d->map;
+    loc->ch = map_field(m, addr, FIELD_CH);
+    loc->rank = map_field(m, addr, FIELD_RA);
+    loc->bg = map_field(m, addr, FIELD_BG);
+    loc->bank = map_field(m, addr, FIELD_BA);
+    loc->row = map_field(m, addr, FIELD_RO);
+    loc->col = map_field(m, addr, FIELD_CO);
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+static inline dram_bg_t *bank_bg(dram_chan_t *ch, const dram_bank_t *b)
+{
+    return &ch->bgs[b->rank * ch->d->org.bankgroups + b->bg];
+}
+
+static inline uint64_t cyc_to_ps(const dram_t *d, uint64_t c) { return c * d->t.tCK_ps; }
+
+static inline uint64_t ps_to_cyc_ceil(const dram_t *d, uint64_t ps)
+{
+    return (ps + d->t.tCK_ps - 1) / d->t.tCK_ps;
+}
+
+/* Earliest cycle `cmd` may issue on bank `b` from the recorded constraints. */
+static inline uint64_t earliest(dram_chan_t *ch, dram_bank_t *b, unsigned cmd)
+{
+    uint64_t t = b->next[cmd];
+    uint64_t g = bank_bg(ch, b)->next[cmd];
+    uint64_t r = ch->ranks[b->rank].next[cmd];
+    t = t > g ? t : g;
+    return t > r ? t : r;
+}
+
+static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32_t unit,
+                    uint32_t row, uint32_t col)
+{
+    if (cmd == DRAM_CMD_REF) {
+        fprintf(d->log, "%" PRIu64 " %u REF %u\n", c, ch->idx, unit);
+        return;
+    }
+    const dram_bank_t *b = &ch->banks[unit];
+    uint32_t bank = unit % d->org.banks_per_group;
+    switch (cmd) {
+    case DRAM_CMD_ACT:
+        fprintf(d->log, "%" PRIu64 " %u ACT %u %u %u %u\n", c, ch->idx, b->rank, b->bg, bank, row);
+        break;
+    case DRAM_CMD_PRE:
+        fprintf(d->log, "%" PRIu64 " %u PRE %u %u %u\n", c, ch->idx, b->rank, b->bg, bank);
+        break;
+    default:
+        fprintf(d->log, "%" PRIu64 " %u %s %u %u %u %u %u\n", c, ch->idx, dram_cmd_names[cmd],
+                b->rank, b->bg, bank, row, col);
+        break;
+    }
+}
+
+/* Record the constraints that a command issued at cycle c leaves behind. */
+static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, uint64_t c)
+{
+    uint32_t rank = cmd == DRAM_CMD_REF ? unit : ch->banks[unit].rank;
+    dram_bank_t *b = cmd == DRAM_CMD_REF ? NULL : &ch->banks[unit];
+    for (uint32_t i = 0; i < d->rule_n[cmd]; i++) {
+        unsigned next = d->rule_tab[cmd][i].next;
+        uint64_t t = c + d->rule_tab[cmd][i].lat;
+        uint64_t *slot;
+        switch (d->rule_tab[cmd][i].scope) {
+        case DRAM_SCOPE_BANK:
+            slot = &b->next[next];
+            break;
+        case DRAM_SCOPE_BANKGROUP:
+            slot = &bank_bg(ch, b)->next[next];
+            break;
+        case DRAM_SCOPE_RANK:
+            slot = &ch->ranks[rank].next[next];
+            break;
+        default:
+            for (uint32_t r = 0; r < d->org.ranks; r++)
+                if (r != rank && ch->ranks[r].next[next] < t)
+                    ch->ranks[r].next[next] = t;
+            continue;
+        }
+        if (*slot < t)
+            *slot = t;
+    }
+    if (cmd == DRAM_CMD_ACT) {
+        dram_rank_t *rk = &ch->ranks[rank];
+        if (rk->faw_n < 4) {
+            rk->faw[(rk->faw_i + rk->faw_n++) % 4] = c;
+        } else {
+            rk->faw[rk->faw_i] = c;
+            rk->faw_i = (rk->faw_i + 1) % 4;
+        }
+        if (rk->faw_n == 4) {
+            uint64_t t = rk->faw[rk->faw_i] + d->t.tFAW;
+            if (rk->next[DRAM_CMD_ACT] < t)
+                rk->next[DRAM_CMD_ACT] = t;
+        }
+    }
+    ch->cmd_next = c + 1;
+}
+
+/* ---- queues and candidates --------------------------------------------------- */
+
+static void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
+{
+    unsigned m = ch->mode;
+    b->cand_valid = true;
+    b->cand_cmd = DRAM_NCMD;
+    b->cand_req = NULL;
+    b->cand_age = 0;
+    if (b->open_row != DRAM_NO_ROW) {
+        if (b->nhits[m]) {
+            for (migsim_req_t *r = b->q_head[m]; r; r = r->next)
+                if (REQ_ROW(r) == b->open_row) {
+                    b->cand_cmd = m ? DRAM_CMD_WR : DRAM_CMD_RD;
+                    b->cand_class = d->scheduler ? CLASS_ROW : CLASS_COLUMN;
+                    b->cand_req = r;
+                    b->cand_age = REQ_AGE(r);
+                    return;
+                }
+            assert(!"nhits out of step with the queue");
+        }
+        if (d->page_policy == 1 && b->nhits[0] + b->nhits[1] == 0) {
+            b->cand_cmd = DRAM_CMD_PRE;
+            b->cand_class = CLASS_CLOSE;
+            return;
+        }
+        if (b->q_head[m]) {
+            b->cand_cmd = DRAM_CMD_PRE;
+            b->cand_class = CLASS_ROW;
+            b->cand_req = b->q_head[m];
+            b->cand_age = REQ_AGE(b->q_head[m]);
+        }
+        return;
+    }
+    if (b->q_head[m]) {
+        b->cand_cmd = DRAM_CMD_ACT;
+        b->cand_class = CLASS_ROW;
+        b->cand_req = b->q_head[m];
+        b->cand_age = REQ_AGE(b->q_head[m]);
+    }
+}
+
+static void chan_invalidate_all(dram_t *d, dram_chan_t *ch)
+{
+    uint32_t nb = d->org.ranks * d->banks_per_rank;
+    for (uint32_t i = 0; i < nb; i++)
+        ch->banks[i].cand_valid = false;
+}
+
+/* Switch between serving reads and draining writes (watermarks). */
+static void chan_update_mode(dram_t *d, dram_chan_t *ch)
+{
+    uint8_t m = ch->mode;
+    if (m == 0) {
+        if (ch->nq[1] >= d->write_high_watermark || (ch->nq[0] == 0 && ch->nq[1] > 0))
+            m = 1;
+    } else if (ch->nq[1] == 0 || (ch->nq[1] <= d->write_low_watermark && ch->nq[0] > 0)) {
+        m = 0;
+    }
+    if (m != ch->mode) {
+        ch->mode = m;
+        chan_invalidate_all(d, ch);
+    }
+}
+
+static inline void cand_offer(dram_cand_t *best, uint64_t t, uint64_t key, unsigned cmd,
+                              uint32_t unit, migsim_req_t *req)
+{
+    if (t < best->time || (t == best->time && key < best->key)) {
+        best->time = t;
+        best->key = key;
+        best->cmd = (uint8_t)cmd;
+        best->unit = unit;
+        best->req = req;
+    }
+}
+
+/* The command to issue first at or after cycle c, and its cycle. */
+static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
+{
+    uint64_t floor_c = max_u64(c, ch->cmd_next);
+    best->time = UINT64_MAX;
+    best->key = UINT64_MAX;
+    uint32_t bpr = d->banks_per_rank;
+    for (uint32_t r = 0; r < d->org.ranks; r++) {
+        uint64_t due = d->refresh ? ch->ranks[r].ref_due : UINT64_MAX;
+        dram_bank_t *b = &ch->banks[r * bpr];
+        for (uint32_t i = 0; i < bpr; i++, b++) {
+            if (!b->cand_valid)
+                bank_candidate(d, ch, b);
+            if (b->cand_cmd == DRAM_NCMD)
+                continue;
+            uint64_t t = max_u64(earliest(ch, b, b->cand_cmd), floor_c);
+            if (t >= due || t > best->time)
+                continue;
+            cand_offer(best, t, (uint64_t)b->cand_class << 56 | b->cand_age, b->cand_cmd,
+                       r * bpr + i, b->cand_req);
+        }
+    }
+    if (!d->refresh)
+        return;
+    for (uint32_t r = 0; r < d->org.ranks; r++) {
+        dram_rank_t *rk = &ch->ranks[r];
+        uint64_t base = max_u64(rk->ref_due, floor_c);
+        if (base > best->time)
+            continue;
+        if (rk->open_banks == 0) {
+            cand_offer(best, max_u64(base, rk->next[DRAM_CMD_REF]), (uint64_t)CLASS_REFRESH << 56,
+                       DRAM_CMD_REF, r, NULL);
+            continue;
+        }
+        dram_bank_t *b = &ch->banks[r * bpr];
+        for (uint32_t i = 0; i < bpr; i++, b++)
+            if (b->open_row != DRAM_NO_ROW)
+                cand_offer(best, max_u64(base, b->next[DRAM_CMD_PRE]),
+                           (uint64_t)CLASS_REFRESH << 56 | i, DRAM_CMD_PRE, r * bpr + i, NULL);
+    }
+}
+
+static void bank_recount_hits(dram_bank_t *b)
+{
+    for (int m = 0; m < 2; m++) {
+        uint32_t n = 0;
+        for (migsim_req_t *r = b->q_head[m]; r; r = r->next)
+            n += REQ_ROW(r) == b->open_row;
+        b->nhits[m] = n;
+    }
+}
+
+static void rsp_push(dram_chan_t *ch, int q, migsim_req_t *req)
+{
+    req->next = NULL;
+    if (ch->rsp_tail[q])
+        ch->rsp_tail[q]->next = req;
+    else
+        ch->rsp_head[q] = req;
+    ch->rsp_tail[q] = req;
+}
+
+static void chan_arm_resp(dram_chan_t *ch)
+{
+    uint64_t t = UINT64_MAX;
+    for (int q = 0; q < 3; q++)
+        if (ch->rsp_head[q] && ch->rsp_head[q]->t_done < t)
+            t = ch->rsp_head[q]->t_done;
+    if (t != UINT64_MAX && (!migsim_event_queued(&ch->resp_ev) || ch->resp_ev.when > t))
+        migsim_schedule(ch->d->comp.k, &ch->resp_ev, t);
+}
+
+static void lat_record(dram_t *d, uint64_t lat_ps)
+{
+    d->st_read_lat_sum_ps += lat_ps;
+    if (lat_ps > d->st_read_lat_max_ps)
+        d->st_read_lat_max_ps = lat_ps;
+    uint64_t cyc = lat_ps / d->t.tCK_ps;
+    d->lat_hist[cyc < d->lat_hist_n - 1 ? cyc : d->lat_hist_n - 1]++;
+}
+
+/* Issue `cand` at cycle c: state, statistics, data, log, constraints. */
+static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint64_t c)
+{
+    unsigned cmd = cand->cmd;
+    migsim_req_t *req = cand->req;
+    if (d->log)
+        log_cmd(d, ch, c, cmd, cand->unit, req ? REQ_ROW(req) : 0, req ? REQ_COL(req) : 0);
+    d->st_cmd[cmd]++;
+    dram_apply(d, ch, cmd, cand->unit, c);
+    if (cmd == DRAM_CMD_REF) {
+        assert(ch->ranks[cand->unit].open_banks == 0);
+        ch->ranks[cand->unit].ref_due += d->t.tREFI;
+        return;
+    }
+    dram_bank_t *b = &ch->banks[cand->unit];
+    b->cand_valid = false;
+    switch (cmd) {
+    case DRAM_CMD_ACT:
+        b->open_row = REQ_ROW(req);
+        ch->ranks[b->rank].open_banks++;
+        req->scratch[1] |= RF_MISS;
+        bank_recount_hits(b);
+        return;
+    case DRAM_CMD_PRE:
+        b->open_row = DRAM_NO_ROW;
+        ch->ranks[b->rank].open_banks--;
+        b->nhits[0] = b->nhits[1] = 0;
+        if (req)
+            req->scratch[1] |= RF_CONFLICT;
+        return;
+    default:
+        break;
+    }
+    /* column command: the request leaves the queue */
+    unsigned m = cmd == DRAM_CMD_WR;
+    migsim_req_t **pp = &b->q_head[m], *prev = NULL;
+    while (*pp != req) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    *pp = req->next;
+    if (b->q_tail[m] == req)
+        b->q_tail[m] = prev;
+    b->nq[m]--;
+    b->nhits[m]--;
+    ch->nq[m]--;
+    uint32_t flags = (uint32_t)(req->scratch[1] & 0xff);
+    if (flags & RF_CONFLICT)
+        d->st_row_conflicts++;
+    else if (flags & RF_MISS)
+        d->st_row_misses++;
+    else
+        d->st_row_hits++;
+    uint64_t end = c + (m ? d->t.tCWL : d->t.tCL) + dram_tBL(&d->t);
+    req->t_done = cyc_to_ps(d, end);
+    if (req->t_done > d->st_last_data_ps)
+        d->st_last_data_ps = req->t_done;
+    if (d->functional && (req->flags & MIGSIM_REQ_HAS_DATA)) {
+        if (m) {
+            if (migsim_store_write(&d->store, req->addr, req->data, req->size) != 0) {
+                req->status = MIGSIM_ENOMEM;
+                migsim_sim_fail(d->comp.sim, MIGSIM_ENOMEM);
+            }
+        } else if (!(flags & RF_CAPTURED)) {
+            migsim_store_read(&d->store, req->addr, req->data, req->size);
+        }
+    }
+    if (m) {
+        d->st_bytes_written += d->line_bytes;
+        d->st_write_lat_sum_ps += req->t_done - req->t_arrive;
+    } else {
+        d->st_bytes_read += d->line_bytes;
+        lat_record(d, req->t_done - req->t_arrive);
+    }
+    rsp_push(ch, (int)m, req);
+    chan_arm_resp(ch);
+}
+
+/* Issue, in order, what the channel would have issued before cycle `until` while idle. */
+static void chan_catch_up(dram_t *d, dram_chan_t *ch, uint64_t until)
+{
+    dram_cand_t cand;
+    uint64_t c = ch->cmd_next;
+    for (;;) {
+        chan_scan(d, ch, c, &cand);
+        if (cand.time >= until)
+            break;
+        chan_issue(d, ch, &cand, cand.time);
+        c = cand.time + 1;
+    }
+}
+
+static void chan_sched(migsim_event_t *ev)
+{
+    dram_chan_t *ch = ev->ctx;
+    dram_t *d = ch->d;
+    uint64_t c = d->comp.k->now / d->t.tCK_ps;
+    if (ch->dirty) {
+        chan_update_mode(d, ch);
+        chan_scan(d, ch, c, &ch->best);
+        ch->dirty = false;
+    }
+    assert(ch->best.time >= c);
+    if (ch->best.time == c) {
+        chan_issue(d, ch, &ch->best, c);
+        chan_update_mode(d, ch);
+        chan_scan(d, ch, c + 1, &ch->best);
+    }
+    if (ch->nq[0] + ch->nq[1] > 0 && ch->best.time != UINT64_MAX)
+        migsim_schedule(d->comp.k, &ch->sched_ev, cyc_to_ps(d, ch->best.time));
+    if (((ch->want_retry & 1) && ch->nq[0] < d->read_queue_depth) ||
+        ((ch->want_retry & 2) && ch->nq[1] < d->write_queue_depth)) {
+        ch->want_retry = 0;
+        migsim_port_retry(&d->in);
+    }
+}
+
+static void chan_resp(migsim_event_t *ev)
+{
+    dram_chan_t *ch = ev->ctx;
+    dram_t *d = ch->d;
+    migsim_tick_t now = d->comp.k->now;
+    for (;;) {
+        int q = -1;
+        for (int i = 0; i < 3; i++)
+            if (ch->rsp_head[i] && ch->rsp_head[i]->t_done <= now &&
+                (q < 0 || ch->rsp_head[i]->id < ch->rsp_head[q]->id))
+                q = i;
+        if (q < 0)
+            break;
+        migsim_req_t *req = ch->rsp_head[q];
+        ch->rsp_head[q] = req->next;
+        if (!ch->rsp_head[q])
+            ch->rsp_tail[q] = NULL;
+        req->next = NULL;
+        if (req->flags & MIGSIM_REQ_POSTED)
+            migsim_req_free(d->comp.pool, req);
+        else
+            migsim_port_respond(&d->in, req);
+    }
+    chan_arm_resp(ch);
+}
+
+/* Overlay the bytes of queued writes (oldest first) that overlap [addr, addr + size). */
+static void overlay_writes(const dram_t *d, const dram_bank_t *b, uint64_t addr, uint32_t size,
+                           uint8_t *dst)
+{
+    uint64_t line = addr / d->line_bytes;
+    for (const migsim_req_t *w = b->q_head[1]; w; w = w->next) {
+        if (w->addr / d->line_bytes != line || !(w->flags & MIGSIM_REQ_HAS_DATA))
+            continue;
+        uint64_t lo = w->addr > addr ? w->addr : addr;
+        uint64_t hi = w->addr + w->size < addr + size ? w->addr + w->size : addr + size;
+        if (lo < hi)
+            memcpy(dst + (lo - addr), w->data + (lo - w->addr), (size_t)(hi - lo));
+    }
+}
+
+/* A read that hits a queued write to its line is answered from the write queue. */
+static bool chan_forward(dram_t *d, dram_chan_t *ch, dram_bank_t *b, migsim_req_t *req, uint64_t c)
+{
+    uint64_t line = req->addr / d->line_bytes;
+    bool hit = false;
+    for (migsim_req_t *w = b->q_head[1]; w && !hit; w = w->next)
+        hit = w->addr / d->line_bytes == line;
+    if (!hit)
+        return false;
+    if (d->functional && (req->flags & MIGSIM_REQ_HAS_DATA)) {
+        migsim_store_read(&d->store, req->addr, req->data, req->size);
+        overlay_writes(d, b, req->addr, req->size, req->data);
+    }
+    d->st_forwarded++;
+    req->t_done = cyc_to_ps(d, c + 1);
+    lat_record(d, req->t_done - req->t_arrive);
+    d->st_bytes_read += d->line_bytes;
+    rsp_push(ch, 2, req);
+    chan_arm_resp(ch);
+    return true;
+}
+
+static int dram_recv(migsim_port_t *port, migsim_req_t *req)
+{
+    dram_t *d = (dram_t *)port->owner;
+    migsim_kernel_t *k = d->comp.k;
+    if (req->size == 0 || req->size > d->line_bytes ||
+        req->addr % d->line_bytes + req->size > d->line_bytes || req->op >= MIGSIM_OP_COUNT_) {
+        migsim_sim_fail(d->comp.sim,
+                        migsim_error(MIGSIM_EINVAL, "%s: request %" PRIu64 " (addr 0x%" PRIx64
+                                     ", %u bytes) crosses a %u-byte line or has a bad size/op",
+                                     d->comp.name, req->id, req->addr, req->size, d->line_bytes));
+        return MIGSIM_EBUSY;
+    }
+    uint64_t addr = req->addr;
+    if (addr >= d->capacity_bytes) {
+        d->st_wrapped++;
+        addr %= d->capacity_bytes;
+    }
+    dram_loc_t loc;
+    dram_decode(d, addr, &loc);
+    dram_chan_t *ch = &d->chans[loc.ch];
+    unsigned m = req->op == MIGSIM_OP_WRITE;
+    uint32_t cap = m ? d->write_queue_depth : d->read_queue_depth;
+    if (ch->nq[m] >= cap) {
+        ch->want_retry |= (uint8_t)(1u << m);
+        d->st_refused++;
+        return MIGSIM_EBUSY;
+    }
+    uint32_t flat = (loc.rank * d->org.bankgroups + loc.bg) * d->org.banks_per_group + loc.bank;
+    dram_bank_t *b = &ch->banks[flat];
+    req->t_arrive = k->now;
+    uint64_t c = ps_to_cyc_ceil(d, k->now);
+    bool idle = !migsim_event_queued(&ch->sched_ev);
+    if (idle)
+        chan_catch_up(d, ch, c);
+    if (m)
+        d->st_writes++;
+    else
+        d->st_reads++;
+    if (!m && chan_forward(d, ch, b, req, c))
+        return MIGSIM_OK;
+    if (m && d->functional && (req->flags & MIGSIM_REQ_HAS_DATA)) {
+        uint64_t line = req->addr / d->line_bytes;
+        for (migsim_req_t *r = b->q_head[0]; r; r = r->next)
+            if (r->addr / d->line_bytes == line && (r->flags & MIGSIM_REQ_HAS_DATA) &&
+                !(r->scratch[1] & RF_CAPTURED)) {
+                migsim_store_read(&d->store, r->addr, r->data, r->size);
+                r->scratch[1] |= RF_CAPTURED;
+            }
+    }
+    req->scratch[0] = (uint64_t)loc.row << 32 | (uint64_t)flat << 12 | loc.col;
+    req->scratch[1] = ch->age_seq++ << 8;
+    req->next = NULL;
+    if (b->q_tail[m])
+        b->q_tail[m]->next = req;
+    else
+        b->q_head[m] = req;
+    b->q_tail[m] = req;
+    b->nq[m]++;
+    ch->nq[m]++;
+    if (b->open_row == loc.row)
+        b->nhits[m]++;
+    b->cand_valid = false;
+    ch->dirty = true;
+    /* wake the scheduler no later than this request's first command could issue */
+    uint64_t wake = c;
+    if (!idle) {
+        uint8_t mode = ch->mode;
+        chan_update_mode(d, ch);
+        if (mode == ch->mode && m == mode) {
+            bank_candidate(d, ch, b);
+            wake = b->cand_cmd == DRAM_NCMD ? UINT64_MAX
+                   : max_u64(c, max_u64(ch->cmd_next, earliest(ch, b, b->cand_cmd)));
+        } else if (mode == ch->mode) {
+            wake = UINT64_MAX;
+        }
+        if (wake != UINT64_MAX && cyc_to_ps(d, wake) < ch->sched_ev.when)
+            migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, wake));
+        return MIGSIM_OK;
+    }
+    migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, max_u64(c, ch->cmd_next)));
+    return MIGSIM_OK;
+}
+
+/* ---- life cycle ---------------------------------------------------------------- */
+
+#define RESOLVE(field, src) do { if (!d->field) d->field = (src); } while (0)
+
+static int dram_init(migsim_comp_t *c)
+{
+    dram_t *d = (dram_t *)c;
+    const dram_preset_t *p = &dram_presets[d->preset];
+    RESOLVE(channels, p->org.channels);
+    RESOLVE(ranks, p->org.ranks);
+    RESOLVE(bankgroups, p->org.bankgroups);
+    RESOLVE(banks_per_group, p->org.banks_per_group);
+    RESOLVE(rows, p->org.rows);
+    RESOLVE(columns, p->org.columns);
+    d->org = p->org;
+    d->org.channels = d->channels;
+    d->org.ranks = d->ranks;
+    d->org.bankgroups = d->bankgroups;
+    d->org.banks_per_group = d->banks_per_group;
+    d->org.rows = d->rows;
+    d->org.columns = d->columns;
+    const dram_timing_t *pt = &p->timing;
+    d->t = *pt;
+#define T(f) do { if (d->f) d->t.f = d->f; } while (0)
+    T(tCK_ps); T(tCL); T(tCWL); T(tRCD); T(tRP); T(tRAS); T(tRC); T(tRRD_S); T(tRRD_L); T(tFAW);
+    T(tCCD_S); T(tCCD_L); T(tWTR_S); T(tWTR_L); T(tRTP); T(tWR); T(tRFC); T(tREFI); T(tRTRS);
+#undef T
+    if (!d->tRC && (d->tRAS || d->tRP))
+        d->t.tRC = d->t.tRAS + d->t.tRP;
+    const char *what = NULL;
+    if (!is_pow2(d->org.channels)) what = "channels";
+    else if (!is_pow2(d->org.ranks)) what = "ranks";
+    else if (!is_pow2(d->org.bankgroups)) what = "bankgroups";
+    else if (!is_pow2(d->org.banks_per_group)) what = "banks_per_group";
+    else if (!is_pow2(d->org.rows)) what = "rows";
+    else if (!is_pow2(d->org.columns)) what = "columns";
+    if (what)
+        return migsim_error(MIGSIM_ECONFIG, "%s must be a power of two", what);
+    d->line_bytes = d->org.bus_width / 8 * d->t.BL;
+    if (d->org.columns < d->t.BL)
+        return migsim_error(MIGSIM_ECONFIG, "columns (%u) must be at least the burst length (%u)",
+                            d->org.columns, d->t.BL);
+    if (d->t.tRC < d->t.tRAS + d->t.tRP)
+        return migsim_error(MIGSIM_ECONFIG, "tRC (%u) must be at least tRAS + tRP (%u)", d->t.tRC,
+                            d->t.tRAS + d->t.tRP);
+    if (d->write_low_watermark >= d->write_high_watermark ||
+        d->write_high_watermark > d->write_queue_depth)
+        return migsim_error(MIGSIM_ECONFIG,
+                            "need write_low_watermark (%u) < write_high_watermark (%u) <= "
+                            "write_queue_depth (%u)", d->write_low_watermark,
+                            d->write_high_watermark, d->write_queue_depth);
+    int rc = dram_addrmap_parse(d->address_mapping, &d->org, d->line_bytes, &d->map);
+    if (rc)
+        return rc;
+    d->banks_per_rank = d->org.bankgroups * d->org.banks_per_group;
+    d->capacity_bytes = (uint64_t)d->org.channels * d->org.ranks * d->banks_per_rank *
+                        d->org.rows * (d->org.columns / d->t.BL) * d->line_bytes;
+    if (d->org.ranks * d->banks_per_rank > 0xfffff || d->org.columns / d->t.BL > 0x1000)
+        return migsim_error(MIGSIM_ECONFIG, "too many banks per channel or columns per row");
+    /* resolve the rule table into per-command lists of (next, scope, cycles) */
+    for (const dram_rule_t *r = dram_rules; r->name; r++) {
+        int64_t lat = r->lat(&d->t);
+        if (lat <= 0)
+            continue;
+        uint32_t i = d->rule_n[r->prev]++;
+        assert(i < 16);
+        d->rule_tab[r->prev][i].next = (uint8_t)r->next;
+        d->rule_tab[r->prev][i].scope = (uint8_t)r->scope;
+        d->rule_tab[r->prev][i].lat = (uint32_t)lat;
+    }
+    d->lat_hist_n = 8192;
+    d->lat_hist = calloc(d->lat_hist_n, sizeof *d->lat_hist);
+    d->chans = calloc(d->org.channels, sizeof *d->chans);
+    if (!d->lat_hist || !d->chans)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    migsim_store_init(&d->store);
+    for (uint32_t i = 0; i < d->org.channels; i++) {
+        dram_chan_t *ch = &d->chans[i];
+        ch->d = d;
+        ch->idx = i;
+        uint32_t nb = d->org.ranks * d->banks_per_rank;
+        ch->banks = calloc(nb, sizeof *ch->banks);
+        ch->bgs = calloc((size_t)d->org.ranks * d->org.bankgroups, sizeof *ch->bgs);
+        ch->ranks = calloc(d->org.ranks, sizeof *ch->ranks);
+        if (!ch->banks || !ch->bgs || !ch->ranks)
+            return migsim_error(MIGSIM_ENOMEM, "out of memory");
+        for (uint32_t b = 0; b < nb; b++) {
+            ch->banks[b].open_row = DRAM_NO_ROW;
+            ch->banks[b].rank = (uint16_t)(b / d->banks_per_rank);
+            ch->banks[b].bg = (uint16_t)(b % d->banks_per_rank / d->org.banks_per_group);
+        }
+        for (uint32_t r = 0; r < d->org.ranks; r++)
+            ch->ranks[r].ref_due = d->t.tREFI + (uint64_t)r * d->t.tREFI / d->org.ranks;
+        ch->best.time = UINT64_MAX;
+        if ((rc = migsim_event_init(c->k, &ch->sched_ev, chan_sched, ch, 10, 0, "dram.sched")) ||
+            (rc = migsim_event_init(c->k, &ch->resp_ev, chan_resp, ch, 5, 0, "dram.resp")))
+            return rc;
+    }
+    if (d->cmd_log[0]) {
+        d->log = fopen(d->cmd_log, "w");
+        if (!d->log)
+            return migsim_error(MIGSIM_EIO, "cmd_log: cannot create %s", d->cmd_log);
+        fprintf(d->log, "# migsim dram command log v1\n");
+        fprintf(d->log, "# org channels=%u ranks=%u bankgroups=%u banks_per_group=%u rows=%u "
+                        "columns=%u\n", d->org.channels, d->org.ranks, d->org.bankgroups,
+                d->org.banks_per_group, d->org.rows, d->org.columns);
+        const dram_timing_t *t = &d->t;
+        fprintf(d->log, "# timing tCK_ps=%u BL=%u tCL=%u tCWL=%u tRCD=%u tRP=%u tRAS=%u tRC=%u "
+                        "tRRD_S=%u tRRD_L=%u tFAW=%u tCCD_S=%u tCCD_L=%u tWTR_S=%u tWTR_L=%u "
+                        "tRTP=%u tWR=%u tRFC=%u tREFI=%u tRTRS=%u\n",
+                t->tCK_ps, t->BL, t->tCL, t->tCWL, t->tRCD, t->tRP, t->tRAS, t->tRC, t->tRRD_S,
+                t->tRRD_L, t->tFAW, t->tCCD_S, t->tCCD_L, t->tWTR_S, t->tWTR_L, t->tRTP, t->tWR,
+                t->tRFC, t->tREFI, t->tRTRS);
+    }
+    return MIGSIM_OK;
+}
+
+static void dram_fini(migsim_comp_t *c)
+{
+    dram_t *d = (dram_t *)c;
+    if (d->log)
+        fclose(d->log);
+    d->log = NULL;
+    for (uint32_t i = 0; d->chans && i < d->org.channels; i++) {
+        dram_chan_t *ch = &d->chans[i];
+        if (ch->sched_ev.fn) {
+            migsim_event_fini(c->k, &ch->sched_ev);
+            migsim_event_fini(c->k, &ch->resp_ev);
+        }
+        free(ch->banks);
+        free(ch->bgs);
+        free(ch->ranks);
+    }
+    free(d->chans);
+    d->chans = NULL;
+    free(d->lat_hist);
+    d->lat_hist = NULL;
+    migsim_store_fini(&d->store);
+}
+
+static double hist_pct(const dram_t *d, double frac)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < d->lat_hist_n; i++)
+        n += d->lat_hist[i];
+    if (!n)
+        return 0;
+    uint64_t want = (uint64_t)(frac * (double)n + 0.999999);
+    if (want < 1)
+        want = 1;
+    uint64_t acc = 0;
+    for (uint32_t i = 0; i < d->lat_hist_n; i++) {
+        acc += d->lat_hist[i];
+        if (acc >= want)
+            return i == d->lat_hist_n - 1 ? (double)d->st_read_lat_max_ps / 1000.0
+                                          : (double)i * d->t.tCK_ps / 1000.0;
+    }
+    return 0;
+}
+
+static void dram_finalize(migsim_comp_t *c)
+{
+    dram_t *d = (dram_t *)c;
+    /* refreshes that an idle channel would have issued by now */
+    uint64_t now_c = c->k->now / d->t.tCK_ps;
+    for (uint32_t i = 0; i < d->org.channels; i++)
+        if (!migsim_event_queued(&d->chans[i].sched_ev) && d->chans[i].nq[0] + d->chans[i].nq[1] == 0)
+            chan_catch_up(d, &d->chans[i], now_c + 1);
+    if (d->log)
+        fflush(d->log);
+    uint64_t nr = d->st_reads ? d->st_reads : 1;
+    d->st_read_lat_avg_ns = (double)d->st_read_lat_sum_ps / (double)nr / 1000.0;
+    d->st_read_lat_avg_cyc = (double)d->st_read_lat_sum_ps / (double)nr / d->t.tCK_ps;
+    d->st_read_lat_p50_ns = hist_pct(d, 0.50);
+    d->st_read_lat_p90_ns = hist_pct(d, 0.90);
+    d->st_read_lat_p99_ns = hist_pct(d, 0.99);
+    d->st_read_lat_max_ns = (double)d->st_read_lat_max_ps / 1000.0;
+    d->st_write_lat_avg_ns = d->st_writes ? (double)d->st_write_lat_sum_ps / (double)d->st_writes / 1000.0 : 0;
+    uint64_t span = c->k->now > d->st_last_data_ps ? c->k->now : d->st_last_data_ps;
+    d->st_sim_time_ns = (double)span / 1000.0;
+    d->st_bandwidth_gbps = span ? (double)(d->st_bytes_read + d->st_bytes_written) / (double)span * 1000.0 : 0;
+    uint64_t served = d->st_row_hits + d->st_row_misses + d->st_row_conflicts;
+    d->st_row_hit_rate = served ? (double)d->st_row_hits / (double)served : 0;
+}
+
+int dram_dbg_write(dram_t *d, uint64_t addr, const void *src, size_t len)
+{
+    return migsim_store_write(&d->store, addr, src, len);
+}
+
+void dram_dbg_read(dram_t *d, uint64_t addr, void *dst, size_t len)
+{
+    migsim_store_read(&d->store, addr, dst, len);
+}
+
+/* ---- tables ------------------------------------------------------------------------ */
+
+static const char *const preset_names[] = { "DDR4-2400", "DDR4-3200", NULL };
+static const char *const policy_names[] = { "open", "closed", NULL };
+static const char *const sched_names[] = { "frfcfs", "fcfs", NULL };
+
+#define P_TIMING(f, h) { #f, MIGSIM_PT_U32, offsetof(dram_t, f), "tCK", h " (0 = from preset)", \
+                         0, 0, NULL, 0, 100000, 0, 0, NULL }
+#define P_ORG(f, h, mx) { #f, MIGSIM_PT_U32, offsetof(dram_t, f), "", h " (0 = from preset)", \
+                          0, 0, NULL, 0, mx, 0, 0, NULL }
+
+static const migsim_param_t dram_params[] = {
+    { "preset", MIGSIM_PT_ENUM, offsetof(dram_t, preset), "", "JEDEC speed bin, 8 Gb x8 devices",
+      0, 0, NULL, 0, 0, 0, 0, preset_names },
+    P_ORG(channels, "channels", 16),
+    P_ORG(ranks, "ranks per channel", 8),
+    P_ORG(bankgroups, "bank groups per rank", 8),
+    P_ORG(banks_per_group, "banks per bank group", 8),
+    P_ORG(rows, "rows per bank", 1u << 20),
+    P_ORG(columns, "device columns per row", 1u << 14),
+    { "tCK_ps", MIGSIM_PT_U32, offsetof(dram_t, tCK_ps), "ps", "clock period (0 = from preset)",
+      0, 0, NULL, 0, 100000, 0, 0, NULL },
+    P_TIMING(tCL, "read latency"),
+    P_TIMING(tCWL, "write latency"),
+    P_TIMING(tRCD, "ACT to RD/WR"),
+    P_TIMING(tRP, "PRE to ACT"),
+    P_TIMING(tRAS, "ACT to PRE"),
+    P_TIMING(tRC, "ACT to ACT, same bank"),
+    P_TIMING(tRRD_S, "ACT to ACT, other bank group"),
+    P_TIMING(tRRD_L, "ACT to ACT, same bank group"),
+    P_TIMING(tFAW, "four-activate window"),
+    P_TIMING(tCCD_S, "column to column, other bank group"),
+    P_TIMING(tCCD_L, "column to column, same bank group"),
+    P_TIMING(tWTR_S, "write data end to RD, other bank group"),
+    P_TIMING(tWTR_L, "write data end to RD, same bank group"),
+    P_TIMING(tRTP, "RD to PRE"),
+    P_TIMING(tWR, "write recovery: write data end to PRE"),
+    P_TIMING(tRFC, "REF to ACT/REF"),
+    P_TIMING(tREFI, "refresh interval"),
+    P_TIMING(tRTRS, "rank-to-rank switch"),
+    { "address_mapping", MIGSIM_PT_STR, offsetof(dram_t, address_mapping), "",
+      "address bits, most significant field first: Ch Ra Bg Ba Ro Co in any order "
+      "(DRAMSim3's lowercase form, e.g. rochrababgco, is accepted)",
+      0, 0, "RoBaBgRaCoCh", 0, 0, 0, 0, NULL },
+    { "page_policy", MIGSIM_PT_ENUM, offsetof(dram_t, page_policy), "",
+      "open: rows stay open until a conflict; closed: precharge when no queued request hits the row",
+      0, 0, NULL, 0, 0, 0, 0, policy_names },
+    { "scheduler", MIGSIM_PT_ENUM, offsetof(dram_t, scheduler), "",
+      "frfcfs: row hits first, then oldest; fcfs: oldest first", 0, 0, NULL, 0, 0, 0, 0, sched_names },
+    { "read_queue_depth", MIGSIM_PT_U32, offsetof(dram_t, read_queue_depth), "requests",
+      "read queue entries per channel", 32, 0, NULL, 1, 4096, 0, 0, NULL },
+    { "write_queue_depth", MIGSIM_PT_U32, offsetof(dram_t, write_queue_depth), "requests",
+      "write queue entries per channel", 32, 0, NULL, 1, 4096, 0, 0, NULL },
+    { "write_high_watermark", MIGSIM_PT_U32, offsetof(dram_t, write_high_watermark), "requests",
+      "start draining writes at this many queued writes", 24, 0, NULL, 1, 4096, 0, 0, NULL },
+    { "write_low_watermark", MIGSIM_PT_U32, offsetof(dram_t, write_low_watermark), "requests",
+      "stop draining writes at this many (when reads wait)", 8, 0, NULL, 0, 4095, 0, 0, NULL },
+    { "refresh", MIGSIM_PT_BOOL, offsetof(dram_t, refresh), "", "issue all-bank refresh every tREFI",
+      1, 0, NULL, 0, 0, 0, 0, NULL },
+    { "functional", MIGSIM_PT_BOOL, offsetof(dram_t, functional), "",
+      "keep real bytes for requests that carry data", 1, 0, NULL, 0, 0, 0, 0, NULL },
+    { "cmd_log", MIGSIM_PT_STR, offsetof(dram_t, cmd_log), "",
+      "write every command to this file (models/dram/CMDLOG.md); empty = off",
+      0, 0, "", 0, 0, 0, 0, NULL },
+    { NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL },
+};
+
+static const migsim_port_def_t dram_ports[] = {
+    { "in", MIGSIM_PORT_IN, offsetof(dram_t, in), dram_recv, NULL, NULL,
+      "memory requests (one line at most each); refused with busy when the channel queue is full" },
+    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
+#define S_U(n, f, u, h) { n, MIGSIM_ST_U64, offsetof(dram_t, f), u, h }
+#define S_F(n, f, u, h) { n, MIGSIM_ST_F64, offsetof(dram_t, f), u, h }
+
+static const migsim_stat_def_t dram_stats[] = {
+    S_U("read_reqs", st_reads, "requests", "read requests accepted"),
+    S_U("write_reqs", st_writes, "requests", "write requests accepted"),
+    S_U("row_hits", st_row_hits, "requests", "served without ACT"),
+    S_U("row_misses", st_row_misses, "requests", "served after an ACT to a closed bank"),
+    S_U("row_conflicts", st_row_conflicts, "requests", "served after closing another row"),
+    S_F("row_hit_rate", st_row_hit_rate, "ratio", "row_hits / requests served by a column command"),
+    S_U("act_cmds", st_cmd[DRAM_CMD_ACT], "commands", "ACT commands"),
+    S_U("pre_cmds", st_cmd[DRAM_CMD_PRE], "commands", "PRE commands"),
+    S_U("rd_cmds", st_cmd[DRAM_CMD_RD], "commands", "RD commands"),
+    S_U("wr_cmds", st_cmd[DRAM_CMD_WR], "commands", "WR commands"),
+    S_U("ref_cmds", st_cmd[DRAM_CMD_REF], "commands", "REF commands (all-bank)"),
+    S_U("refused_reqs", st_refused, "requests", "sends refused because a queue was full"),
+    S_U("forwarded_reads", st_forwarded, "requests", "reads answered from the write queue"),
+    S_U("wrapped_reqs", st_wrapped, "requests", "addresses beyond capacity, wrapped modulo capacity"),
+    S_U("read_bytes", st_bytes_read, "bytes", "bytes read"),
+    S_U("written_bytes", st_bytes_written, "bytes", "bytes written"),
+    S_F("read_latency_avg_ns", st_read_lat_avg_ns, "ns", "read latency, arrival to last data beat"),
+    S_F("read_latency_avg_cyc", st_read_lat_avg_cyc, "tCK", "read latency in DRAM cycles"),
+    S_F("read_latency_p50_ns", st_read_lat_p50_ns, "ns", "median read latency (1-cycle buckets)"),
+    S_F("read_latency_p90_ns", st_read_lat_p90_ns, "ns", "90th percentile read latency"),
+    S_F("read_latency_p99_ns", st_read_lat_p99_ns, "ns", "99th percentile read latency"),
+    S_F("read_latency_max_ns", st_read_lat_max_ns, "ns", "largest read latency"),
+    S_F("write_latency_avg_ns", st_write_lat_avg_ns, "ns", "write latency, arrival to last data beat"),
+    S_F("bandwidth_gbps", st_bandwidth_gbps, "GB/s", "bytes moved / simulated time (1 GB = 1e9 B)"),
+    S_F("sim_time_ns", st_sim_time_ns, "ns", "simulated time up to the last data beat or now"),
+    { NULL, 0, 0, NULL, NULL },
+};
+
+const migsim_comp_ops_t dram_ops = {
+    .type = "dram",
+    .help = "DDR4 memory: channels of ranks, bank groups and banks, one FR-FCFS controller per "
+            "channel, JEDEC timing, all-bank refresh, functional store",
+    .size = sizeof(dram_t),
+    .params = dram_params,
+    .ports = dram_ports,
+    .stats = dram_stats,
+    .init = dram_init,
+    .finalize_stats = dram_finalize,
+    .fini = dram_fini,
+};

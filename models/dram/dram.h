@@ -1,0 +1,188 @@
+/*
+ * dram.h - the DDR4 memory model: channels, ranks, bank groups, banks, with
+ * one FR-FCFS controller per channel. State struct and ops table.
+ *
+ * Timing (JESD79-4): every command's earliest issue cycle is the maximum of
+ * the constraints left by earlier commands, kept per bank, per bank group
+ * and per rank; the constraints themselves are a declared table
+ * (dram_rules[]: preceding command, following command, scope, latency).
+ * The controller never ticks: each channel has one scheduling event at the
+ * next cycle on which a command can issue, and none while its queues are
+ * empty (refreshes missed while idle are issued at their own cycles when
+ * work arrives, or when statistics are taken).
+ *
+ * Functional behaviour: requests that carry data (MIGSIM_REQ_HAS_DATA) read
+ * and write a sparse store of real bytes when their column command issues;
+ * a read that finds a queued write to the same 64-byte line is answered
+ * from the write queue one cycle after arrival; a write that finds a queued
+ * read to its line first gives that read the line's current bytes. Requests
+ * without data are timed only.
+ */
+#ifndef MIGSIM_MODELS_DRAM_H
+#define MIGSIM_MODELS_DRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "migsim/component.h"
+#include "migsim/store.h"
+#include "dram/dram_timing.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dram_cmd_e {
+    DRAM_CMD_ACT, DRAM_CMD_PRE, DRAM_CMD_RD, DRAM_CMD_WR, DRAM_CMD_REF, DRAM_NCMD
+} dram_cmd_t;
+
+typedef enum dram_scope_e {
+    DRAM_SCOPE_BANK,        /* the same bank */
+    DRAM_SCOPE_BANKGROUP,   /* every bank of the same bank group (same bank included) */
+    DRAM_SCOPE_RANK,        /* every bank of the same rank */
+    DRAM_SCOPE_OTHER_RANKS, /* every bank of the other ranks of the channel */
+} dram_scope_t;
+
+/* One timing rule: `next` may issue no earlier than `lat(t)` cycles after `prev`. */
+typedef struct dram_rule_s {
+    const char *name;          /* JEDEC name, e.g. "tRCD" */
+    dram_cmd_t prev, next;
+    dram_scope_t scope;
+    int64_t (*lat)(const dram_timing_t *t); /* cycles; <= 0 means no constraint */
+} dram_rule_t;
+
+extern const dram_rule_t dram_rules[];   /* terminated by name == NULL */
+extern const char *const dram_cmd_names[DRAM_NCMD];
+
+#define DRAM_NO_ROW UINT32_MAX
+
+typedef struct dram_bank_s {
+    uint64_t next[DRAM_NCMD];   /* earliest cycle per command from bank-scope rules */
+    uint32_t open_row;          /* DRAM_NO_ROW when precharged */
+    uint16_t rank, bg;          /* position (rank in channel, bank group in rank) */
+    migsim_req_t *q_head[2];    /* queued requests, reads [0] / writes [1], oldest first */
+    migsim_req_t *q_tail[2];
+    uint32_t nq[2];             /* queued requests per list */
+    uint32_t nhits[2];          /* queued requests per list addressed to open_row */
+    /* cached scheduling candidate for the channel's current mode */
+    bool cand_valid;
+    uint8_t cand_cmd;           /* dram_cmd_t, or DRAM_NCMD for none */
+    uint8_t cand_class;         /* priority class (lower wins) */
+    migsim_req_t *cand_req;     /* request served, NULL for a closing PRE */
+    uint64_t cand_age;          /* arrival order of cand_req */
+} dram_bank_t;
+
+typedef struct dram_bg_s {
+    uint64_t next[DRAM_NCMD];   /* earliest cycle per command from bank-group rules */
+} dram_bg_t;
+
+typedef struct dram_rank_s {
+    uint64_t next[DRAM_NCMD];   /* earliest cycle per command from rank rules */
+    uint64_t faw[4];            /* cycles of the last four ACTs (ring) */
+    uint32_t faw_n;             /* ACTs recorded, saturates at 4 */
+    uint32_t faw_i;             /* ring position of the oldest */
+    uint64_t ref_due;           /* cycle at which the next REF falls due */
+    uint32_t open_banks;        /* banks with an open row */
+} dram_rank_t;
+
+/* Scheduling candidate: a command and the first cycle it may issue. */
+typedef struct dram_cand_s {
+    uint64_t time;              /* cycle; UINT64_MAX = none */
+    uint64_t key;               /* class << 56 | age: lower wins among equal times */
+    uint8_t cmd;                /* dram_cmd_t */
+    uint32_t unit;              /* flat bank index, or rank for REF */
+    migsim_req_t *req;          /* served request or NULL */
+} dram_cand_t;
+
+struct dram_s;
+
+typedef struct dram_chan_s {
+    struct dram_s *d;           /* borrowed: owning model */
+    uint32_t idx;               /* channel number */
+    dram_bank_t *banks;         /* owned: ranks * bankgroups * banks_per_group */
+    dram_bg_t *bgs;             /* owned: ranks * bankgroups */
+    dram_rank_t *ranks;         /* owned */
+    uint64_t cmd_next;          /* command bus: first free cycle */
+    uint32_t nq[2];             /* queued reads / writes */
+    uint8_t mode;               /* 0 = serving reads, 1 = draining writes */
+    bool dirty;                 /* queues changed since `best` was computed */
+    uint8_t want_retry;         /* bit m: a request for queue m was refused; retry when it has room */
+    dram_cand_t best;           /* next command, valid while !dirty */
+    uint64_t age_seq;           /* arrival counter */
+    migsim_req_t *rsp_head[3];  /* completions in time order: reads, writes, forwarded reads */
+    migsim_req_t *rsp_tail[3];
+    migsim_event_t sched_ev;    /* next command issue */
+    migsim_event_t resp_ev;     /* next completion */
+} dram_chan_t;
+
+/* Address decoding: field positions in the byte address. */
+typedef struct dram_addrmap_s {
+    uint8_t shift[6];           /* ch, ra, bg, ba, ro, co */
+    uint8_t bits[6];
+} dram_addrmap_t;
+
+typedef struct dram_s {
+    migsim_comp_t comp;
+    migsim_port_t in;           /* requests from the platform */
+    /* parameters */
+    uint32_t preset;            /* index into dram_presets */
+    uint32_t channels, ranks, bankgroups, banks_per_group, rows, columns; /* 0 = preset */
+    uint32_t tCK_ps, tCL, tCWL, tRCD, tRP, tRAS, tRC, tRRD_S, tRRD_L, tFAW, tCCD_S, tCCD_L,
+             tWTR_S, tWTR_L, tRTP, tWR, tRFC, tREFI, tRTRS;                 /* 0 = preset */
+    char *address_mapping;      /* e.g. "RoBaBgRaCoCh" */
+    uint32_t page_policy;       /* 0 open, 1 closed */
+    uint32_t scheduler;         /* 0 frfcfs, 1 fcfs */
+    uint32_t read_queue_depth, write_queue_depth;   /* requests per channel */
+    uint32_t write_high_watermark, write_low_watermark; /* requests */
+    bool refresh;               /* issue all-bank refresh */
+    bool functional;            /* keep real bytes for requests that carry data */
+    char *cmd_log;              /* path of the command log, "" = none */
+    /* resolved configuration */
+    dram_org_t org;
+    dram_timing_t t;
+    dram_addrmap_t map;
+    uint32_t banks_per_rank;    /* bankgroups * banks_per_group */
+    uint32_t line_bytes;        /* bus_width / 8 * BL (64) */
+    uint64_t capacity_bytes;    /* all channels */
+    uint32_t rule_n[DRAM_NCMD]; /* rules per preceding command */
+    struct { uint8_t next, scope; uint32_t lat; } rule_tab[DRAM_NCMD][16];
+    dram_chan_t *chans;         /* owned */
+    migsim_store_t store;       /* functional bytes */
+    FILE *log;                  /* owned: command log, NULL when off */
+    /* statistics (counters) */
+    uint64_t st_reads, st_writes;            /* requests accepted */
+    uint64_t st_row_hits, st_row_misses, st_row_conflicts;
+    uint64_t st_cmd[DRAM_NCMD];
+    uint64_t st_refused;                     /* sends refused: queue full */
+    uint64_t st_forwarded;                   /* reads answered from the write queue */
+    uint64_t st_wrapped;                     /* addresses beyond capacity (wrapped) */
+    uint64_t st_bytes_read, st_bytes_written;
+    uint64_t st_read_lat_sum_ps, st_read_lat_max_ps, st_write_lat_sum_ps;
+    uint64_t st_last_data_ps;                /* end of the last data burst */
+    uint64_t *lat_hist;                      /* owned: read latency histogram, 1 cycle buckets */
+    uint32_t lat_hist_n;                     /* buckets (last = overflow) */
+    /* derived statistics */
+    double st_read_lat_avg_ns, st_read_lat_avg_cyc, st_read_lat_p50_ns, st_read_lat_p90_ns,
+           st_read_lat_p99_ns, st_read_lat_max_ns, st_write_lat_avg_ns, st_bandwidth_gbps,
+           st_row_hit_rate, st_sim_time_ns;
+} dram_t;
+
+extern const migsim_comp_ops_t dram_ops;
+
+/* Debug access to the functional store (no timing): used by tests and wrappers. */
+int dram_dbg_write(dram_t *d, uint64_t addr, const void *src, size_t len);
+void dram_dbg_read(dram_t *d, uint64_t addr, void *dst, size_t len);
+
+/* Decode a byte address (after wrapping to capacity). */
+typedef struct dram_loc_s { uint32_t ch, rank, bg, bank, row, col; } dram_loc_t;
+void dram_decode(const dram_t *d, uint64_t addr, dram_loc_t *loc);
+
+/* Parse an address-mapping string into `map` for `org`. 0 or MIGSIM_ECONFIG. */
+int dram_addrmap_parse(const char *s, const dram_org_t *org, uint32_t line_bytes,
+                       dram_addrmap_t *map);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIGSIM_MODELS_DRAM_H */

@@ -1,0 +1,264 @@
+/*
+ * player.c - the trace player component (see player.h).
+ */
+#include "player/player.h"
+#include "migsim/errors.h"
+#include "migsim/sim.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Deterministic payload of a write: the record index and byte position. */
+static void player_fill(migsim_req_t *req, uint64_t rec_index)
+{
+    for (uint32_t i = 0; i < req->size; i++)
+        req->data[i] = (uint8_t)((rec_index * 131u + (req->addr + i) * 7u) >> 3);
+}
+
+/* Pull the next record and work out when it is due. false at the end or on error. */
+static bool player_fetch(player_t *p)
+{
+    int rc = migsim_recsrc_next(p->src, &p->rec);
+    if (rc <= 0) {
+        p->eof = true;
+        if (rc < 0)
+            migsim_sim_fail(p->comp.sim, rc);
+        return false;
+    }
+    p->rec_index++;
+    p->st_records++;
+    p->have_rec = true;
+    p->rec_off = 0;
+    migsim_tick_t now = p->comp.k->now;
+    if (p->mode == 1) {
+        p->rec_due = now;
+        return true;
+    }
+    switch (p->time_mode) {
+    case MIGSIM_TIME_ABS_PS:   p->rec_due = p->start_ps + p->rec.time; break;
+    case MIGSIM_TIME_GAP_PS:   p->rec_due = p->last_issue_ps + p->rec.time; break;
+    case MIGSIM_TIME_GAP_INSNS: p->rec_due = p->last_issue_ps + p->rec.time * p->insn_ps; break;
+    default:                   p->rec_due = now; break;
+    }
+    if (p->rec_due < p->start_ps)
+        p->rec_due = p->start_ps;
+    return true;
+}
+
+/* Issue as much as the target, the bound and the clock allow. */
+static void player_pump(player_t *p)
+{
+    migsim_kernel_t *k = p->comp.k;
+    while (!p->blocked) {
+        if (!p->pending) {
+            if (!p->have_rec && (p->eof || !player_fetch(p)))
+                return;
+            if (p->rec_due > k->now) {
+                migsim_schedule(k, &p->ev, p->rec_due);
+                return;
+            }
+            if (p->inflight >= p->max_inflight)
+                return; /* a response will call us again */
+            migsim_req_t *req = migsim_req_alloc(p->comp.pool);
+            if (!req) {
+                migsim_sim_fail(p->comp.sim, MIGSIM_ENOMEM);
+                return;
+            }
+            uint64_t addr = p->rec.addr + p->rec_off;
+            uint64_t room = p->line_bytes - addr % p->line_bytes;
+            uint64_t left = p->rec.size - p->rec_off;
+            req->addr = req->orig_addr = addr;
+            req->size = (uint32_t)(left < room ? left : room);
+            req->op = p->rec.op;
+            req->src_kind = p->rec.src_kind;
+            req->src_idx = p->rec.src_idx;
+            req->cookie = p;
+            if (p->payload && req->size <= MIGSIM_REQ_DATA_BYTES) {
+                req->flags |= MIGSIM_REQ_HAS_DATA;
+                if (req->op == MIGSIM_OP_WRITE)
+                    player_fill(req, p->rec_index);
+            }
+            p->pending = req;
+        }
+        migsim_req_t *req = p->pending;
+        req->t_issue = k->now;
+        if (migsim_port_send(&p->out, req) != 0) {
+            p->blocked = true;
+            p->st_refused++;
+            return;
+        }
+        p->pending = NULL;
+        p->inflight++;
+        if (p->st_reads + p->st_writes == 0)
+            p->st_first_ps = k->now;
+        if (req->op == MIGSIM_OP_WRITE)
+            p->st_writes++;
+        else
+            p->st_reads++;
+        p->st_bytes += req->size;
+        if (p->rec_off == 0) {
+            p->st_stall_ps += k->now - p->rec_due;
+            p->last_issue_ps = k->now;
+        }
+        p->rec_off += req->size;
+        if (p->rec_off >= p->rec.size)
+            p->have_rec = false;
+    }
+}
+
+static void player_event(migsim_event_t *ev)
+{
+    player_pump(ev->ctx);
+}
+
+static void player_resp(migsim_port_t *port, migsim_req_t *req)
+{
+    player_t *p = (player_t *)port->owner;
+    migsim_tick_t now = p->comp.k->now;
+    uint64_t lat = now - req->t_issue;
+    p->st_lat_sum_ps += lat;
+    if (lat > p->st_lat_max_ps)
+        p->st_lat_max_ps = lat;
+    p->st_done++;
+    p->st_last_done_ps = now;
+    migsim_req_free(p->comp.pool, req);
+    bool was_full = p->inflight-- >= p->max_inflight;
+    if (was_full && !p->blocked && !migsim_event_queued(&p->ev))
+        migsim_schedule(p->comp.k, &p->ev, now);
+}
+
+static void player_retry(migsim_port_t *port)
+{
+    player_t *p = (player_t *)port->owner;
+    p->blocked = false;
+    if (!migsim_event_queued(&p->ev))
+        migsim_schedule(p->comp.k, &p->ev, p->comp.k->now);
+}
+
+static int player_init(migsim_comp_t *c)
+{
+    player_t *p = (player_t *)c;
+    if (p->line_bytes & (p->line_bytes - 1))
+        return migsim_error(MIGSIM_ECONFIG, "line_bytes %u is not a power of two", p->line_bytes);
+    int rc;
+    if (p->trace[0]) {
+        rc = migsim_recsrc_open_file(&p->src, p->trace);
+    } else {
+        migsim_gen_config_t g;
+        migsim_gen_config_default(&g);
+        g.pattern = (migsim_gen_pattern_t)p->gen_pattern;
+        g.count = p->gen_count;
+        g.base = p->gen_base;
+        g.range_bytes = p->gen_range_bytes;
+        g.stride_bytes = p->gen_stride_bytes;
+        g.size_bytes = p->gen_size_bytes;
+        g.read_frac = p->gen_read_frac;
+        g.seed = p->gen_seed ? p->gen_seed : migsim_sim_seed(c->sim);
+        g.gap_ps = p->gen_gap_ps;
+        g.src_kind = p->gen_src ? MIGSIM_SRC_DMA : MIGSIM_SRC_CPU;
+        g.src_idx = 0;
+        rc = migsim_recsrc_open_gen(&p->src, &g);
+    }
+    if (rc)
+        return rc;
+    p->time_mode = migsim_recsrc_time_mode(p->src);
+    return migsim_event_init(c->k, &p->ev, player_event, p, 20, 0, "player.issue");
+}
+
+static int player_start(migsim_comp_t *c)
+{
+    player_t *p = (player_t *)c;
+    migsim_schedule(c->k, &p->ev, p->start_ps);
+    return MIGSIM_OK;
+}
+
+static void player_finalize(migsim_comp_t *c)
+{
+    player_t *p = (player_t *)c;
+    p->st_lat_avg_ns = p->st_done ? (double)p->st_lat_sum_ps / (double)p->st_done / 1000.0 : 0;
+    p->st_lat_max_ns = (double)p->st_lat_max_ps / 1000.0;
+    p->st_stall_avg_ns = p->st_records ? (double)p->st_stall_ps / (double)p->st_records / 1000.0 : 0;
+}
+
+static void player_fini(migsim_comp_t *c)
+{
+    player_t *p = (player_t *)c;
+    if (p->pending)
+        migsim_req_free(c->pool, p->pending);
+    p->pending = NULL;
+    migsim_recsrc_close(p->src);
+    p->src = NULL;
+    if (p->ev.fn)
+        migsim_event_fini(c->k, &p->ev);
+}
+
+static const char *const mode_names[] = { "timed", "fast", NULL };
+static const char *const pattern_names[] = { "sequential", "random", "strided", NULL };
+static const char *const srck_names[] = { "cpu", "dma", NULL };
+
+#define PU64(n, f, u, d, lo, hi, h) { n, MIGSIM_PT_U64, offsetof(player_t, f), u, h, d, 0, NULL, lo, hi, 0, 0, NULL }
+#define PU32(n, f, u, d, lo, hi, h) { n, MIGSIM_PT_U32, offsetof(player_t, f), u, h, d, 0, NULL, lo, hi, 0, 0, NULL }
+#define PENUM(n, f, d, ch, h) { n, MIGSIM_PT_ENUM, offsetof(player_t, f), "", h, d, 0, NULL, 0, 0, 0, 0, ch }
+
+static const migsim_param_t player_params[] = {
+    { "trace", MIGSIM_PT_STR, offsetof(player_t, trace), "", "native trace file (.mtr); empty = use the gen_* generator",
+      0, 0, "", 0, 0, 0, 0, NULL },
+    PENUM("mode", mode, 0, mode_names, "timed: honour record times; fast: back to back"),
+    PU32("max_inflight", max_inflight, "requests", 256, 1, 1u << 20, "outstanding requests at most"),
+    PU32("line_bytes", line_bytes, "bytes", 64, 1, 64, "records are split into requests of at most one line"),
+    PU64("insn_ps", insn_ps, "ps", 333, 0, 0, "time per instruction for gap-insns traces"),
+    PU64("start_ps", start_ps, "ps", 0, 0, 0, "time of the first issue opportunity; added to absolute times"),
+    { "payload", MIGSIM_PT_BOOL, offsetof(player_t, payload), "", "writes carry deterministic data, reads ask for data",
+      0, 0, NULL, 0, 0, 0, 0, NULL },
+    PENUM("gen_pattern", gen_pattern, 1, pattern_names, "generator address pattern"),
+    PU64("gen_count", gen_count, "records", 100000, 0, 0, "generator records"),
+    PU64("gen_base", gen_base, "bytes", 0, 0, 0, "generator first address"),
+    PU64("gen_range_bytes", gen_range_bytes, "bytes", 1ull << 32, 1, 0, "generator address window"),
+    PU64("gen_stride_bytes", gen_stride_bytes, "bytes", 4096, 1, 0, "generator stride (strided)"),
+    PU32("gen_size_bytes", gen_size_bytes, "bytes", 64, 1, MIGSIM_TRACE_MAX_SIZE, "generator access size"),
+    { "gen_read_frac", MIGSIM_PT_F64, offsetof(player_t, gen_read_frac), "", "generator fraction of reads",
+      0, 0.67, NULL, 0, 0, 0.0, 1.0, NULL },
+    PU64("gen_seed", gen_seed, "", 0, 0, 0, "generator seed; 0 = the simulation seed"),
+    PU64("gen_gap_ps", gen_gap_ps, "ps", 833, 0, 0, "generator time between records"),
+    PENUM("gen_src", gen_src, 0, srck_names, "generator source kind"),
+    { NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL },
+};
+
+static const migsim_port_def_t player_ports[] = {
+    { "out", MIGSIM_PORT_OUT, offsetof(player_t, out), NULL, player_resp, player_retry,
+      "memory requests, at most one line each" },
+    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
+#define SU(n, f, u, h) { n, MIGSIM_ST_U64, offsetof(player_t, f), u, h }
+#define SF(n, f, u, h) { n, MIGSIM_ST_F64, offsetof(player_t, f), u, h }
+
+static const migsim_stat_def_t player_stats[] = {
+    SU("records", st_records, "records", "trace records pulled"),
+    SU("read_reqs", st_reads, "requests", "read requests issued"),
+    SU("write_reqs", st_writes, "requests", "write requests issued"),
+    SU("issued_bytes", st_bytes, "bytes", "bytes requested"),
+    SU("refused_sends", st_refused, "requests", "sends the target refused (back-pressure)"),
+    SU("completed_reqs", st_done, "requests", "responses received"),
+    SU("stall_ps", st_stall_ps, "ps", "sum over records of issue time minus due time"),
+    SF("stall_avg_ns", st_stall_avg_ns, "ns", "average delay of a record behind its due time"),
+    SF("latency_avg_ns", st_lat_avg_ns, "ns", "issue to response, average"),
+    SF("latency_max_ns", st_lat_max_ns, "ns", "issue to response, largest"),
+    SU("first_issue_ps", st_first_ps, "ps", "time of the first issue"),
+    SU("last_done_ps", st_last_done_ps, "ps", "time of the last response"),
+    { NULL, 0, 0, NULL, NULL },
+};
+
+const migsim_comp_ops_t player_ops = {
+    .type = "trace_player",
+    .help = "replays a native trace file or a synthetic generator as memory requests",
+    .size = sizeof(player_t),
+    .params = player_params,
+    .ports = player_ports,
+    .stats = player_stats,
+    .init = player_init,
+    .start = player_start,
+    .finalize_stats = player_finalize,
+    .fini = player_fini,
+};

@@ -1,0 +1,189 @@
+/*
+ * cmd_run.c - `migsim run` and `migsim describe`.
+ *
+ * run: builds the platform from the configuration (or the embedded default),
+ * runs it in slices so that a progress line can be shown on a terminal,
+ * prints a readable summary and writes the statistics JSON.
+ */
+#include "cli.h"
+
+#include "migsim/errors.h"
+#include "migsim/sim.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RUN_MAX_SETS 64
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double stat_or(migsim_sim_t *sim, const char *comp, const char *name, double dflt)
+{
+    char buf[256];
+    double v;
+    snprintf(buf, sizeof buf, "%s.%s", comp, name);
+    return migsim_sim_stat(sim, buf, &v) == 0 ? v : dflt;
+}
+
+static bool comp_is(migsim_comp_t *c, const char *type)
+{
+    return strcmp(c->ops->type, type) == 0;
+}
+
+/* Records pulled so far by every trace player. */
+static double records_done(migsim_sim_t *sim)
+{
+    double n = 0;
+    for (size_t i = 0; i < migsim_sim_ncomps(sim); i++) {
+        migsim_comp_t *c = migsim_sim_comp(sim, i);
+        if (comp_is(c, "trace_player"))
+            n += stat_or(sim, c->name, "records", 0);
+    }
+    return n;
+}
+
+static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
+{
+    double sim_ns = (double)migsim_sim_now(sim) / 1000.0;
+    double recs = records_done(sim);
+    fprintf(f, "simulated time   %.3f us\n", sim_ns / 1000.0);
+    for (size_t i = 0; i < migsim_sim_ncomps(sim); i++) {
+        migsim_comp_t *c = migsim_sim_comp(sim, i);
+        const char *n = c->name;
+        if (comp_is(c, "trace_player")) {
+            fprintf(f, "%-8s records %.0f: %.0f reads, %.0f writes; latency avg %.1f ns, max %.1f ns; "
+                       "stalled behind trace times %.1f ns/record\n",
+                    n, stat_or(sim, n, "records", 0), stat_or(sim, n, "read_reqs", 0),
+                    stat_or(sim, n, "write_reqs", 0), stat_or(sim, n, "latency_avg_ns", 0),
+                    stat_or(sim, n, "latency_max_ns", 0), stat_or(sim, n, "stall_avg_ns", 0));
+        } else if (comp_is(c, "dram")) {
+            fprintf(f, "%-8s %.0f reads, %.0f writes; row hits %.1f%% (%.0f hit, %.0f miss, %.0f conflict); "
+                       "%.2f GB/s\n",
+                    n, stat_or(sim, n, "read_reqs", 0), stat_or(sim, n, "write_reqs", 0),
+                    100.0 * stat_or(sim, n, "row_hit_rate", 0), stat_or(sim, n, "row_hits", 0),
+                    stat_or(sim, n, "row_misses", 0), stat_or(sim, n, "row_conflicts", 0),
+                    stat_or(sim, n, "bandwidth_gbps", 0));
+            fprintf(f, "%-8s read latency avg %.1f ns (%.1f cycles), p50 %.1f, p90 %.1f, p99 %.1f, "
+                       "max %.1f ns\n",
+                    "", stat_or(sim, n, "read_latency_avg_ns", 0),
+                    stat_or(sim, n, "read_latency_avg_cyc", 0), stat_or(sim, n, "read_latency_p50_ns", 0),
+                    stat_or(sim, n, "read_latency_p90_ns", 0), stat_or(sim, n, "read_latency_p99_ns", 0),
+                    stat_or(sim, n, "read_latency_max_ns", 0));
+            fprintf(f, "%-8s commands: %.0f ACT, %.0f PRE, %.0f RD, %.0f WR, %.0f REF\n", "",
+                    stat_or(sim, n, "act_cmds", 0), stat_or(sim, n, "pre_cmds", 0),
+                    stat_or(sim, n, "rd_cmds", 0), stat_or(sim, n, "wr_cmds", 0),
+                    stat_or(sim, n, "ref_cmds", 0));
+            double wrapped = stat_or(sim, n, "wrapped_reqs", 0);
+            if (wrapped > 0)
+                fprintf(f, "%-8s warning: %.0f requests beyond capacity were wrapped\n", n, wrapped);
+        }
+    }
+    fprintf(f, "host             %.3f s, %.0f records/s, %.3g simulated ns per host second\n", wall,
+            wall > 0 ? recs / wall : 0, wall > 0 ? sim_ns / wall : 0);
+}
+
+int migsim_cli_run(int argc, char **argv)
+{
+    const char *config = NULL, *trace = NULL, *out = NULL;
+    const char *sets[RUN_MAX_SETS + 1] = { NULL };
+    size_t nsets = 0;
+    char trace_set[4096];
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool more = i + 1 < argc;
+        if (strcmp(a, "--config") == 0 && more) {
+            config = argv[++i];
+        } else if (strcmp(a, "--trace") == 0 && more) {
+            trace = argv[++i];
+        } else if (strcmp(a, "--out") == 0 && more) {
+            out = argv[++i];
+        } else if (strcmp(a, "--set") == 0 && more) {
+            if (nsets == RUN_MAX_SETS) {
+                fprintf(stderr, "migsim run: at most %d --set options\n", RUN_MAX_SETS);
+                return 2;
+            }
+            sets[nsets++] = argv[++i];
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = true;
+        } else {
+            fprintf(stderr, "migsim run: unknown or incomplete option \"%s\"\n"
+                            "usage: migsim run [--config FILE] [--trace FILE] [--set COMP.PARAM=VALUE]... "
+                            "[--out STATS.json] [--quiet]\n", a);
+            return 2;
+        }
+    }
+    if (trace) {
+        /* --trace replaces the trace of the platform's first trace player, cpu0 */
+        snprintf(trace_set, sizeof trace_set, "cpu0.trace=%s", trace);
+        sets[nsets++] = trace_set;
+    }
+    migsim_sim_t *sim;
+    int rc = migsim_sim_create_overrides(&sim, config, sets, nsets);
+    if (rc) {
+        fprintf(stderr, "migsim run: %s\n", migsim_errmsg());
+        return 2;
+    }
+    bool progress = !quiet && isatty(STDERR_FILENO);
+    double t0 = wall_now(), last_report = t0;
+    const migsim_tick_t slice = 10 * MIGSIM_PS_PER_US;
+    bool shown = false;
+    while (!migsim_sim_done(sim)) {
+        rc = migsim_sim_run(sim, migsim_sim_now(sim) + slice);
+        if (rc)
+            break;
+        double now = wall_now();
+        if (progress && now - t0 > 2.0 && now - last_report > 0.5) {
+            last_report = now;
+            shown = true;
+            fprintf(stderr, "\r%.0f records, %.3f us simulated, %.0f records/s   ", records_done(sim),
+                    (double)migsim_sim_now(sim) / 1e6, records_done(sim) / (now - t0));
+        }
+    }
+    double wall = wall_now() - t0;
+    if (shown)
+        fprintf(stderr, "\n");
+    if (rc) {
+        fprintf(stderr, "migsim run: %s\n", migsim_errmsg());
+        if (out && migsim_sim_write_stats(sim, out, wall) == 0)
+            fprintf(stderr, "migsim run: partial statistics written to %s\n", out);
+        migsim_sim_destroy(sim);
+        return 2;
+    }
+    if (!quiet)
+        print_summary(stdout, sim, wall);
+    if (out) {
+        rc = migsim_sim_write_stats(sim, out, wall);
+        if (rc) {
+            fprintf(stderr, "migsim run: %s\n", migsim_errmsg());
+            migsim_sim_destroy(sim);
+            return 2;
+        }
+        if (!quiet)
+            printf("statistics       %s\n", out);
+    }
+    migsim_sim_destroy(sim);
+    return 0;
+}
+
+int migsim_cli_describe(int argc, char **argv)
+{
+    if (argc > 2) {
+        fprintf(stderr, "usage: migsim describe [TYPE]\n");
+        return 2;
+    }
+    if (migsim_describe(stdout, argc == 2 ? argv[1] : NULL) != 0) {
+        fprintf(stderr, "migsim describe: %s\n", migsim_errmsg());
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * main.c - the migsim program: dispatches to its subcommands (cli.h).
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: migsim <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  run [--config FILE] [--trace FILE] [--set COMP.PARAM=VALUE]... [--out STATS.json]\n"
+            "                       run a platform (no --config: the embedded default) and print a summary\n"
+            "  describe [TYPE]      component types, parameters, ports and statistics\n"
+            "  trace info|convert|gen ...\n"
+            "                       inspect, import and generate traces (migsim trace --help)\n"
+            "  dram-check LOG       check a DRAM command log against the JEDEC timing rules\n"
+            "  help                 this text\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return migsim_cli_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "describe") == 0)
+        return migsim_cli_describe(argc - 1, argv + 1);
+    if (strcmp(cmd, "trace") == 0)
+        return migsim_cli_trace(argc - 1, argv + 1);
+    if (strcmp(cmd, "dram-check") == 0)
+        return migsim_cli_dram_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "migsim: unknown command \"%s\"\n", cmd);
+    usage(stderr);
+    return 2;
+}
