@@ -672,35 +672,48 @@ static int generate(const dram_timing_t *t, uint64_t seed, tcmd_t *h)
     memset(open, 0, sizeof open);
     int n = 0;
     uint64_t cycle = 50;
+    tcmd_t b = { 0, OP_ACT, 0, 0, 0, 0, -1, -1 };
+    int pending = 0, tries = 0;
+    int *o = NULL;
     while (n < RND_CMDS) {
-        cycle += migsim_rng_below(&rng, 4) == 0 ? 1 + migsim_rng_below(&rng, 6) : 1;
-        tcmd_t b = { 0, OP_ACT, 0, 0, 0, 0, -1, -1 };
-        b.rk = (unsigned)migsim_rng_below(&rng, RANKS);
-        b.bg = (unsigned)migsim_rng_below(&rng, BGS);
-        b.bk = (unsigned)migsim_rng_below(&rng, BPG);
-        int due = cycle - last_ref[b.rk] >= t->tREFI;
-        int *o = &open[b.rk][b.bg][b.bk];
-        if (due) {
-            int any = 0;
-            for (int g = 0; g < BGS; g++)
-                for (int k = 0; k < BPG; k++)
-                    if (open[b.rk][g][k]) {
-                        any = 1;
-                        b.bg = (unsigned)g;
-                        b.bk = (unsigned)k;
-                    }
-            b.op = any ? OP_PRE : OP_REF;
+        cycle++;
+        if (!pending) {
+            if (migsim_rng_below(&rng, 4) == 0)
+                cycle += migsim_rng_below(&rng, 6);
+            b.rk = (unsigned)migsim_rng_below(&rng, RANKS);
+            b.bg = (unsigned)migsim_rng_below(&rng, BGS);
+            b.bk = (unsigned)migsim_rng_below(&rng, BPG);
+            int due = cycle - last_ref[b.rk] >= t->tREFI;
             o = &open[b.rk][b.bg][b.bk];
-        } else if (!*o) {
-            b.op = OP_ACT;
-            b.row = (unsigned)migsim_rng_below(&rng, 64);
-        } else {
-            uint64_t x = migsim_rng_below(&rng, 10);
-            b.op = x < 4 ? OP_RD : x < 8 ? OP_WR : OP_PRE;
-            b.row = row[b.rk][b.bg][b.bk];
+            if (due) {
+                int any = 0;
+                for (int g = 0; g < BGS; g++)
+                    for (int k = 0; k < BPG; k++)
+                        if (open[b.rk][g][k]) {
+                            any = 1;
+                            b.bg = (unsigned)g;
+                            b.bk = (unsigned)k;
+                        }
+                b.op = any ? OP_PRE : OP_REF;
+                o = &open[b.rk][b.bg][b.bk];
+            } else if (!*o) {
+                b.op = OP_ACT;
+                b.row = (unsigned)migsim_rng_below(&rng, 64);
+            } else {
+                uint64_t x = migsim_rng_below(&rng, 10);
+                b.op = x < 4 ? OP_RD : x < 8 ? OP_WR : OP_PRE;
+                b.row = row[b.rk][b.bg][b.bk];
+            }
+            pending = 1;
+            tries = 0;
         }
-        if (oracle(t, h, n, &b, cycle))
+        /* a blocked command is retried every cycle, so it lands at its earliest legal cycle */
+        if (oracle(t, h, n, &b, cycle)) {
+            if (++tries > 64)
+                pending = 0;
             continue;
+        }
+        pending = 0;
         b.cycle = cycle;
         h[n++] = b;
         if (b.op == OP_ACT) {
@@ -741,7 +754,7 @@ static void test_random_legal_and_moved(void **state)
             migsim_rng_t rng;
             migsim_rng_seed(&rng, seed * 31 + (uint64_t)k);
             int illegal = 0, legal = 0;
-            for (int trial = 0; trial < 60; trial++) {
+            for (int trial = 0; trial < 150; trial++) {
                 int i = 1 + (int)migsim_rng_below(&rng, (uint64_t)n - 1);
                 unsigned want = oracle(&p->timing, h, i, &h[i], h[i].cycle - 1);
                 write_cmds(path, &org, &p->timing, h, n, i, h[i].cycle - 1);
