@@ -584,7 +584,7 @@ static int sim_apply_overrides(cJSON *root, const char *const *ovr, size_t n)
         char comp[128], key[128];
         snprintf(comp, sizeof comp, "%.*s", (int)(dot - ovr[i]), ovr[i]);
         snprintf(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
-        cJSON *val = cJSON_Parse(eq + 1);
+        cJSON *val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
         if (!val)
             val = cJSON_CreateString(eq + 1);
         cJSON *parent;
@@ -815,6 +815,10 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
     if (sim->end_ps && sim->end_ps < until)
         until = sim->end_ps;
     migsim_kernel_run(&sim->k, until);
+    /* stopped by the limit with work left: time has reached the limit */
+    if (!sim->fail_code && sim->k.live && until != MIGSIM_TICK_MAX && sim->k.now < until &&
+        migsim_kernel_next(&sim->k) > until)
+        sim->k.now = until;
     if (sim->fail_code)
         return migsim_error(sim->fail_code, "%s", sim->fail_msg);
     return MIGSIM_OK;
