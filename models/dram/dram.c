@@ -251,10 +251,22 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
 
 /* ---- queues and candidates --------------------------------------------------- */
 
-static void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
+static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b);
+
+static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
+{
+    bank_candidate_find(d, ch, b);
+    b->cand_key = (uint64_t)b->cand_class << 56 | b->cand_age;
+    size_t i = (size_t)(b - ch->banks);
+    /* no candidate: a REF slot at time "never", which the scan's comparison rejects */
+    ch->sc_cmd[i] = b->cand_cmd == DRAM_NCMD ? DRAM_CMD_REF : b->cand_cmd;
+    ch->sc_key[i] = b->cand_key;
+    ch->sc_t[i] = b->cand_cmd == DRAM_NCMD ? UINT64_MAX : b->next[b->cand_cmd];
+}
+
+static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
 {
     unsigned m = ch->mode;
-    b->cand_valid = true;
     b->cand_cmd = DRAM_NCMD;
     b->cand_req = NULL;
     b->cand_age = 0;
@@ -295,7 +307,7 @@ static void chan_invalidate_all(dram_t *d, dram_chan_t *ch)
 {
     uint32_t nb = d->org.ranks * d->banks_per_rank;
     for (uint32_t i = 0; i < nb; i++)
-        ch->banks[i].cand_valid = false;
+        bank_candidate(d, ch, &ch->banks[i]);
 }
 
 /* Switch between serving reads and draining writes (watermarks). */
@@ -326,6 +338,7 @@ static inline void cand_offer(dram_cand_t *best, uint64_t t, uint64_t key, unsig
     }
 }
 
+
 /* The command to issue first at or after cycle c, and its cycle. */
 static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
 {
@@ -333,20 +346,40 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
     best->time = UINT64_MAX;
     best->key = UINT64_MAX;
     uint32_t bpr = d->banks_per_rank;
+    const uint8_t *sc_cmd = ch->sc_cmd;
+    const uint64_t *sc_t = ch->sc_t, *sc_key = ch->sc_key;
+    const uint32_t *sc_bg = ch->sc_bg;
+    const dram_bg_t *bgs = ch->bgs;
+    uint64_t best_t = UINT64_MAX, best_key = UINT64_MAX;
+    uint32_t best_i = UINT32_MAX;
     for (uint32_t r = 0; r < d->org.ranks; r++) {
         uint64_t due = d->refresh ? ch->ranks[r].ref_due : UINT64_MAX;
-        dram_bank_t *b = &ch->banks[r * bpr];
-        for (uint32_t i = 0; i < bpr; i++, b++) {
-            if (!b->cand_valid)
-                bank_candidate(d, ch, b);
-            if (b->cand_cmd == DRAM_NCMD)
-                continue;
-            uint64_t t = max_u64(earliest(ch, b, b->cand_cmd), floor_c);
-            if (t >= due || t > best->time)
-                continue;
-            cand_offer(best, t, (uint64_t)b->cand_class << 56 | b->cand_age, b->cand_cmd,
-                       r * bpr + i, b->cand_req);
+        const uint64_t *rnext = ch->ranks[r].next;
+        uint32_t end = (r + 1) * bpr;
+        for (uint32_t i = r * bpr; i < end; i++) {
+            unsigned cmd = sc_cmd[i];
+            uint64_t t = sc_t[i];
+            uint64_t g = bgs[sc_bg[i]].next[cmd];
+            uint64_t rk = rnext[cmd];
+            t = t > g ? t : g;
+            t = t > rk ? t : rk;
+            t = t > floor_c ? t : floor_c;
+            t = t >= due ? UINT64_MAX : t; /* the rank's refresh comes first: no candidate */
+            /*
+             * Selection by conditional moves: which bank wins is data-dependent
+             * and a branch here mispredicts. A candidate at "never" can win
+             * only over "never"; best_t == UINT64_MAX means none at the end.
+             */
+            uint64_t key = sc_key[i];
+            bool win = (t < best_t) | ((t == best_t) & (key < best_key));
+            best_t = win ? t : best_t;
+            best_key = win ? key : best_key;
+            best_i = win ? i : best_i;
         }
+    }
+    if (best_t != UINT64_MAX) {
+        dram_bank_t *b = &ch->banks[best_i];
+        cand_offer(best, best_t, best_key, b->cand_cmd, best_i, b->cand_req);
     }
     if (!d->refresh)
         return;
@@ -422,13 +455,13 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         return;
     }
     dram_bank_t *b = &ch->banks[cand->unit];
-    b->cand_valid = false;
     switch (cmd) {
     case DRAM_CMD_ACT:
         b->open_row = REQ_ROW(req);
         ch->ranks[b->rank].open_banks++;
         req->scratch[1] |= RF_MISS;
         bank_recount_hits(b);
+        bank_candidate(d, ch, b);
         return;
     case DRAM_CMD_PRE:
         b->open_row = DRAM_NO_ROW;
@@ -436,6 +469,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         b->nhits[0] = b->nhits[1] = 0;
         if (req)
             req->scratch[1] |= RF_CONFLICT;
+        bank_candidate(d, ch, b);
         return;
     default:
         break;
@@ -453,6 +487,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     b->nq[m]--;
     b->nhits[m]--;
     ch->nq[m]--;
+    bank_candidate(d, ch, b);
     uint32_t flags = (uint32_t)(req->scratch[1] & 0xff);
     if (flags & RF_CONFLICT)
         d->st_row_conflicts++;
@@ -648,25 +683,45 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     ch->nq[m]++;
     if (b->open_row == loc.row)
         b->nhits[m]++;
-    b->cand_valid = false;
-    ch->dirty = true;
-    /* wake the scheduler no later than this request's first command could issue */
-    uint64_t wake = c;
-    if (!idle) {
-        uint8_t mode = ch->mode;
-        chan_update_mode(d, ch);
-        if (mode == ch->mode && m == mode) {
-            bank_candidate(d, ch, b);
-            wake = b->cand_cmd == DRAM_NCMD ? UINT64_MAX
-                   : max_u64(c, max_u64(ch->cmd_next, earliest(ch, b, b->cand_cmd)));
-        } else if (mode == ch->mode) {
-            wake = UINT64_MAX;
-        }
-        if (wake != UINT64_MAX && cyc_to_ps(d, wake) < ch->sched_ev.when)
-            migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, wake));
+    bank_candidate(d, ch, b);
+    if (idle) {
+        ch->dirty = true;
+        migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, max_u64(c, ch->cmd_next)));
         return MIGSIM_OK;
     }
-    migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, max_u64(c, ch->cmd_next)));
+    /*
+     * The scheduler has a chosen command. The arrival changes only its own
+     * bank's candidate, so unless it flips the read/write mode or touches the
+     * chosen bank, the choice is updated by one comparison instead of a scan.
+     */
+    uint8_t mode = ch->mode;
+    chan_update_mode(d, ch);
+    bool chosen_bank = ch->best.cmd != DRAM_CMD_REF && ch->best.unit == flat &&
+                       ch->best.req != NULL;
+    /* a younger request leaves the chosen bank's candidate as it was, unless it is a new row hit */
+    bool changed = chosen_bank &&
+                   (b->cand_cmd != ch->best.cmd || b->cand_req != ch->best.req ||
+                    b->cand_key != ch->best.key);
+    if (ch->dirty || mode != ch->mode || changed ||
+        (ch->best.unit == flat && ch->best.cmd != DRAM_CMD_REF && !ch->best.req)) {
+        ch->dirty = true;
+        if (cyc_to_ps(d, c) < ch->sched_ev.when)
+            migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, c));
+        return MIGSIM_OK;
+    }
+    if (m != mode)
+        return MIGSIM_OK; /* queued for the other mode: no candidate now */
+    if (b->cand_cmd == DRAM_NCMD)
+        return MIGSIM_OK;
+    uint64_t t = max_u64(earliest(ch, b, b->cand_cmd), max_u64(c, ch->cmd_next));
+    uint64_t due = d->refresh ? ch->ranks[b->rank].ref_due : UINT64_MAX;
+    if (t >= due)
+        return MIGSIM_OK;
+    dram_cand_t *best = &ch->best;
+    if (t < best->time || (t == best->time && b->cand_key < best->key)) {
+        cand_offer(best, t, b->cand_key, b->cand_cmd, flat, b->cand_req);
+        migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, t));
+    }
     return MIGSIM_OK;
 }
 
@@ -754,13 +809,20 @@ static int dram_init(migsim_comp_t *c)
         ch->banks = calloc(nb, sizeof *ch->banks);
         ch->bgs = calloc((size_t)d->org.ranks * d->org.bankgroups, sizeof *ch->bgs);
         ch->ranks = calloc(d->org.ranks, sizeof *ch->ranks);
-        if (!ch->banks || !ch->bgs || !ch->ranks)
+        ch->sc_cmd = malloc(nb);
+        ch->sc_t = calloc(nb, sizeof *ch->sc_t);
+        ch->sc_key = calloc(nb, sizeof *ch->sc_key);
+        ch->sc_bg = calloc(nb, sizeof *ch->sc_bg);
+        if (!ch->banks || !ch->bgs || !ch->ranks || !ch->sc_cmd || !ch->sc_t || !ch->sc_key ||
+            !ch->sc_bg)
             return migsim_error(MIGSIM_ENOMEM, "out of memory");
         for (uint32_t b = 0; b < nb; b++) {
             ch->banks[b].open_row = DRAM_NO_ROW;
             ch->banks[b].rank = (uint16_t)(b / d->banks_per_rank);
             ch->banks[b].bg = (uint16_t)(b % d->banks_per_rank / d->org.banks_per_group);
+            ch->sc_bg[b] = ch->banks[b].rank * d->org.bankgroups + ch->banks[b].bg;
         }
+        chan_invalidate_all(d, ch);
         for (uint32_t r = 0; r < d->org.ranks; r++)
             ch->ranks[r].ref_due = d->t.tREFI + (uint64_t)r * d->t.tREFI / d->org.ranks;
         ch->best.time = UINT64_MAX;
@@ -802,6 +864,10 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->banks);
         free(ch->bgs);
         free(ch->ranks);
+        free(ch->sc_cmd);
+        free(ch->sc_t);
+        free(ch->sc_key);
+        free(ch->sc_bg);
     }
     free(d->chans);
     d->chans = NULL;

@@ -65,12 +65,12 @@ typedef struct dram_bank_s {
     migsim_req_t *q_tail[2];
     uint32_t nq[2];             /* queued requests per list */
     uint32_t nhits[2];          /* queued requests per list addressed to open_row */
-    /* cached scheduling candidate for the channel's current mode */
-    bool cand_valid;
+    /* cached scheduling candidate for the channel's current mode (see dram_chan_t.sc_*) */
     uint8_t cand_cmd;           /* dram_cmd_t, or DRAM_NCMD for none */
     uint8_t cand_class;         /* priority class (lower wins) */
     migsim_req_t *cand_req;     /* request served, NULL for a closing PRE */
     uint64_t cand_age;          /* arrival order of cand_req */
+    uint64_t cand_key;          /* cand_class << 56 | cand_age: lower wins among equal cycles */
 } dram_bank_t;
 
 typedef struct dram_bg_s {
@@ -112,6 +112,18 @@ typedef struct dram_chan_s {
     uint64_t age_seq;           /* arrival counter */
     migsim_req_t *rsp_head[3];  /* completions in time order: reads, writes, forwarded reads */
     migsim_req_t *rsp_tail[3];
+    /*
+     * The scheduler's scan reads these flat arrays, one entry per bank:
+     * the candidate command, its bank-scope earliest cycle (bank.next[cmd],
+     * which changes only when a command issues on that bank, and then the
+     * entry is recomputed) or UINT64_MAX for no candidate, its priority key,
+     * and the bank group's index in bgs[]. Entries are recomputed whenever
+     * the bank's queue or row or the channel's mode changes.
+     */
+    uint8_t *sc_cmd;            /* owned */
+    uint64_t *sc_t;             /* owned */
+    uint64_t *sc_key;           /* owned */
+    uint32_t *sc_bg;            /* owned */
     migsim_event_t sched_ev;    /* next command issue */
     migsim_event_t resp_ev;     /* next completion */
 } dram_chan_t;
