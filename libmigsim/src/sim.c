@@ -484,7 +484,8 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
 {
     const char *src = sim->source;
     static const char *const top[] = { "base", "sim", "components", "links", NULL };
-    static const char *const simkeys[] = { "seed", "end_ps", "epoch_ps", "epoch_stats", NULL };
+    static const char *const simkeys[] = { "seed", "end_ps", "epoch_ps", "epoch_stats",
+                                           "external_ports", NULL };
     if (!cJSON_IsObject(root))
         return migsim_error(MIGSIM_ECONFIG, "%s: $: expected an object", src);
     int rc = check_keys(src, root, "$", top);
@@ -519,11 +520,27 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
             return rc;
     if ((rc = sim_bind_links(sim, cJSON_GetObjectItemCaseSensitive(root, "links"))))
         return rc;
+    const cJSON *ext = s ? cJSON_GetObjectItemCaseSensitive(s, "external_ports") : NULL;
+    if (ext && !cJSON_IsArray(ext))
+        return migsim_error(MIGSIM_ECONFIG, "%s: $.sim.external_ports: expected an array, got %s",
+                            src, json_kind(ext));
+    size_t ei = 0;
+    for (const cJSON *e = ext ? ext->child : NULL; e; e = e->next, ei++) {
+        char path[64];
+        snprintf(path, sizeof path, "$.sim.external_ports[%zu]", ei);
+        migsim_port_t *p;
+        if ((rc = sim_resolve_port(sim, e, path, &p)))
+            return rc;
+        if (p->peer)
+            return migsim_error(MIGSIM_ECONFIG, "%s: %s: port %s.%s is also linked in $.links", src,
+                                path, p->owner->name, p->name);
+        p->external = 1;
+    }
     for (size_t i = 0; i < sim->ncomps; i++) {
         migsim_comp_t *c = sim->comps[i];
         for (const migsim_port_def_t *pd = c->ops->ports; pd && pd->name; pd++) {
             migsim_port_t *p = (migsim_port_t *)((char *)c + pd->offset);
-            if (!p->peer)
+            if (!p->peer && !p->external)
                 return migsim_error(MIGSIM_ECONFIG, "%s: $.links: port %s.%s is not connected",
                                     src, c->name, p->name);
         }
@@ -799,9 +816,42 @@ void migsim_sim_fail(migsim_sim_t *sim, int code)
     migsim_kernel_stop(&sim->k);
 }
 
+int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *external)
+{
+    if (sim->started)
+        return migsim_error(MIGSIM_ESTATE, "migsim_sim_bind(%s): the simulation has started",
+                            port_path);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", port_path);
+    char *dot = strchr(buf, '.');
+    if (dot)
+        *dot = '\0';
+    migsim_comp_t *c = dot ? migsim_sim_find(sim, buf) : NULL;
+    migsim_port_t *p = c ? migsim_comp_port(c, dot + 1) : NULL;
+    if (!p)
+        return migsim_error(MIGSIM_ENOENT, "migsim_sim_bind: no port \"%s\"", port_path);
+    if (!p->external)
+        return migsim_error(MIGSIM_EINVAL, "migsim_sim_bind: port \"%s\" is not listed in "
+                            "sim.external_ports", port_path);
+    external->dir = p->dir == MIGSIM_PORT_IN ? MIGSIM_PORT_OUT : MIGSIM_PORT_IN;
+    if (!external->name)
+        external->name = "external";
+    int rc = p->dir == MIGSIM_PORT_IN ? migsim_port_bind(external, p) : migsim_port_bind(p, external);
+    return rc ? migsim_error(rc, "migsim_sim_bind(%s): %s", port_path, migsim_errmsg()) : MIGSIM_OK;
+}
+
 int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
 {
     if (!sim->started) {
+        for (size_t i = 0; i < sim->ncomps; i++) {
+            migsim_comp_t *c = sim->comps[i];
+            for (const migsim_port_def_t *pd = c->ops->ports; pd && pd->name; pd++) {
+                migsim_port_t *p = (migsim_port_t *)((char *)c + pd->offset);
+                if (!p->peer)
+                    return migsim_error(MIGSIM_ESTATE, "%s: port %s.%s is external and not bound "
+                                        "(migsim_sim_bind)", sim->source, c->name, p->name);
+            }
+        }
         sim->started = true;
         for (size_t i = 0; i < sim->ncomps; i++) {
             migsim_comp_t *c = sim->comps[i];

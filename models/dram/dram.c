@@ -49,7 +49,7 @@ static int64_t l_tWR(const dram_timing_t *t) { return (int64_t)t->tCWL + tbl(t) 
 static int64_t l_wr_o(const dram_timing_t *t) { return (int64_t)t->tCWL + tbl(t) + t->tRTRS - t->tCL; }
 static int64_t l_tRFC(const dram_timing_t *t) { return t->tRFC; }
 
-const dram_rule_t dram_rules[] = {
+const dram_timing_rule_t dram_rules[] = {
     { "tRC",    DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_BANK,        l_tRC },
     { "tRRD_L", DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_BANKGROUP,   l_tRRD_L },
     { "tRRD_S", DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_RANK,        l_tRRD_S },
@@ -785,7 +785,7 @@ static int dram_init(migsim_comp_t *c)
     if (d->org.ranks * d->banks_per_rank > 0xfffff || d->org.columns / d->t.BL > 0x1000)
         return migsim_error(MIGSIM_ECONFIG, "too many banks per channel or columns per row");
     /* resolve the rule table into per-command lists of (next, scope, cycles) */
-    for (const dram_rule_t *r = dram_rules; r->name; r++) {
+    for (const dram_timing_rule_t *r = dram_rules; r->name; r++) {
         int64_t lat = r->lat(&d->t);
         if (lat <= 0)
             continue;

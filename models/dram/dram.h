@@ -45,14 +45,14 @@ typedef enum dram_scope_e {
 } dram_scope_t;
 
 /* One timing rule: `next` may issue no earlier than `lat(t)` cycles after `prev`. */
-typedef struct dram_rule_s {
+typedef struct dram_timing_rule_s {
     const char *name;          /* JEDEC name, e.g. "tRCD" */
     dram_cmd_t prev, next;
     dram_scope_t scope;
     int64_t (*lat)(const dram_timing_t *t); /* cycles; <= 0 means no constraint */
-} dram_rule_t;
+} dram_timing_rule_t;
 
-extern const dram_rule_t dram_rules[];   /* terminated by name == NULL */
+extern const dram_timing_rule_t dram_rules[];   /* terminated by name == NULL */
 extern const char *const dram_cmd_names[DRAM_NCMD];
 
 #define DRAM_NO_ROW UINT32_MAX

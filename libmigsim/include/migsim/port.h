@@ -53,6 +53,7 @@ struct migsim_port_s {
     migsim_resp_fn resp;           /* OUT ports */
     migsim_retry_fn retry;         /* OUT ports */
     uint8_t dir;                   /* migsim_port_dir_t */
+    uint8_t external;              /* bound by the embedding program (sim.external_ports) */
 };
 
 struct migsim_link_s {

@@ -7,7 +7,9 @@
  *     "base": "default" | "none",      optional; "default" merges this file onto
  *                                      the embedded default platform (objects
  *                                      merge key by key, null deletes a key)
- *     "sim": { "seed": 1, "end_ps": 0, "epoch_ps": 0, "epoch_stats": ["dram0.read_reqs"] },
+ *     "sim": { "seed": 1, "end_ps": 0, "epoch_ps": 0, "epoch_stats": ["dram0.read_reqs"],
+ *              "external_ports": ["dram0.in"] },   ports the embedding program binds
+ *                                                  with migsim_sim_bind() before running
  *     "components": { "<name>": { "type": "<type>", <parameters> }, ... },
  *     "links": [ { "from": "<comp>.<port>", "to": "<comp>.<port>",
  *                  "latency_ps": 0, "capacity": 16 }, ... ]
@@ -59,6 +61,15 @@ int migsim_sim_done(const migsim_sim_t *sim);
  * (e.g. a corrupt trace record), with migsim_errmsg() set.
  */
 int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until);
+
+/*
+ * Bind a port of the caller's (initiator: OUT, or target: IN) to the port
+ * "component.port" listed in sim.external_ports, with zero latency. Must be
+ * called before the first migsim_sim_run(). The caller's port must stay
+ * valid for the life of the simulation; set its callbacks (resp/retry for an
+ * OUT port, recv for an IN port) before binding.
+ */
+int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *external);
 
 /* Current simulated time, ps. */
 migsim_tick_t migsim_sim_now(const migsim_sim_t *sim);
