@@ -11,6 +11,7 @@
 #include "migsim/errors.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -58,10 +59,15 @@ int migsim_parse_size(const char *s, uint64_t *out)
 {
     if (!s || !*s)
         return MIGSIM_EINVAL;
+    /* digits only: no sign, no leading space, decimal or 0x hex (never octal) */
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const char *digits = hex ? s + 2 : s;
+    if (!(hex ? isxdigit((unsigned char)*digits) : isdigit((unsigned char)*digits)))
+        return MIGSIM_EINVAL;
     char *end;
     errno = 0;
-    uint64_t v = strtoull(s, &end, 0);
-    if (errno || end == s || *s == '-')
+    uint64_t v = strtoull(digits, &end, hex ? 16 : 10);
+    if (errno)
         return MIGSIM_EINVAL;
     uint64_t mul = 1;
     if (*end) {
@@ -264,6 +270,17 @@ static int json_parse(const char *text, const char *name, cJSON **out)
     if (*out)
         return MIGSIM_OK;
     const char *at = end ? end : cJSON_GetErrorPtr();
+    /*
+     * For an object member that is not a key (a trailing comma: {"a": 1,}),
+     * cJSON points one past the closing brace; point at the brace itself.
+     */
+    if (at && at > text && (at[-1] == '}')) {
+        const char *q = at - 1;
+        while (q > text && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n' || q[-1] == '\r'))
+            q--;
+        if (q > text && q[-1] == ',')
+            at--;
+    }
     unsigned line = 1, col = 1;
     for (const char *p = text; at && p < at && *p; p++) {
         if (*p == '\n') {

@@ -132,13 +132,6 @@ static void test_json_syntax_error_names_line_and_column(void **state)
 static void test_json_syntax_error_column_after_comma_in_object(void **state)
 {
     (void)state;
-    /*
-     * Library bug, skipped to keep the suite green: sim.c json_parse() takes
-     * the position cJSON reports, which for "expected a key string" lies one
-     * character past the offending one, so "t.json:2:22:" is reported for the
-     * '}' at column 21.
-     */
-    skip();
     expect_fail("{\n  \"sim\": {\"seed\": 1,}\n}", MIGSIM_ECONFIG, "t.json:2:21:", NULL);
 }
 
@@ -536,18 +529,24 @@ static void test_parse_size(void **state)
     expect_size_bad("5 ");
 }
 
+/* A leading zero is decimal, never octal. */
+static void test_parse_size_no_octal(void **state)
+{
+    (void)state;
+    uint64_t v = 0;
+    assert_int_equal(migsim_parse_size("010", &v), 0);
+    assert_int_equal(v, 10);
+    assert_int_equal(migsim_parse_size("08K", &v), 0);
+    assert_int_equal(v, 8192);
+}
+
 static void test_parse_size_leading_space_minus(void **state)
 {
     (void)state;
-    /*
-     * Library bug, skipped to keep the suite green: sim.c migsim_parse_size()
-     * rejects a minus sign only as the first character, but strtoull skips
-     * leading white space and negates, so " -1" parses as 18446744073709551615
-     * (and e.g. {"sim": {"seed": " -1"}} is accepted as that seed).
-     */
-    skip();
     expect_size_bad(" -1");
     expect_size_bad("\t-4K");
+    expect_size_bad(" 5");
+    expect_size_bad("+5");
 }
 
 /* ---- describe -------------------------------------------------------------- */
@@ -627,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_file_variant),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_parse_size_leading_space_minus),
+        cmocka_unit_test(test_parse_size_no_octal),
         cmocka_unit_test(test_describe_dram),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);

@@ -115,6 +115,17 @@ int migsim_cli_run(int argc, char **argv)
             sets[nsets++] = argv[++i];
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("usage: migsim run [--config FILE] [--trace FILE] [--set COMP.PARAM=VALUE]... "
+                   "[--out STATS.json] [--quiet]\n"
+                   "  --config FILE   JSON platform (merged onto the embedded default unless it says "
+                   "\"base\": \"none\")\n"
+                   "  --trace FILE    native trace (.mtr) for the trace player cpu0\n"
+                   "  --set C.P=V     override parameter P of component C (or sim.KEY); V is JSON or a "
+                   "bare string\n"
+                   "  --out FILE      write the statistics JSON (see migsim describe for every name)\n"
+                   "  --quiet         no summary\n");
+            return 0;
         } else {
             fprintf(stderr, "migsim run: unknown or incomplete option \"%s\"\n"
                             "usage: migsim run [--config FILE] [--trace FILE] [--set COMP.PARAM=VALUE]... "
