@@ -204,6 +204,8 @@ static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32
     }
 }
 
+static void rank_refresh_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, uint32_t cmds);
+
 /* Record the constraints that a command issued at cycle c leaves behind. */
 static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, uint64_t c)
 {
@@ -247,21 +249,62 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
         }
     }
     ch->cmd_next = c + 1;
+    if (d->affect_rank[cmd])
+        rank_refresh_eff(d, ch, rank, d->affect_rank[cmd]);
+    if (d->affect_other[cmd])
+        for (uint32_t r = 0; r < d->org.ranks; r++)
+            if (r != rank)
+                rank_refresh_eff(d, ch, r, d->affect_other[cmd]);
 }
 
 /* ---- queues and candidates --------------------------------------------------- */
 
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b);
 
+/* The candidate's earliest cycle from all three levels of constraints. */
+static inline void bank_refresh_eff(dram_chan_t *ch, uint32_t i)
+{
+    unsigned cmd = ch->sc_cmd[i];
+    uint64_t t = ch->sc_t[i];
+    uint64_t g = ch->bgs[ch->sc_bg[i]].next[cmd];
+    uint64_t r = ch->ranks[ch->banks[i].rank].next[cmd];
+    t = t > g ? t : g;
+    t = t > r ? t : r;
+    /* a command at or after its rank's refresh due cycle waits for the refresh */
+    ch->sc_eff[i] = t >= ch->ranks[ch->banks[i].rank].ref_eff_due ? UINT64_MAX : t;
+}
+
+/* Recompute the earliest cycle of every candidate in `rank` whose command is in `cmds`. */
+static void rank_refresh_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, uint32_t cmds)
+{
+    const dram_rank_t *rk = &ch->ranks[rank];
+    uint32_t base = rank * d->banks_per_rank;
+    for (unsigned cmd = 0; cmd < DRAM_NCMD; cmd++) {
+        if (!(cmds >> cmd & 1))
+            continue;
+        for (uint64_t m = rk->cand_mask[cmd]; m; m &= m - 1)
+            bank_refresh_eff(ch, base + (uint32_t)__builtin_ctzll(m));
+    }
+}
+
 static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
 {
     bank_candidate_find(d, ch, b);
     b->cand_key = (uint64_t)b->cand_class << 56 | b->cand_age;
     size_t i = (size_t)(b - ch->banks);
-    /* no candidate: a REF slot at time "never", which the scan's comparison rejects */
-    ch->sc_cmd[i] = b->cand_cmd == DRAM_NCMD ? DRAM_CMD_REF : b->cand_cmd;
+    dram_rank_t *rk = &ch->ranks[b->rank];
+    uint64_t bit = 1ull << (i % d->banks_per_rank);
+    if (ch->sc_cmd[i] != DRAM_NCMD)
+        rk->cand_mask[ch->sc_cmd[i]] &= ~bit;
+    ch->sc_cmd[i] = b->cand_cmd;
     ch->sc_key[i] = b->cand_key;
-    ch->sc_t[i] = b->cand_cmd == DRAM_NCMD ? UINT64_MAX : b->next[b->cand_cmd];
+    if (b->cand_cmd == DRAM_NCMD) {
+        ch->sc_t[i] = ch->sc_eff[i] = UINT64_MAX;  /* "never": the scan rejects it */
+        return;
+    }
+    rk->cand_mask[b->cand_cmd] |= bit;
+    ch->sc_t[i] = b->next[b->cand_cmd];
+    bank_refresh_eff(ch, i);
 }
 
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
@@ -346,40 +389,28 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
     best->time = UINT64_MAX;
     best->key = UINT64_MAX;
     uint32_t bpr = d->banks_per_rank;
-    const uint8_t *sc_cmd = ch->sc_cmd;
-    const uint64_t *sc_t = ch->sc_t, *sc_key = ch->sc_key;
-    const uint32_t *sc_bg = ch->sc_bg;
-    const dram_bg_t *bgs = ch->bgs;
-    uint64_t best_t = UINT64_MAX, best_key = UINT64_MAX;
-    uint32_t best_i = UINT32_MAX;
+    const uint64_t *sc_eff = ch->sc_eff, *sc_key = ch->sc_key;
+    /* (cycle, key) compared as one 128-bit number; all ones = none */
+    unsigned __int128 best_v = ~(unsigned __int128)0;
+    uint32_t best_i = 0;
     for (uint32_t r = 0; r < d->org.ranks; r++) {
-        uint64_t due = d->refresh ? ch->ranks[r].ref_due : UINT64_MAX;
-        const uint64_t *rnext = ch->ranks[r].next;
+        if (d->refresh && floor_c >= ch->ranks[r].ref_due)
+            continue; /* the rank's refresh is due: only refresh commands */
         uint32_t end = (r + 1) * bpr;
         for (uint32_t i = r * bpr; i < end; i++) {
-            unsigned cmd = sc_cmd[i];
-            uint64_t t = sc_t[i];
-            uint64_t g = bgs[sc_bg[i]].next[cmd];
-            uint64_t rk = rnext[cmd];
-            t = t > g ? t : g;
-            t = t > rk ? t : rk;
+            uint64_t t = sc_eff[i];   /* UINT64_MAX when none, or at/after the refresh */
             t = t > floor_c ? t : floor_c;
-            t = t >= due ? UINT64_MAX : t; /* the rank's refresh comes first: no candidate */
-            /*
-             * Selection by conditional moves: which bank wins is data-dependent
-             * and a branch here mispredicts. A candidate at "never" can win
-             * only over "never"; best_t == UINT64_MAX means none at the end.
-             */
-            uint64_t key = sc_key[i];
-            bool win = (t < best_t) | ((t == best_t) & (key < best_key));
-            best_t = win ? t : best_t;
-            best_key = win ? key : best_key;
+            /* conditional moves: which bank wins is data-dependent and a branch mispredicts */
+            unsigned __int128 v = (unsigned __int128)t << 64 | sc_key[i];
+            bool win = v < best_v;
+            best_v = win ? v : best_v;
             best_i = win ? i : best_i;
         }
     }
+    uint64_t best_t = (uint64_t)(best_v >> 64);
     if (best_t != UINT64_MAX) {
         dram_bank_t *b = &ch->banks[best_i];
-        cand_offer(best, best_t, best_key, b->cand_cmd, best_i, b->cand_req);
+        cand_offer(best, best_t, (uint64_t)best_v, b->cand_cmd, best_i, b->cand_req);
     }
     if (!d->refresh)
         return;
@@ -450,8 +481,13 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     d->st_cmd[cmd]++;
     dram_apply(d, ch, cmd, cand->unit, c);
     if (cmd == DRAM_CMD_REF) {
-        assert(ch->ranks[cand->unit].open_banks == 0);
-        ch->ranks[cand->unit].ref_due += d->t.tREFI;
+        dram_rank_t *rk = &ch->ranks[cand->unit];
+        assert(rk->open_banks == 0);
+        rk->ref_due += d->t.tREFI;
+        if (d->refresh) {
+            rk->ref_eff_due = rk->ref_due;
+            rank_refresh_eff(d, ch, cand->unit, (1u << DRAM_NCMD) - 1);
+        }
         return;
     }
     dram_bank_t *b = &ch->banks[cand->unit];
@@ -789,12 +825,19 @@ static int dram_init(migsim_comp_t *c)
         int64_t lat = r->lat(&d->t);
         if (lat <= 0)
             continue;
+        if (r->scope == DRAM_SCOPE_BANKGROUP || r->scope == DRAM_SCOPE_RANK)
+            d->affect_rank[r->prev] |= 1u << r->next;
+        else if (r->scope == DRAM_SCOPE_OTHER_RANKS)
+            d->affect_other[r->prev] |= 1u << r->next;
         uint32_t i = d->rule_n[r->prev]++;
         assert(i < 16);
         d->rule_tab[r->prev][i].next = (uint8_t)r->next;
         d->rule_tab[r->prev][i].scope = (uint8_t)r->scope;
         d->rule_tab[r->prev][i].lat = (uint32_t)lat;
     }
+    d->affect_rank[DRAM_CMD_ACT] |= 1u << DRAM_CMD_ACT; /* the four-activate window */
+    if (d->banks_per_rank > 64)
+        return migsim_error(MIGSIM_ECONFIG, "at most 64 banks per rank");
     d->lat_hist_n = 8192;
     d->lat_hist = calloc(d->lat_hist_n, sizeof *d->lat_hist);
     d->chans = calloc(d->org.channels, sizeof *d->chans);
@@ -811,20 +854,25 @@ static int dram_init(migsim_comp_t *c)
         ch->ranks = calloc(d->org.ranks, sizeof *ch->ranks);
         ch->sc_cmd = malloc(nb);
         ch->sc_t = calloc(nb, sizeof *ch->sc_t);
+        ch->sc_eff = calloc(nb, sizeof *ch->sc_eff);
         ch->sc_key = calloc(nb, sizeof *ch->sc_key);
         ch->sc_bg = calloc(nb, sizeof *ch->sc_bg);
         if (!ch->banks || !ch->bgs || !ch->ranks || !ch->sc_cmd || !ch->sc_t || !ch->sc_key ||
-            !ch->sc_bg)
+            !ch->sc_bg || !ch->sc_eff)
             return migsim_error(MIGSIM_ENOMEM, "out of memory");
         for (uint32_t b = 0; b < nb; b++) {
             ch->banks[b].open_row = DRAM_NO_ROW;
             ch->banks[b].rank = (uint16_t)(b / d->banks_per_rank);
             ch->banks[b].bg = (uint16_t)(b % d->banks_per_rank / d->org.banks_per_group);
             ch->sc_bg[b] = ch->banks[b].rank * d->org.bankgroups + ch->banks[b].bg;
+            ch->sc_cmd[b] = DRAM_NCMD;
         }
         chan_invalidate_all(d, ch);
         for (uint32_t r = 0; r < d->org.ranks; r++)
+        {
             ch->ranks[r].ref_due = d->t.tREFI + (uint64_t)r * d->t.tREFI / d->org.ranks;
+            ch->ranks[r].ref_eff_due = d->refresh ? ch->ranks[r].ref_due : UINT64_MAX;
+        }
         ch->best.time = UINT64_MAX;
         if ((rc = migsim_event_init(c->k, &ch->sched_ev, chan_sched, ch, 10, 0, "dram.sched")) ||
             (rc = migsim_event_init(c->k, &ch->resp_ev, chan_resp, ch, 5, 0, "dram.resp")))
@@ -866,6 +914,7 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->ranks);
         free(ch->sc_cmd);
         free(ch->sc_t);
+        free(ch->sc_eff);
         free(ch->sc_key);
         free(ch->sc_bg);
     }

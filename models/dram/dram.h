@@ -83,7 +83,9 @@ typedef struct dram_rank_s {
     uint32_t faw_n;             /* ACTs recorded, saturates at 4 */
     uint32_t faw_i;             /* ring position of the oldest */
     uint64_t ref_due;           /* cycle at which the next REF falls due */
+    uint64_t ref_eff_due;       /* ref_due with refresh on, UINT64_MAX with it off */
     uint32_t open_banks;        /* banks with an open row */
+    uint64_t cand_mask[DRAM_NCMD]; /* banks of the rank (bit = index in rank) by candidate command */
 } dram_rank_t;
 
 /* Scheduling candidate: a command and the first cycle it may issue. */
@@ -114,14 +116,16 @@ typedef struct dram_chan_s {
     migsim_req_t *rsp_tail[3];
     /*
      * The scheduler's scan reads these flat arrays, one entry per bank:
-     * the candidate command, its bank-scope earliest cycle (bank.next[cmd],
-     * which changes only when a command issues on that bank, and then the
-     * entry is recomputed) or UINT64_MAX for no candidate, its priority key,
-     * and the bank group's index in bgs[]. Entries are recomputed whenever
-     * the bank's queue or row or the channel's mode changes.
+     * the candidate command (DRAM_NCMD = none), its bank-scope earliest
+     * cycle (bank.next[cmd], which changes only when a command issues on that
+     * bank, and then the entry is recomputed), the effective earliest cycle
+     * over bank, bank group and rank (kept current: a command refreshes the
+     * entries of the candidates its rules constrain, found through the
+     * ranks' cand_mask), its priority key, and the bank group's index.
      */
     uint8_t *sc_cmd;            /* owned */
     uint64_t *sc_t;             /* owned */
+    uint64_t *sc_eff;           /* owned: max(sc_t, bank group, rank constraints); UINT64_MAX = none */
     uint64_t *sc_key;           /* owned */
     uint32_t *sc_bg;            /* owned */
     migsim_event_t sched_ev;    /* next command issue */
@@ -159,6 +163,8 @@ typedef struct dram_s {
     uint64_t capacity_bytes;    /* all channels */
     uint32_t rule_n[DRAM_NCMD]; /* rules per preceding command */
     struct { uint8_t next, scope; uint32_t lat; } rule_tab[DRAM_NCMD][16];
+    uint32_t affect_rank[DRAM_NCMD];  /* commands whose bank-group/rank constraints a command moves */
+    uint32_t affect_other[DRAM_NCMD]; /* same, in the other ranks */
     dram_chan_t *chans;         /* owned */
     migsim_store_t store;       /* functional bytes */
     FILE *log;                  /* owned: command log, NULL when off */
