@@ -382,10 +382,47 @@ static inline void cand_offer(dram_cand_t *best, uint64_t t, uint64_t key, unsig
 }
 
 
+/*
+ * verify_cache: recompute every bank's candidate and earliest cycle from the
+ * bank state and the three levels of constraints, and compare with what the
+ * scan would read. A mismatch is an internal error reported through the sim.
+ */
+static void chan_verify(dram_t *d, dram_chan_t *ch, uint64_t c)
+{
+    uint32_t nb = d->org.ranks * d->banks_per_rank;
+    for (uint32_t i = 0; i < nb; i++) {
+        dram_bank_t *b = &ch->banks[i];
+        uint8_t cmd = ch->sc_cmd[i];
+        uint64_t key = ch->sc_key[i], eff = ch->sc_eff[i];
+        migsim_req_t *req = b->cand_req;
+        bank_candidate_find(d, ch, b);
+        uint64_t want = UINT64_MAX;
+        if (b->cand_cmd != DRAM_NCMD) {
+            want = max_u64(b->next[b->cand_cmd],
+                           max_u64(ch->bgs[ch->sc_bg[i]].next[b->cand_cmd],
+                                   ch->ranks[b->rank].next[b->cand_cmd]));
+            if (want >= ch->ranks[b->rank].ref_eff_due)
+                want = UINT64_MAX;
+        }
+        uint64_t want_key = (uint64_t)b->cand_class << 56 | b->cand_age;
+        if (cmd != b->cand_cmd || eff != want || b->cand_req != req ||
+            (cmd != DRAM_NCMD && key != want_key)) {
+            migsim_sim_fail(d->comp.sim,
+                            migsim_error(MIGSIM_ESTATE, "%s: channel %u bank %u at cycle %" PRIu64
+                                         ": cached candidate %u at %" PRIu64 ", recomputed %u at %"
+                                         PRIu64, d->comp.name, ch->idx, i, c, cmd, eff,
+                                         b->cand_cmd, want));
+            return;
+        }
+    }
+}
+
 /* The command to issue first at or after cycle c, and its cycle. */
 static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
 {
     uint64_t floor_c = max_u64(c, ch->cmd_next);
+    if (d->verify_cache)
+        chan_verify(d, ch, c);
     best->time = UINT64_MAX;
     best->key = UINT64_MAX;
     uint32_t bpr = d->banks_per_rank;
@@ -717,9 +754,16 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     b->q_tail[m] = req;
     b->nq[m]++;
     ch->nq[m]++;
-    if (b->open_row == loc.row)
+    bool hit = b->open_row == loc.row;
+    if (hit)
         b->nhits[m]++;
-    bank_candidate(d, ch, b);
+    /*
+     * A younger request changes the bank's candidate only when the bank had
+     * none in this mode, or when it hits the open row of a bank that was
+     * going to precharge (the hit now comes first, or the row stays open).
+     */
+    if ((b->cand_cmd == DRAM_NCMD && m == ch->mode) || (hit && b->cand_cmd == DRAM_CMD_PRE))
+        bank_candidate(d, ch, b);
     if (idle) {
         ch->dirty = true;
         migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, max_u64(c, ch->cmd_next)));
@@ -1041,6 +1085,9 @@ static const migsim_param_t dram_params[] = {
       1, 0, NULL, 0, 0, 0, 0, NULL },
     { "functional", MIGSIM_PT_BOOL, offsetof(dram_t, functional), "",
       "keep real bytes for requests that carry data", 1, 0, NULL, 0, 0, 0, 0, NULL },
+    { "verify_cache", MIGSIM_PT_BOOL, offsetof(dram_t, verify_cache), "",
+      "check the scheduler's cached candidates against a full recomputation at every decision "
+      "(slow; for testing the model)", 0, 0, NULL, 0, 0, 0, 0, NULL },
     { "cmd_log", MIGSIM_PT_STR, offsetof(dram_t, cmd_log), "",
       "write every command to this file (models/dram/CMDLOG.md); empty = off",
       0, 0, "", 0, 0, 0, 0, NULL },

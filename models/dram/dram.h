@@ -153,6 +153,7 @@ typedef struct dram_s {
     uint32_t write_high_watermark, write_low_watermark; /* requests */
     bool refresh;               /* issue all-bank refresh */
     bool functional;            /* keep real bytes for requests that carry data */
+    bool verify_cache;          /* recompute candidates at every scan and compare (testing) */
     char *cmd_log;              /* path of the command log, "" = none */
     /* resolved configuration */
     dram_org_t org;

@@ -307,11 +307,12 @@ static void test_scheduler_against_checker(void **state)
           "dram0.preset=\"DDR4-3200\"", "cpu0.gen_gap_ps=3000" },
     };
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
-        const char *sets[9];
+        const char *sets[10];
         size_t n = 0;
         for (int j = 0; j < 5; j++)
             sets[n++] = cfgs[i][j];
         sets[n++] = "dram0.cmd_log=\"test_dram_cmd.log\"";
+        sets[n++] = "dram0.verify_cache=true";
         sets[n++] = "cpu0.gen_count=60000";
         sets[n++] = "cpu0.gen_range_bytes=\"64MiB\"";
         dram_check_result_t res;
@@ -322,6 +323,26 @@ static void test_scheduler_against_checker(void **state)
         assert_true(res.by_rule[DRAM_RULE_STATE] == 0);
     }
     remove("test_dram_cmd.log");
+}
+
+/* verify_cache notices a cached earliest cycle that is off by one. */
+static void test_verify_cache_catches_stale_entry(void **state)
+{
+    (void)state;
+    const char *sets[] = { "dram0.verify_cache=true", "cpu0.gen_count=20000",
+                           "cpu0.gen_range_bytes=\"64MiB\"" };
+    migsim_sim_t *sim;
+    assert_int_equal(migsim_sim_create_overrides(&sim, NULL, sets, 3), 0);
+    assert_int_equal(migsim_sim_run(sim, 2000000), 0);        /* 2 us of clean traffic */
+    dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
+    dram_chan_t *ch = &d->chans[0];
+    uint32_t i = 0;
+    while (ch->sc_cmd[i] == DRAM_NCMD)
+        i++;
+    ch->sc_eff[i] += 1;                                        /* planted: a stale entry */
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
+    assert_non_null(strstr(migsim_errmsg(), "cached candidate"));
+    migsim_sim_destroy(sim);
 }
 
 /* A scheduler built with a shorter tRCD than the log claims is caught by the checker. */
@@ -402,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_idle_schedules_nothing),
         cmocka_unit_test(test_scheduler_against_checker),
         cmocka_unit_test(test_checker_catches_planted_timing_bug),
+        cmocka_unit_test(test_verify_cache_catches_stale_entry),
         cmocka_unit_test(test_player_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
