@@ -257,6 +257,12 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
                 rank_refresh_eff(d, ch, r, d->affect_other[cmd]);
 }
 
+/* Counting filter over the lines of queued writes: zero means no queued write to the line. */
+static inline uint16_t *wq_filter_slot(dram_chan_t *ch, uint64_t line)
+{
+    return &ch->wq_filter[(line * 0x9e3779b97f4a7c15ull) >> (64 - DRAM_WQ_FILTER_BITS)];
+}
+
 /* ---- queues and candidates --------------------------------------------------- */
 
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b);
@@ -433,9 +439,11 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
     for (uint32_t r = 0; r < d->org.ranks; r++) {
         if (d->refresh && floor_c >= ch->ranks[r].ref_due)
             continue; /* the rank's refresh is due: only refresh commands */
-        uint32_t end = (r + 1) * bpr;
-        for (uint32_t i = r * bpr; i < end; i++) {
-            uint64_t t = sc_eff[i];   /* UINT64_MAX when none, or at/after the refresh */
+        const uint64_t *cm = ch->ranks[r].cand_mask;
+        uint64_t live = cm[DRAM_CMD_ACT] | cm[DRAM_CMD_PRE] | cm[DRAM_CMD_RD] | cm[DRAM_CMD_WR];
+        for (; live; live &= live - 1) {  /* only banks with a candidate */
+            uint32_t i = r * bpr + (uint32_t)__builtin_ctzll(live);
+            uint64_t t = sc_eff[i];   /* UINT64_MAX at or after the refresh */
             t = t > floor_c ? t : floor_c;
             /* conditional moves: which bank wins is data-dependent and a branch mispredicts */
             unsigned __int128 v = (unsigned __int128)t << 64 | sc_key[i];
@@ -560,6 +568,8 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     b->nq[m]--;
     b->nhits[m]--;
     ch->nq[m]--;
+    if (m)
+        --*wq_filter_slot(ch, req->addr / d->line_bytes);
     bank_candidate(d, ch, b);
     uint32_t flags = (uint32_t)(req->scratch[1] & 0xff);
     if (flags & RF_CONFLICT)
@@ -677,6 +687,8 @@ static void overlay_writes(const dram_t *d, const dram_bank_t *b, uint64_t addr,
 static bool chan_forward(dram_t *d, dram_chan_t *ch, dram_bank_t *b, migsim_req_t *req, uint64_t c)
 {
     uint64_t line = req->addr / d->line_bytes;
+    if (!*wq_filter_slot(ch, line))
+        return false;
     bool hit = false;
     for (migsim_req_t *w = b->q_head[1]; w && !hit; w = w->next)
         hit = w->addr / d->line_bytes == line;
@@ -712,9 +724,8 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
         d->st_wrapped++;
         addr %= d->capacity_bytes;
     }
-    dram_loc_t loc;
-    dram_decode(d, addr, &loc);
-    dram_chan_t *ch = &d->chans[loc.ch];
+    /* a full queue refuses before the rest of the address is decoded */
+    dram_chan_t *ch = &d->chans[map_field(&d->map, addr, FIELD_CH)];
     unsigned m = req->op == MIGSIM_OP_WRITE;
     uint32_t cap = m ? d->write_queue_depth : d->read_queue_depth;
     if (ch->nq[m] >= cap) {
@@ -722,6 +733,8 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
         d->st_refused++;
         return MIGSIM_EBUSY;
     }
+    dram_loc_t loc;
+    dram_decode(d, addr, &loc);
     uint32_t flat = (loc.rank * d->org.bankgroups + loc.bg) * d->org.banks_per_group + loc.bank;
     dram_bank_t *b = &ch->banks[flat];
     req->t_arrive = k->now;
@@ -754,6 +767,8 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     b->q_tail[m] = req;
     b->nq[m]++;
     ch->nq[m]++;
+    if (m)
+        ++*wq_filter_slot(ch, req->addr / d->line_bytes);
     bool hit = b->open_row == loc.row;
     if (hit)
         b->nhits[m]++;

@@ -56,6 +56,7 @@ extern const dram_timing_rule_t dram_rules[];   /* terminated by name == NULL */
 extern const char *const dram_cmd_names[DRAM_NCMD];
 
 #define DRAM_NO_ROW UINT32_MAX
+#define DRAM_WQ_FILTER_BITS 10  /* counting filter of queued write lines: 1024 counters */
 
 typedef struct dram_bank_s {
     uint64_t next[DRAM_NCMD];   /* earliest cycle per command from bank-scope rules */
@@ -128,6 +129,8 @@ typedef struct dram_chan_s {
     uint64_t *sc_eff;           /* owned: max(sc_t, bank group, rank constraints); UINT64_MAX = none */
     uint64_t *sc_key;           /* owned */
     uint32_t *sc_bg;            /* owned */
+    uint16_t wq_filter[1u << DRAM_WQ_FILTER_BITS]; /* queued writes per line hash; the write
+                                                      queue holds at most 4096, so no overflow */
     migsim_event_t sched_ev;    /* next command issue */
     migsim_event_t resp_ev;     /* next completion */
 } dram_chan_t;
