@@ -89,15 +89,20 @@ static uint8_t *store_get(migsim_store_t *s, uint64_t frame)
     return f;
 }
 
+/* Bytes of [addr, addr + len) that lie in addr's frame. */
+static inline size_t frame_piece(uint64_t addr, size_t len)
+{
+    size_t n = MIGSIM_STORE_FRAME_BYTES - (size_t)(addr % MIGSIM_STORE_FRAME_BYTES);
+    return n < len ? n : len;
+}
+
 int migsim_store_write(migsim_store_t *s, uint64_t addr, const void *src, size_t len)
 {
     const uint8_t *p = src;
     while (len) {
         uint64_t frame = addr / MIGSIM_STORE_FRAME_BYTES;
         size_t off = (size_t)(addr % MIGSIM_STORE_FRAME_BYTES);
-        size_t n = MIGSIM_STORE_FRAME_BYTES - off;
-        if (n > len)
-            n = len;
+        size_t n = frame_piece(addr, len);
         uint8_t *f = store_get(s, frame);
         if (!f)
             return migsim_error(MIGSIM_ENOMEM, "functional store: out of memory");
@@ -115,9 +120,7 @@ void migsim_store_read(const migsim_store_t *s, uint64_t addr, void *dst, size_t
     while (len) {
         uint64_t frame = addr / MIGSIM_STORE_FRAME_BYTES;
         size_t off = (size_t)(addr % MIGSIM_STORE_FRAME_BYTES);
-        size_t n = MIGSIM_STORE_FRAME_BYTES - off;
-        if (n > len)
-            n = len;
+        size_t n = frame_piece(addr, len);
         const uint8_t *f = store_find(s, frame);
         if (f)
             memcpy(p, f + off, n);

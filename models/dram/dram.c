@@ -1045,22 +1045,18 @@ static const char *const preset_names[] = { "DDR4-2400", "DDR4-3200", NULL };
 static const char *const policy_names[] = { "open", "closed", NULL };
 static const char *const sched_names[] = { "frfcfs", "fcfs", NULL };
 
-#define P_TIMING(f, h) { #f, MIGSIM_PT_U32, offsetof(dram_t, f), "tCK", h " (0 = from preset)", \
-                         0, 0, NULL, 0, 100000, 0, 0, NULL }
-#define P_ORG(f, h, mx) { #f, MIGSIM_PT_U32, offsetof(dram_t, f), "", h " (0 = from preset)", \
-                          0, 0, NULL, 0, mx, 0, 0, NULL }
+#define P_TIMING(f, h) MIGSIM_PARAM_U32(dram_t, #f, f, "tCK", 0, 0, 100000, h " (0 = from preset)")
+#define P_ORG(f, h, mx) MIGSIM_PARAM_U32(dram_t, #f, f, "", 0, 0, mx, h " (0 = from preset)")
 
 static const migsim_param_t dram_params[] = {
-    { "preset", MIGSIM_PT_ENUM, offsetof(dram_t, preset), "", "JEDEC speed bin, 8 Gb x8 devices",
-      0, 0, NULL, 0, 0, 0, 0, preset_names },
+    MIGSIM_PARAM_ENUM(dram_t, "preset", preset, 0, preset_names, "JEDEC speed bin, 8 Gb x8 devices"),
     P_ORG(channels, "channels", 16),
     P_ORG(ranks, "ranks per channel", 8),
     P_ORG(bankgroups, "bank groups per rank", 8),
     P_ORG(banks_per_group, "banks per bank group", 8),
     P_ORG(rows, "rows per bank", 1u << 20),
     P_ORG(columns, "device columns per row", 1u << 14),
-    { "tCK_ps", MIGSIM_PT_U32, offsetof(dram_t, tCK_ps), "ps", "clock period (0 = from preset)",
-      0, 0, NULL, 0, 100000, 0, 0, NULL },
+    MIGSIM_PARAM_U32(dram_t, "tCK_ps", tCK_ps, "ps", 0, 0, 100000, "clock period (0 = from preset)"),
     P_TIMING(tCL, "read latency"),
     P_TIMING(tCWL, "write latency"),
     P_TIMING(tRCD, "ACT to RD/WR"),
@@ -1079,44 +1075,42 @@ static const migsim_param_t dram_params[] = {
     P_TIMING(tRFC, "REF to ACT/REF"),
     P_TIMING(tREFI, "refresh interval"),
     P_TIMING(tRTRS, "rank-to-rank switch"),
-    { "address_mapping", MIGSIM_PT_STR, offsetof(dram_t, address_mapping), "",
-      "address bits, most significant field first: Ch Ra Bg Ba Ro Co in any order "
-      "(DRAMSim3's lowercase form, e.g. rochrababgco, is accepted)",
-      0, 0, "RoBaBgRaCoCh", 0, 0, 0, 0, NULL },
-    { "page_policy", MIGSIM_PT_ENUM, offsetof(dram_t, page_policy), "",
-      "open: rows stay open until a conflict; closed: precharge when no queued request hits the row",
-      0, 0, NULL, 0, 0, 0, 0, policy_names },
-    { "scheduler", MIGSIM_PT_ENUM, offsetof(dram_t, scheduler), "",
-      "frfcfs: row hits first, then oldest; fcfs: oldest first", 0, 0, NULL, 0, 0, 0, 0, sched_names },
-    { "read_queue_depth", MIGSIM_PT_U32, offsetof(dram_t, read_queue_depth), "requests",
-      "read queue entries per channel", 32, 0, NULL, 1, 4096, 0, 0, NULL },
-    { "write_queue_depth", MIGSIM_PT_U32, offsetof(dram_t, write_queue_depth), "requests",
-      "write queue entries per channel", 32, 0, NULL, 1, 4096, 0, 0, NULL },
-    { "write_high_watermark", MIGSIM_PT_U32, offsetof(dram_t, write_high_watermark), "requests",
-      "start draining writes at this many queued writes", 24, 0, NULL, 1, 4096, 0, 0, NULL },
-    { "write_low_watermark", MIGSIM_PT_U32, offsetof(dram_t, write_low_watermark), "requests",
-      "stop draining writes at this many (when reads wait)", 8, 0, NULL, 0, 4095, 0, 0, NULL },
-    { "refresh", MIGSIM_PT_BOOL, offsetof(dram_t, refresh), "", "issue all-bank refresh every tREFI",
-      1, 0, NULL, 0, 0, 0, 0, NULL },
-    { "functional", MIGSIM_PT_BOOL, offsetof(dram_t, functional), "",
-      "keep real bytes for requests that carry data", 1, 0, NULL, 0, 0, 0, 0, NULL },
-    { "verify_cache", MIGSIM_PT_BOOL, offsetof(dram_t, verify_cache), "",
-      "check the scheduler's cached candidates against a full recomputation at every decision "
-      "(slow; for testing the model)", 0, 0, NULL, 0, 0, 0, 0, NULL },
-    { "cmd_log", MIGSIM_PT_STR, offsetof(dram_t, cmd_log), "",
-      "write every command to this file (models/dram/CMDLOG.md); empty = off",
-      0, 0, "", 0, 0, 0, 0, NULL },
-    { NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL },
+    MIGSIM_PARAM_STR(dram_t, "address_mapping", address_mapping, "RoBaBgRaCoCh",
+                     "address bits, most significant field first: Ch Ra Bg Ba Ro Co in any order "
+                     "(DRAMSim3's lowercase form, e.g. rochrababgco, is accepted)"),
+    MIGSIM_PARAM_ENUM(dram_t, "page_policy", page_policy, 0, policy_names,
+                      "open: rows stay open until a conflict; closed: precharge when no queued "
+                      "request hits the row"),
+    MIGSIM_PARAM_ENUM(dram_t, "scheduler", scheduler, 0, sched_names,
+                      "frfcfs: row hits first, then oldest; fcfs: oldest first"),
+    MIGSIM_PARAM_U32(dram_t, "read_queue_depth", read_queue_depth, "requests", 32, 1, 4096,
+                     "read queue entries per channel"),
+    MIGSIM_PARAM_U32(dram_t, "write_queue_depth", write_queue_depth, "requests", 32, 1, 4096,
+                     "write queue entries per channel"),
+    MIGSIM_PARAM_U32(dram_t, "write_high_watermark", write_high_watermark, "requests", 24, 1, 4096,
+                     "start draining writes at this many queued writes"),
+    MIGSIM_PARAM_U32(dram_t, "write_low_watermark", write_low_watermark, "requests", 8, 0, 4095,
+                     "stop draining writes at this many (when reads wait)"),
+    MIGSIM_PARAM_BOOL(dram_t, "refresh", refresh, 1, "issue all-bank refresh every tREFI"),
+    MIGSIM_PARAM_BOOL(dram_t, "functional", functional, 1,
+                      "keep real bytes for requests that carry data"),
+    MIGSIM_PARAM_BOOL(dram_t, "verify_cache", verify_cache, 0,
+                      "check the scheduler's cached candidates against a full recomputation at "
+                      "every decision (slow; for testing the model)"),
+    MIGSIM_PARAM_STR(dram_t, "cmd_log", cmd_log, "",
+                     "write every command to this file (models/dram/CMDLOG.md); empty = off"),
+    MIGSIM_PARAMS_END,
 };
 
 static const migsim_port_def_t dram_ports[] = {
-    { "in", MIGSIM_PORT_IN, offsetof(dram_t, in), dram_recv, NULL, NULL,
-      "memory requests (one line at most each); refused with busy when the channel queue is full" },
-    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+    MIGSIM_PORT_TARGET(dram_t, "in", in, dram_recv,
+                       "memory requests (one line at most each); refused with busy when the "
+                       "channel queue is full"),
+    MIGSIM_PORTS_END,
 };
 
-#define S_U(n, f, u, h) { n, MIGSIM_ST_U64, offsetof(dram_t, f), u, h }
-#define S_F(n, f, u, h) { n, MIGSIM_ST_F64, offsetof(dram_t, f), u, h }
+#define S_U(n, f, u, h) MIGSIM_STAT_U64(dram_t, n, f, u, h)
+#define S_F(n, f, u, h) MIGSIM_STAT_F64(dram_t, n, f, u, h)
 
 static const migsim_stat_def_t dram_stats[] = {
     S_U("read_reqs", st_reads, "requests", "read requests accepted"),
@@ -1144,7 +1138,7 @@ static const migsim_stat_def_t dram_stats[] = {
     S_F("write_latency_avg_ns", st_write_lat_avg_ns, "ns", "write latency, arrival to last data beat"),
     S_F("bandwidth_gbps", st_bandwidth_gbps, "GB/s", "bytes moved / simulated time (1 GB = 1e9 B)"),
     S_F("sim_time_ns", st_sim_time_ns, "ns", "simulated time up to the last data beat or now"),
-    { NULL, 0, 0, NULL, NULL },
+    MIGSIM_STATS_END,
 };
 
 const migsim_comp_ops_t dram_ops = {

@@ -197,42 +197,42 @@ static const char *const mode_names[] = { "timed", "fast", NULL };
 static const char *const pattern_names[] = { "sequential", "random", "strided", NULL };
 static const char *const srck_names[] = { "cpu", "dma", NULL };
 
-#define PU64(n, f, u, d, lo, hi, h) { n, MIGSIM_PT_U64, offsetof(player_t, f), u, h, d, 0, NULL, lo, hi, 0, 0, NULL }
-#define PU32(n, f, u, d, lo, hi, h) { n, MIGSIM_PT_U32, offsetof(player_t, f), u, h, d, 0, NULL, lo, hi, 0, 0, NULL }
-#define PENUM(n, f, d, ch, h) { n, MIGSIM_PT_ENUM, offsetof(player_t, f), "", h, d, 0, NULL, 0, 0, 0, 0, ch }
+#define PU64(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U64(player_t, n, f, u, d, lo, hi, h)
+#define PU32(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U32(player_t, n, f, u, d, lo, hi, h)
+#define PENUM(n, f, d, ch, h) MIGSIM_PARAM_ENUM(player_t, n, f, d, ch, h)
 
 static const migsim_param_t player_params[] = {
-    { "trace", MIGSIM_PT_STR, offsetof(player_t, trace), "", "native trace file (.mtr); empty = use the gen_* generator",
-      0, 0, "", 0, 0, 0, 0, NULL },
+    MIGSIM_PARAM_STR(player_t, "trace", trace, "",
+                     "native trace file (.mtr); empty = use the gen_* generator"),
     PENUM("mode", mode, 0, mode_names, "timed: honour record times; fast: back to back"),
     PU32("max_inflight", max_inflight, "requests", 256, 1, 1u << 20, "outstanding requests at most"),
     PU32("line_bytes", line_bytes, "bytes", 64, 1, 64, "records are split into requests of at most one line"),
     PU64("insn_ps", insn_ps, "ps", 333, 0, 0, "time per instruction for gap-insns traces"),
     PU64("start_ps", start_ps, "ps", 0, 0, 0, "time of the first issue opportunity; added to absolute times"),
-    { "payload", MIGSIM_PT_BOOL, offsetof(player_t, payload), "", "writes carry deterministic data, reads ask for data",
-      0, 0, NULL, 0, 0, 0, 0, NULL },
+    MIGSIM_PARAM_BOOL(player_t, "payload", payload, 0,
+                      "writes carry deterministic data, reads ask for data"),
     PENUM("gen_pattern", gen_pattern, 1, pattern_names, "generator address pattern"),
     PU64("gen_count", gen_count, "records", 100000, 0, 0, "generator records"),
     PU64("gen_base", gen_base, "bytes", 0, 0, 0, "generator first address"),
     PU64("gen_range_bytes", gen_range_bytes, "bytes", 1ull << 32, 1, 0, "generator address window"),
     PU64("gen_stride_bytes", gen_stride_bytes, "bytes", 4096, 1, 0, "generator stride (strided)"),
     PU32("gen_size_bytes", gen_size_bytes, "bytes", 64, 1, MIGSIM_TRACE_MAX_SIZE, "generator access size"),
-    { "gen_read_frac", MIGSIM_PT_F64, offsetof(player_t, gen_read_frac), "", "generator fraction of reads",
-      0, 0.67, NULL, 0, 0, 0.0, 1.0, NULL },
+    MIGSIM_PARAM_F64(player_t, "gen_read_frac", gen_read_frac, "", 0.67, 0.0, 1.0,
+                     "generator fraction of reads"),
     PU64("gen_seed", gen_seed, "", 0, 0, 0, "generator seed; 0 = the simulation seed"),
     PU64("gen_gap_ps", gen_gap_ps, "ps", 833, 0, 0, "generator time between records"),
     PENUM("gen_src", gen_src, 0, srck_names, "generator source kind"),
-    { NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL },
+    MIGSIM_PARAMS_END,
 };
 
 static const migsim_port_def_t player_ports[] = {
-    { "out", MIGSIM_PORT_OUT, offsetof(player_t, out), NULL, player_resp, player_retry,
-      "memory requests, at most one line each" },
-    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+    MIGSIM_PORT_INITIATOR(player_t, "out", out, player_resp, player_retry,
+                          "memory requests, at most one line each"),
+    MIGSIM_PORTS_END,
 };
 
-#define SU(n, f, u, h) { n, MIGSIM_ST_U64, offsetof(player_t, f), u, h }
-#define SF(n, f, u, h) { n, MIGSIM_ST_F64, offsetof(player_t, f), u, h }
+#define SU(n, f, u, h) MIGSIM_STAT_U64(player_t, n, f, u, h)
+#define SF(n, f, u, h) MIGSIM_STAT_F64(player_t, n, f, u, h)
 
 static const migsim_stat_def_t player_stats[] = {
     SU("records", st_records, "records", "trace records pulled"),
@@ -247,7 +247,7 @@ static const migsim_stat_def_t player_stats[] = {
     SF("latency_max_ns", st_lat_max_ns, "ns", "issue to response, largest"),
     SU("first_issue_ps", st_first_ps, "ps", "time of the first issue"),
     SU("last_done_ps", st_last_done_ps, "ps", "time of the last response"),
-    { NULL, 0, 0, NULL, NULL },
+    MIGSIM_STATS_END,
 };
 
 const migsim_comp_ops_t player_ops = {

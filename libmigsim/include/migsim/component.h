@@ -13,6 +13,8 @@
  * validates and allocates; nothing allocates on the hot path afterwards),
  * start (after every component is initialised: schedule the first events),
  * and at the end finalize_stats (derive averages and percentiles) and fini.
+ * fini must also accept a state that init left half way (it is called when
+ * init fails), freeing only what was allocated.
  */
 #ifndef MIGSIM_COMPONENT_H
 #define MIGSIM_COMPONENT_H
@@ -93,6 +95,34 @@ struct migsim_comp_ops_s {
     void (*finalize_stats)(migsim_comp_t *c); /* compute derived F64 statistics */
     void (*fini)(migsim_comp_t *c);       /* free what init allocated */
 };
+
+/*
+ * Table entries. T is the component's state struct type; each field is named
+ * by its member. Defaults given here are the only defaults there are.
+ */
+#define MIGSIM_PARAM_U64(T, name, field, unit, def, lo, hi, help) \
+    { name, MIGSIM_PT_U64, offsetof(T, field), unit, help, def, 0, NULL, lo, hi, 0, 0, NULL }
+#define MIGSIM_PARAM_U32(T, name, field, unit, def, lo, hi, help) \
+    { name, MIGSIM_PT_U32, offsetof(T, field), unit, help, def, 0, NULL, lo, hi, 0, 0, NULL }
+#define MIGSIM_PARAM_F64(T, name, field, unit, def, lo, hi, help) \
+    { name, MIGSIM_PT_F64, offsetof(T, field), unit, help, 0, def, NULL, 0, 0, lo, hi, NULL }
+#define MIGSIM_PARAM_BOOL(T, name, field, def, help) \
+    { name, MIGSIM_PT_BOOL, offsetof(T, field), "", help, def, 0, NULL, 0, 0, 0, 0, NULL }
+#define MIGSIM_PARAM_STR(T, name, field, def, help) \
+    { name, MIGSIM_PT_STR, offsetof(T, field), "", help, 0, 0, def, 0, 0, 0, 0, NULL }
+#define MIGSIM_PARAM_ENUM(T, name, field, def, choices, help) \
+    { name, MIGSIM_PT_ENUM, offsetof(T, field), "", help, def, 0, NULL, 0, 0, 0, 0, choices }
+#define MIGSIM_PARAMS_END { NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
+
+#define MIGSIM_PORT_TARGET(T, name, field, recv, help) \
+    { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help }
+#define MIGSIM_PORT_INITIATOR(T, name, field, resp, retry, help) \
+    { name, MIGSIM_PORT_OUT, offsetof(T, field), NULL, resp, retry, help }
+#define MIGSIM_PORTS_END { NULL, 0, 0, NULL, NULL, NULL, NULL }
+
+#define MIGSIM_STAT_U64(T, name, field, unit, help) { name, MIGSIM_ST_U64, offsetof(T, field), unit, help }
+#define MIGSIM_STAT_F64(T, name, field, unit, help) { name, MIGSIM_ST_F64, offsetof(T, field), unit, help }
+#define MIGSIM_STATS_END { NULL, 0, 0, NULL, NULL }
 
 /* The common header, first member of every component's state struct. */
 struct migsim_comp_s {
