@@ -94,7 +94,7 @@ void migsim_trace_wopts_default(migsim_trace_wopts_t *o)
 {
     o->time_mode = MIGSIM_TIME_ABS_PS;
     o->block_recs = MIGSIM_TRACE_DEF_BLOCK;
-    o->level = 1;
+    o->level = 6; /* zlib default: 3x slower to write than 1, up to 27% faster to read */
 }
 
 static void writer_free(migsim_trace_writer_t *w)
