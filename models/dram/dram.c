@@ -984,7 +984,8 @@ static void dram_fini(migsim_comp_t *c)
     migsim_store_fini(&d->store);
 }
 
-static double hist_pct(const dram_t *d, double frac)
+/* The latency, in whole cycles, below or at which `frac` of the reads completed. */
+static uint64_t hist_pct_cyc(const dram_t *d, double frac)
 {
     uint64_t n = 0;
     for (uint32_t i = 0; i < d->lat_hist_n; i++)
@@ -997,11 +998,15 @@ static double hist_pct(const dram_t *d, double frac)
     uint64_t acc = 0;
     for (uint32_t i = 0; i < d->lat_hist_n; i++) {
         acc += d->lat_hist[i];
-        if (acc >= want)
-            return i == d->lat_hist_n - 1 ? (double)d->st_read_lat_max_ps / 1000.0
-                                          : (double)i * d->t.tCK_ps / 1000.0;
+        if (acc >= want) /* the last bucket collects everything longer: report the maximum */
+            return i == d->lat_hist_n - 1 ? d->st_read_lat_max_ps / d->t.tCK_ps : i;
     }
     return 0;
+}
+
+static double cyc_ns(const dram_t *d, uint64_t cyc)
+{
+    return (double)cyc * d->t.tCK_ps / 1000.0;
 }
 
 static void dram_finalize(migsim_comp_t *c)
@@ -1017,9 +1022,12 @@ static void dram_finalize(migsim_comp_t *c)
     uint64_t nr = d->st_reads ? d->st_reads : 1;
     d->st_read_lat_avg_ns = (double)d->st_read_lat_sum_ps / (double)nr / 1000.0;
     d->st_read_lat_avg_cyc = (double)d->st_read_lat_sum_ps / (double)nr / d->t.tCK_ps;
-    d->st_read_lat_p50_ns = hist_pct(d, 0.50);
-    d->st_read_lat_p90_ns = hist_pct(d, 0.90);
-    d->st_read_lat_p99_ns = hist_pct(d, 0.99);
+    d->st_read_lat_p50_cyc = hist_pct_cyc(d, 0.50);
+    d->st_read_lat_p99_cyc = hist_pct_cyc(d, 0.99);
+    d->st_read_lat_max_cyc = d->st_read_lat_max_ps / d->t.tCK_ps;
+    d->st_read_lat_p50_ns = cyc_ns(d, d->st_read_lat_p50_cyc);
+    d->st_read_lat_p90_ns = cyc_ns(d, hist_pct_cyc(d, 0.90));
+    d->st_read_lat_p99_ns = cyc_ns(d, d->st_read_lat_p99_cyc);
     d->st_read_lat_max_ns = (double)d->st_read_lat_max_ps / 1000.0;
     d->st_write_lat_avg_ns = d->st_writes ? (double)d->st_write_lat_sum_ps / (double)d->st_writes / 1000.0 : 0;
     uint64_t span = c->k->now > d->st_last_data_ps ? c->k->now : d->st_last_data_ps;
@@ -1135,6 +1143,9 @@ static const migsim_stat_def_t dram_stats[] = {
     S_F("read_latency_p90_ns", st_read_lat_p90_ns, "ns", "90th percentile read latency"),
     S_F("read_latency_p99_ns", st_read_lat_p99_ns, "ns", "99th percentile read latency"),
     S_F("read_latency_max_ns", st_read_lat_max_ns, "ns", "largest read latency"),
+    S_U("read_latency_p50_cyc", st_read_lat_p50_cyc, "tCK", "median read latency, whole DRAM cycles"),
+    S_U("read_latency_p99_cyc", st_read_lat_p99_cyc, "tCK", "99th percentile read latency, whole DRAM cycles"),
+    S_U("read_latency_max_cyc", st_read_lat_max_cyc, "tCK", "largest read latency, whole DRAM cycles"),
     S_F("write_latency_avg_ns", st_write_lat_avg_ns, "ns", "write latency, arrival to last data beat"),
     S_F("bandwidth_gbps", st_bandwidth_gbps, "GB/s", "bytes moved / simulated time (1 GB = 1e9 B)"),
     S_F("sim_time_ns", st_sim_time_ns, "ns", "simulated time up to the last data beat or now"),

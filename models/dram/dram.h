@@ -188,6 +188,7 @@ typedef struct dram_s {
     double st_read_lat_avg_ns, st_read_lat_avg_cyc, st_read_lat_p50_ns, st_read_lat_p90_ns,
            st_read_lat_p99_ns, st_read_lat_max_ns, st_write_lat_avg_ns, st_bandwidth_gbps,
            st_row_hit_rate, st_sim_time_ns;
+    uint64_t st_read_lat_p50_cyc, st_read_lat_p99_cyc, st_read_lat_max_cyc; /* derived */
 } dram_t;
 
 extern const migsim_comp_ops_t dram_ops;

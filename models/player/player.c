@@ -133,7 +133,7 @@ static void player_retry(migsim_port_t *port)
     player_t *p = (player_t *)port->owner;
     p->blocked = false;
     if (!migsim_event_queued(&p->ev))
-        migsim_schedule(p->comp.k, &p->ev, p->comp.k->now);
+        player_pump(p); /* send now: the port contract allows it, and it saves an event */
 }
 
 static int player_init(migsim_comp_t *c)

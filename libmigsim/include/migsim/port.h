@@ -41,7 +41,11 @@ typedef enum migsim_port_dir_e {
 typedef int (*migsim_recv_fn)(migsim_port_t *self, migsim_req_t *req);
 /* Initiator side: `req` has completed; ownership is back with the initiator. */
 typedef void (*migsim_resp_fn)(migsim_port_t *self, migsim_req_t *req);
-/* Initiator side: a target that refused may accept now. */
+/*
+ * Initiator side: a target that refused may accept now. The initiator may
+ * send from inside this callback; targets call migsim_port_retry() only
+ * where their own state is consistent (e.g. at the end of an event).
+ */
 typedef void (*migsim_retry_fn)(migsim_port_t *self);
 
 struct migsim_port_s {
