@@ -131,3 +131,18 @@ void migsim_store_read(const migsim_store_t *s, uint64_t addr, void *dst, size_t
         len -= n;
     }
 }
+
+static void fmem_store_read(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+    migsim_store_read(ctx, addr, dst, len);
+}
+
+static int fmem_store_write(void *ctx, uint64_t addr, const void *src, size_t len)
+{
+    return migsim_store_write(ctx, addr, src, len);
+}
+
+migsim_fmem_t migsim_fmem_of_store(migsim_store_t *s)
+{
+    return (migsim_fmem_t){ .ctx = s, .read = fmem_store_read, .write = fmem_store_write };
+}

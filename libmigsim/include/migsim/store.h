@@ -41,6 +41,21 @@ static inline uint64_t migsim_store_bytes(const migsim_store_t *s)
     return (uint64_t)s->used * MIGSIM_STORE_FRAME_BYTES;
 }
 
+/*
+ * Functional memory access, no simulated time: what an OS-side page-table
+ * builder or a checker uses to touch the bytes that timed requests see.
+ * A migsim_store_t provides one (migsim_fmem_of_store); tests may provide
+ * their own.
+ */
+typedef struct migsim_fmem_s {
+    void *ctx;                                                          /* borrowed */
+    void (*read)(void *ctx, uint64_t addr, void *dst, size_t len);
+    int (*write)(void *ctx, uint64_t addr, const void *src, size_t len); /* 0 or MIGSIM_ENOMEM */
+} migsim_fmem_t;
+
+/* Functional access to a store. */
+migsim_fmem_t migsim_fmem_of_store(migsim_store_t *s);
+
 #ifdef __cplusplus
 }
 #endif
