@@ -12,7 +12,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-packages=(build-essential cmake pkg-config libcmocka-dev libcjson-dev zlib1g-dev python3)
+packages=(build-essential cmake pkg-config libcmocka-dev libcjson-dev zlib1g-dev python3
+          liblzma-dev valgrind libprotobuf-c-dev protobuf-c-compiler)
 
 install_packages() {
     local missing=()

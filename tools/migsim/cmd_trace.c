@@ -1,6 +1,8 @@
 /*
  * cmd_trace.c - `migsim trace info|convert|gen`: inspect native traces,
- * import DRAMSim3/Ramulator text traces, and write synthetic traces.
+ * import the traces of other tools (DRAMSim3, Ramulator, valgrind lackey,
+ * ChampSim, Linux ftrace, QEMU, gem5) with address placement, and write
+ * synthetic traces.
  *
  * Hot paths: `info` streams every record once through migsim_trace_next()
  * and a page hash set (bounded memory); `gen` runs migsim_gen_write();
@@ -20,14 +22,18 @@ static void trace_usage(FILE *f)
 {
     fputs("usage:\n"
           "  migsim trace info FILE.mtr\n"
-          "  migsim trace convert --from dramsim3|ramulator -o OUT.mtr IN\n"
+          "  migsim trace convert --from FORMAT -o OUT.mtr IN\n"
           "                       [--clock-ps N] [--size N] [--src cpu|dma] [--src-idx N]\n"
+          "                       [--place keep|fold|scale] [--region BASE:SIZE]\n"
+          "                       [--insns drop|keep] [--cloudsuite] [--dma-dir write|read|skip]\n"
+          "    FORMAT: dramsim3, ramulator, ramulator-cpu, lackey, champsim, ftrace, qemu,\n"
+          "            gem5\n"
           "  migsim trace gen --pattern sequential|random|strided --count N -o OUT.mtr\n"
           "                   [--base ADDR] [--range BYTES] [--stride BYTES] [--size BYTES]\n"
           "                   [--read-frac F] [--seed S] [--gap-ps N] [--src cpu|dma]\n"
           "                   [--src-idx N]\n"
           "numbers: decimal or 0x hex, with an optional K/M/G or KiB/MiB/GiB suffix\n"
-          "(binary multiples: 4K = 4096). IN may be gzip-compressed.\n",
+          "(binary multiples: 4K = 4096). IN may be plain, gzip or xz.\n",
           f);
 }
 
@@ -197,8 +203,17 @@ static void ps_add(pageset_t *s, uint64_t page)
     s->n++;
 }
 
+static int is_help(const char *a)
+{
+    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
+    if (argc == 2 && is_help(argv[1])) {
+        trace_usage(stdout);
+        return 0;
+    }
     if (argc != 2)
         return usage_error("info takes exactly one FILE%s", "");
     const char *path = argv[1];
@@ -287,18 +302,40 @@ static int cmd_info(int argc, char **argv)
 
 /* ---- convert ------------------------------------------------------------- */
 
+/* "BASE:SIZE", both numbers as parse_size(). */
+static int parse_region(const char *s, uint64_t *base, uint64_t *size)
+{
+    const char *c = strchr(s, ':');
+    char tmp[64];
+    if (!c || (size_t)(c - s) >= sizeof tmp)
+        return -1;
+    memcpy(tmp, s, (size_t)(c - s));
+    tmp[c - s] = '\0';
+    return parse_size(tmp, base) || parse_size(c + 1, size) ? -1 : 0;
+}
+
 static int cmd_convert(int argc, char **argv)
 {
     const char *from = NULL, *out = NULL, *in = NULL;
     migsim_import_opts_t io;
     migsim_import_opts_default(&io);
+    int have_region = 0;
     optscan_t o = {argc, argv, 1, NULL};
     static const char *const names[] = {"--from", "-o", "--clock-ps", "--size", "--src-idx",
-                                        "--src"};
+                                        "--src", "--place", "--region", "--insns", "--dma-dir"};
     while (o.i < argc) {
         int m = 0;
         size_t which = 0;
         uint64_t v;
+        if (is_help(argv[o.i])) {
+            trace_usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[o.i], "--cloudsuite") == 0) {
+            io.champsim_cloudsuite = 1;
+            o.i++;
+            continue;
+        }
         for (; which < sizeof names / sizeof names[0]; which++)
             if ((m = opt_take(&o, names[which])) != 0)
                 break;
@@ -330,9 +367,36 @@ static int cmd_convert(int argc, char **argv)
                 return usage_error("bad --src-idx '%s' (0..65535)", o.val);
             io.src_idx = (uint16_t)v;
             break;
-        default:
+        case 5:
             if (parse_src(o.val, &io.src_kind))
                 return usage_error("bad --src '%s' (cpu or dma)", o.val);
+            break;
+        case 6:
+            if (migsim_place_parse(o.val, &io.place))
+                return usage_error("bad --place '%s' (keep, fold or scale)", o.val);
+            break;
+        case 7:
+            if (parse_region(o.val, &io.region_base, &io.region_bytes))
+                return usage_error("bad --region '%s' (BASE:SIZE, e.g. 0x100000000:1GiB)", o.val);
+            have_region = 1;
+            break;
+        case 8:
+            if (strcmp(o.val, "drop") == 0)
+                io.keep_insns = 0;
+            else if (strcmp(o.val, "keep") == 0)
+                io.keep_insns = 1;
+            else
+                return usage_error("bad --insns '%s' (drop or keep)", o.val);
+            break;
+        default:
+            if (strcmp(o.val, "write") == 0)
+                io.dma_dir = MIGSIM_DMA_DIR_WRITE;
+            else if (strcmp(o.val, "read") == 0)
+                io.dma_dir = MIGSIM_DMA_DIR_READ;
+            else if (strcmp(o.val, "skip") == 0)
+                io.dma_dir = MIGSIM_DMA_DIR_SKIP;
+            else
+                return usage_error("bad --dma-dir '%s' (write, read or skip)", o.val);
             break;
         }
     }
@@ -340,7 +404,13 @@ static int cmd_convert(int argc, char **argv)
         return usage_error("convert needs --from, -o and an input file%s", "");
     migsim_import_fmt_t fmt;
     if (migsim_import_fmt_parse(from, &fmt))
-        return usage_error("unknown --from '%s' (dramsim3 or ramulator)", from);
+        return usage_error("unknown --from '%s' (dramsim3, ramulator, ramulator-cpu, lackey, "
+                           "champsim, ftrace, qemu, gem5)", from);
+    if (io.place != MIGSIM_PLACE_KEEP && !have_region)
+        return usage_error("--place %s needs --region BASE:SIZE", io.place == MIGSIM_PLACE_FOLD
+                                                                     ? "fold" : "scale");
+    if (io.place == MIGSIM_PLACE_KEEP && have_region)
+        return usage_error("--region needs --place fold or --place scale%s", "");
 
     migsim_trace_wopts_t wo;
     migsim_trace_wopts_default(&wo);
@@ -363,9 +433,28 @@ static int cmd_convert(int argc, char **argv)
         fprintf(stderr, "migsim trace convert: %s\n", migsim_errmsg());
         return 2;
     }
+    const int binary = fmt == MIGSIM_IMPORT_CHAMPSIM || fmt == MIGSIM_IMPORT_GEM5;
     printf("%s: %" PRIu64 " records written (%" PRIu64 " reads, %" PRIu64 " writes), %" PRIu64
-           " of %" PRIu64 " lines skipped -> %s\n",
-           in, rep.records, rep.reads, rep.writes, rep.skipped, rep.lines, out);
+           " of %" PRIu64 " %s skipped -> %s\n",
+           in, rep.records, rep.reads, rep.writes, rep.skipped, rep.lines,
+           binary ? "input records" : "lines", out);
+    if (rep.skipped) {
+        printf("skipped:");
+        for (int k = 0; k < MIGSIM_SKIP_COUNT_; k++)
+            if (rep.skip[k])
+                printf(" %s %" PRIu64, migsim_import_skip_name((migsim_import_skip_t)k),
+                       rep.skip[k]);
+        printf("\n");
+    }
+    if (wo.time_mode == MIGSIM_TIME_GAP_INSNS)
+        printf("instructions: %" PRIu64 " (%" PRIu64 " after the last record)\n", rep.insns,
+               rep.insns_tail);
+    if (io.place == MIGSIM_PLACE_FOLD)
+        printf("fold: %" PRIu64 " distinct 4 KiB pages -> 0x%" PRIx64 " .. 0x%" PRIx64 "\n",
+               rep.pages, io.region_base, io.region_base + rep.pages * 4096 - (rep.pages != 0));
+    if (io.place == MIGSIM_PLACE_SCALE && rep.records)
+        printf("scale: 0x%" PRIx64 " .. 0x%" PRIx64 " -> 0x%" PRIx64 " + 0x%" PRIx64 "\n",
+               rep.addr_min, rep.addr_max, io.region_base, io.region_bytes);
     return 0;
 }
 
@@ -384,6 +473,10 @@ static int cmd_gen(int argc, char **argv)
     while (o.i < argc) {
         int m = 0;
         size_t which = 0;
+        if (is_help(argv[o.i])) {
+            trace_usage(stdout);
+            return 0;
+        }
         for (; which < sizeof names / sizeof names[0]; which++)
             if ((m = opt_take(&o, names[which])) != 0)
                 break;
