@@ -7,9 +7,11 @@
 
 extern const migsim_comp_ops_t dram_ops;
 extern const migsim_comp_ops_t player_ops;
+extern const migsim_comp_ops_t dma_dev_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
     &player_ops,
+    &dma_dev_ops,
     0,
 };

@@ -1,0 +1,87 @@
+/*
+ * dma_dev.h - a trace-driven DMA device (a NIC, a disk controller): issues
+ * the DMA reads and writes of a trace to its `out` port by IOVA.
+ *
+ * Two processes run side by side. Arrival: each record arrives at its trace
+ * time whether or not the device can issue; a write's data (device to
+ * memory, e.g. a received packet) enters the device buffer, and when the
+ * buffer or the record queue is full the record is dropped and counted.
+ * Issue: arrived records are issued in order, line by line, with at most
+ * queue_depth requests outstanding, while the device is not suspended and
+ * the target accepts. A write's bytes leave the buffer as its lines are
+ * sent. Suspension (dma_dev_suspend, the "suspend the I/O device" baseline
+ * of US 9,081,764) stops issue only: records keep arriving, the buffer
+ * fills, and overflow drops.
+ *
+ * Hot path: one event per arrival time and one per issue opportunity; no
+ * allocation after init (the record queue is a ring sized at init).
+ */
+#ifndef MIGSIM_MODELS_DMA_DEV_H
+#define MIGSIM_MODELS_DMA_DEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "migsim/component.h"
+#include "migsim/trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dma_rec_s {
+    migsim_trace_rec_t rec;        /* the record as read */
+    migsim_tick_t arrived;         /* its arrival time, ps */
+} dma_rec_t;
+
+typedef struct dma_dev_s {
+    migsim_comp_t comp;
+    migsim_port_t out;             /* DMA requests by IOVA */
+    /* parameters */
+    char *trace;                   /* native trace path; "" = generator */
+    uint32_t queue_depth;          /* outstanding requests, >= 1 */
+    uint64_t buffer_bytes;         /* device buffer for write data, bytes */
+    uint32_t ring_records;         /* arrived records waiting to issue, at most */
+    uint32_t line_bytes;           /* request size, power of two <= 64 */
+    bool payload;                  /* writes carry deterministic data */
+    uint32_t gen_pattern;          /* migsim_gen_pattern_t */
+    uint64_t gen_count, gen_base, gen_range_bytes, gen_stride_bytes;
+    uint32_t gen_size_bytes;
+    double gen_read_frac;
+    uint64_t gen_seed;             /* 0 = simulation seed + 1 */
+    uint64_t gen_gap_ps;
+    uint32_t dev_id;               /* src_idx of generated records */
+    /* state */
+    migsim_recsrc_t *src;          /* owned */
+    migsim_time_mode_t time_mode;
+    migsim_trace_rec_t next;       /* next record to arrive */
+    bool have_next;
+    bool eof;
+    migsim_tick_t last_arrival;    /* for gap time modes, ps */
+    dma_rec_t *ring;               /* owned: ring_records entries */
+    uint32_t ring_head, ring_n;    /* oldest entry, count */
+    uint64_t head_off;             /* bytes of the oldest record already issued */
+    uint64_t buffered;             /* write bytes arrived and not yet sent */
+    uint32_t inflight;
+    bool suspended;
+    bool blocked;                  /* target refused; waiting for retry */
+    migsim_req_t *pending;         /* the refused request */
+    migsim_tick_t suspended_since;
+    uint64_t rec_index;
+    migsim_event_t arrive_ev, issue_ev;
+    /* statistics */
+    uint64_t st_arrived, st_dropped, st_dropped_bytes, st_reads, st_writes, st_bytes;
+    uint64_t st_refused, st_done, st_lat_sum_ps, st_lat_max_ps, st_wait_sum_ps;
+    uint64_t st_suspended_ps, st_buffer_peak, st_last_done_ps;
+    double st_lat_avg_ns, st_wait_avg_ns;
+} dma_dev_t;
+
+extern const migsim_comp_ops_t dma_dev_ops;
+
+/* Suspend (true) or resume (false) issuing; arrivals continue. Idempotent. */
+void dma_dev_suspend(dma_dev_t *d, bool suspend);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIGSIM_MODELS_DMA_DEV_H */
