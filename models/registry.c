@@ -8,10 +8,12 @@
 extern const migsim_comp_ops_t dram_ops;
 extern const migsim_comp_ops_t player_ops;
 extern const migsim_comp_ops_t dma_dev_ops;
+extern const migsim_comp_ops_t xbar_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
     &player_ops,
     &dma_dev_ops,
+    &xbar_ops,
     0,
 };

@@ -557,7 +557,7 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
         migsim_comp_t *c = sim->comps[i];
         for (const migsim_port_def_t *pd = c->ops->ports; pd && pd->name; pd++) {
             migsim_port_t *p = (migsim_port_t *)((char *)c + pd->offset);
-            if (!p->peer && !p->external)
+            if (!p->peer && !p->external && !pd->optional)
                 return migsim_error(MIGSIM_ECONFIG, "%s: $.links: port %s.%s is not connected",
                                     src, c->name, p->name);
         }
@@ -864,7 +864,7 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
             migsim_comp_t *c = sim->comps[i];
             for (const migsim_port_def_t *pd = c->ops->ports; pd && pd->name; pd++) {
                 migsim_port_t *p = (migsim_port_t *)((char *)c + pd->offset);
-                if (!p->peer)
+                if (!p->peer && !pd->optional)
                     return migsim_error(MIGSIM_ESTATE, "%s: port %s.%s is external and not bound "
                                         "(migsim_sim_bind)", sim->source, c->name, p->name);
             }
@@ -1081,7 +1081,8 @@ static void describe_one(FILE *f, const migsim_comp_ops_t *ops)
     }
     fprintf(f, "  ports:\n");
     for (const migsim_port_def_t *p = ops->ports; p && p->name; p++)
-        fprintf(f, "    %-22s %-6s %s\n", p->name, p->dir == MIGSIM_PORT_IN ? "in" : "out", p->help);
+        fprintf(f, "    %-22s %-6s %s%s\n", p->name, p->dir == MIGSIM_PORT_IN ? "in" : "out", p->help,
+                p->optional ? " (optional)" : "");
     fprintf(f, "  statistics:\n");
     for (const migsim_stat_def_t *s = ops->stats; s && s->name; s++)
         fprintf(f, "    %-30s %-10s %s\n", s->name, s->unit, s->help);

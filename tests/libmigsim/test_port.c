@@ -175,8 +175,8 @@ static void src_fini(migsim_comp_t *c)
 }
 
 static const migsim_port_def_t src_ports[] = {
-    { "out", MIGSIM_PORT_OUT, offsetof(src_t, out), NULL, src_resp, src_retry, "requests" },
-    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+    { "out", MIGSIM_PORT_OUT, offsetof(src_t, out), NULL, src_resp, src_retry, "requests", false },
+    MIGSIM_PORTS_END,
 };
 
 static const migsim_comp_ops_t src_ops = {
@@ -262,8 +262,8 @@ static void sink_fini(migsim_comp_t *c)
 }
 
 static const migsim_port_def_t sink_ports[] = {
-    { "in", MIGSIM_PORT_IN, offsetof(sink_t, in), sink_recv, NULL, NULL, "requests" },
-    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+    { "in", MIGSIM_PORT_IN, offsetof(sink_t, in), sink_recv, NULL, NULL, "requests", false },
+    MIGSIM_PORTS_END,
 };
 
 static const migsim_comp_ops_t sink_ops = {

@@ -1077,7 +1077,7 @@ static void test_import_ramulator(void **st)
     migsim_import_fmt_t f;
     assert_int_equal(migsim_import_fmt_parse("ramulator", &f), 0);
     assert_int_equal(f, MIGSIM_IMPORT_RAMULATOR);
-    assert_int_equal(migsim_import_fmt_parse("champsim", &f), MIGSIM_EINVAL);
+    assert_int_equal(migsim_import_fmt_parse("no-such-format", &f), MIGSIM_EINVAL);
 }
 
 /* Bad text input: code, "file:line" in the message, no output left. */

@@ -19,6 +19,7 @@
 #ifndef MIGSIM_COMPONENT_H
 #define MIGSIM_COMPONENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,7 @@ typedef struct migsim_port_def_s {
     migsim_resp_fn resp;         /* OUT ports */
     migsim_retry_fn retry;       /* OUT ports (may be NULL if it never gets EBUSY) */
     const char *help;
+    bool optional;               /* may be left unconnected */
 } migsim_port_def_t;
 
 typedef enum migsim_stype_e {
@@ -115,10 +117,12 @@ struct migsim_comp_ops_s {
 #define MIGSIM_PARAMS_END { NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 
 #define MIGSIM_PORT_TARGET(T, name, field, recv, help) \
-    { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help }
+    { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help, false }
 #define MIGSIM_PORT_INITIATOR(T, name, field, resp, retry, help) \
-    { name, MIGSIM_PORT_OUT, offsetof(T, field), NULL, resp, retry, help }
-#define MIGSIM_PORTS_END { NULL, 0, 0, NULL, NULL, NULL, NULL }
+    { name, MIGSIM_PORT_OUT, offsetof(T, field), NULL, resp, retry, help, false }
+#define MIGSIM_PORT_TARGET_OPT(T, name, field, recv, help) \
+    { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help, true }
+#define MIGSIM_PORTS_END { NULL, 0, 0, NULL, NULL, NULL, NULL, false }
 
 #define MIGSIM_STAT_U64(T, name, field, unit, help) { name, MIGSIM_ST_U64, offsetof(T, field), unit, help }
 #define MIGSIM_STAT_F64(T, name, field, unit, help) { name, MIGSIM_ST_F64, offsetof(T, field), unit, help }

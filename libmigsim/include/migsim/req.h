@@ -42,6 +42,8 @@ struct migsim_req_s {
     void *cookie;            /* borrowed: the initiator's own use (e.g. its slot) */
     migsim_req_t *next;      /* intrusive link for whoever holds the request */
     uint64_t scratch[2];     /* the current holder's use (e.g. decoded DRAM address) */
+    uint64_t route;          /* return path: forwarding components push their input index
+                                (8 bits each, migsim_req_route_push/pop), up to 8 hops */
     uint8_t data[MIGSIM_REQ_DATA_BYTES]; /* payload, valid with MIGSIM_REQ_HAS_DATA */
 };
 
@@ -84,9 +86,24 @@ static inline migsim_req_t *migsim_req_alloc(migsim_req_pool_t *p)
     r->cookie = (void *)0;
     r->next = (migsim_req_t *)0;
     r->scratch[0] = r->scratch[1] = 0;
+    r->route = 0;
     if (++p->in_use > p->peak_in_use)
         p->peak_in_use = p->in_use;
     return r;
+}
+
+/* Push a forwarding component's input index (0..254) on the request's return path. */
+static inline void migsim_req_route_push(migsim_req_t *r, unsigned idx)
+{
+    r->route = r->route << 8 | (uint64_t)(idx + 1);
+}
+
+/* Pop the input index pushed last (as the response travels back). */
+static inline unsigned migsim_req_route_pop(migsim_req_t *r)
+{
+    unsigned idx = (unsigned)(r->route & 0xff) - 1;
+    r->route >>= 8;
+    return idx;
 }
 
 static inline void migsim_req_free(migsim_req_pool_t *p, migsim_req_t *r)

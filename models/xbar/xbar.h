@@ -1,0 +1,41 @@
+/*
+ * xbar.h - an interconnect that merges up to eight initiators onto one
+ * target port (CPU MMUs, the I/O path, the copy engine and walkers sharing
+ * one memory).
+ *
+ * A request on in<i> is forwarded to `out` at once (wire delay belongs to the
+ * links); its input index rides on the request's return path so the
+ * response goes back to in<i>. When `out` refuses, the sender is refused
+ * too and remembered; when `out` calls retry, the waiting inputs are retried
+ * in round-robin order starting after the one served last, so no input
+ * starves. The crossbar holds no requests and adds no latency of its own.
+ */
+#ifndef MIGSIM_MODELS_XBAR_H
+#define MIGSIM_MODELS_XBAR_H
+
+#include <stdint.h>
+
+#include "migsim/component.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XBAR_INPUTS 8
+
+typedef struct xbar_s {
+    migsim_comp_t comp;
+    migsim_port_t in[XBAR_INPUTS];  /* targets in0..in7; in1..in7 may stay unconnected */
+    migsim_port_t out;              /* toward memory */
+    uint32_t waiting;               /* bit i: in<i> was refused and awaits retry */
+    uint32_t last;                  /* input retried or served last (round-robin point) */
+    uint64_t st_reqs[XBAR_INPUTS];  /* requests forwarded per input */
+    uint64_t st_refused;            /* sends refused because out was busy */
+} xbar_t;
+
+extern const migsim_comp_ops_t xbar_ops;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIGSIM_MODELS_XBAR_H */
