@@ -7,13 +7,17 @@
 
 extern const migsim_comp_ops_t dram_ops;
 extern const migsim_comp_ops_t player_ops;
+extern const migsim_comp_ops_t dualwrite_ops;
 extern const migsim_comp_ops_t dma_dev_ops;
 extern const migsim_comp_ops_t xbar_ops;
+extern const migsim_comp_ops_t llc_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
     &player_ops,
+    &dualwrite_ops,
     &dma_dev_ops,
     &xbar_ops,
+    &llc_ops,
     0,
 };
