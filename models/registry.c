@@ -10,6 +10,7 @@ extern const migsim_comp_ops_t player_ops;
 extern const migsim_comp_ops_t dualwrite_ops;
 extern const migsim_comp_ops_t dma_dev_ops;
 extern const migsim_comp_ops_t xbar_ops;
+extern const migsim_comp_ops_t llc_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
@@ -17,5 +18,6 @@ const migsim_comp_ops_t *const migsim_registry[] = {
     &dualwrite_ops,
     &dma_dev_ops,
     &xbar_ops,
+    &llc_ops,
     0,
 };

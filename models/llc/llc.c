@@ -1,0 +1,387 @@
+/*
+ * llc.c - the memory-side last-level cache (see llc.h).
+ */
+#include "llc/llc.h"
+#include "migsim/errors.h"
+#include "migsim/sim.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline uint64_t llc_set(const llc_t *c, uint64_t line) { return line & (c->sets - 1); }
+static inline llc_way_t *llc_ways(llc_t *c, uint64_t set) { return &c->tags[set * c->ways]; }
+static inline uint8_t *llc_bytes(llc_t *c, uint64_t set, uint32_t w)
+{
+    return &c->data[(set * c->ways + w) * LLC_LINE];
+}
+
+/* The way holding `line`, or -1. */
+static int llc_find(llc_t *c, uint64_t line)
+{
+    uint64_t set = llc_set(c, line), tag = line / c->sets;
+    llc_way_t *w = llc_ways(c, set);
+    for (uint32_t i = 0; i < c->ways; i++)
+        if (w[i].valid && w[i].tag == tag)
+            return (int)i;
+    return -1;
+}
+
+/* Queue a request for memory and send what memory takes. */
+static void llc_pump(llc_t *c)
+{
+    while (c->oq_head && !c->mem_blocked) {
+        migsim_req_t *r = c->oq_head;
+        migsim_req_t *next = r->next;
+        if (migsim_port_send(&c->mem, r) != 0) {
+            c->mem_blocked = true;
+            return;
+        }
+        c->oq_head = next;
+        if (!next)
+            c->oq_tail = NULL;
+        c->oq_n--;
+    }
+}
+
+static void llc_to_mem(llc_t *c, migsim_req_t *r)
+{
+    r->next = NULL;
+    if (c->oq_tail)
+        c->oq_tail->next = r;
+    else
+        c->oq_head = r;
+    c->oq_tail = r;
+    c->oq_n++;
+}
+
+/* Allocate a way for `line` in its set, writing back a dirty victim. Returns the way. */
+static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
+{
+    uint64_t set = llc_set(c, line);
+    llc_way_t *w = llc_ways(c, set);
+    uint32_t v = 0;
+    for (uint32_t i = 0; i < c->ways; i++) {
+        if (!w[i].valid) {
+            v = i;
+            break;
+        }
+        if (w[i].lru < w[v].lru)
+            v = i;
+    }
+    if (w[v].valid && w[v].dirty) {
+        migsim_req_t *wb = migsim_req_alloc(c->comp.pool);
+        if (!wb) {
+            migsim_sim_fail(c->comp.sim, MIGSIM_ENOMEM);
+        } else {
+            wb->addr = wb->orig_addr = (w[v].tag * c->sets + set) * LLC_LINE;
+            wb->size = LLC_LINE;
+            wb->op = MIGSIM_OP_WRITE;
+            wb->flags = MIGSIM_REQ_HAS_DATA;
+            wb->src_kind = cause->src_kind;
+            wb->src_idx = cause->src_idx;
+            wb->cookie = NULL; /* a write-back: freed when memory answers */
+            wb->t_issue = c->comp.k->now;
+            memcpy(wb->data, llc_bytes(c, set, v), LLC_LINE);
+            c->st_writebacks++;
+            llc_to_mem(c, wb);
+        }
+    }
+    w[v].valid = 1;
+    w[v].dirty = 0;
+    w[v].tag = line / c->sets;
+    return v;
+}
+
+/* Serve `req` from the line in (set, way): copy bytes in or out, mark dirty on writes. */
+static void llc_access(llc_t *c, migsim_req_t *req, uint64_t set, uint32_t way)
+{
+    llc_way_t *w = &llc_ways(c, set)[way];
+    w->lru = ++c->use_clock;
+    uint8_t *bytes = llc_bytes(c, set, way) + req->addr % LLC_LINE;
+    if (req->op == MIGSIM_OP_WRITE) {
+        if (req->flags & MIGSIM_REQ_HAS_DATA)
+            memcpy(bytes, req->data, req->size);
+        w->dirty = 1;
+    } else if (req->flags & MIGSIM_REQ_HAS_DATA) {
+        memcpy(req->data, bytes, req->size);
+    }
+}
+
+static void llc_answer_later(llc_t *c, migsim_req_t *req)
+{
+    req->t_done = c->comp.k->now + c->hit_ps;
+    req->next = NULL;
+    if (c->rsp_tail)
+        c->rsp_tail->next = req;
+    else
+        c->rsp_head = req;
+    c->rsp_tail = req;
+    if (!migsim_event_queued(&c->rsp_ev))
+        migsim_schedule(c->comp.k, &c->rsp_ev, c->rsp_head->t_done);
+}
+
+static void llc_rsp_event(migsim_event_t *ev)
+{
+    llc_t *c = ev->ctx;
+    migsim_tick_t now = c->comp.k->now;
+    while (c->rsp_head && c->rsp_head->t_done <= now) {
+        migsim_req_t *r = c->rsp_head;
+        c->rsp_head = r->next;
+        if (!c->rsp_head)
+            c->rsp_tail = NULL;
+        r->next = NULL;
+        migsim_port_respond(&c->in, r);
+    }
+    if (c->rsp_head)
+        migsim_schedule(c->comp.k, &c->rsp_ev, c->rsp_head->t_done);
+}
+
+static int llc_recv(migsim_port_t *port, migsim_req_t *req)
+{
+    llc_t *c = (llc_t *)port->owner;
+    if (req->size == 0 || req->addr % LLC_LINE + req->size > LLC_LINE) {
+        migsim_sim_fail(c->comp.sim, migsim_error(MIGSIM_EINVAL, "%s: request crosses a %u-byte line",
+                                                   c->comp.name, LLC_LINE));
+        return MIGSIM_EBUSY;
+    }
+    bool write = req->op == MIGSIM_OP_WRITE;
+    uint64_t line = req->addr / LLC_LINE;
+    /* a miss to a line already being filled waits on the same miss register */
+    for (uint32_t i = 0; i < c->mshrs; i++) {
+        llc_mshr_t *m = &c->mshr[i];
+        if (m->busy && m->line == line) {
+            req->next = NULL;
+            m->tail->next = req;
+            m->tail = req;
+            c->st_merged++;
+            if (write)
+                c->st_write_misses++;
+            else
+                c->st_read_misses++;
+            return MIGSIM_OK;
+        }
+    }
+    int way = llc_find(c, line);
+    uint64_t set = llc_set(c, line);
+    if (way >= 0) {
+        if (write)
+            c->st_write_hits++;
+        else
+            c->st_read_hits++;
+        llc_access(c, req, set, (uint32_t)way);
+        llc_answer_later(c, req);
+        return MIGSIM_OK;
+    }
+    /* a miss: room for a fill and a write-back must exist before anything changes */
+    if (c->oq_n + 2 > 2 * c->mshrs || (c->mshr_busy == c->mshrs && !(write && req->size == LLC_LINE))) {
+        c->want_retry = true;
+        c->st_refused++;
+        return MIGSIM_EBUSY;
+    }
+    if (write)
+        c->st_write_misses++;
+    else
+        c->st_read_misses++;
+    if (write && req->size == LLC_LINE) {
+        /* a whole-line write needs no fill */
+        c->st_full_line_writes++;
+        uint32_t w = llc_allocate(c, line, req);
+        llc_access(c, req, set, w);
+        llc_answer_later(c, req);
+        llc_pump(c);
+        return MIGSIM_OK;
+    }
+    llc_mshr_t *m = c->mshr;
+    while (m->busy)
+        m++;
+    migsim_req_t *fill = migsim_req_alloc(c->comp.pool);
+    if (!fill) {
+        migsim_sim_fail(c->comp.sim, MIGSIM_ENOMEM);
+        return MIGSIM_EBUSY;
+    }
+    m->busy = true;
+    m->line = line;
+    m->head = m->tail = req;
+    req->next = NULL;
+    c->mshr_busy++;
+    fill->addr = fill->orig_addr = line * LLC_LINE;
+    fill->size = LLC_LINE;
+    fill->op = MIGSIM_OP_READ;
+    fill->flags = MIGSIM_REQ_HAS_DATA;
+    fill->src_kind = req->src_kind;
+    fill->src_idx = req->src_idx;
+    fill->cookie = m;
+    fill->t_issue = c->comp.k->now;
+    c->st_fills++;
+    llc_to_mem(c, fill);
+    llc_pump(c);
+    return MIGSIM_OK;
+}
+
+static void llc_mem_resp(migsim_port_t *port, migsim_req_t *r)
+{
+    llc_t *c = (llc_t *)port->owner;
+    llc_mshr_t *m = r->cookie;
+    if (m) {
+        uint64_t set = llc_set(c, m->line);
+        uint32_t w = llc_allocate(c, m->line, r);
+        memcpy(llc_bytes(c, set, w), r->data, LLC_LINE);
+        for (migsim_req_t *q = m->head, *next; q; q = next) {
+            next = q->next;
+            q->next = NULL;
+            llc_access(c, q, set, w);
+            migsim_port_respond(&c->in, q);
+        }
+        m->busy = false;
+        m->head = m->tail = NULL;
+        c->mshr_busy--;
+    }
+    migsim_req_free(c->comp.pool, r);
+    llc_pump(c);
+    if (c->want_retry) {
+        c->want_retry = false;
+        migsim_port_retry(&c->in);
+    }
+}
+
+static void llc_mem_retry(migsim_port_t *port)
+{
+    llc_t *c = (llc_t *)port->owner;
+    c->mem_blocked = false;
+    llc_pump(c);
+    if (c->want_retry && c->oq_n + 2 <= 2 * c->mshrs) {
+        c->want_retry = false;
+        migsim_port_retry(&c->in);
+    }
+}
+
+static void fview_read(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+    llc_t *c = ctx;
+    uint8_t *p = dst;
+    while (len) {
+        size_t n = LLC_LINE - (size_t)(addr % LLC_LINE);
+        if (n > len)
+            n = len;
+        int w = llc_find(c, addr / LLC_LINE);
+        if (w >= 0)
+            memcpy(p, llc_bytes(c, llc_set(c, addr / LLC_LINE), (uint32_t)w) + addr % LLC_LINE, n);
+        else
+            c->backing.read(c->backing.ctx, addr, p, n);
+        p += n;
+        addr += n;
+        len -= n;
+    }
+}
+
+static int fview_write(void *ctx, uint64_t addr, const void *src, size_t len)
+{
+    llc_t *c = ctx;
+    int rc = c->backing.write(c->backing.ctx, addr, src, len);
+    const uint8_t *p = src;
+    while (len) {
+        size_t n = LLC_LINE - (size_t)(addr % LLC_LINE);
+        if (n > len)
+            n = len;
+        int w = llc_find(c, addr / LLC_LINE);
+        if (w >= 0)
+            memcpy(llc_bytes(c, llc_set(c, addr / LLC_LINE), (uint32_t)w) + addr % LLC_LINE, p, n);
+        p += n;
+        addr += n;
+        len -= n;
+    }
+    return rc;
+}
+
+migsim_fmem_t llc_fmem(llc_t *c, migsim_fmem_t *backing)
+{
+    c->backing = *backing;
+    return (migsim_fmem_t){ .ctx = c, .read = fview_read, .write = fview_write };
+}
+
+static int llc_init(migsim_comp_t *comp)
+{
+    llc_t *c = (llc_t *)comp;
+    uint64_t line_ways = (uint64_t)c->ways * LLC_LINE;
+    if (c->size_bytes % line_ways || !c->size_bytes)
+        return migsim_error(MIGSIM_ECONFIG, "size_bytes %llu is not a multiple of ways * 64",
+                            (unsigned long long)c->size_bytes);
+    c->sets = c->size_bytes / line_ways;
+    if (c->sets & (c->sets - 1))
+        return migsim_error(MIGSIM_ECONFIG, "size_bytes / (ways * 64) = %llu sets is not a power of two",
+                            (unsigned long long)c->sets);
+    c->tags = calloc(c->sets * c->ways, sizeof *c->tags);
+    c->data = calloc(c->sets * c->ways, LLC_LINE);
+    c->mshr = calloc(c->mshrs, sizeof *c->mshr);
+    if (!c->tags || !c->data || !c->mshr)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory for a %llu-byte cache",
+                            (unsigned long long)c->size_bytes);
+    return migsim_event_init(comp->k, &c->rsp_ev, llc_rsp_event, c, 5, 0, "llc.rsp");
+}
+
+static void llc_finalize(migsim_comp_t *comp)
+{
+    llc_t *c = (llc_t *)comp;
+    uint64_t hits = c->st_read_hits + c->st_write_hits;
+    uint64_t all = hits + c->st_read_misses + c->st_write_misses;
+    c->st_hit_rate = all ? (double)hits / (double)all : 0;
+}
+
+static void llc_fini(migsim_comp_t *comp)
+{
+    llc_t *c = (llc_t *)comp;
+    free(c->tags);
+    free(c->data);
+    free(c->mshr);
+    c->tags = NULL;
+    c->data = NULL;
+    c->mshr = NULL;
+    if (c->rsp_ev.fn)
+        migsim_event_fini(comp->k, &c->rsp_ev);
+}
+
+static const migsim_param_t llc_params[] = {
+    MIGSIM_PARAM_U64(llc_t, "size_bytes", size_bytes, "bytes", 8u << 20, 1024, 1ull << 34,
+                     "capacity; size / (ways * 64) must be a power of two"),
+    MIGSIM_PARAM_U32(llc_t, "ways", ways, "", 16, 1, 64, "associativity"),
+    MIGSIM_PARAM_U64(llc_t, "hit_ps", hit_ps, "ps", 10000, 0, 0, "hit latency"),
+    MIGSIM_PARAM_U32(llc_t, "mshrs", mshrs, "", 32, 1, 4096, "misses outstanding at most"),
+    MIGSIM_PARAMS_END,
+};
+
+static const migsim_port_def_t llc_ports[] = {
+    MIGSIM_PORT_TARGET(llc_t, "in", in, llc_recv, "requests, at most one line each"),
+    MIGSIM_PORT_INITIATOR(llc_t, "mem", mem, llc_mem_resp, llc_mem_retry,
+                          "fills (64-byte reads) and write-backs (64-byte writes)"),
+    MIGSIM_PORTS_END,
+};
+
+#define LS(n, f, u, h) MIGSIM_STAT_U64(llc_t, n, f, u, h)
+
+static const migsim_stat_def_t llc_stats[] = {
+    LS("read_hits", st_read_hits, "requests", "reads that found their line"),
+    LS("read_misses", st_read_misses, "requests", "reads that waited for a fill"),
+    LS("write_hits", st_write_hits, "requests", "writes that found their line"),
+    LS("write_misses", st_write_misses, "requests", "writes that did not find their line"),
+    LS("merged_misses", st_merged, "requests", "misses that joined a fill already under way"),
+    LS("full_line_writes", st_full_line_writes, "requests", "write misses of a whole line, allocated without a fill"),
+    LS("fills", st_fills, "requests", "64-byte reads from memory"),
+    LS("writebacks", st_writebacks, "requests", "64-byte writes of dirty victims"),
+    LS("refused_reqs", st_refused, "requests", "sends refused: no miss register or memory queue full"),
+    MIGSIM_STAT_F64(llc_t, "hit_rate", st_hit_rate, "ratio", "hits / requests"),
+    MIGSIM_STATS_END,
+};
+
+const migsim_comp_ops_t llc_ops = {
+    .type = "llc",
+    .help = "memory-side last-level cache: set-associative, LRU, write-back, write-allocate, "
+            "miss registers, real bytes",
+    .size = sizeof(llc_t),
+    .params = llc_params,
+    .ports = llc_ports,
+    .stats = llc_stats,
+    .init = llc_init,
+    .finalize_stats = llc_finalize,
+    .fini = llc_fini,
+};
