@@ -40,6 +40,7 @@
 #define IMP_XZBUF (256u << 10) /* compressed bytes read per fread for xz */
 #define IMP_PAGE_SHIFT 12      /* FOLD page: 4 KiB */
 #define IMP_LINE_SHIFT 6       /* SCALE granule: 64-byte lines */
+#define IMP_DMA_MAX ((uint64_t)1 << 30) /* longest DMA transfer accepted, bytes */
 
 /* ---- names and options ---------------------------------------------------- */
 
@@ -788,8 +789,9 @@ static int find_kv(const char *p, const char *end, const char *key, char sep, co
  * (opts.size_bytes) cut at line boundaries, all at time `t_ps`. */
 static int imp_dma(imp_t *im, uint64_t t_ps, uint64_t iova, uint64_t len, int op, uint16_t dev)
 {
-    if (len == 0)
-        return imp_err(im, MIGSIM_ERANGE, "transfer length 0");
+    if (len == 0 || len > IMP_DMA_MAX)
+        return imp_err(im, MIGSIM_ERANGE, "transfer length %" PRIu64 " out of range (1..%" PRIu64
+                       ")", len, IMP_DMA_MAX);
     if (iova + (len - 1) < iova)
         return imp_err(im, MIGSIM_ERANGE,
                        "transfer 0x%" PRIx64 " + %" PRIu64 " bytes runs past 2^64", iova, len);

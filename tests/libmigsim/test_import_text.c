@@ -657,6 +657,8 @@ static void test_ftrace(void **st)
                MIGSIM_EFORMAT, "bad.trace:2: timestamp '5.000000' is before");
     expect_bad(F, NULL, " a-1 [000] .... 5.1: iommu_map: IOMMU: iova=0x1000 size=0\n",
                MIGSIM_ERANGE, "bad.trace:1: transfer length 0");
+    expect_bad(F, NULL, " a-1 [000] .... 5.1: iommu_map: IOMMU: iova=0x1000 size=1073741825\n",
+               MIGSIM_ERANGE, "bad.trace:1: transfer length 1073741825 out of range");
     expect_bad(F, NULL, " a-1 [000] .... 5.1: iommu_map: IOMMU: iova=0x1000\n",
                MIGSIM_EFORMAT, "bad.trace:1: event has no 'size' field");
     expect_bad(F, NULL, " a-1 [000] .... 5.1: iommu_map: IOMMU: iova=0xzz size=4\n",

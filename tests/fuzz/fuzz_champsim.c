@@ -1,0 +1,17 @@
+/*
+ * fuzz_champsim.c - libFuzzer target of the champsim importer (migsim_trace_import()
+ * with MIGSIM_IMPORT_CHAMPSIM); the first byte picks placement and options.
+ *
+ * Hot path: fuzz_import() once per input.
+ */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    migsim_import_opts_t o;
+    fuzz_opts(&o, &data, &size);
+    fuzz_import(MIGSIM_IMPORT_CHAMPSIM, &o, data, size);
+    return 0;
+}
