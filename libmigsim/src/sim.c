@@ -50,6 +50,7 @@ struct migsim_sim_s {
     int fail_code;              /* input error raised during the run */
     char fail_msg[1024];
     size_t ninit;               /* comps[0..ninit) have been through init */
+    int phase;                  /* MIGSIM_PHASE_* */
     bool started;
 };
 
@@ -892,6 +893,14 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
 }
 
 migsim_tick_t migsim_sim_now(const migsim_sim_t *sim) { return sim->k.now; }
+
+int migsim_sim_phase(const migsim_sim_t *sim) { return sim->phase; }
+
+void migsim_sim_set_phase(migsim_sim_t *sim, int phase)
+{
+    if (phase >= MIGSIM_PHASE_BEFORE && phase < MIGSIM_PHASES)
+        sim->phase = phase;
+}
 
 int migsim_sim_done(const migsim_sim_t *sim)
 {

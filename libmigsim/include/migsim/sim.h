@@ -71,6 +71,16 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until);
  */
 int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *external);
 
+/*
+ * The migration phase, for statistics split before / during / after a
+ * migration: MIGSIM_PHASE_BEFORE until the migration controller starts,
+ * DURING while it runs, AFTER once it has finished. Sources read it when a
+ * request completes.
+ */
+enum { MIGSIM_PHASE_BEFORE = 0, MIGSIM_PHASE_DURING = 1, MIGSIM_PHASE_AFTER = 2, MIGSIM_PHASES = 3 };
+int migsim_sim_phase(const migsim_sim_t *sim);
+void migsim_sim_set_phase(migsim_sim_t *sim, int phase);
+
 /* Current simulated time, ps. */
 migsim_tick_t migsim_sim_now(const migsim_sim_t *sim);
 migsim_kernel_t *migsim_sim_kernel(migsim_sim_t *sim);
