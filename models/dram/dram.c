@@ -588,6 +588,8 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
                 req->status = MIGSIM_ENOMEM;
                 migsim_sim_fail(d->comp.sim, MIGSIM_ENOMEM);
             }
+            if (d->on_commit)
+                d->on_commit(d->on_commit_ctx, req, cyc_to_ps(d, c));
         } else if (!(flags & RF_CAPTURED)) {
             migsim_store_read(&d->store, req->addr, req->data, req->size);
         }
@@ -1035,6 +1037,12 @@ static void dram_finalize(migsim_comp_t *c)
     d->st_bandwidth_gbps = span ? (double)(d->st_bytes_read + d->st_bytes_written) / (double)span * 1000.0 : 0;
     uint64_t served = d->st_row_hits + d->st_row_misses + d->st_row_conflicts;
     d->st_row_hit_rate = served ? (double)d->st_row_hits / (double)served : 0;
+}
+
+void dram_set_commit_observer(dram_t *d, migsim_commit_fn fn, void *ctx)
+{
+    d->on_commit = fn;
+    d->on_commit_ctx = ctx;
 }
 
 int dram_dbg_write(dram_t *d, uint64_t addr, const void *src, size_t len)

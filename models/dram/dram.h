@@ -172,6 +172,8 @@ typedef struct dram_s {
     dram_chan_t *chans;         /* owned */
     migsim_store_t store;       /* functional bytes */
     FILE *log;                  /* owned: command log, NULL when off */
+    migsim_commit_fn on_commit; /* write observer (dram_set_commit_observer), NULL = none */
+    void *on_commit_ctx;        /* borrowed */
     /* statistics (counters) */
     uint64_t st_reads, st_writes;            /* requests accepted */
     uint64_t st_row_hits, st_row_misses, st_row_conflicts;
@@ -192,6 +194,9 @@ typedef struct dram_s {
 } dram_t;
 
 extern const migsim_comp_ops_t dram_ops;
+
+/* Call `fn` for every write with data when its bytes are applied (column command). */
+void dram_set_commit_observer(dram_t *d, migsim_commit_fn fn, void *ctx);
 
 /* Debug access to the functional store (no timing): used by tests and wrappers. */
 int dram_dbg_write(dram_t *d, uint64_t addr, const void *src, size_t len);

@@ -100,8 +100,11 @@ static void llc_access(llc_t *c, migsim_req_t *req, uint64_t set, uint32_t way)
     w->lru = ++c->use_clock;
     uint8_t *bytes = llc_bytes(c, set, way) + req->addr % LLC_LINE;
     if (req->op == MIGSIM_OP_WRITE) {
-        if (req->flags & MIGSIM_REQ_HAS_DATA)
+        if (req->flags & MIGSIM_REQ_HAS_DATA) {
             memcpy(bytes, req->data, req->size);
+            if (c->on_commit)
+                c->on_commit(c->on_commit_ctx, req, c->comp.k->now);
+        }
         w->dirty = 1;
     } else if (req->flags & MIGSIM_REQ_HAS_DATA) {
         memcpy(req->data, bytes, req->size);
@@ -292,6 +295,12 @@ static int fview_write(void *ctx, uint64_t addr, const void *src, size_t len)
         len -= n;
     }
     return rc;
+}
+
+void llc_set_commit_observer(llc_t *c, migsim_commit_fn fn, void *ctx)
+{
+    c->on_commit = fn;
+    c->on_commit_ctx = ctx;
 }
 
 migsim_fmem_t llc_fmem(llc_t *c, migsim_fmem_t *backing)

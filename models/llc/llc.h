@@ -68,6 +68,8 @@ typedef struct llc_s {
     migsim_req_t *rsp_head, *rsp_tail; /* hits waiting to be answered, by t_done */
     migsim_event_t rsp_ev;
     migsim_fmem_t backing;      /* memory behind the functional view (llc_fmem) */
+    migsim_commit_fn on_commit; /* write observer (llc_set_commit_observer), NULL = none */
+    void *on_commit_ctx;        /* borrowed */
     /* statistics */
     uint64_t st_read_hits, st_read_misses, st_write_hits, st_write_misses;
     uint64_t st_merged, st_full_line_writes, st_fills, st_writebacks, st_refused;
@@ -75,6 +77,9 @@ typedef struct llc_s {
 } llc_t;
 
 extern const migsim_comp_ops_t llc_ops;
+
+/* Call `fn` for every write with data when its bytes are applied to a line. */
+void llc_set_commit_observer(llc_t *c, migsim_commit_fn fn, void *ctx);
 
 /*
  * Functional view: reads see a cached line before `backing`; writes go to

@@ -92,6 +92,14 @@ static inline migsim_req_t *migsim_req_alloc(migsim_req_pool_t *p)
     return r;
 }
 
+/*
+ * A commit observer: memory components that hold the bytes (DRAM, the
+ * last-level cache) call it for every write carrying data at the moment its
+ * bytes are applied, in the order they are applied. The migration
+ * controller installs one to feed the no-lost-write oracle.
+ */
+typedef void (*migsim_commit_fn)(void *ctx, const migsim_req_t *req, migsim_tick_t now);
+
 /* Push a forwarding component's input index (0..254) on the request's return path. */
 static inline void migsim_req_route_push(migsim_req_t *r, unsigned idx)
 {
