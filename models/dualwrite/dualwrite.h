@@ -45,7 +45,7 @@
  * downstream; the initiator's value is kept in the slot), `flags`
  * (MIGSIM_REQ_POSTED is cleared downstream so that the chip sees every
  * completion; a posted request is freed by the chip, as a target would),
- * `next` (FIFO and hold-list link), `t_arrive` (restored to the arrival at
+ * `next` (FIFO link), `t_arrive` (restored to the arrival at
  * the chip), `t_done` (the later completion of the halves), `status` (first
  * failure of the halves). `orig_addr`, `src_kind`, `src_idx`, `id`, `data`
  * are never changed. The second half of a dual write is the chip's own
@@ -149,8 +149,9 @@ extern const migsim_comp_ops_t dualwrite_ops;
  * With regs->enable false the other fields are stored but neither checked
  * nor used. Returns 0, or MIGSIM_EINVAL with a message (registers
  * unchanged) when: a size is not a power of two, subpage_bytes < line_bytes
- * or > page_bytes, a base is not aligned to page_bytes, the pages overlap,
- * a page wraps past 2^64, lo > hi, or hi > page_bytes / subpage_bytes.
+ * or > page_bytes, a base is not aligned to page_bytes, the pages are the
+ * same (aligned pages of one size overlap only then), lo > hi, or
+ * hi > page_bytes / subpage_bytes. The message names the component.
  */
 int dualwrite_set(dualwrite_t *dw, const dualwrite_regs_t *regs);
 

@@ -155,6 +155,13 @@ int oracle_commit_req(oracle_t *o, const migsim_req_t *req, migsim_tick_t time)
                          time);
 }
 
+void oracle_commit_observer(void *ctx, const migsim_req_t *req, migsim_tick_t now)
+{
+    oracle_t *o = ctx;
+    if (oracle_commit_req(o, req, now) != 0)
+        o->failed++;
+}
+
 const oracle_line_t *oracle_find(const oracle_t *o, oracle_space_t space, uint64_t addr)
 {
     if (!o->index_cap || (unsigned)space >= ORACLE_SPACE_COUNT_)
@@ -174,6 +181,9 @@ long oracle_check(const oracle_t *o, oracle_resolve_fn resolve, void *rctx,
 {
     if (!resolve || !fmem || !fmem->read)
         return migsim_error(MIGSIM_EINVAL, "oracle_check: resolve and fmem are required");
+    if (o->failed)
+        return migsim_error(MIGSIM_ENOMEM, "oracle_check: %" PRIu64 " commits were not recorded "
+                            "(host out of memory); the shadow is incomplete", o->failed);
     long lost = 0;
     for (uint32_t p = 0; p < o->nlines; p++) {
         const oracle_line_t *l = &o->lines[p];

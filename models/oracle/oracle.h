@@ -10,7 +10,8 @@
  *
  * The oracle is not a component: the platform owns one (oracle_init/fini),
  * the memory reports each write's payload when it commits (oracle_commit,
- * or oracle_commit_req from the DRAM's column command), and the migration
+ * or oracle_commit_observer installed as the DRAM's and the cache's commit
+ * observer, called at the write's column command), and the migration
  * controller (or a test) calls oracle_check with a function that resolves an
  * intended address to its final physical address.
  *
@@ -90,6 +91,7 @@ typedef struct oracle_s {
     uint32_t index_cap;       /* slots, power of two, >= 2 * nlines (load <= 1/2) */
     uint64_t commits;         /* oracle_commit calls that recorded bytes */
     uint64_t skipped;         /* oracle_commit_req calls ignored (no data, reads, NO_COMMIT, copy) */
+    uint64_t failed;          /* observer commits lost to host memory exhaustion */
 } oracle_t;
 
 /* One lost line, as reported by oracle_check. Pointers valid during the callback only. */
@@ -146,6 +148,14 @@ oracle_space_t oracle_space_of_src(unsigned src_kind);
  */
 int oracle_commit_req(oracle_t *o, const migsim_req_t *req, migsim_tick_t time);
 
+/*
+ * The same as a migsim_commit_fn (migsim/req.h), for the memory's commit
+ * observer: dram_set_commit_observer(d, oracle_commit_observer, o) (and the
+ * same on the last-level cache). ctx is the oracle_t. A commit that fails
+ * (host out of memory) is counted in `failed` and makes oracle_check fail.
+ */
+void oracle_commit_observer(void *ctx, const migsim_req_t *req, migsim_tick_t now);
+
 /* The record of the line holding (space, addr), NULL if never written. */
 const oracle_line_t *oracle_find(const oracle_t *o, oracle_space_t space, uint64_t addr);
 
@@ -160,8 +170,9 @@ size_t oracle_host_bytes(const oracle_t *o);
  * (ctx `rctx`), read ORACLE_LINE_BYTES at the result through `fmem`, and
  * compare the bytes the oracle knows. Each line that differs, or does not
  * resolve, is passed to `report` (ctx `pctx`; may be NULL) in first-commit
- * order. Returns the number of lost lines (>= 0), or MIGSIM_EINVAL when
- * resolve or fmem is NULL. Changes nothing.
+ * order. Returns the number of lost lines (>= 0), MIGSIM_EINVAL when
+ * resolve or fmem is NULL, or MIGSIM_ENOMEM when an observer commit was
+ * lost (the shadow is incomplete). Changes nothing.
  */
 long oracle_check(const oracle_t *o, oracle_resolve_fn resolve, void *rctx,
                   const migsim_fmem_t *fmem, oracle_report_fn report, void *pctx);
