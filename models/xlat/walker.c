@@ -268,13 +268,15 @@ int xlat_walker_translate(xlat_walker_t *w, xlat_waiter_t *wt)
     uint64_t key = wt->va >> w->ladder.log2[0];
     bool wr = wt->access == XLAT_ACCESS_WRITE;
     xlat_walk_t *free_slot = NULL;
-    for (uint32_t i = 0; i < w->max_walks; i++) {
+    uint32_t seen = 0; /* active walks examined: stop once all are and a free slot is known */
+    for (uint32_t i = 0; i < w->max_walks && (seen < w->active || !free_slot); i++) {
         xlat_walk_t *c = &w->walks[i];
         if (!c->active) {
             if (!free_slot)
                 free_slot = c;
             continue;
         }
+        seen++;
         if (c->key != key || (wr && !c->write && c->at_leaf))
             continue;
         if (wr)

@@ -484,8 +484,10 @@ static inline void xlat_walker_set_root(xlat_walker_t *w, uint64_t root) { w->ro
  * Translate wt->va for wt->access. Joins a walk in progress for the same
  * smallest-size page when it can (a write joins only a walk that has not
  * read its leaf yet, or a write walk); otherwise starts a walk in a free
- * slot. Returns 0 (wt is linked; done will be called for it, never from
- * inside this call), or MIGSIM_EBUSY when every slot is busy (wt untouched:
+ * slot. Returns 0 (wt is linked; done will be called for it exactly once,
+ * and not from inside this call unless the memory answers from within its
+ * recv, which no libmigsim component does), or MIGSIM_EBUSY when every slot
+ * is busy (wt untouched:
  * the owner tries again after a done callback), or MIGSIM_ENOMEM (request
  * pool exhausted).
  */
@@ -494,8 +496,9 @@ int xlat_walker_translate(xlat_walker_t *w, xlat_waiter_t *wt);
 /* True when `req` (a response on the owner's port) belongs to this walker. */
 static inline bool xlat_walker_owns(const xlat_walker_t *w, const migsim_req_t *req)
 {
-    const xlat_walk_t *c = (const xlat_walk_t *)req->cookie;
-    return req->src_kind == MIGSIM_SRC_WALK && c >= w->walks && c < w->walks + w->max_walks;
+    uintptr_t c = (uintptr_t)req->cookie, lo = (uintptr_t)w->walks;
+    return req->src_kind == MIGSIM_SRC_WALK && c >= lo &&
+           c < lo + (uintptr_t)w->max_walks * sizeof(xlat_walk_t);
 }
 
 /* The owner's response callback hands walk responses here (ownership moves back). */
