@@ -1,13 +1,25 @@
 /*
- * default_config.c - the embedded default platform: what `migsim run` runs
- * with no configuration file. A trace player generating 200,000 random
- * 64-byte accesses (67% reads) over 4 GiB, one every 8 ns (8 GB/s offered,
- * about 80% of what one channel sustains on random lines), into one channel
- * of DDR4-2400 with an FR-FCFS open-page controller.
+ * default_config.c - the embedded platforms, selected by "base" in a
+ * configuration or `migsim run --platform NAME`.
+ *
+ * "dram": a trace player generating 200,000 random 64-byte accesses (67%
+ * reads) over 4 GiB, one every 8 ns (8 GB/s offered, about 80% of what one
+ * channel sustains on random lines), into one channel of DDR4-2400 with an
+ * FR-FCFS open-page controller.
+ *
+ * "migration": a 1 GiB page with 64 KiB subpages (CPU VA 4 GiB, IOVA 4 GiB,
+ * PA 1 GiB -> 2 GiB) migrated by the segmented dual-write mechanism while a
+ * CPU core reads and writes it through its MMU and two DMA devices (a NIC
+ * receiving into a ring and a disk streaming blocks) reach it through the
+ * IOMMU and the dual-write chip; all traffic meets in a crossbar in front of
+ * an 8 MiB last-level cache and one channel of DDR4-2400. Page tables live
+ * in DRAM at 64 MiB. The oracle checks that no write is lost.
  */
 #include "migsim/sim.h"
 
-const char migsim_default_config[] =
+#include <string.h>
+
+static const char dram_platform[] =
     "{\n"
     "  \"sim\": { \"seed\": 1, \"end_ps\": 0, \"epoch_ps\": 0 },\n"
     "  \"components\": {\n"
@@ -20,3 +32,56 @@ const char migsim_default_config[] =
     "  },\n"
     "  \"links\": [ { \"from\": \"cpu0.out\", \"to\": \"dram0.in\", \"latency_ps\": 0 } ]\n"
     "}\n";
+
+static const char migration_platform[] =
+    "{\n"
+    "  \"sim\": { \"seed\": 1 },\n"
+    "  \"components\": {\n"
+    "    \"cpu0\": { \"type\": \"trace_player\", \"gen_pattern\": \"random\", \"gen_base\": \"4GiB\",\n"
+    "               \"gen_range_bytes\": \"1GiB\", \"gen_count\": 100000, \"gen_gap_ps\": 2000000,\n"
+    "               \"gen_read_frac\": 0.7, \"payload\": true, \"max_inflight\": 8 },\n"
+    "    \"mmu0\": { \"type\": \"cpu_mmu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\" },\n"
+    "    \"nic0\": { \"type\": \"dma_dev\", \"gen_pattern\": \"sequential\", \"gen_base\": \"4GiB\",\n"
+    "               \"gen_range_bytes\": \"16MiB\", \"gen_size_bytes\": 2048, \"gen_count\": 50000,\n"
+    "               \"gen_gap_ps\": 4000000, \"dev_id\": 0 },\n"
+    "    \"disk0\": { \"type\": \"dma_dev\", \"gen_pattern\": \"random\", \"gen_base\": \"4GiB\",\n"
+    "                \"gen_range_bytes\": \"1GiB\", \"gen_size_bytes\": 4096, \"gen_count\": 25000,\n"
+    "                \"gen_gap_ps\": 8000000, \"gen_read_frac\": 0.5, \"dev_id\": 1 },\n"
+    "    \"xio\": { \"type\": \"xbar\" },\n"
+    "    \"iommu0\": { \"type\": \"iommu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\" },\n"
+    "    \"dw0\": { \"type\": \"dualwrite\", \"interlock\": \"line\" },\n"
+    "    \"mig\": { \"type\": \"migctl\", \"policy\": \"segmented\", \"va\": \"4GiB\", \"iova\": \"4GiB\",\n"
+    "               \"cur_pa\": \"1GiB\", \"tgt_pa\": \"2GiB\", \"page_bytes\": \"1GiB\",\n"
+    "               \"subpage_bytes\": \"64KiB\", \"start_ps\": 10000000,\n"
+    "               \"cpu_mmus\": \"mmu0\", \"iommu\": \"iommu0\", \"dualwrite\": \"dw0\",\n"
+    "               \"dma_devs\": \"nic0,disk0\", \"dram\": \"dram0\", \"llc\": \"llc0\",\n"
+    "               \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\" },\n"
+    "    \"xmem\": { \"type\": \"xbar\" },\n"
+    "    \"llc0\": { \"type\": \"llc\", \"size_bytes\": \"8MiB\", \"ways\": 16 },\n"
+    "    \"dram0\": { \"type\": \"dram\", \"preset\": \"DDR4-2400\" }\n"
+    "  },\n"
+    "  \"links\": [\n"
+    "    { \"from\": \"cpu0.out\", \"to\": \"mmu0.in\" },\n"
+    "    { \"from\": \"mmu0.mem\", \"to\": \"xmem.in0\" },\n"
+    "    { \"from\": \"nic0.out\", \"to\": \"xio.in0\" },\n"
+    "    { \"from\": \"disk0.out\", \"to\": \"xio.in1\" },\n"
+    "    { \"from\": \"xio.out\", \"to\": \"iommu0.in\" },\n"
+    "    { \"from\": \"iommu0.mem\", \"to\": \"dw0.in\" },\n"
+    "    { \"from\": \"mig.copy\", \"to\": \"dw0.copy\" },\n"
+    "    { \"from\": \"dw0.mem\", \"to\": \"xmem.in1\" },\n"
+    "    { \"from\": \"xmem.out\", \"to\": \"llc0.in\" },\n"
+    "    { \"from\": \"llc0.mem\", \"to\": \"dram0.in\" }\n"
+    "  ]\n"
+    "}\n";
+
+const char *const migsim_platform_names[] = { "dram", "migration", NULL };
+const char *const migsim_default_platform = "dram";
+
+const char *migsim_platform_config(const char *name)
+{
+    if (strcmp(name, "dram") == 0)
+        return dram_platform;
+    if (strcmp(name, "migration") == 0)
+        return migration_platform;
+    return NULL;
+}

@@ -653,24 +653,31 @@ static int sim_create(migsim_sim_t **out, const char *json, const char *name,
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
     migsim_kernel_init(&sim->k);
     int rc = migsim_req_pool_init(&sim->pool, 0);
-    sim->source = sim_strdup(json ? (name ? name : "<config>") : "<default>");
+    sim->source = sim_strdup(json ? (name ? name : "<config>") : (name ? name : "<default>"));
     cJSON *root = NULL, *user = NULL;
     if (rc || !sim->source) {
         rc = rc ? rc : migsim_error(MIGSIM_ENOMEM, "out of memory");
         goto fail;
     }
-    if ((rc = json_parse(migsim_default_config, "<default>", &root)))
-        goto fail;
+    const char *platform = migsim_default_platform;
     if (json) {
         if ((rc = json_parse(json, sim->source, &user)))
             goto fail;
         const cJSON *base = cJSON_IsObject(user) ? cJSON_GetObjectItemCaseSensitive(user, "base") : NULL;
         if (base && !(cJSON_IsString(base) && (strcmp(base->valuestring, "default") == 0 ||
-                                                strcmp(base->valuestring, "none") == 0))) {
-            rc = migsim_error(MIGSIM_ECONFIG, "%s: $.base: expected \"default\" or \"none\"",
-                              sim->source);
+                                                strcmp(base->valuestring, "none") == 0 ||
+                                                migsim_platform_config(base->valuestring)))) {
+            rc = migsim_error(MIGSIM_ECONFIG, "%s: $.base: expected \"default\", \"none\" or an "
+                              "embedded platform (dram, migration)", sim->source);
             goto fail;
         }
+        if (base && strcmp(base->valuestring, "default") != 0 && strcmp(base->valuestring, "none") != 0)
+            platform = base->valuestring;
+    }
+    if ((rc = json_parse(migsim_platform_config(platform), platform, &root)))
+        goto fail;
+    if (json) {
+        const cJSON *base = cJSON_IsObject(user) ? cJSON_GetObjectItemCaseSensitive(user, "base") : NULL;
         if (!cJSON_IsObject(user) || (base && strcmp(base->valuestring, "none") == 0)) {
             cJSON_Delete(root);
             root = user;
@@ -707,6 +714,21 @@ fail:
     cJSON_Delete(user);
     migsim_sim_destroy(sim);
     return rc;
+}
+
+int migsim_sim_create_platform(migsim_sim_t **out, const char *platform,
+                               const char *const *overrides, size_t n)
+{
+    *out = NULL;
+    if (!platform)
+        return sim_create(out, NULL, NULL, overrides, n);
+    if (!migsim_platform_config(platform))
+        return migsim_error(MIGSIM_ENOENT, "no embedded platform \"%s\" (dram, migration)", platform);
+    char json[128];
+    snprintf(json, sizeof json, "{ \"base\": \"%s\" }", platform);
+    char name[96];
+    snprintf(name, sizeof name, "<%s>", platform);
+    return sim_create(out, json, name, overrides, n);
 }
 
 int migsim_sim_create_file(migsim_sim_t **out, const char *path)

@@ -93,7 +93,7 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
 
 int migsim_cli_run(int argc, char **argv)
 {
-    const char *config = NULL, *trace = NULL, *out = NULL;
+    const char *config = NULL, *trace = NULL, *out = NULL, *platform = NULL;
     const char *sets[RUN_MAX_SETS + 1] = { NULL };
     size_t nsets = 0;
     char trace_set[4096];
@@ -103,6 +103,8 @@ int migsim_cli_run(int argc, char **argv)
         bool more = i + 1 < argc;
         if (strcmp(a, "--config") == 0 && more) {
             config = argv[++i];
+        } else if (strcmp(a, "--platform") == 0 && more) {
+            platform = argv[++i];
         } else if (strcmp(a, "--trace") == 0 && more) {
             trace = argv[++i];
         } else if (strcmp(a, "--out") == 0 && more) {
@@ -116,11 +118,12 @@ int migsim_cli_run(int argc, char **argv)
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: migsim run [--config FILE] [--trace FILE] [--set COMP.PARAM=VALUE]... "
-                   "[--out STATS.json] [--quiet]\n"
-                   "  --config FILE   JSON platform (merged onto the embedded default unless it says "
-                   "\"base\": \"none\")\n"
-                   "  --trace FILE    native trace (.mtr) for the trace player cpu0\n"
+            printf("usage: migsim run [--platform NAME | --config FILE] [--trace FILE] "
+                   "[--set COMP.PARAM=VALUE]... [--out STATS.json] [--quiet]\n"
+                   "  --platform NAME embedded platform: dram or migration (default %s)\n"
+                   "  --config FILE   JSON platform (merged onto the embedded platform its \"base\" "
+                   "names, the default one unless it says \"none\")\n", migsim_default_platform);
+            printf("  --trace FILE    native trace (.mtr) for the trace player cpu0\n"
                    "  --set C.P=V     override parameter P of component C (or sim.KEY); V is JSON or a "
                    "bare string\n"
                    "  --out FILE      write the statistics JSON (see migsim describe for every name)\n"
@@ -128,7 +131,8 @@ int migsim_cli_run(int argc, char **argv)
             return 0;
         } else {
             fprintf(stderr, "migsim run: unknown or incomplete option \"%s\"\n"
-                            "usage: migsim run [--config FILE] [--trace FILE] [--set COMP.PARAM=VALUE]... "
+                            "usage: migsim run [--platform NAME | --config FILE] [--trace FILE] "
+                            "[--set COMP.PARAM=VALUE]... "
                             "[--out STATS.json] [--quiet]\n", a);
             return 2;
         }
@@ -138,8 +142,14 @@ int migsim_cli_run(int argc, char **argv)
         snprintf(trace_set, sizeof trace_set, "cpu0.trace=%s", trace);
         sets[nsets++] = trace_set;
     }
+    if (platform && config) {
+        fprintf(stderr, "migsim run: --platform and --config exclude each other (a config names its "
+                        "platform with \"base\")\n");
+        return 2;
+    }
     migsim_sim_t *sim;
-    int rc = migsim_sim_create_overrides(&sim, config, sets, nsets);
+    int rc = platform ? migsim_sim_create_platform(&sim, platform, sets, nsets)
+                      : migsim_sim_create_overrides(&sim, config, sets, nsets);
     if (rc) {
         fprintf(stderr, "migsim run: %s\n", migsim_errmsg());
         return 2;

@@ -4,9 +4,11 @@
  *
  * Configuration (JSON, cJSON):
  *   {
- *     "base": "default" | "none",      optional; "default" merges this file onto
- *                                      the embedded default platform (objects
- *                                      merge key by key, null deletes a key)
+ *     "base": "default" | "dram" | "migration" | "none",
+ *                                      optional; this file is merged onto the
+ *                                      named embedded platform ("default": the
+ *                                      default one; objects merge key by key,
+ *                                      null deletes a key); "none": nothing
  *     "sim": { "seed": 1, "end_ps": 0, "epoch_ps": 0, "epoch_stats": ["dram0.read_reqs"],
  *              "external_ports": ["dram0.in"] },   ports the embedding program binds
  *                                                  with migsim_sim_bind() before running
@@ -30,8 +32,15 @@
 extern "C" {
 #endif
 
-/* The embedded default platform, as JSON text. */
-extern const char migsim_default_config[];
+/*
+ * The embedded platforms, as JSON text: "dram" (a trace player driving one
+ * DDR4 channel) and "migration" (CPU and DMA traffic through the MMUs, the
+ * dual-write chip, a last-level cache and DDR4 while a large page migrates).
+ * NULL for an unknown name. The default platform is migsim_default_platform.
+ */
+const char *migsim_platform_config(const char *name);
+extern const char *const migsim_default_platform;
+extern const char *const migsim_platform_names[]; /* NULL-terminated */
 
 /*
  * Build a simulation from JSON text. `name` names the source in messages
@@ -50,6 +59,14 @@ int migsim_sim_create_file(migsim_sim_t **out, const char *path);
  */
 int migsim_sim_create_overrides(migsim_sim_t **out, const char *path,
                                 const char *const *overrides, size_t n);
+
+/*
+ * Build the embedded platform `platform` (NULL = the default) with `n`
+ * overrides as for migsim_sim_create_overrides. MIGSIM_ENOENT for an
+ * unknown platform name.
+ */
+int migsim_sim_create_platform(migsim_sim_t **out, const char *platform,
+                               const char *const *overrides, size_t n);
 
 /* True when a run has nothing left to do (idle, end time reached, or failed). */
 int migsim_sim_done(const migsim_sim_t *sim);
