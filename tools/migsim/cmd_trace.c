@@ -28,10 +28,14 @@ static void trace_usage(FILE *f)
           "                       [--insns drop|keep] [--cloudsuite] [--dma-dir write|read|skip]\n"
           "    FORMAT: dramsim3, ramulator, ramulator-cpu, lackey, champsim, ftrace, qemu,\n"
           "            gem5\n"
-          "  migsim trace gen --pattern sequential|random|strided --count N -o OUT.mtr\n"
-          "                   [--base ADDR] [--range BYTES] [--stride BYTES] [--size BYTES]\n"
-          "                   [--read-frac F] [--seed S] [--gap-ps N] [--src cpu|dma]\n"
-          "                   [--src-idx N]\n"
+          "  migsim trace gen --pattern sequential|random|strided|nic_rx|block --count N\n"
+          "                   -o OUT.mtr [--base ADDR] [--range BYTES] [--stride BYTES]\n"
+          "                   [--size BYTES] [--read-frac F] [--seed S] [--gap-ps N]\n"
+          "                   [--src cpu|dma] [--src-idx N]\n"
+          "                   nic_rx: [--ring-entries N] [--buf-bytes N] [--pkt-size MIN[:MAX]]\n"
+          "                   block:  [--block-bytes N] [--block-order sequential|random]\n"
+          "    nic_rx and block write DMA records (--src dma) unless --src says otherwise;\n"
+          "    a record's op is the memory operation (a disk read is a write to memory)\n"
           "numbers: decimal or 0x hex, with an optional K/M/G or KiB/MiB/GiB suffix\n"
           "(binary multiples: 4K = 4096). IN may be plain, gzip or xz.\n",
           f);
@@ -460,52 +464,95 @@ static int cmd_convert(int argc, char **argv)
 
 /* ---- gen ----------------------------------------------------------------- */
 
+/* "N" or "MIN:MAX", both as parse_size(), each at most MIGSIM_TRACE_MAX_SIZE. */
+static int parse_pkt_size(const char *s, uint32_t *lo, uint32_t *hi)
+{
+    uint64_t a, b;
+    const char *c = strchr(s, ':');
+    if (!c) {
+        if (parse_size(s, &a) || a > MIGSIM_TRACE_MAX_SIZE)
+            return -1;
+        b = a;
+    } else {
+        char tmp[64];
+        if ((size_t)(c - s) >= sizeof tmp)
+            return -1;
+        memcpy(tmp, s, (size_t)(c - s));
+        tmp[c - s] = '\0';
+        if (parse_size(tmp, &a) || parse_size(c + 1, &b) || a > MIGSIM_TRACE_MAX_SIZE ||
+            b > MIGSIM_TRACE_MAX_SIZE)
+            return -1;
+    }
+    *lo = (uint32_t)a;
+    *hi = (uint32_t)b;
+    return 0;
+}
+
+/* Options of `gen`, in the order of gen_opts[]. */
+enum {
+    GO_PATTERN, GO_COUNT, GO_BASE, GO_RANGE, GO_STRIDE, GO_SIZE, GO_READ_FRAC, GO_SEED,
+    GO_GAP, GO_SRC_IDX, GO_SRC, GO_OUT, GO_RING, GO_BUF, GO_PKT, GO_BLOCK, GO_ORDER, GO_N_
+};
+static const char *const gen_opts[GO_N_] = {
+    "--pattern", "--count", "--base", "--range", "--stride", "--size", "--read-frac", "--seed",
+    "--gap-ps", "--src-idx", "--src", "-o", "--ring-entries", "--buf-bytes", "--pkt-size",
+    "--block-bytes", "--block-order",
+};
+
+/* Options whose value is one number (parse_size). */
+static int gen_opt_numeric(int which)
+{
+    switch (which) {
+    case GO_COUNT: case GO_BASE: case GO_RANGE: case GO_STRIDE: case GO_SIZE: case GO_SEED:
+    case GO_GAP: case GO_SRC_IDX: case GO_RING: case GO_BUF: case GO_BLOCK:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int cmd_gen(int argc, char **argv)
 {
     migsim_gen_config_t c;
     migsim_gen_config_default(&c);
     const char *out = NULL;
-    int have_pattern = 0, have_count = 0;
+    int have_pattern = 0, have_count = 0, have_src = 0;
     optscan_t o = {argc, argv, 1, NULL};
-    static const char *const names[] = {"--pattern", "--count", "--base", "--range", "--stride",
-                                        "--size", "--read-frac", "--seed", "--gap-ps",
-                                        "--src-idx", "--src", "-o"};
     while (o.i < argc) {
-        int m = 0;
-        size_t which = 0;
+        int m = 0, which = 0;
         if (is_help(argv[o.i])) {
             trace_usage(stdout);
             return 0;
         }
-        for (; which < sizeof names / sizeof names[0]; which++)
-            if ((m = opt_take(&o, names[which])) != 0)
+        for (; which < GO_N_; which++)
+            if ((m = opt_take(&o, gen_opts[which])) != 0)
                 break;
         if (m < 0)
-            return usage_error("option %s needs a value", names[which]);
+            return usage_error("option %s needs a value", gen_opts[which]);
         if (m == 0)
             return usage_error(argv[o.i][0] == '-' ? "unknown option %s"
                                                    : "unexpected argument %s", argv[o.i]);
         const char *val = o.val;
         uint64_t v = 0;
-        int num = which >= 1 && which <= 9 && which != 6; /* numeric options */
-        if (num && parse_size(val, &v))
+        if (gen_opt_numeric(which) && parse_size(val, &v))
             return usage_error("bad number '%s'", val);
         switch (which) {
-        case 0:
+        case GO_PATTERN:
             if (migsim_gen_pattern_parse(val, &c.pattern))
-                return usage_error("unknown --pattern '%s' (sequential, random, strided)", val);
+                return usage_error("unknown --pattern '%s' (sequential, random, strided, "
+                                   "nic_rx, block)", val);
             have_pattern = 1;
             break;
-        case 1: c.count = v; have_count = 1; break;
-        case 2: c.base = v; break;
-        case 3: c.range_bytes = v; break;
-        case 4: c.stride_bytes = v; break;
-        case 5:
+        case GO_COUNT: c.count = v; have_count = 1; break;
+        case GO_BASE: c.base = v; break;
+        case GO_RANGE: c.range_bytes = v; break;
+        case GO_STRIDE: c.stride_bytes = v; break;
+        case GO_SIZE:
             if (v > MIGSIM_TRACE_MAX_SIZE)
                 return usage_error("--size '%s' above 1 MiB", val);
             c.size_bytes = (uint32_t)v;
             break;
-        case 6: {
+        case GO_READ_FRAC: {
             char *end;
             errno = 0;
             double f = strtod(val, &end);
@@ -514,22 +561,51 @@ static int cmd_gen(int argc, char **argv)
             c.read_frac = f;
             break;
         }
-        case 7: c.seed = v; break;
-        case 8: c.gap_ps = v; break;
-        case 9:
+        case GO_SEED: c.seed = v; break;
+        case GO_GAP: c.gap_ps = v; break;
+        case GO_SRC_IDX:
             if (v > UINT16_MAX)
                 return usage_error("bad --src-idx '%s' (0..65535)", val);
             c.src_idx = (uint16_t)v;
             break;
-        case 10:
+        case GO_SRC:
             if (parse_src(val, &c.src_kind))
                 return usage_error("bad --src '%s' (cpu or dma)", val);
+            have_src = 1;
             break;
+        case GO_RING:
+            if (v > MIGSIM_GEN_MAX_RING)
+                return usage_error("bad --ring-entries '%s' (1 .. 1M)", val);
+            c.ring_entries = (uint32_t)v;
+            break;
+        case GO_BUF:
+            if (v > MIGSIM_TRACE_MAX_SIZE)
+                return usage_error("--buf-bytes '%s' above 1 MiB", val);
+            c.buf_bytes = (uint32_t)v;
+            break;
+        case GO_PKT:
+            if (parse_pkt_size(val, &c.pkt_min_bytes, &c.pkt_max_bytes))
+                return usage_error("bad --pkt-size '%s' (N or MIN:MAX, each at most 1 MiB)", val);
+            break;
+        case GO_BLOCK:
+            if (v > MIGSIM_TRACE_MAX_SIZE)
+                return usage_error("--block-bytes '%s' above 1 MiB", val);
+            c.block_bytes = (uint32_t)v;
+            break;
+        case GO_ORDER: {
+            migsim_gen_order_t ord;
+            if (migsim_gen_order_parse(val, &ord))
+                return usage_error("bad --block-order '%s' (sequential or random)", val);
+            c.block_order = (uint8_t)ord;
+            break;
+        }
         default: out = val; break;
         }
     }
     if (!have_pattern || !have_count || !out)
         return usage_error("gen needs --pattern, --count and -o%s", "");
+    if (!have_src && (c.pattern == MIGSIM_GEN_NIC_RX || c.pattern == MIGSIM_GEN_BLOCK))
+        c.src_kind = MIGSIM_SRC_DMA;
     if (migsim_gen_config_check(&c)) {
         fprintf(stderr, "migsim trace gen: %s\n", migsim_errmsg());
         return 2;

@@ -195,29 +195,80 @@ typedef enum migsim_gen_pattern_e {
     MIGSIM_GEN_SEQUENTIAL = 0, /* base, base+size, ... wrapping within range */
     MIGSIM_GEN_RANDOM     = 1, /* uniform over the range/size aligned slots */
     MIGSIM_GEN_STRIDED    = 2, /* base + (i*stride mod range) */
+    MIGSIM_GEN_NIC_RX     = 3, /* NIC receive ring: per packet, a DMA write of
+                                  the packet into the next buffer, then a
+                                  16-byte descriptor write-back */
+    MIGSIM_GEN_BLOCK      = 4, /* block device: transfers of block_bytes at
+                                  sequential or random block-aligned addresses */
     MIGSIM_GEN_COUNT_
 } migsim_gen_pattern_t;
 
+/* Order of the BLOCK pattern's transfers. */
+typedef enum migsim_gen_order_e {
+    MIGSIM_GEN_ORDER_SEQUENTIAL = 0, /* block 0, 1, 2, ... wrapping within range */
+    MIGSIM_GEN_ORDER_RANDOM     = 1, /* uniform over the range's blocks */
+    MIGSIM_GEN_ORDER_COUNT_
+} migsim_gen_order_t;
+
+#define MIGSIM_GEN_DESC_BYTES    16u       /* NIC_RX: bytes of one ring descriptor */
+#define MIGSIM_GEN_MAX_RING      (1u << 20) /* NIC_RX: most ring entries */
+
+/*
+ * Direction convention: a record's op is the memory operation. A DMA write
+ * (device to memory: a received packet, a disk read) is MIGSIM_OP_WRITE; a
+ * DMA read (memory to device: a transmitted packet, a disk write) is
+ * MIGSIM_OP_READ. read_frac is the fraction of memory reads.
+ *
+ * Sizes. Records of src_kind CPU (and the other non-DMA kinds) with the
+ * SEQUENTIAL, RANDOM and STRIDED patterns keep the cache-friendly rules:
+ * size a power of two, base aligned to it, range a multiple of it. DMA
+ * transfers have no such shape, so with src_kind DMA any size
+ * 1..MIGSIM_TRACE_MAX_SIZE is accepted: records are packed at base + k *
+ * size for k < floor(range / size) (STRIDED still needs range and stride
+ * multiples of size). NIC_RX and BLOCK take their sizes from their own
+ * fields and ignore size_bytes.
+ */
 typedef struct migsim_gen_config_s {
     migsim_gen_pattern_t pattern;
-    uint64_t count;        /* records to produce, 0..UINT64_MAX */
-    uint64_t base;         /* first address, bytes; a multiple of size_bytes */
-    uint64_t range_bytes;  /* window size, bytes; a multiple of size_bytes,
-                              >= size_bytes, base + range_bytes <= 2^64 */
+    uint64_t count;        /* records to produce, 0..UINT64_MAX; NIC_RX: even
+                              (two records per packet) */
+    uint64_t base;         /* first address, bytes; CPU patterns: a multiple
+                              of size_bytes; NIC_RX: of 16 (the descriptor
+                              ring starts here); BLOCK: of block_bytes */
+    uint64_t range_bytes;  /* window size, bytes; base + range_bytes <= 2^64.
+                              CPU patterns: a multiple of size_bytes,
+                              >= size_bytes; NIC_RX: holds the ring and the
+                              buffers; BLOCK: >= block_bytes */
     uint64_t stride_bytes; /* STRIDED only: step, bytes; > 0, a multiple of
                               size_bytes */
-    uint32_t size_bytes;   /* access size, bytes: a power of two,
-                              1..MIGSIM_TRACE_MAX_SIZE */
-    double read_frac;      /* probability that an access is a read, [0,1] */
+    uint32_t size_bytes;   /* SEQUENTIAL/RANDOM/STRIDED access size, bytes,
+                              1..MIGSIM_TRACE_MAX_SIZE; a power of two unless
+                              src_kind is DMA */
+    double read_frac;      /* probability that an access is a read, [0,1];
+                              NIC_RX ignores it (every record is a write) */
     uint64_t seed;         /* RNG seed; same seed, same records */
-    uint64_t gap_ps;       /* record i is at time i*gap_ps (ABS_PS); the last
+    uint64_t gap_ps;       /* record i is at time i*gap_ps (ABS_PS); NIC_RX:
+                              packet j (records 2j, 2j+1) at j*gap_ps; the last
                               time must fit in 64 bits */
     uint8_t src_kind;      /* migsim_src_kind_t of every record */
     uint16_t src_idx;      /* core or device number of every record */
+    /* NIC_RX: descriptor ring of ring_entries x 16 bytes at base, then
+     * ring_entries buffers of buf_bytes starting at the next 64-byte
+     * boundary; packet j goes to buffer j mod ring_entries */
+    uint32_t ring_entries; /* descriptors (and buffers), 1..MIGSIM_GEN_MAX_RING */
+    uint32_t buf_bytes;    /* bytes per receive buffer, 1..MIGSIM_TRACE_MAX_SIZE */
+    uint32_t pkt_min_bytes;/* smallest packet, bytes, 1..pkt_max_bytes */
+    uint32_t pkt_max_bytes;/* largest packet, bytes, pkt_min..buf_bytes; sizes
+                              are uniform in [min, max] (fixed when equal) */
+    /* BLOCK */
+    uint32_t block_bytes;  /* bytes per transfer, 1..MIGSIM_TRACE_MAX_SIZE */
+    uint8_t block_order;   /* migsim_gen_order_t */
 } migsim_gen_config_t;
 
 /* Defaults: SEQUENTIAL, count 1000, base 0, range 1 MiB, stride 4096,
- * size 64, read_frac 0.7, seed 1, gap_ps 1000, CPU 0. */
+ * size 64, read_frac 0.7, seed 1, gap_ps 1000, CPU 0; NIC_RX 256 entries
+ * of 2048-byte buffers, packets 64..1518 bytes; BLOCK 4096 bytes,
+ * sequential. */
 void migsim_gen_config_default(migsim_gen_config_t *c);
 
 /* Check a configuration. Returns 0 or MIGSIM_EINVAL with a message naming
@@ -228,11 +279,13 @@ int migsim_gen_config_check(const migsim_gen_config_t *c);
  * nothing to free. Fields are private. */
 typedef struct migsim_gen_s {
     migsim_gen_config_t cfg; /* private copy of the configuration */
-    migsim_rng_t rng;        /* private: address and op draws */
+    migsim_rng_t rng;        /* private: address, size and op draws */
     uint64_t i;              /* private: records produced so far */
     uint64_t off;            /* private: next offset in range, bytes */
     uint64_t stride_mod;     /* private: stride mod range, bytes */
-    uint64_t slots;          /* private: range_bytes / size_bytes */
+    uint64_t slots;          /* private: accesses (or blocks) that fit the range */
+    uint64_t buf_base;       /* private: NIC_RX first buffer address */
+    uint32_t ring_slot;      /* private: NIC_RX descriptor of the current packet */
 } migsim_gen_t;
 
 /* Check the configuration and start the generator at record 0. */
@@ -246,8 +299,15 @@ int migsim_gen_next(migsim_gen_t *g, migsim_trace_rec_t *out);
  * Returns 0 or the writer's error (the writer is then poisoned). */
 int migsim_gen_write(const migsim_gen_config_t *c, migsim_trace_writer_t *w);
 
-/* "sequential" / "random" / "strided" -> pattern; 0 or MIGSIM_EINVAL. */
+/* "sequential" / "random" / "strided" / "nic_rx" / "block" -> pattern;
+ * 0 or MIGSIM_EINVAL. */
 int migsim_gen_pattern_parse(const char *name, migsim_gen_pattern_t *out);
+
+/* Name of a pattern as accepted by migsim_gen_pattern_parse(); "?" if unknown. */
+const char *migsim_gen_pattern_name(migsim_gen_pattern_t p);
+
+/* "sequential" / "random" -> block order; 0 or MIGSIM_EINVAL. */
+int migsim_gen_order_parse(const char *name, migsim_gen_order_t *out);
 
 /* ------------------------------------------------------------------------ */
 /* Record source: what a trace player pulls from                             */
