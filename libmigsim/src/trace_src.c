@@ -42,7 +42,6 @@ int migsim_recsrc_open_file(migsim_recsrc_t **out, const char *path)
 
 int migsim_recsrc_open_gen(migsim_recsrc_t **out, const migsim_gen_config_t *c)
 {
-    static const char *const pat[MIGSIM_GEN_COUNT_] = {"sequential", "random", "strided"};
     *out = NULL;
     migsim_recsrc_t *s = calloc(1, sizeof *s);
     if (!s)
@@ -53,7 +52,7 @@ int migsim_recsrc_open_gen(migsim_recsrc_t **out, const migsim_gen_config_t *c)
         free(s);
         return rc;
     }
-    snprintf(s->name, sizeof s->name, "gen:%s", pat[c->pattern]);
+    snprintf(s->name, sizeof s->name, "gen:%s", migsim_gen_pattern_name(c->pattern));
     *out = s;
     return 0;
 }
