@@ -87,6 +87,58 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
                 fprintf(f, "%-8s warning: %.0f requests beyond capacity were wrapped\n", n, wrapped);
         }
     }
+    for (size_t i = 0; i < migsim_sim_ncomps(sim); i++) {
+        migsim_comp_t *c = migsim_sim_comp(sim, i);
+        const char *n = c->name;
+        if (comp_is(c, "migctl")) {
+            double end = stat_or(sim, n, "end_ps", 0), start = stat_or(sim, n, "start_ps", 0);
+            if (end > 0)
+                fprintf(f, "%-8s migration %.3f us (from %.3f to %.3f us): %.0f hypervisor calls, "
+                           "%.0f PTE writes, %.0f shootdowns; copy %.2f GB/s, %.0f%% of DRAM traffic\n",
+                        n, (end - start) / 1e6, start / 1e6, end / 1e6, stat_or(sim, n, "hypervisor_calls", 0),
+                        stat_or(sim, n, "pte_writes", 0), stat_or(sim, n, "shootdowns", 0),
+                        stat_or(sim, n, "copy_gbps", 0), 100.0 * stat_or(sim, n, "copy_share", 0));
+            else if (start > 0)
+                fprintf(f, "%-8s migration started at %.3f us and did not finish\n", n, start / 1e6);
+            else
+                fprintf(f, "%-8s no migration\n", n);
+            fprintf(f, "%-8s CPU PTEs mapping the page: %.0f now, %.0f at most\n", "",
+                    stat_or(sim, n, "cpu_ptes", 0), stat_or(sim, n, "cpu_ptes_max", 0));
+            fprintf(f, "%-8s lost writes: %.0f (of %.0f lines written by CPUs and devices)\n", "",
+                    stat_or(sim, n, "lost_writes", 0), stat_or(sim, n, "oracle_lines", 0));
+        } else if (comp_is(c, "cpu_mmu")) {
+            fprintf(f, "%-8s TLB: L1 %.0f hits, %.0f misses; %.0f walks; %.0f faults stalled %.3f us; "
+                       "%.0f shootdowns\n",
+                    n, stat_or(sim, n, "l1_hits", 0), stat_or(sim, n, "l1_misses", 0),
+                    stat_or(sim, n, "walks", 0), stat_or(sim, n, "faults", 0),
+                    stat_or(sim, n, "fault_stall_ps", 0) / 1e6, stat_or(sim, n, "shootdowns", 0));
+        } else if (comp_is(c, "iommu")) {
+            fprintf(f, "%-8s IOTLB: %.0f hits, %.0f misses; %.0f walks; %.0f invalidations\n", n,
+                    stat_or(sim, n, "iotlb_hits", 0), stat_or(sim, n, "iotlb_misses", 0),
+                    stat_or(sim, n, "walks", 0), stat_or(sim, n, "invalidations", 0));
+        } else if (comp_is(c, "dualwrite")) {
+            fprintf(f, "%-8s %.0f dual writes (%.0f extra bytes), %.0f writes held %.3f us by the interlock\n",
+                    n, stat_or(sim, n, "dual_writes", 0), stat_or(sim, n, "extra_bytes_written", 0),
+                    stat_or(sim, n, "held_writes", 0), stat_or(sim, n, "hold_time_ps", 0) / 1e6);
+        } else if (comp_is(c, "dma_dev")) {
+            fprintf(f, "%-8s DMA %.0f records, %.0f dropped; latency avg %.1f ns; suspended %.3f us\n", n,
+                    stat_or(sim, n, "arrived_records", 0), stat_or(sim, n, "dropped_records", 0),
+                    stat_or(sim, n, "latency_avg_ns", 0), stat_or(sim, n, "suspended_ps", 0) / 1e6);
+            double b = stat_or(sim, n, "latency_before_avg_ns", -1), du = stat_or(sim, n, "latency_during_avg_ns", -1),
+                   a = stat_or(sim, n, "latency_after_avg_ns", -1);
+            if (b >= 0)
+                fprintf(f, "%-8s latency before / during / after migration: %.1f / %.1f / %.1f ns\n", "", b, du, a);
+        } else if (comp_is(c, "llc")) {
+            fprintf(f, "%-8s cache hit rate %.1f%%, %.0f fills, %.0f write-backs\n", n,
+                    100.0 * stat_or(sim, n, "hit_rate", 0), stat_or(sim, n, "fills", 0),
+                    stat_or(sim, n, "writebacks", 0));
+        } else if (comp_is(c, "trace_player")) {
+            double b = stat_or(sim, n, "latency_before_avg_ns", -1), du = stat_or(sim, n, "latency_during_avg_ns", -1),
+                   a = stat_or(sim, n, "latency_after_avg_ns", -1);
+            if (b >= 0 && (du > 0 || a > 0))
+                fprintf(f, "%-8s latency before / during / after migration: %.1f / %.1f / %.1f ns\n", n, b, du, a);
+        }
+    }
     fprintf(f, "host             %.3f s, %.0f records/s, %.3g simulated ns per host second\n", wall,
             wall > 0 ? recs / wall : 0, wall > 0 ? sim_ns / wall : 0);
 }
@@ -192,7 +244,18 @@ int migsim_cli_run(int argc, char **argv)
         if (!quiet)
             printf("statistics       %s\n", out);
     }
+    /* a lost write is a failure of the simulated system: say so in the exit status */
+    double lost = 0;
+    for (size_t i = 0; i < migsim_sim_ncomps(sim); i++) {
+        migsim_comp_t *c = migsim_sim_comp(sim, i);
+        if (comp_is(c, "migctl"))
+            lost += stat_or(sim, c->name, "lost_writes", 0);
+    }
     migsim_sim_destroy(sim);
+    if (lost > 0) {
+        fprintf(stderr, "migsim run: %.0f written lines were lost\n", lost);
+        return 1;
+    }
     return 0;
 }
 
