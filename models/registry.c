@@ -11,6 +11,7 @@ extern const migsim_comp_ops_t dualwrite_ops;
 extern const migsim_comp_ops_t dma_dev_ops;
 extern const migsim_comp_ops_t xbar_ops;
 extern const migsim_comp_ops_t llc_ops;
+extern const migsim_comp_ops_t cpu_mmu_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
@@ -19,5 +20,6 @@ const migsim_comp_ops_t *const migsim_registry[] = {
     &dma_dev_ops,
     &xbar_ops,
     &llc_ops,
+    &cpu_mmu_ops,
     0,
 };

@@ -1,0 +1,633 @@
+/*
+ * test_cpu_mmu.c - the CPU MMU (models/cpu_mmu/) in a sim: a probe port of
+ * the test bound to mmu0.in (sim.external_ports), mmu0.mem linked to a
+ * DDR4-2400 DRAM whose functional store holds the page table, built with
+ * xlat_pt_* at a reserved PA region.
+ *
+ * - every ladder size: data written by VA lands at the PA in the DRAM's
+ *   store, reads by VA return it, responses carry PA in addr and VA in
+ *   orig_addr, and the walker set A and D in the leaf;
+ * - closed-form timing: a cold access = l1_ps + l2_ps + each PTE read + the
+ *   data read, each read computed from the DRAM timing (idle bank: tRCD +
+ *   tCL + tBL; open row: tCL + tBL), tracked by a small open-row model of
+ *   the test that refuses row conflicts; a TLB hit adds only l1_ps; an L2
+ *   hit adds l1_ps + l2_ps; a page-walk-cache hit skips the cached levels;
+ * - a fault waits for cpu_mmu_pte_changed; a second access to the faulted
+ *   page joins without a walk; fault_stall_ps is the closed-form sum;
+ * - shootdown: a retargeted PTE is used only after the shootdown, which
+ *   costs no time and forces a full re-walk (walk count + 1);
+ * - back-pressure with a one-entry DRAM read queue and a small hold limit:
+ *   nothing lost, every read sees the last write, both sides refused;
+ *   the same run twice gives identical statistics JSON;
+ * - configuration errors: a missing root, a bad ladder.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_mmu/cpu_mmu.h"
+#include "dram/dram.h"
+#include "migsim/errors.h"
+#include "migsim/rng.h"
+#include "migsim/sim.h"
+#include "xlat/xlat.h"
+
+#define KiB (1ull << 10)
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+#define PT_BASE (1ull * GiB)      /* reserved page-table region */
+#define PT_BYTES (64ull * MiB)
+#define MAXREQ 1024
+#define NBANK 256
+
+typedef struct probe_s {
+    migsim_port_t port;
+    migsim_sim_t *sim;
+    cpu_mmu_t *m;
+    dram_t *d;
+    xlat_pt_t pt;
+    migsim_tick_t done[MAXREQ];      /* completion tick per tag (0 = not yet) */
+    uint64_t addr[MAXREQ];           /* req->addr in the response */
+    uint64_t orig[MAXREQ];           /* req->orig_addr in the response */
+    int32_t status[MAXREQ];
+    uint8_t data[MAXREQ][64];
+    int ndone;
+    /* open-row model of the DRAM, for closed-form expectations */
+    uint32_t open_row[NBANK];
+    /* requests waiting to be sent (back-pressure test), in order */
+    migsim_req_t *wait[MAXREQ];
+    int nwait, wait_head;
+    int nrefused;
+} probe_t;
+
+static void probe_pump(probe_t *p);
+
+static void probe_resp(migsim_port_t *self, migsim_req_t *req)
+{
+    probe_t *p = (probe_t *)self;
+    int tag = (int)(uintptr_t)req->cookie;
+    p->done[tag] = migsim_sim_now(p->sim);
+    p->addr[tag] = req->addr;
+    p->orig[tag] = req->orig_addr;
+    p->status[tag] = req->status;
+    memcpy(p->data[tag], req->data, 64);
+    p->ndone++;
+    migsim_req_free(migsim_sim_pool(p->sim), req);
+}
+
+static void probe_retry(migsim_port_t *self)
+{
+    probe_pump((probe_t *)self);
+}
+
+static void probe_open(probe_t *p, const char *mmu_json, const char *dram_json, bool root)
+{
+    char cfg[2048];
+    snprintf(cfg, sizeof cfg,
+             "{ \"base\": \"none\", \"sim\": { \"external_ports\": [\"mmu0.in\"] },"
+             "  \"components\": {"
+             "    \"mmu0\": { \"type\": \"cpu_mmu\"%s%s },"
+             "    \"dram0\": { \"type\": \"dram\", \"preset\": \"DDR4-2400\", \"refresh\": false%s%s } },"
+             "  \"links\": [ { \"from\": \"mmu0.mem\", \"to\": \"dram0.in\" } ] }",
+             mmu_json ? ", " : "", mmu_json ? mmu_json : "", dram_json ? ", " : "",
+             dram_json ? dram_json : "");
+    memset(p, 0, sizeof *p);
+    if (migsim_sim_create(&p->sim, cfg, "test") != 0)
+        fail_msg("%s", migsim_errmsg());
+    p->port.resp = probe_resp;
+    p->port.retry = probe_retry;
+    p->port.name = "probe";
+    assert_int_equal(migsim_sim_bind(p->sim, "mmu0.in", &p->port), 0);
+    p->m = (cpu_mmu_t *)migsim_sim_find(p->sim, "mmu0");
+    p->d = (dram_t *)migsim_sim_find(p->sim, "dram0");
+    assert_non_null(p->m);
+    assert_non_null(p->d);
+    xlat_pt_cfg_t pc;
+    memset(&pc, 0, sizeof pc);
+    pc.ladder = p->m->ladder;
+    pc.mem = migsim_fmem_of_store(&p->d->store);
+    pc.pt_base = PT_BASE;
+    pc.pt_bytes = PT_BYTES;
+    pc.table_align_bytes = 8192;   /* one table per DRAM row chunk: tables spread over banks */
+    if (xlat_pt_create(&p->pt, &pc) != 0)
+        fail_msg("%s", migsim_errmsg());
+    if (root)
+        assert_int_equal(cpu_mmu_set_root(p->m, p->pt.root), 0);
+    for (int i = 0; i < NBANK; i++)
+        p->open_row[i] = DRAM_NO_ROW;
+    assert_int_equal(migsim_sim_run(p->sim, 0), 0);
+}
+
+static migsim_req_t *mkreq(probe_t *p, int tag, migsim_op_t op, uint64_t va, uint8_t fill)
+{
+    migsim_req_t *r = migsim_req_alloc(migsim_sim_pool(p->sim));
+    r->addr = r->orig_addr = va;
+    r->size = 64;
+    r->op = (uint8_t)op;
+    r->flags = MIGSIM_REQ_HAS_DATA;
+    r->src_kind = MIGSIM_SRC_CPU;
+    r->cookie = (void *)(uintptr_t)tag;
+    r->t_issue = migsim_sim_now(p->sim);
+    if (op == MIGSIM_OP_WRITE)
+        memset(r->data, fill, 64);
+    return r;
+}
+
+/* Advance to t, then send one request (must be accepted). */
+static void send_at(probe_t *p, migsim_tick_t t, int tag, migsim_op_t op, uint64_t va, uint8_t fill)
+{
+    migsim_kernel_run_until(migsim_sim_kernel(p->sim), t);
+    assert_int_equal(migsim_port_send(&p->port, mkreq(p, tag, op, va, fill)), 0);
+}
+
+static void run_all(probe_t *p)
+{
+    assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+}
+
+/* Send queued requests in order while the MMU takes them. */
+static void probe_pump(probe_t *p)
+{
+    while (p->wait_head < p->nwait) {
+        if (migsim_port_send(&p->port, p->wait[p->wait_head]) != 0) {
+            p->nrefused++;
+            return;
+        }
+        p->wait_head++;
+    }
+}
+
+static void map(probe_t *p, uint64_t va, uint64_t pa, uint32_t k, unsigned opts)
+{
+    if (xlat_pt_map(&p->pt, va, pa, k, opts) != 0)
+        fail_msg("map 0x%llx: %s", (unsigned long long)va, migsim_errmsg());
+}
+
+/* PTE addresses a cold walk of va reads, top first (functional walk of the test). */
+static int pte_path(probe_t *p, uint64_t va, uint64_t *addrs)
+{
+    const xlat_ladder_t *l = &p->pt.ladder;
+    uint64_t table = p->pt.root;
+    int n = 0;
+    for (int k = (int)l->n - 1; k >= 0; k--) {
+        uint64_t a = table + xlat_level_index(l, (uint32_t)k, va) * 8, pte;
+        p->pt.mem.read(p->pt.mem.ctx, a, &pte, 8);
+        addrs[n++] = a;
+        if (pte & XLAT_PTE_L || !(pte & XLAT_PTE_V))
+            break;
+        table = xlat_pte_addr(pte);
+    }
+    return n;
+}
+
+static uint64_t tck(const probe_t *p) { return p->d->t.tCK_ps; }
+
+static uint32_t bank_of(probe_t *p, uint64_t a, uint32_t *row)
+{
+    dram_loc_t loc;
+    dram_decode(p->d, a, &loc);
+    if (row)
+        *row = loc.row;
+    return ((loc.ch * p->d->org.ranks + loc.rank) * p->d->org.bankgroups + loc.bg) *
+               p->d->org.banks_per_group + loc.bank;
+}
+
+/*
+ * A `size`-aligned PA at or above `from` in a DRAM bank that none of
+ * `avoid` uses, so that the closed form sees no row conflict; the page
+ * mapped at va is pointed there.
+ */
+static uint64_t place(probe_t *p, uint64_t va, uint64_t from, uint64_t size, const uint64_t *avoid, int n)
+{
+    for (uint64_t pa = from;; pa += size) {
+        uint32_t b = bank_of(p, pa, NULL);
+        int i = 0;
+        while (i < n && bank_of(p, avoid[i], NULL) != b)
+            i++;
+        if (i == n) {
+            assert_int_equal(xlat_pt_retarget(&p->pt, va, pa), 0);
+            return pa;
+        }
+    }
+}
+
+
+/*
+ * Closed form of dependent reads issued back to back from t: each arrives
+ * when the previous completes, waits for the next clock edge, and takes
+ * tRCD + tCL + tBL on a bank with no open row or tCL + tBL on its open row.
+ */
+static migsim_tick_t dram_reads(probe_t *p, migsim_tick_t t, const uint64_t *addrs, int n)
+{
+    const dram_timing_t *tm = &p->d->t;
+    for (int i = 0; i < n; i++) {
+        t = (t + tck(p) - 1) / tck(p) * tck(p);
+        dram_loc_t loc;
+        uint32_t b = bank_of(p, addrs[i], &loc.row);
+        assert_true(b < NBANK);
+        uint64_t cyc = 0;
+        if (p->open_row[b] == DRAM_NO_ROW)
+            cyc = tm->tRCD + tm->tCL + dram_tBL(tm);
+        else if (p->open_row[b] == loc.row)
+            cyc = tm->tCL + dram_tBL(tm);
+        else
+            fail_msg("layout error: 0x%llx conflicts in bank %u", (unsigned long long)addrs[i], b);
+        p->open_row[b] = loc.row;
+        t += cyc * tck(p);
+    }
+    return t;
+}
+
+static double stat(probe_t *p, const char *name)
+{
+    double v;
+    char buf[128];
+    snprintf(buf, sizeof buf, "mmu0.%s", name);
+    assert_int_equal(migsim_sim_stat(p->sim, buf, &v), 0);
+    return v;
+}
+
+/* ---- every ladder size lands on the right PA ------------------------------------ */
+
+static void test_every_ladder_size(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, NULL, NULL, true);
+    const xlat_ladder_t *l = &p.m->ladder;
+    assert_int_equal(l->n, 6);
+    uint64_t pa[6] = { 0x10001000ull, 0x10010000ull, 0x10100000ull, 0x11000000ull,
+                       0x20000000ull, 4 * GiB };
+    uint64_t va[6], off[6];
+    for (uint32_t k = 0; k < 6; k++) {
+        va[k] = (uint64_t)(k + 1) << 36;
+        off[k] = (xlat_size(l, k) / 2 + 64 * (k + 1)) & ~63ull;
+        map(&p, va[k], pa[k], k, 0);
+    }
+    migsim_tick_t t = 0;
+    for (uint32_t k = 0; k < 6; k++, t += 1000000)
+        send_at(&p, t, (int)k, MIGSIM_OP_WRITE, va[k] + off[k], (uint8_t)(0xa0 + k));
+    run_all(&p);
+    t = migsim_sim_now(p.sim) + 1000000;
+    for (uint32_t k = 0; k < 6; k++, t += 1000000)
+        send_at(&p, t, (int)(10 + k), MIGSIM_OP_READ, va[k] + off[k], 0);
+    run_all(&p);
+    assert_int_equal(p.ndone, 12);
+    for (uint32_t k = 0; k < 6; k++) {
+        uint8_t got[64], want[64];
+        memset(want, 0xa0 + (int)k, 64);
+        dram_dbg_read(p.d, pa[k] + off[k], got, 64);
+        assert_memory_equal(got, want, 64);                /* the store holds it at the PA */
+        assert_memory_equal(p.data[10 + k], want, 64);     /* and a read by VA returns it */
+        assert_int_equal(p.addr[k], pa[k] + off[k]);
+        assert_int_equal(p.orig[k], va[k] + off[k]);
+        assert_int_equal(p.status[k], 0);
+        xlat_map_t mp;
+        assert_true(xlat_pt_lookup(&p.pt, va[k], &mp));
+        assert_int_equal(mp.size_idx, k);
+        assert_true((mp.pte & (XLAT_PTE_A | XLAT_PTE_D)) == (XLAT_PTE_A | XLAT_PTE_D));
+    }
+    /* one walk per page (the write sets A and D); the reads hit the L1 */
+    assert_true(stat(&p, "walks") == 6);
+    assert_true(stat(&p, "walk_mem_writes") == 6);
+    assert_true(stat(&p, "l1_hits") == 6);
+    assert_true(stat(&p, "translated_reqs") == 12);
+    migsim_sim_destroy(p.sim);
+}
+
+/* ---- closed-form timing ---------------------------------------------------------- */
+
+#define L1PS 1000ull
+#define L2PS 3000ull
+
+static void test_cold_walk_and_hits(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"l1_ps\": 1000, \"l2_ps\": 3000, \"l1_sets\": 1, \"l1_ways\": 1", NULL, true);
+    uint64_t va_a = 15360ull << 32 | 0x5000, pa_a = 0x10003000;   /* top entry in its own bank */
+    uint64_t va_b = va_a + 0x1000, pa_b = 0x10006000;              /* same level-0 table */
+    map(&p, va_a, pa_a, 0, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    map(&p, va_b, pa_b, 0, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    uint64_t path[8];
+    int n = pte_path(&p, va_a, path);
+    assert_int_equal(n, 6);
+    uint64_t path_b[8];
+    assert_int_equal(pte_path(&p, va_b, path_b), 6);
+    pa_a = place(&p, va_a, pa_a, 4096, path, 6);
+    uint64_t avoid[7];
+    memcpy(avoid, path, sizeof path[0] * 6);
+    avoid[6] = pa_a;
+    pa_b = place(&p, va_b, pa_b, 4096, avoid, 7);
+
+    /* cold: both TLBs miss, six PTE reads, the data read */
+    migsim_tick_t t0 = 100 * tck(&p);
+    send_at(&p, t0, 0, MIGSIM_OP_READ, va_a + 0x40, 0);
+    run_all(&p);
+    migsim_tick_t walk_end = dram_reads(&p, t0 + L1PS + L2PS, path, n);
+    uint64_t data_a = pa_a + 0x40;
+    migsim_tick_t want = dram_reads(&p, walk_end, &data_a, 1);
+    assert_int_equal(p.done[0], want);
+    assert_true(stat(&p, "walks") == 1);
+    assert_true(stat(&p, "walk_mem_reads") == 6);
+    assert_true(stat(&p, "walk_mem_writes") == 0);
+    assert_true(stat(&p, "l1_misses") == 1 && stat(&p, "l2_misses") == 1);
+    assert_true(stat(&p, "walk_latency_avg_ps") == (double)(walk_end - (t0 + L1PS + L2PS)));
+
+    /* L1 hit: only l1_ps before the data read (an open-row hit now) */
+    migsim_tick_t t1 = 400 * tck(&p);
+    send_at(&p, t1, 1, MIGSIM_OP_READ, va_a + 0x80, 0);
+    run_all(&p);
+    uint64_t d1 = pa_a + 0x80;
+    assert_int_equal(p.done[1], dram_reads(&p, t1 + L1PS, &d1, 1));
+    assert_true(stat(&p, "l1_hits") == 1);
+
+    /* page B: the PWC holds levels 5..1, so its walk reads the leaf PTE only */
+    migsim_tick_t t2 = 600 * tck(&p);
+    send_at(&p, t2, 2, MIGSIM_OP_READ, va_b, 0);
+    run_all(&p);
+    migsim_tick_t wb = dram_reads(&p, t2 + L1PS + L2PS, &path_b[5], 1);
+    assert_int_equal(p.done[2], dram_reads(&p, wb, &pa_b, 1));
+    assert_true(stat(&p, "walks") == 2);
+    assert_true(stat(&p, "walk_mem_reads") == 7);
+    assert_true(stat(&p, "pwc_hits") == 1);
+
+    /* A again: the one-entry L1 lost it to B, the L2 has it: l1_ps + l2_ps */
+    migsim_tick_t t3 = 800 * tck(&p);
+    send_at(&p, t3, 3, MIGSIM_OP_READ, va_a + 0xc0, 0);
+    run_all(&p);
+    uint64_t d3 = pa_a + 0xc0;
+    assert_int_equal(p.done[3], dram_reads(&p, t3 + L1PS + L2PS, &d3, 1));
+    assert_true(stat(&p, "l2_hits") == 1);
+    assert_true(stat(&p, "walks") == 2);
+    migsim_sim_destroy(p.sim);
+}
+
+/* Cold walks of a 16 MiB and a 4 GiB page: n - k PTE reads. */
+static void test_cold_walk_large_pages(void **state)
+{
+    (void)state;
+    for (uint32_t k = 3; k <= 5; k += 2) {
+        probe_t p;
+        probe_open(&p, "\"l1_ps\": 1000, \"l2_ps\": 3000", NULL, true);
+        uint64_t size = xlat_size(&p.m->ladder, k);
+        uint64_t va = 15360ull << 32, pa = k == 5 ? 4 * GiB : 0x12000000ull;
+        map(&p, va, pa, k, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+        uint64_t path[8];
+        int n = pte_path(&p, va + size / 3, path);
+        assert_int_equal(n, 6 - (int)k);
+        migsim_tick_t t0 = 50 * tck(&p);
+        uint64_t data = (pa + size / 3) & ~63ull;
+        send_at(&p, t0, 0, MIGSIM_OP_READ, (va + size / 3) & ~63ull, 0);
+        run_all(&p);
+        migsim_tick_t w = dram_reads(&p, t0 + L1PS + L2PS, path, n);
+        assert_int_equal(p.done[0], dram_reads(&p, w, &data, 1));
+        assert_int_equal(p.addr[0], data);
+        assert_true(stat(&p, "walk_mem_reads") == (double)n);
+        migsim_sim_destroy(p.sim);
+    }
+}
+
+/* ---- faults ---------------------------------------------------------------------- */
+
+static void test_fault_then_pte_changed(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"l1_ps\": 1000, \"l2_ps\": 3000", NULL, true);
+    uint64_t va = 15360ull << 32 | 0x7000, pa = 0x10009000;
+    map(&p, va, pa, 0, XLAT_MAP_INVALID | XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    uint64_t path[8];
+    assert_int_equal(pte_path(&p, va, path), 6);
+    pa = place(&p, va, pa, 4096, path, 6);
+    migsim_tick_t t0 = 100 * tck(&p);
+    send_at(&p, t0, 0, MIGSIM_OP_READ, va, 0);
+    migsim_tick_t tf = dram_reads(&p, t0 + L1PS + L2PS, path, 6);
+    /* a second access to the page after the fault joins it without walking */
+    migsim_tick_t tj = tf + 50 * tck(&p);
+    send_at(&p, tj + 0, 1, MIGSIM_OP_READ, va + 0x100, 0);
+    run_all(&p);
+    migsim_tick_t tj_fault = tj + L1PS + L2PS;
+    assert_int_equal(p.ndone, 0);
+    assert_int_equal(cpu_mmu_faulted(p.m), 2);
+    assert_true(stat(&p, "faults") == 2);
+    assert_true(stat(&p, "walks") == 1);
+    /* a change elsewhere releases nothing */
+    migsim_tick_t T = 1000 * tck(&p);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), T);
+    assert_int_equal(cpu_mmu_pte_changed(p.m, va + 0x1000, 0x1000), 0);
+    assert_int_equal(xlat_pt_set_valid(&p.pt, va, true), 0);
+    assert_int_equal(cpu_mmu_pte_changed(p.m, va, 0x1000), 2);
+    run_all(&p);
+    /* the PWC holds levels 5..1: the re-walk reads the leaf; both share it */
+    migsim_tick_t tr = dram_reads(&p, T, &path[5], 1);
+    assert_int_equal(p.done[0], dram_reads(&p, tr, &pa, 1));
+    assert_int_equal(p.ndone, 2);
+    assert_int_equal(p.addr[1], pa + 0x100);
+    assert_true(stat(&p, "walks") == 2);
+    assert_true(stat(&p, "fault_stall_ps") == (double)((tr - tf) + (tr - tj_fault)));
+    assert_int_equal(cpu_mmu_faulted(p.m), 0);
+    migsim_sim_destroy(p.sim);
+}
+
+/* A walk that already read the valid leaf when the OS invalidates it and shoots down is redone. */
+static void test_shootdown_during_walk(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, NULL, NULL, true);
+    uint64_t va = 15360ull << 32, pa = 0x10009000;
+    map(&p, va, pa, 0, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    send_at(&p, 0, 0, MIGSIM_OP_READ, va, 0);
+    /* the walk is in flight: invalidate and shoot down half way */
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), 60 * tck(&p));
+    assert_int_equal(p.m->walker.active, 1);
+    assert_int_equal(xlat_pt_set_valid(&p.pt, va, false), 1);
+    cpu_mmu_shootdown(p.m, va, 4096);
+    run_all(&p);
+    assert_int_equal(p.ndone, 0);            /* the retried walk found the invalid PTE */
+    assert_int_equal(cpu_mmu_faulted(p.m), 1);
+    assert_true(stat(&p, "walk_restarts") == 1);
+    assert_int_equal(xlat_pt_set_valid(&p.pt, va, true), 0);
+    cpu_mmu_pte_changed(p.m, va, 4096);
+    run_all(&p);
+    assert_int_equal(p.ndone, 1);
+    assert_int_equal(p.addr[0], pa);
+    migsim_sim_destroy(p.sim);
+}
+
+/* ---- shootdown -------------------------------------------------------------------- */
+
+static void test_shootdown_rewalks(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"l1_ps\": 1000, \"l2_ps\": 3000", NULL, true);
+    uint64_t va = 15360ull << 32 | 0x3000, pa = 0x10003000, pa2 = 0x1000c000;
+    map(&p, va, pa, 0, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    uint64_t path[8];
+    assert_int_equal(pte_path(&p, va, path), 6);
+    uint64_t avoid[7];
+    memcpy(avoid, path, sizeof path[0] * 6);
+    avoid[6] = pa2 = place(&p, va, pa2, 4096, path, 6);
+    pa = place(&p, va, pa, 4096, avoid, 7);
+    assert_int_not_equal(bank_of(&p, pa, NULL), bank_of(&p, pa2, NULL));
+    migsim_tick_t t0 = 100 * tck(&p);
+    send_at(&p, t0, 0, MIGSIM_OP_READ, va, 0);
+    run_all(&p);
+    migsim_tick_t w = dram_reads(&p, t0 + L1PS + L2PS, path, 6);
+    assert_int_equal(p.done[0], dram_reads(&p, w, &pa, 1));
+    migsim_tick_t t1 = 400 * tck(&p);
+    send_at(&p, t1, 1, MIGSIM_OP_READ, va, 0);
+    run_all(&p);
+    assert_int_equal(p.done[1], dram_reads(&p, t1 + L1PS, &pa, 1));
+    assert_true(stat(&p, "walks") == 1);
+    /* the OS moves the page: without a shootdown the TLB still has the old PA */
+    assert_int_equal(xlat_pt_retarget(&p.pt, va, pa2), 0);
+    migsim_tick_t t2 = 600 * tck(&p);
+    send_at(&p, t2, 2, MIGSIM_OP_READ, va, 0);
+    run_all(&p);
+    assert_int_equal(p.addr[2], pa);
+    assert_int_equal(p.done[2], dram_reads(&p, t2 + L1PS, &pa, 1));
+    /* shootdown: L1 and L2 entries go, no time passes, the next access walks again in full */
+    migsim_tick_t ts = 800 * tck(&p);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), ts);
+    assert_int_equal(cpu_mmu_shootdown(p.m, va, 4096), 2);
+    assert_int_equal(migsim_sim_now(p.sim), ts);
+    assert_true(stat(&p, "shootdowns") == 1);
+    assert_true(stat(&p, "tlb_entries_invalidated") == 2);
+    assert_true(stat(&p, "pwc_entries_invalidated") == 5);
+    send_at(&p, ts, 3, MIGSIM_OP_READ, va, 0);
+    run_all(&p);
+    migsim_tick_t w2 = dram_reads(&p, ts + L1PS + L2PS, path, 6);
+    assert_int_equal(p.done[3], dram_reads(&p, w2, &pa2, 1));
+    assert_int_equal(p.addr[3], pa2);
+    assert_true(stat(&p, "walks") == 2);
+    assert_true(stat(&p, "walk_mem_reads") == 12);
+    migsim_sim_destroy(p.sim);
+}
+
+/* ---- back-pressure and determinism ------------------------------------------------ */
+
+#define BP_N 600
+
+static char *run_backpressure(void)
+{
+    probe_t *p = calloc(1, sizeof *p);
+    probe_open(p, "\"max_held_reqs\": 4, \"max_walks\": 2, \"l1_sets\": 1, \"l1_ways\": 2, "
+                  "\"l2_sets\": 1, \"l2_ways\": 2, \"l1_ps\": 500",
+               "\"read_queue_depth\": 1, \"write_queue_depth\": 2, \"write_high_watermark\": 2, "
+               "\"write_low_watermark\": 0", true);
+    /* eight pages of four sizes, A/D clear so walks write PTEs too */
+    uint64_t va[8], pa[8];
+    for (uint32_t i = 0; i < 8; i++) {
+        uint32_t k = i % 4;
+        va[i] = (uint64_t)(i + 1) << 36;
+        pa[i] = 0x20000000ull + (uint64_t)i * 0x1000000;
+        map(p, va[i], pa[i], k, 0);
+    }
+    static uint8_t ref[8][16];              /* last value written per (page, line) */
+    static int expect[BP_N];                /* value each read must see, -1 for writes */
+    memset(ref, 0, sizeof ref);
+    migsim_rng_t rng;
+    migsim_rng_seed(&rng, 42);
+    for (int i = 0; i < BP_N; i++) {
+        uint32_t pg = (uint32_t)migsim_rng_below(&rng, 8), ln = (uint32_t)migsim_rng_below(&rng, 16);
+        bool wr = migsim_rng_below(&rng, 2) != 0;
+        uint8_t v = (uint8_t)(i % 250 + 1);
+        p->wait[p->nwait++] = mkreq(p, i, wr ? MIGSIM_OP_WRITE : MIGSIM_OP_READ,
+                                    va[pg] + 0x40 * ln, v);
+        if (wr) {
+            ref[pg][ln] = v;
+            expect[i] = -1;
+        } else {
+            expect[i] = ref[pg][ln];
+        }
+    }
+    probe_pump(p);
+    run_all(p);
+    assert_int_equal(p->wait_head, BP_N);
+    assert_int_equal(p->ndone, BP_N);
+    for (int i = 0; i < BP_N; i++)
+        if (expect[i] >= 0)
+            assert_int_equal(p->data[i][0], expect[i]);
+    assert_true(p->nrefused > 0);
+    assert_true(stat(p, "refused_reqs") > 0);
+    assert_true(p->d->st_refused > 0);
+    assert_true(stat(p, "mem_refused_sends") > 0);
+    assert_true(stat(p, "translated_reqs") == BP_N);
+    assert_int_equal(cpu_mmu_held(p->m), 0);
+    assert_int_equal(migsim_sim_pool(p->sim)->in_use, 0);
+    char *json = migsim_sim_stats_json(p->sim, -1.0);
+    migsim_sim_destroy(p->sim);
+    free(p);
+    return json;
+}
+
+static void test_backpressure_deterministic(void **state)
+{
+    (void)state;
+    char *a = run_backpressure();
+    char *b = run_backpressure();
+    assert_non_null(a);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+/* ---- configuration errors --------------------------------------------------------- */
+
+static void test_no_root_is_a_config_error(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, NULL, NULL, false);
+    migsim_req_t *r = mkreq(&p, 0, MIGSIM_OP_READ, 0x1000, 0);
+    assert_int_equal(migsim_port_send(&p.port, r), MIGSIM_EBUSY);
+    migsim_req_free(migsim_sim_pool(p.sim), r);
+    assert_int_equal(migsim_sim_run(p.sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
+    assert_non_null(strstr(migsim_errmsg(), "cpu_mmu_set_root"));
+    migsim_sim_destroy(p.sim);
+}
+
+static void test_bad_ladder(void **state)
+{
+    (void)state;
+    static const char *const bad[] = { "4K,3K", "4K,,64K", "4K,64X", "64K,4K", "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cfg[512];
+        snprintf(cfg, sizeof cfg,
+                 "{ \"base\": \"none\", \"sim\": { \"external_ports\": [\"mmu0.in\"] },"
+                 "  \"components\": { \"mmu0\": { \"type\": \"cpu_mmu\", "
+                 "\"ladder\": \"%s\" }, \"dram0\": { \"type\": \"dram\" } },"
+                 "  \"links\": [ { \"from\": \"mmu0.mem\", \"to\": \"dram0.in\" } ] }", bad[i]);
+        migsim_sim_t *s = NULL;
+        int rc = migsim_sim_create(&s, cfg, "test");
+        assert_int_equal(rc, MIGSIM_ECONFIG);
+        assert_null(s);
+        if (!strstr(migsim_errmsg(), "ladder"))
+            fail_msg("\"%s\": %s", bad[i], migsim_errmsg());
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_ladder_size),
+        cmocka_unit_test(test_cold_walk_and_hits),
+        cmocka_unit_test(test_cold_walk_large_pages),
+        cmocka_unit_test(test_fault_then_pte_changed),
+        cmocka_unit_test(test_shootdown_during_walk),
+        cmocka_unit_test(test_shootdown_rewalks),
+        cmocka_unit_test(test_backpressure_deterministic),
+        cmocka_unit_test(test_no_root_is_a_config_error),
+        cmocka_unit_test(test_bad_ladder),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
