@@ -151,3 +151,16 @@ double migsim_hist_mean(const migsim_hist_t *h)
 {
     return h->count ? (double)h->sum / (double)h->count : NAN;
 }
+
+void migsim_hist_summary(const migsim_hist_t *h, double scale, double out[MIGSIM_HIST_SUMMARY])
+{
+    if (h->count == 0) {
+        for (int i = 0; i < MIGSIM_HIST_SUMMARY; i++)
+            out[i] = NAN;
+        return;
+    }
+    out[MIGSIM_HIST_AVG] = migsim_hist_mean(h) * scale;
+    out[MIGSIM_HIST_P50] = migsim_hist_percentile(h, 50.0) * scale;
+    out[MIGSIM_HIST_P99] = migsim_hist_percentile(h, 99.0) * scale;
+    out[MIGSIM_HIST_MAX] = (double)h->max * scale;
+}

@@ -1,13 +1,19 @@
 /*
- * dma_dev.c - the trace-driven DMA device (see dma_dev.h).
+ * dma_dev.c - the trace-driven DMA device (see dma_dev.h). Latency of each
+ * response goes to the histogram of the migration phase current when it
+ * arrives.
  */
 #include "dma_dev/dma_dev.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Latencies up to 2^42 ps (4.4 s) are within the histogram's error bound. */
+#define DEV_HIST_MAX_PS (1ull << 42)
 
 static void dev_issue(dma_dev_t *d);
 
@@ -141,6 +147,9 @@ static void dev_resp(migsim_port_t *port, migsim_req_t *req)
         d->st_lat_max_ps = lat;
     d->st_done++;
     d->st_last_done_ps = now;
+    int phase = migsim_sim_phase(d->comp.sim);
+    assert(phase >= 0 && phase < MIGSIM_PHASES);
+    migsim_hist_record(&d->lat_hist[phase], lat);
     migsim_req_free(d->comp.pool, req);
     d->inflight--;
     if (!d->blocked && !d->suspended && d->ring_n && !migsim_event_queued(&d->issue_ev))
@@ -179,6 +188,9 @@ static int dev_init(migsim_comp_t *c)
     if (!d->ring)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
     int rc;
+    for (int ph = 0; ph < MIGSIM_PHASES; ph++)
+        if ((rc = migsim_hist_init(&d->lat_hist[ph], 1, DEV_HIST_MAX_PS)) != 0)
+            return rc;
     if (d->trace[0]) {
         rc = migsim_recsrc_open_file(&d->src, d->trace);
     } else {
@@ -193,6 +205,12 @@ static int dev_init(migsim_comp_t *c)
         g.read_frac = d->gen_read_frac;
         g.seed = d->gen_seed ? d->gen_seed : migsim_sim_seed(c->sim) + 1;
         g.gap_ps = d->gen_gap_ps;
+        g.ring_entries = d->gen_ring_entries;
+        g.buf_bytes = d->gen_buf_bytes;
+        g.pkt_min_bytes = d->gen_pkt_min_bytes;
+        g.pkt_max_bytes = d->gen_pkt_max_bytes;
+        g.block_bytes = d->gen_block_bytes;
+        g.block_order = (uint8_t)d->gen_block_order;
         g.src_kind = MIGSIM_SRC_DMA;
         g.src_idx = (uint16_t)d->dev_id;
         rc = migsim_recsrc_open_gen(&d->src, &g);
@@ -218,6 +236,8 @@ static void dev_finalize(migsim_comp_t *c)
     d->st_lat_avg_ns = d->st_done ? (double)d->st_lat_sum_ps / (double)d->st_done / 1000.0 : 0;
     uint64_t issued = d->st_arrived - d->st_dropped;
     d->st_wait_avg_ns = issued ? (double)d->st_wait_sum_ps / (double)issued / 1000.0 : 0;
+    for (int ph = 0; ph < MIGSIM_PHASES; ph++)
+        migsim_hist_summary(&d->lat_hist[ph], 1e-3, d->st_phase_lat_ns[ph]);
 }
 
 static void dev_fini(migsim_comp_t *c)
@@ -234,9 +254,13 @@ static void dev_fini(migsim_comp_t *c)
         migsim_event_fini(c->k, &d->arrive_ev);
     if (d->issue_ev.fn)
         migsim_event_fini(c->k, &d->issue_ev);
+    for (int ph = 0; ph < MIGSIM_PHASES; ph++)
+        migsim_hist_fini(&d->lat_hist[ph]);
 }
 
-static const char *const pattern_names[] = { "sequential", "random", "strided", NULL };
+static const char *const pattern_names[] = { "sequential", "random", "strided", "nic_rx", "block",
+                                             NULL };
+static const char *const order_names[] = { "sequential", "random", NULL };
 
 #define PU64(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U64(dma_dev_t, n, f, u, d, lo, hi, h)
 #define PU32(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U32(dma_dev_t, n, f, u, d, lo, hi, h)
@@ -251,16 +275,30 @@ static const migsim_param_t dev_params[] = {
          "arrived records waiting to issue at most; arrivals beyond it are dropped"),
     PU32("line_bytes", line_bytes, "bytes", 64, 1, 64, "records are split into requests of at most one line"),
     MIGSIM_PARAM_BOOL(dma_dev_t, "payload", payload, 1, "writes carry deterministic data"),
-    MIGSIM_PARAM_ENUM(dma_dev_t, "gen_pattern", gen_pattern, 0, pattern_names, "generator address pattern"),
+    MIGSIM_PARAM_ENUM(dma_dev_t, "gen_pattern", gen_pattern, 0, pattern_names,
+                      "generator pattern; nic_rx: receive ring, block: block device"),
     PU64("gen_count", gen_count, "records", 10000, 0, 0, "generator records"),
     PU64("gen_base", gen_base, "bytes", 0, 0, 0, "generator first IOVA"),
     PU64("gen_range_bytes", gen_range_bytes, "bytes", 1u << 20, 1, 0, "generator IOVA window"),
     PU64("gen_stride_bytes", gen_stride_bytes, "bytes", 4096, 1, 0, "generator stride (strided)"),
-    PU32("gen_size_bytes", gen_size_bytes, "bytes", 1500, 1, MIGSIM_TRACE_MAX_SIZE, "generator transfer size"),
+    PU32("gen_size_bytes", gen_size_bytes, "bytes", 1500, 1, MIGSIM_TRACE_MAX_SIZE,
+         "generator transfer size (sequential, random, strided; any size)"),
     MIGSIM_PARAM_F64(dma_dev_t, "gen_read_frac", gen_read_frac, "", 0.0, 0.0, 1.0,
                      "generator fraction of DMA reads (memory to device)"),
     PU64("gen_seed", gen_seed, "", 0, 0, 0, "generator seed; 0 = the simulation seed + 1"),
     PU64("gen_gap_ps", gen_gap_ps, "ps", 120000, 0, 0, "generator time between records"),
+    PU32("gen_ring_entries", gen_ring_entries, "descriptors", 256, 1, MIGSIM_GEN_MAX_RING,
+         "nic_rx: receive descriptors (16 bytes each, at gen_base) and buffers"),
+    PU32("gen_buf_bytes", gen_buf_bytes, "bytes", 2048, 1, MIGSIM_TRACE_MAX_SIZE,
+         "nic_rx: bytes per receive buffer (buffers follow the ring, 64-byte aligned)"),
+    PU32("gen_pkt_min_bytes", gen_pkt_min_bytes, "bytes", 64, 1, MIGSIM_TRACE_MAX_SIZE,
+         "nic_rx: smallest packet; sizes uniform in [min, max]"),
+    PU32("gen_pkt_max_bytes", gen_pkt_max_bytes, "bytes", 1518, 1, MIGSIM_TRACE_MAX_SIZE,
+         "nic_rx: largest packet, at most gen_buf_bytes; = min for a fixed size"),
+    PU32("gen_block_bytes", gen_block_bytes, "bytes", 4096, 1, MIGSIM_TRACE_MAX_SIZE,
+         "block: bytes per transfer (addresses are multiples of it from gen_base)"),
+    MIGSIM_PARAM_ENUM(dma_dev_t, "gen_block_order", gen_block_order, 0, order_names,
+                      "block: sequential or random block addresses"),
     PU32("dev_id", dev_id, "", 0, 0, 65535, "device number (src_idx of generated records)"),
     MIGSIM_PARAMS_END,
 };
@@ -273,6 +311,19 @@ static const migsim_port_def_t dev_ports[] = {
 
 #define SU(n, f, u, h) MIGSIM_STAT_U64(dma_dev_t, n, f, u, h)
 #define SF(n, f, u, h) MIGSIM_STAT_F64(dma_dev_t, n, f, u, h)
+
+/* Per migration phase: responses, and latency avg/p50/p99/max (null when none). */
+#define DEV_PHASE_STATS(ph, i) \
+    SU("completed_" ph "_reqs", lat_hist[i].count, "requests", \
+       "responses received while the migration phase was " ph), \
+    SF("latency_" ph "_avg_ns", st_phase_lat_ns[i][MIGSIM_HIST_AVG], "ns", \
+       "issue to response, average, responses " ph " the migration; null if none"), \
+    SF("latency_" ph "_p50_ns", st_phase_lat_ns[i][MIGSIM_HIST_P50], "ns", \
+       "issue to response, median (within 1/128), responses " ph " the migration; null if none"), \
+    SF("latency_" ph "_p99_ns", st_phase_lat_ns[i][MIGSIM_HIST_P99], "ns", \
+       "issue to response, 99th percentile (within 1/128), " ph " the migration; null if none"), \
+    SF("latency_" ph "_max_ns", st_phase_lat_ns[i][MIGSIM_HIST_MAX], "ns", \
+       "issue to response, largest, responses " ph " the migration; null if none")
 
 static const migsim_stat_def_t dev_stats[] = {
     SU("arrived_records", st_arrived, "records", "records that arrived"),
@@ -289,6 +340,9 @@ static const migsim_stat_def_t dev_stats[] = {
     SU("suspended_ps", st_suspended_ps, "ps", "time spent suspended"),
     SU("buffer_peak_bytes", st_buffer_peak, "bytes", "largest buffer occupancy"),
     SU("last_done_ps", st_last_done_ps, "ps", "time of the last response"),
+    DEV_PHASE_STATS("before", MIGSIM_PHASE_BEFORE),
+    DEV_PHASE_STATS("during", MIGSIM_PHASE_DURING),
+    DEV_PHASE_STATS("after", MIGSIM_PHASE_AFTER),
     MIGSIM_STATS_END,
 };
 

@@ -13,8 +13,18 @@
  * of US 9,081,764) stops issue only: records keep arriving, the buffer
  * fills, and overflow drops.
  *
- * Hot path: one event per arrival time and one per issue opportunity; no
- * allocation after init (the record queue is a ring sized at init).
+ * Statistics: request latency (issue to response) overall and split by the
+ * migration phase (migsim_sim_phase(): before, during, after) read when the
+ * response arrives, each phase in a log-linear histogram (migsim/hist.h) for
+ * its average, p50, p99 and maximum.
+ *
+ * The built-in generator (gen_* parameters) offers the DMA patterns of
+ * migsim/trace.h: nic_rx (a receive ring) and block (a block device), besides
+ * sequential, random and strided.
+ *
+ * Hot path: one event per arrival time and one per issue opportunity, one
+ * histogram record per response; no allocation after init (the record
+ * queue is a ring sized at init).
  */
 #ifndef MIGSIM_MODELS_DMA_DEV_H
 #define MIGSIM_MODELS_DMA_DEV_H
@@ -23,6 +33,8 @@
 #include <stdint.h>
 
 #include "migsim/component.h"
+#include "migsim/hist.h"
+#include "migsim/sim.h"
 #include "migsim/trace.h"
 
 #ifdef __cplusplus
@@ -50,6 +62,12 @@ typedef struct dma_dev_s {
     double gen_read_frac;
     uint64_t gen_seed;             /* 0 = simulation seed + 1 */
     uint64_t gen_gap_ps;
+    uint32_t gen_ring_entries;     /* nic_rx: descriptors and buffers, 1..2^20 */
+    uint32_t gen_buf_bytes;        /* nic_rx: bytes per receive buffer, 1..1 MiB */
+    uint32_t gen_pkt_min_bytes;    /* nic_rx: smallest packet, bytes, 1..gen_pkt_max_bytes */
+    uint32_t gen_pkt_max_bytes;    /* nic_rx: largest packet, bytes, <= gen_buf_bytes */
+    uint32_t gen_block_bytes;      /* block: bytes per transfer, 1..1 MiB */
+    uint32_t gen_block_order;      /* block: migsim_gen_order_t (0 sequential, 1 random) */
     uint32_t dev_id;               /* src_idx of generated records */
     /* state */
     migsim_recsrc_t *src;          /* owned */
@@ -74,6 +92,11 @@ typedef struct dma_dev_s {
     uint64_t st_refused, st_done, st_lat_sum_ps, st_lat_max_ps, st_wait_sum_ps;
     uint64_t st_suspended_ps, st_buffer_peak, st_last_done_ps;
     double st_lat_avg_ns, st_wait_avg_ns;
+    /* per migration phase (MIGSIM_PHASE_*), from the phase at response time */
+    migsim_hist_t lat_hist[MIGSIM_PHASES]; /* owned buckets: latency, ps, resolution 1 ps,
+                                              bound up to 2^42 ps; .count = completed_*_reqs */
+    double st_phase_lat_ns[MIGSIM_PHASES][MIGSIM_HIST_SUMMARY]; /* avg, p50, p99, max,
+                                              ns; NAN when none completed */
 } dma_dev_t;
 
 extern const migsim_comp_ops_t dma_dev_ops;

@@ -11,8 +11,14 @@
  * line, or crossing a line, is split into line-sized requests issued on
  * consecutive opportunities.
  *
+ * Statistics: request latency (issue to response) overall and split by the
+ * migration phase (migsim_sim_phase(): before, during, after) read when the
+ * response arrives, each phase in a log-linear histogram (migsim/hist.h) for
+ * its average, p50, p99 and maximum; and the stall behind record times.
+ *
  * Hot path: one event per issue opportunity, one record pulled from the
- * source, one request from the pool; nothing allocates.
+ * source, one request from the pool, one histogram record per response;
+ * nothing allocates.
  */
 #ifndef MIGSIM_MODELS_PLAYER_H
 #define MIGSIM_MODELS_PLAYER_H
@@ -21,6 +27,8 @@
 #include <stdint.h>
 
 #include "migsim/component.h"
+#include "migsim/hist.h"
+#include "migsim/sim.h"
 #include "migsim/trace.h"
 
 #ifdef __cplusplus
@@ -65,6 +73,11 @@ typedef struct player_s {
     uint64_t st_lat_sum_ps, st_lat_max_ps, st_done;
     uint64_t st_first_ps, st_last_done_ps;
     double st_lat_avg_ns, st_lat_max_ns, st_stall_avg_ns;
+    /* per migration phase (MIGSIM_PHASE_*), from the phase at response time */
+    migsim_hist_t lat_hist[MIGSIM_PHASES]; /* owned buckets: latency, ps, resolution 1 ps,
+                                              bound up to 2^42 ps; .count = completed_*_reqs */
+    double st_phase_lat_ns[MIGSIM_PHASES][MIGSIM_HIST_SUMMARY]; /* avg, p50, p99, max,
+                                              ns; NAN when none completed */
 } player_t;
 
 extern const migsim_comp_ops_t player_ops;

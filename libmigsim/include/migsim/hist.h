@@ -94,6 +94,12 @@ double migsim_hist_percentile(const migsim_hist_t *h, double p);
 /* sum / count, or NAN when empty. */
 double migsim_hist_mean(const migsim_hist_t *h);
 
+/* The usual latency summary, each value times `scale` (e.g. 1e-3 for ps to
+ * ns): out[MIGSIM_HIST_AVG], [P50], [P99], [MAX]; all NAN when empty. */
+enum { MIGSIM_HIST_AVG = 0, MIGSIM_HIST_P50 = 1, MIGSIM_HIST_P99 = 2, MIGSIM_HIST_MAX = 3,
+       MIGSIM_HIST_SUMMARY = 4 };
+void migsim_hist_summary(const migsim_hist_t *h, double scale, double out[MIGSIM_HIST_SUMMARY]);
+
 #ifdef __cplusplus
 }
 #endif
