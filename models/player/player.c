@@ -254,7 +254,7 @@ static const migsim_port_def_t player_ports[] = {
 /* Per migration phase: responses, and latency avg/p50/p99/max (null when none). */
 #define PLAYER_PHASE_STATS(ph, i) \
     SU("completed_" ph "_reqs", lat_hist[i].count, "requests", \
-       "responses received while the migration phase was " ph), \
+       "responses received " ph " the migration"), \
     SF("latency_" ph "_avg_ns", st_phase_lat_ns[i][MIGSIM_HIST_AVG], "ns", \
        "issue to response, average, responses " ph " the migration; null if none"), \
     SF("latency_" ph "_p50_ns", st_phase_lat_ns[i][MIGSIM_HIST_P50], "ns", \
