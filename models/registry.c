@@ -12,6 +12,7 @@ extern const migsim_comp_ops_t dma_dev_ops;
 extern const migsim_comp_ops_t xbar_ops;
 extern const migsim_comp_ops_t llc_ops;
 extern const migsim_comp_ops_t cpu_mmu_ops;
+extern const migsim_comp_ops_t iommu_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
@@ -21,5 +22,6 @@ const migsim_comp_ops_t *const migsim_registry[] = {
     &xbar_ops,
     &llc_ops,
     &cpu_mmu_ops,
+    &iommu_ops,
     0,
 };

@@ -1,0 +1,566 @@
+/*
+ * test_iommu.c - the IOMMU (models/iommu/) in a sim: a probe port of the
+ * test (the DMA side) bound to io0.in (sim.external_ports), io0.mem linked
+ * to a DDR4-2400 DRAM whose functional store holds the I/O page table, built
+ * with xlat_pt_* at a reserved PA region.
+ *
+ * - every ladder size: DMA data written by IOVA lands at the PA in the
+ *   store, reads by IOVA return it, responses carry PA and IOVA;
+ * - closed-form timing: a cold request = iotlb_ps + each PTE read + the data
+ *   read (DRAM timing on idle banks or open rows, tracked by the test's
+ *   open-row model); an IOTLB hit adds only iotlb_ps;
+ * - invalidation: a request arriving with it completes exactly inval_ps
+ *   later than the same request in a run without it; done is called at
+ *   inval_ps; a request outside the range is not held; a cached page in the
+ *   range walks again; a walk in flight over the range is redone;
+ * - an invalid I/O PTE: the request is answered with IOMMU_STATUS_FAULT
+ *   after the walk, with no data access;
+ * - back-pressure with a one-entry DRAM read queue and a small hold limit:
+ *   nothing lost, every read sees the last write; the same run twice gives
+ *   identical statistics JSON;
+ * - a request before iommu_set_root is a configuration error.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dram/dram.h"
+#include "iommu/iommu.h"
+#include "migsim/errors.h"
+#include "migsim/rng.h"
+#include "migsim/sim.h"
+#include "xlat/xlat.h"
+
+#define KiB (1ull << 10)
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+#define PT_BASE (1ull * GiB)      /* reserved page-table region */
+#define PT_BYTES (64ull * MiB)
+#define MAXREQ 1024
+#define NBANK 256
+
+typedef struct probe_s {
+    migsim_port_t port;
+    migsim_sim_t *sim;
+    iommu_t *m;
+    dram_t *d;
+    xlat_pt_t pt;
+    migsim_tick_t done[MAXREQ];      /* completion tick per tag (0 = not yet) */
+    uint64_t addr[MAXREQ];           /* req->addr in the response */
+    uint64_t orig[MAXREQ];           /* req->orig_addr in the response */
+    int32_t status[MAXREQ];
+    uint8_t data[MAXREQ][64];
+    int ndone;
+    /* open-row model of the DRAM, for closed-form expectations */
+    uint32_t open_row[NBANK];
+    /* requests waiting to be sent (back-pressure test), in order */
+    migsim_req_t *wait[MAXREQ];
+    int nwait, wait_head;
+    int nrefused;
+} probe_t;
+
+static void probe_pump(probe_t *p);
+
+static void probe_resp(migsim_port_t *self, migsim_req_t *req)
+{
+    probe_t *p = (probe_t *)self;
+    int tag = (int)(uintptr_t)req->cookie;
+    p->done[tag] = migsim_sim_now(p->sim);
+    p->addr[tag] = req->addr;
+    p->orig[tag] = req->orig_addr;
+    p->status[tag] = req->status;
+    memcpy(p->data[tag], req->data, 64);
+    p->ndone++;
+    migsim_req_free(migsim_sim_pool(p->sim), req);
+}
+
+static void probe_retry(migsim_port_t *self)
+{
+    probe_pump((probe_t *)self);
+}
+
+static void probe_open(probe_t *p, const char *io_json, const char *dram_json, bool root)
+{
+    char cfg[2048];
+    snprintf(cfg, sizeof cfg,
+             "{ \"base\": \"none\", \"sim\": { \"external_ports\": [\"io0.in\"] },"
+             "  \"components\": {"
+             "    \"io0\": { \"type\": \"iommu\"%s%s },"
+             "    \"dram0\": { \"type\": \"dram\", \"preset\": \"DDR4-2400\", \"refresh\": false%s%s } },"
+             "  \"links\": [ { \"from\": \"io0.mem\", \"to\": \"dram0.in\" } ] }",
+             io_json ? ", " : "", io_json ? io_json : "", dram_json ? ", " : "",
+             dram_json ? dram_json : "");
+    memset(p, 0, sizeof *p);
+    if (migsim_sim_create(&p->sim, cfg, "test") != 0)
+        fail_msg("%s", migsim_errmsg());
+    p->port.resp = probe_resp;
+    p->port.retry = probe_retry;
+    p->port.name = "probe";
+    assert_int_equal(migsim_sim_bind(p->sim, "io0.in", &p->port), 0);
+    p->m = (iommu_t *)migsim_sim_find(p->sim, "io0");
+    p->d = (dram_t *)migsim_sim_find(p->sim, "dram0");
+    assert_non_null(p->m);
+    assert_non_null(p->d);
+    xlat_pt_cfg_t pc;
+    memset(&pc, 0, sizeof pc);
+    pc.ladder = p->m->ladder;
+    pc.mem = migsim_fmem_of_store(&p->d->store);
+    pc.pt_base = PT_BASE;
+    pc.pt_bytes = PT_BYTES;
+    pc.table_align_bytes = 8192;   /* one table per DRAM row chunk: tables spread over banks */
+    if (xlat_pt_create(&p->pt, &pc) != 0)
+        fail_msg("%s", migsim_errmsg());
+    if (root)
+        assert_int_equal(iommu_set_root(p->m, p->pt.root), 0);
+    for (int i = 0; i < NBANK; i++)
+        p->open_row[i] = DRAM_NO_ROW;
+    assert_int_equal(migsim_sim_run(p->sim, 0), 0);
+}
+
+static migsim_req_t *mkreq(probe_t *p, int tag, migsim_op_t op, uint64_t va, uint8_t fill)
+{
+    migsim_req_t *r = migsim_req_alloc(migsim_sim_pool(p->sim));
+    r->addr = r->orig_addr = va;
+    r->size = 64;
+    r->op = (uint8_t)op;
+    r->flags = MIGSIM_REQ_HAS_DATA;
+    r->src_kind = MIGSIM_SRC_DMA;
+    r->cookie = (void *)(uintptr_t)tag;
+    r->t_issue = migsim_sim_now(p->sim);
+    if (op == MIGSIM_OP_WRITE)
+        memset(r->data, fill, 64);
+    return r;
+}
+
+/* Advance to t, then send one request (must be accepted). */
+static void send_at(probe_t *p, migsim_tick_t t, int tag, migsim_op_t op, uint64_t va, uint8_t fill)
+{
+    migsim_kernel_run_until(migsim_sim_kernel(p->sim), t);
+    assert_int_equal(migsim_port_send(&p->port, mkreq(p, tag, op, va, fill)), 0);
+}
+
+static void run_all(probe_t *p)
+{
+    assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+}
+
+/* Send queued requests in order while the MMU takes them. */
+static void probe_pump(probe_t *p)
+{
+    while (p->wait_head < p->nwait) {
+        if (migsim_port_send(&p->port, p->wait[p->wait_head]) != 0) {
+            p->nrefused++;
+            return;
+        }
+        p->wait_head++;
+    }
+}
+
+static void map(probe_t *p, uint64_t va, uint64_t pa, uint32_t k, unsigned opts)
+{
+    if (xlat_pt_map(&p->pt, va, pa, k, opts) != 0)
+        fail_msg("map 0x%llx: %s", (unsigned long long)va, migsim_errmsg());
+}
+
+/* PTE addresses a cold walk of va reads, top first (functional walk of the test). */
+static int pte_path(probe_t *p, uint64_t va, uint64_t *addrs)
+{
+    const xlat_ladder_t *l = &p->pt.ladder;
+    uint64_t table = p->pt.root;
+    int n = 0;
+    for (int k = (int)l->n - 1; k >= 0; k--) {
+        uint64_t a = table + xlat_level_index(l, (uint32_t)k, va) * 8, pte;
+        p->pt.mem.read(p->pt.mem.ctx, a, &pte, 8);
+        addrs[n++] = a;
+        if (pte & XLAT_PTE_L || !(pte & XLAT_PTE_V))
+            break;
+        table = xlat_pte_addr(pte);
+    }
+    return n;
+}
+
+static uint64_t tck(const probe_t *p) { return p->d->t.tCK_ps; }
+
+static uint32_t bank_of(probe_t *p, uint64_t a, uint32_t *row)
+{
+    dram_loc_t loc;
+    dram_decode(p->d, a, &loc);
+    if (row)
+        *row = loc.row;
+    return ((loc.ch * p->d->org.ranks + loc.rank) * p->d->org.bankgroups + loc.bg) *
+               p->d->org.banks_per_group + loc.bank;
+}
+
+/*
+ * A `size`-aligned PA at or above `from` in a DRAM bank that none of
+ * `avoid` uses, so that the closed form sees no row conflict; the page
+ * mapped at va is pointed there.
+ */
+static uint64_t place(probe_t *p, uint64_t va, uint64_t from, uint64_t size, const uint64_t *avoid, int n)
+{
+    for (uint64_t pa = from;; pa += size) {
+        uint32_t b = bank_of(p, pa, NULL);
+        int i = 0;
+        while (i < n && bank_of(p, avoid[i], NULL) != b)
+            i++;
+        if (i == n) {
+            assert_int_equal(xlat_pt_retarget(&p->pt, va, pa), 0);
+            return pa;
+        }
+    }
+}
+
+
+/*
+ * Closed form of dependent reads issued back to back from t: each arrives
+ * when the previous completes, waits for the next clock edge, and takes
+ * tRCD + tCL + tBL on a bank with no open row or tCL + tBL on its open row.
+ */
+static migsim_tick_t dram_reads(probe_t *p, migsim_tick_t t, const uint64_t *addrs, int n)
+{
+    const dram_timing_t *tm = &p->d->t;
+    for (int i = 0; i < n; i++) {
+        t = (t + tck(p) - 1) / tck(p) * tck(p);
+        dram_loc_t loc;
+        uint32_t b = bank_of(p, addrs[i], &loc.row);
+        assert_true(b < NBANK);
+        uint64_t cyc = 0;
+        if (p->open_row[b] == DRAM_NO_ROW)
+            cyc = tm->tRCD + tm->tCL + dram_tBL(tm);
+        else if (p->open_row[b] == loc.row)
+            cyc = tm->tCL + dram_tBL(tm);
+        else
+            fail_msg("layout error: 0x%llx conflicts in bank %u", (unsigned long long)addrs[i], b);
+        p->open_row[b] = loc.row;
+        t += cyc * tck(p);
+    }
+    return t;
+}
+
+static double stat(probe_t *p, const char *name)
+{
+    double v;
+    char buf[128];
+    snprintf(buf, sizeof buf, "io0.%s", name);
+    assert_int_equal(migsim_sim_stat(p->sim, buf, &v), 0);
+    return v;
+}
+
+/* ---- every ladder size lands on the right PA ------------------------------------ */
+
+static void test_every_ladder_size(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, NULL, NULL, true);
+    const xlat_ladder_t *l = &p.m->ladder;
+    uint64_t pa[6] = { 0x10001000ull, 0x10010000ull, 0x10100000ull, 0x11000000ull,
+                       0x20000000ull, 4 * GiB };
+    uint64_t va[6], off[6];
+    for (uint32_t k = 0; k < 6; k++) {
+        va[k] = (uint64_t)(k + 1) << 36;
+        off[k] = (xlat_size(l, k) / 2 + 64 * (k + 1)) & ~63ull;
+        map(&p, va[k], pa[k], k, 0);
+    }
+    migsim_tick_t t = 0;
+    for (uint32_t k = 0; k < 6; k++, t += 1000000)
+        send_at(&p, t, (int)k, MIGSIM_OP_WRITE, va[k] + off[k], (uint8_t)(0xb0 + k));
+    run_all(&p);
+    t = migsim_sim_now(p.sim) + 1000000;
+    for (uint32_t k = 0; k < 6; k++, t += 1000000)
+        send_at(&p, t, (int)(10 + k), MIGSIM_OP_READ, va[k] + off[k], 0);
+    run_all(&p);
+    assert_int_equal(p.ndone, 12);
+    for (uint32_t k = 0; k < 6; k++) {
+        uint8_t got[64], want[64];
+        memset(want, 0xb0 + (int)k, 64);
+        dram_dbg_read(p.d, pa[k] + off[k], got, 64);
+        assert_memory_equal(got, want, 64);
+        assert_memory_equal(p.data[10 + k], want, 64);
+        assert_int_equal(p.addr[k], pa[k] + off[k]);
+        assert_int_equal(p.orig[k], va[k] + off[k]);
+        assert_int_equal(p.status[k], 0);
+    }
+    assert_true(stat(&p, "walks") == 6);
+    assert_true(stat(&p, "iotlb_hits") == 6);
+    assert_true(stat(&p, "translated_reqs") == 12);
+    migsim_sim_destroy(p.sim);
+}
+
+/* ---- closed-form timing ---------------------------------------------------------- */
+
+#define TLBPS 2000ull
+#define INVPS (840ull * 833)   /* a whole number of DDR4-2400 clocks (tCK 833 ps) */
+
+/* One page mapped where the closed form sees no row conflict; returns its path length. */
+static int setup_page(probe_t *p, uint64_t va, uint64_t *pa, uint64_t *path, unsigned opts)
+{
+    map(p, va, *pa, 0, opts);
+    int n = pte_path(p, va, path);
+    *pa = place(p, va, *pa, 4096, path, n);
+    return n;
+}
+
+static void test_cold_and_hit(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"iotlb_ps\": 2000", NULL, true);
+    uint64_t va = 15360ull << 32 | 0x5000, pa = 0x10003000, path[8];
+    int n = setup_page(&p, va, &pa, path, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    assert_int_equal(n, 6);
+    migsim_tick_t t0 = 100 * tck(&p);
+    send_at(&p, t0, 0, MIGSIM_OP_READ, va + 0x40, 0);
+    run_all(&p);
+    migsim_tick_t w = dram_reads(&p, t0 + TLBPS, path, n);
+    uint64_t d0 = pa + 0x40;
+    assert_int_equal(p.done[0], dram_reads(&p, w, &d0, 1));
+    assert_true(stat(&p, "walk_mem_reads") == 6);
+    assert_true(stat(&p, "iotlb_misses") == 1);
+    migsim_tick_t t1 = 400 * tck(&p);
+    send_at(&p, t1, 1, MIGSIM_OP_READ, va + 0x80, 0);
+    run_all(&p);
+    uint64_t d1 = pa + 0x80;
+    assert_int_equal(p.done[1], dram_reads(&p, t1 + TLBPS, &d1, 1));
+    assert_true(stat(&p, "iotlb_hits") == 1);
+    assert_true(stat(&p, "walks") == 1);
+    migsim_sim_destroy(p.sim);
+}
+
+/* ---- invalidation ------------------------------------------------------------------- */
+
+typedef struct inval_rec_s {
+    migsim_sim_t *sim;
+    migsim_tick_t when;   /* completion time, ps */
+    int calls;
+} inval_rec_t;
+
+static void inval_done(void *ctx)
+{
+    inval_rec_t *r = ctx;
+    r->when = migsim_sim_now(r->sim);
+    r->calls++;
+}
+
+/* Time of a cold read of va at t0, with or without an invalidation of its page at t0. */
+static migsim_tick_t cold_read(bool inval, migsim_tick_t *want_plain)
+{
+    probe_t p;
+    probe_open(&p, "\"iotlb_ps\": 2000, \"inval_ps\": 699720", NULL, true);
+    uint64_t va = 15360ull << 32 | 0x5000, pa = 0x10003000, path[8];
+    int n = setup_page(&p, va, &pa, path, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    assert_int_equal(tck(&p), 833);
+    migsim_tick_t t0 = 100 * tck(&p);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), t0);
+    inval_rec_t rec = { p.sim, 0, 0 };
+    if (inval)
+        assert_int_equal(iommu_invalidate(p.m, va, 4096, inval_done, &rec), 0);
+    send_at(&p, t0, 0, MIGSIM_OP_READ, va, 0);
+    run_all(&p);
+    migsim_tick_t w = dram_reads(&p, t0 + TLBPS, path, n);
+    *want_plain = dram_reads(&p, w, &pa, 1);
+    if (inval) {
+        assert_int_equal(rec.calls, 1);
+        assert_int_equal(rec.when, t0 + INVPS);
+        assert_true(stat(&p, "invalidations") == 1);
+        assert_true(stat(&p, "inval_waits") == 1);
+        assert_true(stat(&p, "inval_wait_ps") == (double)INVPS);
+    }
+    migsim_tick_t done = p.done[0];
+    migsim_sim_destroy(p.sim);
+    return done;
+}
+
+static void test_invalidation_delays_by_inval_ps(void **state)
+{
+    (void)state;
+    migsim_tick_t plain_cf, cf2;
+    migsim_tick_t plain = cold_read(false, &plain_cf);
+    migsim_tick_t delayed = cold_read(true, &cf2);
+    assert_int_equal(plain, plain_cf);
+    assert_int_equal(delayed, plain + INVPS);
+}
+
+static void test_invalidation_range(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"iotlb_ps\": 2000, \"inval_ps\": 699720", NULL, true);
+    uint64_t va_a = 15360ull << 32, va_b = va_a + 0x10000, pa_a = 0x10003000, pa_b = 0x10006000;
+    uint64_t path_a[8], path_b[8];
+    setup_page(&p, va_a, &pa_a, path_a, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    setup_page(&p, va_b, &pa_b, path_b, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    send_at(&p, 0, 0, MIGSIM_OP_READ, va_a, 0);
+    send_at(&p, 1000 * tck(&p), 1, MIGSIM_OP_READ, va_b, 0);
+    run_all(&p);
+    assert_true(stat(&p, "walks") == 2);
+    /* invalidate A; B's cached translation is not held: iotlb_ps and its data read */
+    migsim_tick_t t = 3000 * tck(&p);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), t);
+    inval_rec_t rec = { p.sim, 0, 0 };
+    assert_int_equal(iommu_invalidate(p.m, va_a, 4096, inval_done, &rec), 0);
+    assert_true(stat(&p, "iotlb_entries_invalidated") == 1);
+    send_at(&p, t, 2, MIGSIM_OP_READ, va_b + 0x40, 0);
+    run_all(&p);
+    assert_true(p.done[2] < t + INVPS);
+    assert_true(stat(&p, "iotlb_hits") == 1);
+    assert_int_equal(rec.when, t + INVPS);
+    /* A walks again (its IOTLB entry and PWC path were invalidated) */
+    send_at(&p, migsim_sim_now(p.sim) + 1000 * tck(&p), 3, MIGSIM_OP_READ, va_a, 0);
+    run_all(&p);
+    assert_int_equal(p.addr[3], pa_a);
+    assert_true(stat(&p, "walks") == 3);
+    /* a walk in flight when the OS retargets and invalidates is redone on the new PTE */
+    uint64_t pa_c = 0x10020000;
+    assert_int_equal(iommu_invalidate(p.m, va_b, 4096, NULL, NULL), 0);
+    run_all(&p);
+    migsim_tick_t t5 = migsim_sim_now(p.sim) + 1000 * tck(&p);
+    send_at(&p, t5, 5, MIGSIM_OP_READ, va_b + 0xc0, 0);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), t5 + TLBPS + 30 * tck(&p));
+    assert_int_equal(p.m->walker.active, 1);
+    assert_int_equal(xlat_pt_retarget(&p.pt, va_b, pa_c), 0);
+    migsim_tick_t ti = migsim_sim_now(p.sim);
+    assert_int_equal(iommu_invalidate(p.m, va_b, 4096, NULL, NULL), 0);
+    run_all(&p);
+    assert_true(p.done[5] > ti + INVPS);
+    assert_int_equal(p.addr[5], pa_c + 0xc0);
+    assert_true(stat(&p, "walk_restarts") >= 1);
+    migsim_sim_destroy(p.sim);
+}
+
+/* ---- faults ------------------------------------------------------------------------------ */
+
+static void test_fault_answers_with_status(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"iotlb_ps\": 2000", NULL, true);
+    uint64_t va = 15360ull << 32 | 0x7000, pa = 0x10009000, path[8];
+    int n = setup_page(&p, va, &pa, path, XLAT_MAP_INVALID | XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    migsim_tick_t t0 = 100 * tck(&p);
+    send_at(&p, t0, 0, MIGSIM_OP_WRITE, va, 0x5a);
+    run_all(&p);
+    assert_int_equal(p.ndone, 1);
+    assert_int_equal(p.status[0], IOMMU_STATUS_FAULT);
+    assert_int_equal(p.done[0], dram_reads(&p, t0 + TLBPS, path, n));
+    assert_true(stat(&p, "faults") == 1);
+    assert_int_equal(p.d->st_writes, 0);          /* the write never reached memory */
+    assert_int_equal(p.d->st_reads, (uint64_t)n); /* only the walk's reads */
+    uint8_t b[64], z[64];
+    memset(z, 0, 64);
+    dram_dbg_read(p.d, pa, b, 64);
+    assert_memory_equal(b, z, 64);
+    /* an unmapped IOVA faults at the top level */
+    send_at(&p, migsim_sim_now(p.sim) + 1000 * tck(&p), 1, MIGSIM_OP_READ, 0x7000, 0);
+    run_all(&p);
+    assert_int_equal(p.status[1], IOMMU_STATUS_FAULT);
+    assert_true(stat(&p, "faults") == 2);
+    assert_int_equal(iommu_held(p.m), 0);
+    migsim_sim_destroy(p.sim);
+}
+
+/* ---- back-pressure and determinism ------------------------------------------------ */
+
+#define BP_N 600
+
+static char *run_backpressure(void)
+{
+    probe_t *p = calloc(1, sizeof *p);
+    probe_open(p, "\"max_held_reqs\": 4, \"max_walks\": 2, \"iotlb_sets\": 1, \"iotlb_ways\": 2, "
+                  "\"iotlb_ps\": 500, \"inval_ps\": 20000",
+               "\"read_queue_depth\": 1, \"write_queue_depth\": 2, \"write_high_watermark\": 2, "
+               "\"write_low_watermark\": 0", true);
+    uint64_t va[8], pa[8];
+    for (uint32_t i = 0; i < 8; i++) {
+        va[i] = (uint64_t)(i + 1) << 36;
+        pa[i] = 0x20000000ull + (uint64_t)i * 0x1000000;
+        map(p, va[i], pa[i], i % 4, 0);
+    }
+    static uint8_t ref[8][16];
+    static int expect[BP_N];
+    memset(ref, 0, sizeof ref);
+    migsim_rng_t rng;
+    migsim_rng_seed(&rng, 7);
+    for (int i = 0; i < BP_N; i++) {
+        uint32_t pg = (uint32_t)migsim_rng_below(&rng, 8), ln = (uint32_t)migsim_rng_below(&rng, 16);
+        bool wr = migsim_rng_below(&rng, 2) != 0;
+        uint8_t v = (uint8_t)(i % 250 + 1);
+        p->wait[p->nwait++] = mkreq(p, i, wr ? MIGSIM_OP_WRITE : MIGSIM_OP_READ, va[pg] + 0x40 * ln, v);
+        if (wr) {
+            ref[pg][ln] = v;
+            expect[i] = -1;
+        } else {
+            expect[i] = ref[pg][ln];
+        }
+    }
+    probe_pump(p);
+    /* invalidations of every page while the traffic runs */
+    for (int step = 1; step <= 16; step++) {
+        migsim_kernel_run_until(migsim_sim_kernel(p->sim), (migsim_tick_t)step * 50000);
+        assert_int_equal(iommu_invalidate(p->m, va[step % 8], 4096, NULL, NULL), 0);
+    }
+    run_all(p);
+    assert_int_equal(p->wait_head, BP_N);
+    assert_int_equal(p->ndone, BP_N);
+    for (int i = 0; i < BP_N; i++) {
+        assert_int_equal(p->status[i], 0);
+        if (expect[i] >= 0)
+            assert_int_equal(p->data[i][0], expect[i]);
+    }
+    assert_true(p->nrefused > 0);
+    assert_true(stat(p, "refused_reqs") > 0);
+    assert_true(p->d->st_refused > 0);
+    assert_true(stat(p, "translated_reqs") == BP_N);
+    assert_true(stat(p, "inval_waits") > 0);
+    assert_int_equal(iommu_held(p->m), 0);
+    assert_int_equal(migsim_sim_pool(p->sim)->in_use, 0);
+    char *json = migsim_sim_stats_json(p->sim, -1.0);
+    migsim_sim_destroy(p->sim);
+    free(p);
+    return json;
+}
+
+static void test_backpressure_deterministic(void **state)
+{
+    (void)state;
+    char *a = run_backpressure();
+    char *b = run_backpressure();
+    assert_non_null(a);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+static void test_no_root_is_a_config_error(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, NULL, NULL, false);
+    migsim_req_t *r = mkreq(&p, 0, MIGSIM_OP_READ, 0x1000, 0);
+    assert_int_equal(migsim_port_send(&p.port, r), MIGSIM_EBUSY);
+    migsim_req_free(migsim_sim_pool(p.sim), r);
+    assert_int_equal(migsim_sim_run(p.sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
+    assert_non_null(strstr(migsim_errmsg(), "iommu_set_root"));
+    assert_int_equal(iommu_set_root(p.m, 0x1234), MIGSIM_EINVAL);
+    migsim_sim_destroy(p.sim);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_ladder_size),
+        cmocka_unit_test(test_cold_and_hit),
+        cmocka_unit_test(test_invalidation_delays_by_inval_ps),
+        cmocka_unit_test(test_invalidation_range),
+        cmocka_unit_test(test_fault_answers_with_status),
+        cmocka_unit_test(test_backpressure_deterministic),
+        cmocka_unit_test(test_no_root_is_a_config_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
