@@ -13,6 +13,7 @@ extern const migsim_comp_ops_t xbar_ops;
 extern const migsim_comp_ops_t llc_ops;
 extern const migsim_comp_ops_t cpu_mmu_ops;
 extern const migsim_comp_ops_t iommu_ops;
+extern const migsim_comp_ops_t migctl_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
@@ -23,5 +24,6 @@ const migsim_comp_ops_t *const migsim_registry[] = {
     &llc_ops,
     &cpu_mmu_ops,
     &iommu_ops,
+    &migctl_ops,
     0,
 };

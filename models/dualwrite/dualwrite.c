@@ -169,11 +169,13 @@ static void dw_pump(dualwrite_t *dw)
 /* Tell refused initiators to try again when there is room for at least one request. */
 static void dw_wake(dualwrite_t *dw)
 {
-    if (!dw->want_retry || !dw->free_slot || dw->q_reserved >= dw->queue_depth)
+    if (!dw->want_retry || !dw->free_slot)
         return;
+    bool room = dw->nslots_used < dw->max_inflight && dw->q_reserved < dw->queue_depth;
     uint8_t w = dw->want_retry;
-    dw->want_retry = 0;
-    if (w & 1)
+    /* the copy port is retried even without normal room: its writes may release held ones */
+    dw->want_retry = room ? 0 : (uint8_t)(w & 1);
+    if ((w & 1) && room)
         migsim_port_retry(&dw->in);
     if (w & 2)
         migsim_port_retry(&dw->copy);
@@ -243,8 +245,16 @@ static int dw_accept(dualwrite_t *dw, unsigned from, migsim_req_t *req)
         else if (seg == DUALWRITE_SEG2 && write)
             nmem = 2;
     }
-    /* room: a slot, FIFO entries for every memory request, an interlock entry for a copy read */
-    if (!dw->free_slot || dw->q_reserved + nmem > dw->queue_depth)
+    /*
+     * Room: a slot, FIFO entries for every memory request, an interlock entry
+     * for a copy read. A copy write that ends a tracked line is what releases
+     * the DMA writes held for it, so it must never wait behind them: it may
+     * use interlock_lines slots and FIFO entries beyond the normal limits.
+     */
+    bool releases = from == DW_FROM_COPY && write && dw->interlock == DUALWRITE_IL_LINE &&
+                    track_by_tgt(dw, line) != NULL;
+    if (!dw->free_slot ||
+        (!releases && (dw->nslots_used >= dw->max_inflight || dw->q_reserved + nmem > dw->queue_depth)))
         return dw_refuse(dw, from);
     dualwrite_track_t *t = NULL;
     bool track_read = from == DW_FROM_COPY && lock && !write;
@@ -400,11 +410,13 @@ static int dw_init(migsim_comp_t *c)
     if (!is_pow2(dw->line_bytes))
         return migsim_error(MIGSIM_ECONFIG, "line_bytes %u is not a power of two", dw->line_bytes);
     dw->line_shift = log2u(dw->line_bytes);
-    dw->slots = calloc(dw->max_inflight, sizeof *dw->slots);
+    /* interlock_lines more slots than max_inflight: reserved for copy writes that release holds */
+    uint32_t nslots = dw->max_inflight + dw->interlock_lines;
+    dw->slots = calloc(nslots, sizeof *dw->slots);
     dw->track = calloc(dw->interlock_lines, sizeof *dw->track);
     if (!dw->slots || !dw->track)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
-    for (uint32_t i = dw->max_inflight; i-- > 0;) {
+    for (uint32_t i = nslots; i-- > 0;) {
         dw->slots[i].next = dw->free_slot;
         dw->free_slot = &dw->slots[i];
     }

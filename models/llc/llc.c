@@ -158,6 +158,7 @@ static int llc_recv(migsim_port_t *port, migsim_req_t *req)
             m->tail->next = req;
             m->tail = req;
             c->st_merged++;
+            c->st_bytes += req->size;
             if (write)
                 c->st_write_misses++;
             else
@@ -168,6 +169,7 @@ static int llc_recv(migsim_port_t *port, migsim_req_t *req)
     int way = llc_find(c, line);
     uint64_t set = llc_set(c, line);
     if (way >= 0) {
+        c->st_bytes += req->size;
         if (write)
             c->st_write_hits++;
         else
@@ -182,6 +184,7 @@ static int llc_recv(migsim_port_t *port, migsim_req_t *req)
         c->st_refused++;
         return MIGSIM_EBUSY;
     }
+    c->st_bytes += req->size;
     if (write)
         c->st_write_misses++;
     else
@@ -378,6 +381,7 @@ static const migsim_stat_def_t llc_stats[] = {
     LS("fills", st_fills, "requests", "64-byte reads from memory"),
     LS("writebacks", st_writebacks, "requests", "64-byte writes of dirty victims"),
     LS("refused_reqs", st_refused, "requests", "sends refused: no miss register or memory queue full"),
+    LS("bytes", st_bytes, "bytes", "bytes of the requests accepted"),
     MIGSIM_STAT_F64(llc_t, "hit_rate", st_hit_rate, "ratio", "hits / requests"),
     MIGSIM_STATS_END,
 };

@@ -73,6 +73,7 @@ typedef struct llc_s {
     /* statistics */
     uint64_t st_read_hits, st_read_misses, st_write_hits, st_write_misses;
     uint64_t st_merged, st_full_line_writes, st_fills, st_writebacks, st_refused;
+    uint64_t st_bytes;          /* bytes of the requests accepted on "in" */
     double st_hit_rate;
 } llc_t;
 

@@ -1,0 +1,790 @@
+/*
+ * migctl.c - the migration controller (see migctl.h and models/MIGRATION.md).
+ *
+ * The steps, by policy (FIG. 2 block numbers):
+ *   segmented:  200 202 204 206 | 208 210 212 214 216 |... 208 210 212 | 218 220 222
+ *   suspend_io: 200 208 (devices suspended and drained, CPU PTE invalid) 210 212 218 220 222
+ *   dual_write_whole: 200 206 (window = whole page) 208 210 212 218 220 222
+ *   none:       nothing; the traces run alone.
+ * Page-table changes are applied when their step begins and the MMUs told
+ * at once; the step's cost is the time before the next step begins.
+ */
+#include "migctl/migctl.h"
+#include "cpu_mmu/cpu_mmu.h"
+#include "dma_dev/dma_dev.h"
+#include "dram/dram.h"
+#include "dualwrite/dualwrite.h"
+#include "iommu/iommu.h"
+#include "llc/llc.h"
+#include "migsim/errors.h"
+#include "migsim/sim.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIG_LINE 64u
+#define MIG_DRAIN_POLL_PS 10000u   /* how often suspend_io looks whether devices drained */
+
+static void mig_step(migsim_event_t *ev);
+
+/* ---- the step log ------------------------------------------------------------- */
+
+static void mig_log(migctl_t *m, uint16_t block, uint64_t arg)
+{
+    if (m->nlog == m->cap_log) {
+        uint32_t cap = m->cap_log ? 2 * m->cap_log : 64;
+        migctl_step_t *l = realloc(m->log, cap * sizeof *l);
+        if (!l) {
+            migsim_sim_fail(m->comp.sim, migsim_error(MIGSIM_ENOMEM, "migctl: out of memory"));
+            return;
+        }
+        m->log = l;
+        m->cap_log = cap;
+    }
+    m->log[m->nlog++] = (migctl_step_t){ .block = block, .time = m->comp.k->now, .arg = arg };
+}
+
+const migctl_step_t *migctl_log(const migctl_t *m, uint32_t *n)
+{
+    *n = m->nlog;
+    return m->log;
+}
+
+static void mig_next(migctl_t *m, uint32_t block, uint64_t delay_ps)
+{
+    m->block = block;
+    migsim_schedule(m->comp.k, &m->step_ev, m->comp.k->now + delay_ps);
+}
+
+/* ---- the page tables -------------------------------------------------------------- */
+
+static void mig_count_ptes(migctl_t *m)
+{
+    m->st_cpu_ptes = xlat_pt_count_leaves(&m->cpu_pt, m->va, m->page_bytes);
+    if (m->st_cpu_ptes > m->st_cpu_ptes_max)
+        m->st_cpu_ptes_max = m->st_cpu_ptes;
+}
+
+int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt,
+                          uint64_t page_bytes, uint32_t sub_idx, uint64_t from, uint64_t to,
+                          uint64_t lo, uint64_t hi, bool mixed)
+{
+    uint64_t sub = xlat_size(&pt->ladder, sub_idx), n = page_bytes / sub;
+    if (lo > hi || hi > n || from > to || to > n)
+        return migsim_error(MIGSIM_EINVAL, "layout: window [%" PRIu64 ", %" PRIu64 ") or range [%"
+                            PRIu64 ", %" PRIu64 ") outside %" PRIu64 " subpages", lo, hi, from, to, n);
+    xlat_map_mode_t big = mixed ? XLAT_MAP_LARGEST : XLAT_MAP_FIXED;
+    /* segment 1 (migrated, on the target), 2 (the window), 3 (still on the current page) */
+    struct { uint64_t a, b, base; xlat_map_mode_t mode; } part[3] = {
+        { from, lo < to ? (lo > from ? lo : from) : to, tgt, big },
+        { lo > from ? lo : from, hi < to ? hi : to, cur, XLAT_MAP_FIXED },
+        { hi > from ? hi : from, to, cur, big },
+    };
+    int64_t total = 0;
+    for (int i = 0; i < 3; i++) {
+        if (part[i].a >= part[i].b)
+            continue;
+        int64_t r = xlat_pt_map_range(pt, va + part[i].a * sub, part[i].base + part[i].a * sub,
+                                      (part[i].b - part[i].a) * sub, part[i].mode, sub_idx,
+                                      XLAT_MAP_REPLACE);
+        if (r < 0)
+            return r;
+        total += r;
+    }
+    return total;
+}
+
+/* Lay out subpages [from, to) of the CPU mapping for the window [lo, hi). */
+static int64_t mig_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, uint64_t hi)
+{
+    int64_t n = migctl_map_layout(&m->cpu_pt, m->va, m->cur_pa, m->tgt_pa, m->page_bytes,
+                                  m->sub_idx, from, to, lo, hi, m->pte_mode == 1);
+    if (n < 0)
+        migsim_sim_fail(m->comp.sim, (int)n);
+    mig_count_ptes(m);
+    return n < 0 ? 0 : n;
+}
+
+/*
+ * The smallest ladder-aligned block of subpages holding [a, b): outside it
+ * the FIG. 4 layout does not change when the window moves from a to b.
+ */
+static void mig_block(const migctl_t *m, uint64_t a, uint64_t b, uint64_t *from, uint64_t *to)
+{
+    for (uint32_t k = m->sub_idx; k <= m->page_idx; k++) {
+        uint64_t per = xlat_size(&m->lad, k) / m->subpage_bytes;
+        if (a / per == (b - 1) / per) {
+            *from = a / per * per;
+            *to = *from + per;
+            return;
+        }
+    }
+    *from = 0;
+    *to = m->subpages;
+}
+
+/* Invalidate the TLB entries of every CPU MMU for a range; returns the IPI cost. */
+static uint64_t mig_shootdown(migctl_t *m, uint64_t va, uint64_t len)
+{
+    for (uint32_t i = 0; i < m->nmmus; i++)
+        cpu_mmu_shootdown(m->mmus[i], va, len);
+    m->st_shootdowns++;
+    return m->ipi_ps * m->nmmus;
+}
+
+static void mig_pte_changed(migctl_t *m, uint64_t va, uint64_t len)
+{
+    for (uint32_t i = 0; i < m->nmmus; i++)
+        cpu_mmu_pte_changed(m->mmus[i], va, len);
+}
+
+/* Set the valid bit of every leaf in [va, va+len); returns PTEs written. */
+static uint64_t mig_set_valid(migctl_t *m, uint64_t va, uint64_t len, bool valid)
+{
+    uint64_t n = 0;
+    for (uint64_t a = va; a < va + len;) {
+        xlat_map_t map;
+        if (!xlat_pt_lookup(&m->cpu_pt, a, &map)) {
+            migsim_sim_fail(m->comp.sim, migsim_error(MIGSIM_ESTATE, "migctl: no PTE at VA 0x%"
+                                                      PRIx64, a));
+            return n;
+        }
+        xlat_pt_set_valid(&m->cpu_pt, a, valid);
+        n++;
+        a = map.va + xlat_size(&m->lad, map.size_idx);
+    }
+    return n;
+}
+
+static void mig_chip(migctl_t *m, bool enable, uint64_t lo, uint64_t hi)
+{
+    if (!m->dw)
+        return;
+    dualwrite_regs_t r = { .enable = enable, .cur_base = m->cur_pa, .tgt_base = m->tgt_pa,
+                           .page_bytes = m->page_bytes, .subpage_bytes = m->subpage_bytes,
+                           .lo = lo, .hi = hi };
+    int rc = dualwrite_set(m->dw, &r);
+    if (rc)
+        migsim_sim_fail(m->comp.sim, rc);
+}
+
+/* ---- the copy engine ----------------------------------------------------------------- */
+
+static void mig_copy_pump(migctl_t *m);
+
+static void mig_copy_start(migctl_t *m, uint64_t lo, uint64_t hi)
+{
+    m->copy_next = lo * m->subpage_bytes;
+    m->copy_end = hi * m->subpage_bytes;
+    m->copy_t0 = m->comp.k->now;
+    mig_copy_pump(m);
+}
+
+static void mig_copy_done(migctl_t *m)
+{
+    uint64_t t = m->comp.k->now - m->copy_t0;
+    m->st_copy_calls++;
+    m->st_copy_ps_sum += t;
+    if (t > m->st_copy_ps_max)
+        m->st_copy_ps_max = t;
+    if (!m->st_copy_ps_min || t < m->st_copy_ps_min)
+        m->st_copy_ps_min = t;
+    mig_next(m, 212, 0);
+}
+
+/*
+ * Send queued copy writes first (they complete lines, and the chip's
+ * interlock may be holding DMA writes until they do), then the refused read,
+ * then new line reads, while the port and the bound allow.
+ */
+static void mig_copy_pump(migctl_t *m)
+{
+    while (!m->copy_blocked) {
+        migsim_req_t *r;
+        bool is_write = m->copy_wq != NULL;
+        if (is_write) {
+            r = m->copy_wq;
+        } else if (m->copy_pending) {
+            r = m->copy_pending;
+        } else {
+            if (m->copy_next >= m->copy_end || m->copy_out >= m->copy_inflight)
+                return;
+            r = migsim_req_alloc(m->comp.pool);
+            if (!r) {
+                migsim_sim_fail(m->comp.sim, MIGSIM_ENOMEM);
+                return;
+            }
+            r->addr = r->orig_addr = m->cur_pa + m->copy_next;
+            r->size = MIG_LINE;
+            r->op = MIGSIM_OP_READ;
+            r->flags = MIGSIM_REQ_HAS_DATA;
+            r->src_kind = MIGSIM_SRC_COPY;
+            r->cookie = m;
+            m->copy_next += MIG_LINE;
+            m->copy_out++;
+            m->copy_pending = r;
+        }
+        migsim_req_t *after = r->next; /* read before the target owns r */
+        r->t_issue = m->comp.k->now;
+        if (migsim_port_send(&m->copy, r) != 0) {
+            m->copy_blocked = true;
+            return;
+        }
+        if (is_write) {
+            m->copy_wq = after;
+            if (!after)
+                m->copy_wq_tail = NULL;
+            m->st_copy_writes++;
+        } else {
+            m->copy_pending = NULL;
+            m->st_copy_reads++;
+        }
+        m->st_copy_bytes += MIG_LINE;
+    }
+}
+
+static void mig_copy_resp(migsim_port_t *port, migsim_req_t *r)
+{
+    migctl_t *m = (migctl_t *)port->owner;
+    if (r->op == MIGSIM_OP_READ) {
+        /* the line's bytes came back: write them to the target, same offset */
+        uint64_t off = r->orig_addr - m->cur_pa;
+        r->addr = r->orig_addr = m->tgt_pa + off;
+        r->op = MIGSIM_OP_WRITE;
+        r->flags = MIGSIM_REQ_HAS_DATA;
+        r->status = 0;
+        r->route = 0;
+        r->next = NULL;
+        if (m->copy_wq_tail)
+            m->copy_wq_tail->next = r;
+        else
+            m->copy_wq = r;
+        m->copy_wq_tail = r;
+        mig_copy_pump(m);
+        return;
+    }
+    migsim_req_free(m->comp.pool, r);
+    m->copy_out--;
+    if (m->copy_out == 0 && m->copy_next >= m->copy_end)
+        mig_copy_done(m);
+    else
+        mig_copy_pump(m);
+}
+
+static void mig_copy_retry(migsim_port_t *port)
+{
+    migctl_t *m = (migctl_t *)port->owner;
+    m->copy_blocked = false;
+    mig_copy_pump(m);
+}
+
+/* ---- the oracle ------------------------------------------------------------------------ */
+
+/* A CPU or DMA write's bytes were applied: record them under the PA they meant. */
+static void mig_commit(void *ctx, const migsim_req_t *req, migsim_tick_t now)
+{
+    migctl_t *m = ctx;
+    if (req->op != MIGSIM_OP_WRITE || !(req->flags & MIGSIM_REQ_HAS_DATA) ||
+        (req->flags & ORACLE_REQ_NO_COMMIT))
+        return; /* reads, timing-only writes, and the second half of a dual write */
+    uint64_t base;
+    if (req->src_kind == MIGSIM_SRC_CPU)
+        base = m->va;
+    else if (req->src_kind == MIGSIM_SRC_DMA)
+        base = m->iova;
+    else
+        return; /* the copy engine moves bytes, walkers write PTEs: neither is intended data */
+    uint64_t meant = req->orig_addr - base < m->page_bytes ? m->cur_pa + (req->orig_addr - base)
+                                                           : req->addr;
+    oracle_writer_t w = { .req_id = req->id, .src_idx = req->src_idx, .src_kind = req->src_kind };
+    if (oracle_commit(&m->oracle, ORACLE_SPACE_PA, meant, req->data, req->size, w, now) != 0)
+        migsim_sim_fail(m->comp.sim, MIGSIM_ENOMEM);
+}
+
+/* The final place of a meant PA: through the CPU page table inside the page, else itself. */
+static int mig_resolve(void *ctx, oracle_space_t space, uint64_t addr, uint64_t *pa)
+{
+    migctl_t *m = ctx;
+    (void)space;
+    if (addr - m->cur_pa >= m->page_bytes) {
+        *pa = addr;
+        return 0;
+    }
+    uint64_t va = m->va + (addr - m->cur_pa);
+    xlat_map_t map;
+    if (!xlat_pt_lookup(&m->cpu_pt, va, &map))
+        return 1;
+    *pa = map.pa + (va - map.va);
+    return 0;
+}
+
+long migctl_check(migctl_t *m, oracle_report_fn report, void *ctx)
+{
+    if (!m->oracle_on)
+        return 0;
+    long lost = oracle_check(&m->oracle, mig_resolve, m, &m->fmem, report, ctx);
+    if (lost >= 0) {
+        m->lost = lost;
+        m->checked_commits = m->oracle.commits;
+        m->st_lost_writes = (uint64_t)lost;
+    }
+    return lost;
+}
+
+/* ---- the steps ---------------------------------------------------------------------------- */
+
+/* Bytes that entered the memory system: at the cache when there is one, else at DRAM. */
+static uint64_t mem_bytes(migctl_t *m)
+{
+    if (m->llc_c)
+        return m->llc_c->st_bytes;
+    return m->dram_c->st_bytes_read + m->dram_c->st_bytes_written;
+}
+
+static bool mig_devices_drained(migctl_t *m)
+{
+    for (uint32_t i = 0; i < m->ndevs; i++)
+        if (m->devs[i]->inflight)
+            return false;
+    return true;
+}
+
+static void mig_iotlb_done(void *ctx)
+{
+    migctl_t *m = ctx;
+    /* the chip keeps redirecting stragglers until final_ps after the invalidation */
+    mig_next(m, 219, m->policy == MIGCTL_SUSPEND_IO ? 0 : m->final_ps);
+}
+
+static void mig_step(migsim_event_t *ev)
+{
+    migctl_t *m = ev->ctx;
+    migsim_tick_t now = m->comp.k->now;
+    uint64_t all = m->subpages, n;
+    switch (m->block) {
+    case 200:
+        mig_log(m, 200, 0);
+        migsim_sim_set_phase(m->comp.sim, MIGSIM_PHASE_DURING);
+        m->running = true;
+        m->st_start_ps = now;
+        m->st_dram_bytes_at_start = mem_bytes(m);
+        if (m->policy == MIGCTL_SEGMENTED)
+            mig_next(m, 202, 0);
+        else if (m->policy == MIGCTL_DUAL_WHOLE)
+            mig_next(m, 206, 0);
+        else
+            mig_next(m, 208, 0);
+        return;
+    case 202: /* map the large page as subpage PTEs (or the FIG. 4 mix) */
+        mig_log(m, 202, 0);
+        n = (uint64_t)mig_layout(m, 0, all, 0, m->subpages_per_call < all ? m->subpages_per_call : all);
+        m->st_pte_writes += n;
+        mig_next(m, 204, n * m->pte_write_ps + mig_shootdown(m, m->va, m->page_bytes));
+        return;
+    case 204: /* the OS calls the hypervisor to start */
+        mig_log(m, 204, 0);
+        m->st_hcalls++;
+        mig_next(m, 206, m->hcall_ps);
+        return;
+    case 206: /* initialise the chip; the first window */
+        mig_log(m, 206, 0);
+        m->win_lo = 0;
+        m->win_hi = m->policy == MIGCTL_DUAL_WHOLE ? all
+                    : (m->subpages_per_call < all ? m->subpages_per_call : all);
+        mig_chip(m, true, m->win_lo, m->win_hi);
+        mig_next(m, 208, m->init_hw_ps);
+        return;
+    case 208: /* invalidate the window's CPU PTEs, shoot down TLBs, call the hypervisor */
+        mig_log(m, 208, m->win_lo);
+        if (m->policy != MIGCTL_SEGMENTED) {
+            m->win_lo = 0;
+            m->win_hi = all;
+        }
+        if (m->policy == MIGCTL_SUSPEND_IO)
+            for (uint32_t i = 0; i < m->ndevs; i++)
+                dma_dev_suspend(m->devs[i], true);
+        n = mig_set_valid(m, m->va + m->win_lo * m->subpage_bytes,
+                          (m->win_hi - m->win_lo) * m->subpage_bytes, false);
+        m->st_pte_writes += n;
+        m->st_hcalls++;
+        mig_next(m, 209, n * m->pte_write_ps + m->hcall_ps +
+                             mig_shootdown(m, m->va + m->win_lo * m->subpage_bytes,
+                                           (m->win_hi - m->win_lo) * m->subpage_bytes));
+        return;
+    case 209: /* suspend_io waits for the devices to drain before copying */
+        if (m->policy == MIGCTL_SUSPEND_IO && !mig_devices_drained(m)) {
+            mig_next(m, 209, MIG_DRAIN_POLL_PS);
+            return;
+        }
+        m->block = 210;
+        /* fall through */
+    case 210: /* the hypervisor copies the window */
+        mig_log(m, 210, m->win_lo);
+        m->block = 211; /* waiting for the copy engine */
+        mig_copy_start(m, m->win_lo, m->win_hi);
+        return;
+    case 212: /* final subpage? */
+        mig_log(m, 212, m->win_lo);
+        mig_next(m, m->win_hi >= all ? 218 : 214, 0);
+        return;
+    case 214: { /* the hypervisor moves the chip's window on */
+        mig_log(m, 214, m->win_hi);
+        uint64_t lo = m->win_hi;
+        uint64_t hi = lo + m->subpages_per_call < all ? lo + m->subpages_per_call : all;
+        mig_chip(m, true, lo, hi);
+        mig_next(m, 216, m->update_hw_ps);
+        return;
+    }
+    case 216: { /* the OS points the copied subpages' PTEs at the target */
+        mig_log(m, 216, m->win_lo);
+        uint64_t done_lo = m->win_lo, done_hi = m->win_hi;
+        m->win_lo = done_hi;
+        m->win_hi = done_hi + m->subpages_per_call < all ? done_hi + m->subpages_per_call : all;
+        if (m->pte_mode == 1) {
+            uint64_t from, to;
+            mig_block(m, done_lo, m->win_hi > done_hi ? m->win_hi : done_hi, &from, &to);
+            n = (uint64_t)mig_layout(m, from, to, m->win_lo, m->win_hi);
+        } else {
+            n = 0;
+            for (uint64_t s = done_lo; s < done_hi; s++) {
+                uint64_t va = m->va + s * m->subpage_bytes;
+                xlat_pt_retarget(&m->cpu_pt, va, m->tgt_pa + s * m->subpage_bytes);
+                xlat_pt_set_valid(&m->cpu_pt, va, true);
+                n++;
+            }
+            mig_count_ptes(m);
+        }
+        m->st_pte_writes += n;
+        mig_pte_changed(m, m->va + done_lo * m->subpage_bytes, (done_hi - done_lo) * m->subpage_bytes);
+        mig_next(m, 208, n * m->pte_write_ps);
+        return;
+    }
+    case 218: { /* the I/O PTE to the target, IOTLB invalidation */
+        mig_log(m, 218, 0);
+        if (m->dw)
+            mig_chip(m, true, all, all); /* everything is segment 1 until disabled */
+        xlat_map_t map;
+        for (uint64_t a = m->iova; a < m->iova + m->page_bytes; a = map.va + xlat_size(&m->lad, map.size_idx)) {
+            if (!xlat_pt_lookup(&m->io_pt, a, &map))
+                break;
+            xlat_pt_retarget(&m->io_pt, a, m->tgt_pa + (map.va - m->iova));
+            m->st_pte_writes++;
+        }
+        m->st_hcalls++;
+        m->st_iotlb_invalidations++;
+        m->block = 219;
+        if (m->iommu_c)
+            iommu_invalidate(m->iommu_c, m->iova, m->page_bytes, mig_iotlb_done, m);
+        else
+            mig_iotlb_done(m);
+        return;
+    }
+    case 219: /* disable the chip (or resume the devices) */
+        if (m->dw)
+            mig_chip(m, false, 0, 0);
+        if (m->policy == MIGCTL_SUSPEND_IO)
+            for (uint32_t i = 0; i < m->ndevs; i++)
+                dma_dev_suspend(m->devs[i], false);
+        mig_next(m, 220, 0);
+        return;
+    case 220: { /* the OS maps the target with one large PTE */
+        mig_log(m, 220, 0);
+        int64_t removed = xlat_pt_unmap_range(&m->cpu_pt, m->va, m->page_bytes);
+        int rc = xlat_pt_map(&m->cpu_pt, m->va, m->tgt_pa, m->page_idx, 0);
+        if (rc)
+            migsim_sim_fail(m->comp.sim, rc);
+        n = (removed > 0 ? (uint64_t)removed : 0) + 1;
+        m->st_pte_writes += n;
+        mig_count_ptes(m);
+        uint64_t cost = n * m->pte_write_ps + mig_shootdown(m, m->va, m->page_bytes);
+        mig_pte_changed(m, m->va, m->page_bytes);
+        mig_next(m, 222, cost);
+        return;
+    }
+    case 222:
+        mig_log(m, 222, 0);
+        migsim_sim_set_phase(m->comp.sim, MIGSIM_PHASE_AFTER);
+        m->running = false;
+        m->finished = true;
+        m->st_end_ps = now;
+        m->st_duration_ps = now - m->st_start_ps;
+        m->st_dram_bytes_during = mem_bytes(m) - m->st_dram_bytes_at_start;
+        return;
+    default:
+        migsim_sim_fail(m->comp.sim, migsim_error(MIGSIM_ESTATE, "migctl: no step %u", m->block));
+    }
+}
+
+/* ---- life cycle -------------------------------------------------------------------------- */
+
+static migsim_comp_t *mig_find(migctl_t *m, const char *name, const char *type, const char *param)
+{
+    migsim_comp_t *c = migsim_sim_find(m->comp.sim, name);
+    if (!c) {
+        migsim_error(MIGSIM_ECONFIG, "%s: no component named \"%s\"", param, name);
+        return NULL;
+    }
+    if (strcmp(c->ops->type, type) != 0) {
+        migsim_error(MIGSIM_ECONFIG, "%s: \"%s\" is a %s, not a %s", param, name, c->ops->type, type);
+        return NULL;
+    }
+    return c;
+}
+
+/* Resolve a comma-separated list of component names of one type. */
+static int mig_find_list(migctl_t *m, const char *list, const char *type, const char *param,
+                         migsim_comp_t **out, uint32_t *n)
+{
+    *n = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        if (*n == MIGCTL_MAX_PEERS)
+            return migsim_error(MIGSIM_ECONFIG, "%s: at most %d names", param, MIGCTL_MAX_PEERS);
+        if (!(out[(*n)++] = mig_find(m, tok, type, param)))
+            return MIGSIM_ECONFIG;
+    }
+    return MIGSIM_OK;
+}
+
+static int mig_ladder(migctl_t *m)
+{
+    uint64_t sizes[XLAT_MAX_SIZES];
+    uint32_t n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", m->ladder);
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        if (n == XLAT_MAX_SIZES)
+            return migsim_error(MIGSIM_ECONFIG, "ladder: at most %d sizes", XLAT_MAX_SIZES);
+        if (migsim_parse_size(tok, &sizes[n++]) != 0)
+            return migsim_error(MIGSIM_ECONFIG, "ladder: \"%s\" is not a size", tok);
+    }
+    int rc = xlat_ladder_from_sizes(&m->lad, sizes, n, m->va_bits);
+    if (rc)
+        return rc;
+    int pi = xlat_ladder_index(&m->lad, m->page_bytes);
+    int si = xlat_ladder_index(&m->lad, m->subpage_bytes);
+    if (pi < 0 || si < 0 || si >= pi)
+        return migsim_error(MIGSIM_ECONFIG, "page_bytes and subpage_bytes must be ladder sizes, "
+                            "subpage smaller (ladder \"%s\")", m->ladder);
+    m->page_idx = (uint32_t)pi;
+    m->sub_idx = (uint32_t)si;
+    return MIGSIM_OK;
+}
+
+static int mig_init(migsim_comp_t *c)
+{
+    migctl_t *m = (migctl_t *)c;
+    m->lost = -1;
+    int rc = mig_ladder(m);
+    if (rc)
+        return rc;
+    m->subpages = m->page_bytes / m->subpage_bytes;
+    if (m->cur_pa % m->page_bytes || m->tgt_pa % m->page_bytes || m->va % m->page_bytes ||
+        m->iova % m->page_bytes)
+        return migsim_error(MIGSIM_ECONFIG, "va, iova, cur_pa and tgt_pa must be aligned to page_bytes");
+    if (m->cur_pa < m->tgt_pa + m->page_bytes && m->tgt_pa < m->cur_pa + m->page_bytes)
+        return migsim_error(MIGSIM_ECONFIG, "cur_pa and tgt_pa ranges overlap");
+    if (m->identity_bytes && (m->va < m->identity_bytes || m->iova < m->identity_bytes ||
+                              m->cur_pa < m->identity_bytes || m->tgt_pa < m->identity_bytes))
+        return migsim_error(MIGSIM_ECONFIG, "the identity region [0, identity_bytes) overlaps the page");
+    oracle_init(&m->oracle);
+    return migsim_event_init(c->k, &m->step_ev, mig_step, m, 30, 0, "migctl.step");
+}
+
+static int mig_start(migsim_comp_t *c)
+{
+    migctl_t *m = (migctl_t *)c;
+    migsim_comp_t *found[MIGCTL_MAX_PEERS];
+    uint32_t n;
+    int rc;
+    if ((rc = mig_find_list(m, m->cpu_mmus, "cpu_mmu", "cpu_mmus", found, &n)))
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        m->mmus[i] = (cpu_mmu_t *)found[i];
+    m->nmmus = n;
+    if ((rc = mig_find_list(m, m->dma_devs, "dma_dev", "dma_devs", found, &n)))
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        m->devs[i] = (dma_dev_t *)found[i];
+    m->ndevs = n;
+    if (m->iommu[0] && !(m->iommu_c = (iommu_t *)mig_find(m, m->iommu, "iommu", "iommu")))
+        return MIGSIM_ECONFIG;
+    if (m->dualwrite[0] && !(m->dw = (dualwrite_t *)mig_find(m, m->dualwrite, "dualwrite", "dualwrite")))
+        return MIGSIM_ECONFIG;
+    if (!(m->dram_c = (dram_t *)mig_find(m, m->dram, "dram", "dram")))
+        return MIGSIM_ECONFIG;
+    if (m->llc[0] && !(m->llc_c = (llc_t *)mig_find(m, m->llc, "llc", "llc")))
+        return MIGSIM_ECONFIG;
+    if ((m->policy == MIGCTL_SEGMENTED || m->policy == MIGCTL_DUAL_WHOLE) && !m->dw)
+        return migsim_error(MIGSIM_ECONFIG, "policy %s needs a dual-write chip (parameter dualwrite)",
+                            m->policy == MIGCTL_SEGMENTED ? "segmented" : "dual_write_whole");
+    m->dram_fmem = migsim_fmem_of_store(&m->dram_c->store);
+    m->fmem = m->llc_c ? llc_fmem(m->llc_c, &m->dram_fmem) : m->dram_fmem;
+    /* the page tables: CPU in the first half of the region, I/O in the second */
+    xlat_pt_cfg_t cfg = { .ladder = m->lad, .mem = m->fmem, .pt_base = m->pt_base,
+                          .pt_bytes = m->pt_bytes / 2 };
+    if ((rc = xlat_pt_create(&m->cpu_pt, &cfg)))
+        return rc;
+    cfg.pt_base = m->pt_base + m->pt_bytes / 2;
+    if ((rc = xlat_pt_create(&m->io_pt, &cfg)))
+        return rc;
+    if ((rc = xlat_pt_map(&m->cpu_pt, m->va, m->cur_pa, m->page_idx, 0)) ||
+        (rc = xlat_pt_map(&m->io_pt, m->iova, m->cur_pa, m->page_idx, 0)))
+        return rc;
+    if (m->identity_bytes) {
+        int64_t r;
+        if ((r = xlat_pt_map_range(&m->cpu_pt, 0, 0, m->identity_bytes, XLAT_MAP_LARGEST, 0, 0)) < 0 ||
+            (r = xlat_pt_map_range(&m->io_pt, 0, 0, m->identity_bytes, XLAT_MAP_LARGEST, 0, 0)) < 0)
+            return (int)r;
+    }
+    mig_count_ptes(m);
+    for (uint32_t i = 0; i < m->nmmus; i++)
+        cpu_mmu_set_root(m->mmus[i], m->cpu_pt.root);
+    if (m->iommu_c)
+        iommu_set_root(m->iommu_c, m->io_pt.root);
+    if (m->oracle_on) {
+        if (m->llc_c)
+            llc_set_commit_observer(m->llc_c, mig_commit, m);
+        else
+            dram_set_commit_observer(m->dram_c, mig_commit, m);
+    }
+    if (m->policy != MIGCTL_NONE)
+        mig_next(m, 200, m->start_ps);
+    return MIGSIM_OK;
+}
+
+static void mig_finalize(migsim_comp_t *c)
+{
+    migctl_t *m = (migctl_t *)c;
+    m->st_oracle_lines = oracle_lines(&m->oracle);
+    m->st_oracle_commits = m->oracle.commits;
+    /* the full check runs at the end of a run (and again only if writes came since) */
+    if (m->oracle_on && migsim_sim_done(c->sim) && (m->lost < 0 || m->checked_commits != m->oracle.commits))
+        migctl_check(m, NULL, NULL);
+    m->st_copy_avg_ns = m->st_copy_calls ? (double)m->st_copy_ps_sum / (double)m->st_copy_calls / 1000.0 : 0;
+    uint64_t span = m->finished ? m->st_duration_ps : (m->running ? c->k->now - m->st_start_ps : 0);
+    m->st_copy_gbps = span ? (double)(m->st_copy_reads + m->st_copy_writes) * MIG_LINE / (double)span * 1000.0 : 0;
+    uint64_t dram_during = m->finished ? m->st_dram_bytes_during
+                           : (m->running ? mem_bytes(m) - m->st_dram_bytes_at_start : 0);
+    m->st_copy_share = dram_during ? (double)m->st_copy_bytes / (double)dram_during : 0;
+}
+
+static void mig_fini(migsim_comp_t *c)
+{
+    migctl_t *m = (migctl_t *)c;
+    while (m->copy_wq) {
+        migsim_req_t *r = m->copy_wq;
+        m->copy_wq = r->next;
+        migsim_req_free(c->pool, r);
+    }
+    if (m->copy_pending)
+        migsim_req_free(c->pool, m->copy_pending);
+    m->copy_pending = NULL;
+    oracle_fini(&m->oracle);
+    free(m->log);
+    m->log = NULL;
+    if (m->step_ev.fn)
+        migsim_event_fini(c->k, &m->step_ev);
+}
+
+static const char *const policy_names[] = { "segmented", "suspend_io", "dual_write_whole", "none", NULL };
+static const char *const pte_mode_names[] = { "subpage", "mixed", NULL };
+
+#define MU64(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U64(migctl_t, n, f, u, d, lo, hi, h)
+
+static const migsim_param_t mig_params[] = {
+    MIGSIM_PARAM_ENUM(migctl_t, "policy", policy, 0, policy_names,
+                      "segmented (US 9,081,764), suspend_io, dual_write_whole, or none"),
+    MIGSIM_PARAM_ENUM(migctl_t, "pte_mode", pte_mode, 0, pte_mode_names,
+                      "CPU page table while migrating: all subpage PTEs (FIG. 4, 400) or the "
+                      "largest aligned PTEs per segment (FIG. 4, 450; claims 8, 18)"),
+    MU64("va", va, "bytes", 1ull << 32, 0, 0, "CPU virtual address of the large page"),
+    MU64("iova", iova, "bytes", 1ull << 32, 0, 0, "I/O virtual address of the large page"),
+    MU64("cur_pa", cur_pa, "bytes", 1ull << 30, 0, 0, "physical address of the page now"),
+    MU64("tgt_pa", tgt_pa, "bytes", 2ull << 30, 0, 0, "physical address it moves to"),
+    MU64("page_bytes", page_bytes, "bytes", 1ull << 30, 4096, 0, "large page size (a ladder size)"),
+    MU64("subpage_bytes", subpage_bytes, "bytes", 64u << 10, 4096, 0, "subpage size (a ladder size)"),
+    MIGSIM_PARAM_U32(migctl_t, "subpages_per_call", subpages_per_call, "subpages", 1, 1, 1u << 20,
+                     "subpages per hypervisor call (claims 6, 17)"),
+    MU64("start_ps", start_ps, "ps", 10000000, 0, 0, "when the migration starts (block 200)"),
+    MU64("pte_write_ps", pte_write_ps, "ps", 20000, 0, 0, "OS time per PTE written"),
+    MU64("ipi_ps", ipi_ps, "ps", 2000000, 0, 0, "TLB shootdown cost per CPU MMU (IPI round trip)"),
+    MU64("hcall_ps", hcall_ps, "ps", 1000000, 0, 0, "one hypervisor call"),
+    MU64("init_hw_ps", init_hw_ps, "ps", 500000, 0, 0, "programming the chip at block 206"),
+    MU64("update_hw_ps", update_hw_ps, "ps", 200000, 0, 0, "moving the chip's window at block 214"),
+    MU64("final_ps", final_ps, "ps", 1000000, 0, 0,
+         "block 218: time between the IOTLB invalidation completing and the chip being disabled"),
+    MIGSIM_PARAM_U32(migctl_t, "copy_inflight", copy_inflight, "requests", 16, 1, 4096,
+                     "copy engine requests outstanding at most"),
+    MIGSIM_PARAM_STR(migctl_t, "cpu_mmus", cpu_mmus, "", "CPU MMU components, comma-separated"),
+    MIGSIM_PARAM_STR(migctl_t, "iommu", iommu, "", "the IOMMU component (\"\" = none)"),
+    MIGSIM_PARAM_STR(migctl_t, "dualwrite", dualwrite, "", "the dual-write chip (\"\" = none)"),
+    MIGSIM_PARAM_STR(migctl_t, "dma_devs", dma_devs, "", "DMA devices to suspend (suspend_io)"),
+    MIGSIM_PARAM_STR(migctl_t, "dram", dram, "dram0", "the DRAM holding the bytes"),
+    MIGSIM_PARAM_STR(migctl_t, "llc", llc, "", "the last-level cache in front of it (\"\" = none)"),
+    MIGSIM_PARAM_STR(migctl_t, "ladder", ladder, "4K,64K,1M,16M,256M,1G,4G",
+                     "page sizes of both page tables, smallest first"),
+    MIGSIM_PARAM_U32(migctl_t, "va_bits", va_bits, "bits", 48, 32, 57, "virtual address width"),
+    MU64("pt_base", pt_base, "bytes", 64u << 20, 0, 0, "PA of the page-table region"),
+    MU64("pt_bytes", pt_bytes, "bytes", 64u << 20, 1u << 16, 0,
+         "bytes of the page-table region (CPU table in the first half, I/O in the second)"),
+    MU64("identity_bytes", identity_bytes, "bytes", 0, 0, 0,
+         "also map VA and IOVA [0, this) to the same PAs (other memory the traces touch)"),
+    MIGSIM_PARAM_BOOL(migctl_t, "oracle", oracle_on, 1, "record every write and check nothing was lost"),
+    MIGSIM_PARAMS_END,
+};
+
+static const migsim_port_def_t mig_ports[] = {
+    MIGSIM_PORT_INITIATOR(migctl_t, "copy", copy, mig_copy_resp, mig_copy_retry,
+                          "copy engine line reads and writes, by PA, to the dual-write chip's copy port"),
+    MIGSIM_PORTS_END,
+};
+
+#define MS(n, f, u, h) MIGSIM_STAT_U64(migctl_t, n, f, u, h)
+#define MF(n, f, u, h) MIGSIM_STAT_F64(migctl_t, n, f, u, h)
+
+static const migsim_stat_def_t mig_stats[] = {
+    MS("start_ps", st_start_ps, "ps", "block 200"),
+    MS("end_ps", st_end_ps, "ps", "block 222 (0 if not reached)"),
+    MS("duration_ps", st_duration_ps, "ps", "block 200 to block 222"),
+    MS("hypervisor_calls", st_hcalls, "calls", "hypervisor calls"),
+    MS("pte_writes", st_pte_writes, "PTEs", "CPU and I/O PTEs written by the OS"),
+    MS("shootdowns", st_shootdowns, "shootdowns", "TLB shootdowns (each to every CPU MMU)"),
+    MS("iotlb_invalidations", st_iotlb_invalidations, "invalidations", "IOTLB invalidations"),
+    MS("copy_reads", st_copy_reads, "requests", "copy engine line reads"),
+    MS("copy_writes", st_copy_writes, "requests", "copy engine line writes"),
+    MS("copy_bytes", st_copy_bytes, "bytes", "bytes the copy engine moved (read + written)"),
+    MS("copy_calls", st_copy_calls, "windows", "copies (one per hypervisor call)"),
+    MF("copy_window_avg_ns", st_copy_avg_ns, "ns", "time to copy one window (subpages_per_call subpages)"),
+    MS("copy_window_min_ps", st_copy_ps_min, "ps", "shortest window copy"),
+    MS("copy_window_max_ps", st_copy_ps_max, "ps", "longest window copy"),
+    MF("copy_gbps", st_copy_gbps, "GB/s", "copy bytes / migration time"),
+    MF("copy_share", st_copy_share, "ratio",
+       "copy bytes / all bytes entering memory (at the cache, else DRAM) during the migration"),
+    MS("mem_bytes_during", st_dram_bytes_during, "bytes",
+       "bytes entering memory (at the cache, else DRAM) during the migration"),
+    MS("cpu_ptes", st_cpu_ptes, "PTEs", "leaf PTEs mapping the page now (sample it with epochs)"),
+    MS("cpu_ptes_max", st_cpu_ptes_max, "PTEs", "most leaf PTEs mapping the page at once"),
+    MS("lost_writes", st_lost_writes, "lines", "written lines whose bytes are not at their final place"),
+    MS("oracle_lines", st_oracle_lines, "lines", "distinct lines written by CPUs and devices"),
+    MS("oracle_commits", st_oracle_commits, "writes", "writes recorded by the oracle"),
+    MIGSIM_STATS_END,
+};
+
+const migsim_comp_ops_t migctl_ops = {
+    .type = "migctl",
+    .help = "migration controller: the FIG. 2 steps of US 9,081,764 (or a baseline) with a copy "
+            "engine, the page tables, and the no-lost-write oracle",
+    .size = sizeof(migctl_t),
+    .params = mig_params,
+    .ports = mig_ports,
+    .stats = mig_stats,
+    .init = mig_init,
+    .start = mig_start,
+    .finalize_stats = mig_finalize,
+    .fini = mig_fini,
+};

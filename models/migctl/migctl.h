@@ -1,0 +1,156 @@
+/*
+ * migctl.h - the migration controller: the OS and hypervisor steps of
+ * US 9,081,764 FIG. 2 (blocks 200 to 222) driving the CPU page table, the
+ * CPU MMUs, the I/O page table, the IOMMU and the dual-write chip, with a
+ * copy engine that moves the page line by line through the chip's copy
+ * port; and the baselines (suspend the I/O devices; dual-write the whole
+ * page), and no migration at all.
+ *
+ * It also owns the page tables (it is the OS) and the no-lost-write oracle:
+ * every CPU or DMA write is recorded, keyed by the pre-migration physical
+ * address it meant, when its bytes are applied at the commit point (the
+ * last-level cache, or DRAM without one); at the end every written line is
+ * read through the final CPU page table and compared (models/MIGRATION.md).
+ *
+ * Each step is an event whose delay is the step's configured cost; waiting
+ * steps (the copy, an IOTLB invalidation, draining suspended devices) end
+ * when the work they wait for ends. Every step is logged with its FIG. 2
+ * block number and time (migctl_log).
+ *
+ * Hot path: the copy engine, one request per line read and one per line
+ * written; the commit observer, one oracle record per CPU/DMA write.
+ */
+#ifndef MIGSIM_MODELS_MIGCTL_H
+#define MIGSIM_MODELS_MIGCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "migsim/component.h"
+#include "oracle/oracle.h"
+#include "xlat/xlat.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MIGCTL_MAX_PEERS 8
+
+typedef enum migctl_policy_e {
+    MIGCTL_SEGMENTED = 0,     /* the patent: three segments moving a window at a time */
+    MIGCTL_SUSPEND_IO = 1,    /* prior art: devices suspended, CPU kept off, whole copy */
+    MIGCTL_DUAL_WHOLE = 2,    /* prior art: whole page dual-written, CPU kept off, whole copy */
+    MIGCTL_NONE = 3,          /* no migration: the traces alone */
+} migctl_policy_t;
+
+/* One logged step. */
+typedef struct migctl_step_s {
+    uint16_t block;           /* FIG. 2 block number (200..222) */
+    migsim_tick_t time;       /* when the step began, ps */
+    uint64_t arg;             /* first subpage of the window, or 0 */
+} migctl_step_t;
+
+struct cpu_mmu_s;
+struct iommu_s;
+struct dualwrite_s;
+struct dma_dev_s;
+struct dram_s;
+struct llc_s;
+
+typedef struct migctl_s {
+    migsim_comp_t comp;
+    migsim_port_t copy;                /* copy engine, PA, to the dual-write chip's copy port */
+    /* parameters: what moves */
+    uint32_t policy;                   /* migctl_policy_t */
+    uint32_t pte_mode;                 /* 0 subpage PTEs (FIG. 4 400), 1 mixed sizes (FIG. 4 450) */
+    uint64_t va, iova;                 /* CPU VA and IOVA of the large page */
+    uint64_t cur_pa, tgt_pa;           /* where it is, where it goes */
+    uint64_t page_bytes;               /* a ladder size */
+    uint64_t subpage_bytes;            /* a ladder size below page_bytes */
+    uint32_t subpages_per_call;        /* subpages per hypervisor call (claims 6, 17) */
+    uint64_t start_ps;                 /* when block 200 runs */
+    /* parameters: step costs */
+    uint64_t pte_write_ps;             /* per PTE written by the OS */
+    uint64_t ipi_ps;                   /* TLB shootdown, per CPU MMU */
+    uint64_t hcall_ps;                 /* one hypervisor call */
+    uint64_t init_hw_ps, update_hw_ps; /* chip programming (206; 214) */
+    uint64_t final_ps;                 /* 218: after the IOTLB invalidation, before disabling */
+    uint32_t copy_inflight;            /* copy requests outstanding at most */
+    /* parameters: the platform */
+    char *cpu_mmus;                    /* comma-separated component names */
+    char *iommu, *dualwrite, *dma_devs, *dram, *llc; /* names ("" = none, except dram) */
+    char *ladder;                      /* page sizes, smallest first, "4K,64K,..." */
+    uint32_t va_bits;
+    uint64_t pt_base, pt_bytes;        /* PA region of the two page tables (split in halves) */
+    uint64_t identity_bytes;           /* also map VA/IOVA [0, this) to PA [0, this), largest pages */
+    bool oracle_on;                    /* record writes and check at the end */
+    /* resolved at start */
+    struct cpu_mmu_s *mmus[MIGCTL_MAX_PEERS];
+    uint32_t nmmus;
+    struct iommu_s *iommu_c;
+    struct dualwrite_s *dw;
+    struct dma_dev_s *devs[MIGCTL_MAX_PEERS];
+    uint32_t ndevs;
+    struct dram_s *dram_c;
+    struct llc_s *llc_c;
+    migsim_fmem_t dram_fmem;           /* the DRAM's bytes */
+    migsim_fmem_t fmem;                /* functional view: through the cache when there is one */
+    xlat_ladder_t lad;
+    uint32_t sub_idx, page_idx;        /* ladder indices */
+    xlat_pt_t cpu_pt, io_pt;
+    oracle_t oracle;
+    /* migration state */
+    uint32_t block;                    /* next FIG. 2 block to run */
+    uint64_t subpages;                 /* page_bytes / subpage_bytes */
+    uint64_t win_lo, win_hi;           /* subpages being migrated [lo, hi) */
+    uint64_t copy_next, copy_end;      /* byte offsets of the copy range */
+    uint32_t copy_out;                 /* copy requests outstanding */
+    bool copy_blocked;                 /* the copy port refused; waiting for its retry */
+    migsim_req_t *copy_pending;        /* a line read refused by the copy port, to resend */
+    migsim_req_t *copy_wq, *copy_wq_tail; /* line writes waiting to be sent, oldest first */
+    migsim_tick_t copy_t0;             /* when the current copy began */
+    bool running, finished;
+    migsim_event_t step_ev;
+    migctl_step_t *log;                /* owned */
+    uint32_t nlog, cap_log;
+    long lost;                         /* lost lines found by the last check, -1 = not checked */
+    uint64_t checked_commits;          /* oracle commits when last checked */
+    /* statistics */
+    uint64_t st_start_ps, st_end_ps, st_duration_ps;
+    uint64_t st_hcalls, st_pte_writes, st_shootdowns, st_iotlb_invalidations;
+    uint64_t st_copy_reads, st_copy_writes, st_copy_bytes;
+    uint64_t st_copy_calls, st_copy_ps_sum, st_copy_ps_max, st_copy_ps_min;
+    uint64_t st_cpu_ptes;              /* leaf PTEs mapping the page now (gauge) */
+    uint64_t st_cpu_ptes_max;
+    uint64_t st_lost_writes, st_oracle_lines, st_oracle_commits;
+    uint64_t st_dram_bytes_at_start, st_dram_bytes_during;
+    double st_copy_avg_ns, st_copy_gbps, st_copy_share;
+} migctl_t;
+
+extern const migsim_comp_ops_t migctl_ops;
+
+/*
+ * Map subpages [from, to) of a large page at `va` for a migration whose
+ * window is subpages [lo, hi): those below lo on the target, the window on
+ * the current page as subpage PTEs, those from hi on the current page; with
+ * `mixed`, segments 1 and 3 use the largest aligned ladder pages (FIG. 4,
+ * item 450), otherwise subpage PTEs throughout (item 400). Returns the leaf
+ * PTEs written, or a negative code.
+ */
+int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt,
+                          uint64_t page_bytes, uint32_t sub_idx, uint64_t from, uint64_t to,
+                          uint64_t lo, uint64_t hi, bool mixed);
+
+/* The step log so far (FIG. 2 order); *n receives its length. */
+const migctl_step_t *migctl_log(const migctl_t *m, uint32_t *n);
+
+/*
+ * Check every written line through the final mappings now; report each lost
+ * line to `report` (may be NULL). Returns the number lost, or a negative code.
+ */
+long migctl_check(migctl_t *m, oracle_report_fn report, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIGSIM_MODELS_MIGCTL_H */

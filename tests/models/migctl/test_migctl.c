@@ -1,0 +1,270 @@
+/*
+ * test_migctl.c - the migration controller on the migration platform,
+ * scaled down to a 1 MiB page of 16 subpages:
+ *   - FIG. 2: the step log follows blocks 200 to 222 in order, one window
+ *     (or several subpages, claims 6 and 17) per hypervisor call;
+ *   - FIG. 4: 65,536 subpage PTEs for a 4 GiB page, and at migration point
+ *     818 MiB the mixed layout's count equals the largest-aligned cover
+ *     computed here independently;
+ *   - the race: the dual-write chip without its interlock loses writes on a
+ *     scenario built to hit it, with the interlock none;
+ *   - every policy migrates under CPU and DMA traffic with no lost write;
+ *   - determinism: identical statistics JSON from identical inputs;
+ *   - the analytic check: with no traffic, the migration takes the sum of
+ *     its step costs plus the copy at the DRAM's read bandwidth (one burst
+ *     per tBL, less refresh), within 5%.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dram/dram.h"
+#include "iommu/iommu.h"
+#include "migctl/migctl.h"
+#include "migsim/errors.h"
+#include "migsim/sim.h"
+#include "xlat/xlat.h"
+
+#define MiB (1ull << 20)
+
+/* The migration platform scaled to a 1 MiB page and short traces, plus `extra` overrides. */
+static migsim_sim_t *make(const char *const *extra, size_t n)
+{
+    const char *base[] = {
+        "mig.page_bytes=\"1MiB\"", "mig.start_ps=2000000",
+        "cpu0.gen_range_bytes=\"1MiB\"", "cpu0.gen_count=3000", "cpu0.gen_gap_ps=20000",
+        "nic0.gen_range_bytes=\"1MiB\"", "nic0.gen_count=300", "nic0.gen_gap_ps=200000",
+        "disk0.gen_range_bytes=\"1MiB\"", "disk0.gen_count=200", "disk0.gen_gap_ps=300000",
+    };
+    const char *sets[64];
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
+        sets[k++] = base[i];
+    for (size_t i = 0; i < n; i++)
+        sets[k++] = extra[i];
+    migsim_sim_t *sim;
+    if (migsim_sim_create_platform(&sim, "migration", sets, k) != 0)
+        fail_msg("%s", migsim_errmsg());
+    return sim;
+}
+
+static double stat(migsim_sim_t *sim, const char *name)
+{
+    double v;
+    if (migsim_sim_stat(sim, name, &v) != 0)
+        fail_msg("%s", migsim_errmsg());
+    return v;
+}
+
+static void run(migsim_sim_t *sim)
+{
+    if (migsim_sim_run(sim, MIGSIM_TICK_MAX) != 0)
+        fail_msg("%s", migsim_errmsg());
+}
+
+/* The expected FIG. 2 block sequence for `subpages` migrated `per` at a time. */
+static uint32_t fig2(uint16_t *out, uint32_t subpages, uint32_t per)
+{
+    uint32_t n = 0;
+    out[n++] = 200, out[n++] = 202, out[n++] = 204, out[n++] = 206;
+    for (uint32_t lo = 0; lo < subpages; lo += per) {
+        out[n++] = 208, out[n++] = 210, out[n++] = 212;
+        if (lo + per < subpages)
+            out[n++] = 214, out[n++] = 216;
+    }
+    out[n++] = 218, out[n++] = 220, out[n++] = 222;
+    return n;
+}
+
+static void test_fig2_order(void **state)
+{
+    (void)state;
+    for (uint32_t per = 1; per <= 4; per *= 4) {
+        char set[64];
+        snprintf(set, sizeof set, "mig.subpages_per_call=%u", per);
+        const char *extra[] = { set };
+        migsim_sim_t *sim = make(extra, 1);
+        run(sim);
+        migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
+        uint32_t n;
+        const migctl_step_t *log = migctl_log(m, &n);
+        uint16_t want[512];
+        uint32_t nw = fig2(want, 16, per);
+        assert_int_equal(n, nw);
+        for (uint32_t i = 0; i < n; i++) {
+            if (log[i].block != want[i])
+                fail_msg("per %u: step %u is block %u, expected %u", per, i, log[i].block, want[i]);
+            if (i)
+                assert_true(log[i].time >= log[i - 1].time);
+        }
+        /* one hypervisor call to start, one per window, one at the end */
+        assert_true(stat(sim, "mig.hypervisor_calls") == 1 + 16 / per + 1);
+        assert_true(stat(sim, "mig.lost_writes") == 0);
+        assert_true(stat(sim, "mig.copy_reads") == MiB / 64 && stat(sim, "mig.copy_writes") == MiB / 64);
+        migsim_sim_destroy(sim);
+    }
+}
+
+/* Largest aligned ladder pages covering [a, b) (bytes), computed greedily from the ladder. */
+static uint64_t cover(const uint64_t *ladder, int n, uint64_t a, uint64_t b)
+{
+    uint64_t count = 0;
+    while (a < b) {
+        int k = n - 1;
+        while (k > 0 && (a % ladder[k] || a + ladder[k] > b))
+            k--;
+        a += ladder[k];
+        count++;
+    }
+    return count;
+}
+
+static void test_fig4_counts(void **state)
+{
+    (void)state;
+    static uint8_t mem[64 << 20];
+    memset(mem, 0, sizeof mem);
+    migsim_store_t store;
+    migsim_store_init(&store);
+    xlat_pt_cfg_t cfg = { .mem = migsim_fmem_of_store(&store), .pt_base = 0, .pt_bytes = 256 * MiB };
+    xlat_ladder_default(&cfg.ladder); /* 4K 64K 1M 16M 256M 4G */
+    xlat_pt_t pt;
+    assert_int_equal(xlat_pt_create(&pt, &cfg), 0);
+    const uint64_t G4 = 4ull << 30, va = 1ull << 40, cur = 1ull << 36, tgt = 2ull << 36;
+    int sub = xlat_ladder_index(&cfg.ladder, 64 << 10);
+    /* FIG. 4, 400: every subpage its own PTE */
+    assert_int_equal(migctl_map_layout(&pt, va, cur, tgt, G4, (uint32_t)sub, 0, 65536, 0, 0, false), 65536);
+    assert_int_equal(xlat_pt_count_leaves(&pt, va, G4), 65536);
+    /* FIG. 4, 450: at 818 MiB, the window one subpage, the rest largest aligned */
+    uint64_t lo = (818 * MiB) / (64 << 10);
+    int64_t w = migctl_map_layout(&pt, va, cur, tgt, G4, (uint32_t)sub, 0, 65536, lo, lo + 1, true);
+    assert_true(w > 0);
+    const uint64_t lad[] = { 4096, 64 << 10, MiB, 16 * MiB, 256 * MiB, G4 };
+    uint64_t want = cover(lad, 6, 0, 818 * MiB) + 1 + cover(lad, 6, 818 * MiB + (64 << 10), G4);
+    assert_int_equal(xlat_pt_count_leaves(&pt, va, G4), want);
+    print_message("FIG. 4 (450) at 818 MiB: %llu PTEs instead of 65,536\n", (unsigned long long)want);
+    assert_true(want < 100);
+    migsim_store_fini(&store);
+}
+
+/* DMA writes hammering the page while it moves: the chip's interlock decides. */
+static void test_race(void **state)
+{
+    (void)state;
+    const char *common[] = { "nic0.gen_pattern=\"random\"", "nic0.gen_size_bytes=64",
+                             "nic0.gen_count=20000", "nic0.gen_gap_ps=20000", "nic0.queue_depth=64",
+                             "mig.copy_inflight=64", "cpu0.gen_count=0", "disk0.gen_count=0" };
+    long lost[2];
+    for (int il = 0; il < 2; il++) {
+        const char *extra[16];
+        size_t n = 0;
+        for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+            extra[n++] = common[i];
+        extra[n++] = il ? "dw0.interlock=\"line\"" : "dw0.interlock=\"none\"";
+        migsim_sim_t *sim = make(extra, n);
+        run(sim);
+        lost[il] = (long)stat(sim, "mig.lost_writes");
+        assert_true(stat(sim, "mig.end_ps") > 0);
+        if (il)
+            assert_true(stat(sim, "dw0.held_writes") > 0);
+        migsim_sim_destroy(sim);
+    }
+    print_message("lost writes: interlock none %ld, line %ld\n", lost[0], lost[1]);
+    assert_true(lost[0] > 0);
+    assert_int_equal(lost[1], 0);
+}
+
+static void test_policies_lose_nothing(void **state)
+{
+    (void)state;
+    static const char *const pol[] = { "segmented", "suspend_io", "dual_write_whole", "none" };
+    for (int p = 0; p < 4; p++) {
+        for (int mode = 0; mode < 2; mode++) {
+            char set[64];
+            snprintf(set, sizeof set, "mig.policy=\"%s\"", pol[p]);
+            const char *extra[] = { set, mode ? "mig.pte_mode=\"mixed\"" : "mig.pte_mode=\"subpage\"" };
+            migsim_sim_t *sim = make(extra, 2);
+            run(sim);
+            if (stat(sim, "mig.lost_writes") != 0)
+                fail_msg("policy %s: %g lost writes", pol[p], stat(sim, "mig.lost_writes"));
+            assert_true(stat(sim, "mig.oracle_commits") > 0);
+            if (p < 3) {
+                assert_true(stat(sim, "mig.end_ps") > stat(sim, "mig.start_ps"));
+                assert_true(stat(sim, "mig.cpu_ptes") == 1); /* one large PTE again at the end */
+            }
+            if (p == 1)
+                assert_true(stat(sim, "nic0.suspended_ps") > 0);
+            migsim_sim_destroy(sim);
+        }
+    }
+}
+
+static void test_determinism(void **state)
+{
+    (void)state;
+    char *json[2];
+    for (int i = 0; i < 2; i++) {
+        migsim_sim_t *sim = make(NULL, 0);
+        run(sim);
+        json[i] = migsim_sim_stats_json(sim, -1.0);
+        migsim_sim_destroy(sim);
+    }
+    assert_string_equal(json[0], json[1]);
+    free(json[0]);
+    free(json[1]);
+}
+
+/* No traffic: duration = step costs + the copy at the DRAM's read bandwidth. */
+static void test_analytic_duration(void **state)
+{
+    (void)state;
+    /* bank group in the lowest address bits: consecutive lines alternate groups (tCCD_S) */
+    const char *extra[] = { "cpu0.gen_count=0", "nic0.gen_count=0", "disk0.gen_count=0",
+                            "mig.copy_inflight=256", "mig.subpages_per_call=4",
+                            "dram0.address_mapping=\"RoBaRaCoBgCh\"" };
+    migsim_sim_t *sim = make(extra, 6);
+    run(sim);
+    migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
+    dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
+    const uint64_t N = 16, k = 4, windows = N / k;
+    double steps = (double)(N * m->pte_write_ps + m->ipi_ps)          /* 202 */
+                   + (double)m->hcall_ps + (double)m->init_hw_ps       /* 204, 206 */
+                   + (double)windows * (k * m->pte_write_ps + m->hcall_ps + m->ipi_ps) /* 208 */
+                   + (double)(windows - 1) * (m->update_hw_ps + k * m->pte_write_ps)    /* 214, 216 */
+                   + (double)((iommu_t *)migsim_sim_find(sim, "iommu0"))->inval_ps
+                   + (double)m->final_ps                                               /* 218 */
+                   + (double)((N + 1) * m->pte_write_ps + m->ipi_ps);  /* 220 */
+    /*
+     * The copy reads the page from DRAM (the writes stay in the 8 MiB cache):
+     * one burst per tBL on the data bus, which refresh takes away tRFC of
+     * every tREFI.
+     */
+    double burst_ps = (double)dram_tBL(&d->t) * d->t.tCK_ps;
+    double refresh = (double)d->t.tREFI / (double)(d->t.tREFI - d->t.tRFC);
+    double copy = (double)MiB / 64 * burst_ps * refresh;
+    double got = stat(sim, "mig.duration_ps");
+    print_message("migration %.0f ps = steps %.0f + copy %.0f (model) -> ratio %.3f\n", got, steps,
+                  copy, got / (steps + copy));
+    assert_true(got >= steps + copy);             /* nothing can be faster than the bus */
+    assert_true(got <= 1.05 * (steps + copy));    /* within 5%: latency at each window's ends */
+    migsim_sim_destroy(sim);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fig2_order),
+        cmocka_unit_test(test_fig4_counts),
+        cmocka_unit_test(test_race),
+        cmocka_unit_test(test_policies_lose_nothing),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_analytic_duration),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
