@@ -390,8 +390,8 @@ int imp_emit(imp_t *im, migsim_trace_rec_t *rec)
             piece.size = (uint32_t)n;
             if ((rc = imp_put(im, &piece)) != 0)
                 return rc;
-            if (im->w && migsim_trace_writer_time_mode(im->w) != MIGSIM_TIME_ABS_PS)
-                piece.time = 0;
+            if (migsim_trace_writer_time_mode(im->w) != MIGSIM_TIME_ABS_PS)
+                piece.time = 0; /* the pieces after the first follow at once */
             left -= n;
             if (a + n < a) /* wrapped past 2^64: the rest is not addressable */
                 break;
@@ -889,6 +889,10 @@ static int line_ftrace(imp_t *im, const char *p, const char *end)
                 break;
             }
         }
+    }
+    if (!ts && end - p >= 4 && memcmp(p, "CPU:", 4) == 0) {
+        imp_skip(im, MIGSIM_SKIP_EVENT); /* "CPU:3 [LOST 12 EVENTS]" */
+        return 0;
     }
     if (!ts)
         return imp_err(im, MIGSIM_EFORMAT, "no 'SECONDS.FRACTION:' timestamp in " TOKF,

@@ -604,6 +604,7 @@ static const char FTRACE_FIX[] =
     "  irq/45-nvme0q1-456     [001] d..1.  1234.600001: dma_map_page: 0000:02:00.0 "
     "dir=TO_DEVICE dma_addr=ffd00040 size=100 phys_addr=1234000 attrs=\n"
     "         my task-9       [002] .....  1234.700000: sched_switch: prev_comm=x\n"
+    "CPU:2 [LOST 17 EVENTS]\n"
     "  irq/45-nvme0q1-456     [001] d..1.  1234.700001: dma_map_page: 0000:01:00.0 "
     "dir=NONE dma_addr=ffe00000 size=128 phys_addr=1234000 attrs=\n"
     "  irq/45-nvme0q1-456     [001] d..1.  1234.800000: dma_map_page: 0000:01:00.0 "
@@ -619,9 +620,9 @@ static void test_ftrace(void **st)
     o.src_idx = 10;
     migsim_import_report_t rep;
     assert_int_equal(import_file(in, MIGSIM_IMPORT_FTRACE, out, &o, &rep), 0);
-    assert_int_equal(rep.lines, 11);
+    assert_int_equal(rep.lines, 12);
     assert_int_equal(rep.skip[MIGSIM_SKIP_COMMENT], 4);
-    assert_int_equal(rep.skip[MIGSIM_SKIP_EVENT], 3); /* unmap, sched_switch, dir=NONE */
+    assert_int_equal(rep.skip[MIGSIM_SKIP_EVENT], 4); /* unmap, sched_switch, LOST, NONE */
     assert_int_equal(rep.records, 64 + 2 + 2 + 1);
     assert_int_equal(rep.writes, 64 + 2 + 1);
     assert_int_equal(rep.reads, 2);
