@@ -1005,6 +1005,30 @@ static int line_qemu(imp_t *im, const char *p, const char *end)
             return rc;
         return imp_dma(im, t, iova, len, op, im->o.src_idx);
     }
+    if (tok_is(ev, evl, "e1000e_rx_descr")) {
+        /* "Next RX descriptor: ring #R, PA: 0xADDR, length: N": the device
+         * reads the descriptor */
+        if ((rc = kv_num(im, args, end, "PA:", ' ', 0, &iova)) != 0 ||
+            (rc = kv_num(im, args, end, "length:", ' ', 0, &len)) != 0)
+            return rc;
+        return imp_dma(im, t, iova, len, MIGSIM_OP_READ, im->o.src_idx);
+    }
+    if (tok_is(ev, evl, "e1000e_rx_desc_buff_write")) {
+        /* "... addr: 0xADDR, offset: O, ... length: N": packet data written
+         * into the receive buffer at ADDR + O */
+        uint64_t off = 0;
+        const char *v;
+        size_t vl;
+        if ((rc = kv_num(im, args, end, "addr:", ' ', 0, &iova)) != 0 ||
+            (rc = kv_num(im, args, end, "length:", ' ', 0, &len)) != 0)
+            return rc;
+        if (find_kv(args, end, "offset:", ' ', &v, &vl) &&
+            (rc = kv_num(im, args, end, "offset:", ' ', 0, &off)) != 0)
+            return rc;
+        if (iova + off < iova)
+            return imp_err(im, MIGSIM_ERANGE, "addr + offset runs past 2^64");
+        return imp_dma(im, t, iova + off, len, MIGSIM_OP_WRITE, im->o.src_idx);
+    }
     if (tok_is(ev, evl, "vtd_iotlb_page_hit") || tok_is(ev, evl, "vtd_iotlb_page_update")) {
         int op = imp_default_dir(im);
         if (op < 0) {

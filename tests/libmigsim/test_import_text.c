@@ -678,7 +678,11 @@ static const char QEMU_FIX[] =
     "slpte 0x1234 domain 0x1\n"
     "pci_nvme_irq_msix raising MSI-X IRQ vector 0\n"
     "vtd_iotlb_page_update IOTLB page update sid 0x18 iova 0x9000 slpte 0x1 level 1 "
-    "domain 0x1\n";
+    "domain 0x1\n"
+    "1234@1700000000.000700:e1000e_rx_descr Next RX descriptor: ring #0, PA: 0x3f000010, "
+    "length: 16\n"
+    "1234@1700000000.000800:e1000e_rx_desc_buff_write buffer #0, addr: 0x3e000000, "
+    "offset: 64, from: 0x55d0c0a0, length: 100\n";
 
 static void test_qemu(void **st)
 {
@@ -688,9 +692,9 @@ static void test_qemu(void **st)
     migsim_import_report_t rep;
     assert_int_equal(import_file(in, MIGSIM_IMPORT_QEMU, out, NULL, &rep), 0);
     assert_int_equal(rep.skip[MIGSIM_SKIP_EVENT], 3);
-    assert_int_equal(rep.records, 64 + 2 + 1 + 1 + 1);
+    assert_int_equal(rep.records, 64 + 2 + 1 + 1 + 1 + 1 + 2);
     migsim_trace_rec_t r[80];
-    assert_int_equal(read_all(out, r, 80), 69);
+    assert_int_equal(read_all(out, r, 80), 72);
     assert_int_equal(r[0].addr, 0x7f000000);
     assert_int_equal(r[0].op, MIGSIM_OP_WRITE);
     assert_int_equal(r[0].time, 0);
@@ -705,6 +709,14 @@ static void test_qemu(void **st)
     assert_int_equal(r[68].addr, 0x9000);
     assert_int_equal(r[68].src_idx, 0x18);
     assert_int_equal(r[68].time, 500000000ull); /* no stamp: the previous time */
+    assert_int_equal(r[69].addr, 0x3f000010);    /* descriptor fetch */
+    assert_int_equal(r[69].size, 16);
+    assert_int_equal(r[69].op, MIGSIM_OP_READ);
+    assert_int_equal(r[70].addr, 0x3e000040);    /* buffer write at addr + offset */
+    assert_int_equal(r[70].size, 64);
+    assert_int_equal(r[70].op, MIGSIM_OP_WRITE);
+    assert_int_equal(r[71].addr, 0x3e000080);
+    assert_int_equal(r[71].size, 36);
 
     const migsim_import_fmt_t Q = MIGSIM_IMPORT_QEMU;
     expect_bad(Q, NULL, "pci_nvme_map_addr addr 0x1000 len 0\n", MIGSIM_ERANGE,
@@ -714,6 +726,8 @@ static void test_qemu(void **st)
     expect_bad(Q, NULL, "1@5.0:pci_nvme_map_addr addr 0x1000 len 4\n"
                         "1@4.0:pci_nvme_map_addr addr 0x1000 len 4\n",
                MIGSIM_EFORMAT, "bad.trace:2: timestamp");
+    expect_bad(Q, NULL, "e1000e_rx_descr Next RX descriptor: ring #0, PA: 0x10\n",
+               MIGSIM_EFORMAT, "bad.trace:1: event has no 'length:' field");
     expect_bad(Q, NULL, "vtd_iotlb_page_hit IOTLB page hit sid 0x10000 iova 0x8000\n",
                MIGSIM_ERANGE, "bad.trace:1: sid");
 }
