@@ -7,7 +7,7 @@
  *   lackey         valgrind --trace-mem "I|L|S|M ADDR,SIZE" (GAP_INSNS)
  *   ChampSim       64/96-byte input_instr records        (GAP_INSNS)
  *   ftrace         iommu_map and dma_map_* events        (ABS_PS, DMA)
- *   QEMU           -trace log of NVMe and VT-d DMA events (ABS_PS, DMA)
+ *   QEMU           -trace log of NVMe, e1000e, VT-d DMA  (ABS_PS, DMA)
  *   gem5           protobuf packet traces (trace_import_gem5.c)
  * plus what they share: the input stream (plain, gzip through zlib, xz
  * through liblzma; detected from the first bytes), the line loop, error

@@ -339,7 +339,7 @@ const char *migsim_recsrc_name(const migsim_recsrc_t *s);
 void migsim_recsrc_close(migsim_recsrc_t *s);
 
 /* ------------------------------------------------------------------------ */
-/* Importers from text formats                                               */
+/* Importers from other tools' trace formats                               */
 /* ------------------------------------------------------------------------ */
 
 typedef enum migsim_import_fmt_e {
