@@ -233,15 +233,23 @@ static void llc_mem_resp(migsim_port_t *port, migsim_req_t *r)
         uint64_t set = llc_set(c, m->line);
         uint32_t w = llc_allocate(c, m->line, r);
         memcpy(llc_bytes(c, set, w), r->data, LLC_LINE);
-        for (migsim_req_t *q = m->head, *next; q; q = next) {
-            next = q->next;
-            q->next = NULL;
-            llc_access(c, q, set, w);
-            migsim_port_respond(&c->in, q);
-        }
+        /*
+         * Apply every waiting access in arrival order, free the miss register,
+         * and only then answer: an answer may make its initiator send again at
+         * once, and that request must find the line installed with all older
+         * accesses applied (not a miss register that is about to be freed).
+         */
+        migsim_req_t *q = m->head;
+        for (migsim_req_t *x = q; x; x = x->next)
+            llc_access(c, x, set, w);
         m->busy = false;
         m->head = m->tail = NULL;
         c->mshr_busy--;
+        for (migsim_req_t *next; q; q = next) {
+            next = q->next;
+            q->next = NULL;
+            migsim_port_respond(&c->in, q);
+        }
     }
     migsim_req_free(c->comp.pool, r);
     llc_pump(c);

@@ -27,6 +27,8 @@
 
 typedef struct probe_s {
     migsim_port_t port;
+    int chain;                        /* answers left that send a write to the same line at once */
+    int chained;                      /* such writes sent */
     migsim_sim_t *sim;
     uint8_t ref[SPAN];                /* the reference memory */
     uint8_t expect[MAXQ][64];         /* what each read must return */
@@ -34,10 +36,19 @@ typedef struct probe_s {
     int ndone, bad;
 } probe_t;
 
+static int send(probe_t *p, int tag, migsim_op_t op, uint64_t addr, uint32_t size, uint8_t fillv);
+
 static void probe_resp(migsim_port_t *self, migsim_req_t *req)
 {
     probe_t *p = (probe_t *)self;
     int tag = (int)(uintptr_t)req->cookie;
+    if (p->chain > 0) {
+        /* like a page walker setting the accessed bit: write the line just read, from the answer */
+        p->chain--;
+        uint64_t a = req->addr;
+        if (send(p, MAXQ - 1 - p->chained, MIGSIM_OP_WRITE, a, 8, (uint8_t)(0x40 + p->chained)) == 0)
+            p->chained++;
+    }
     p->done[tag] = migsim_sim_now(p->sim);
     if (req->op == MIGSIM_OP_READ && memcmp(req->data, p->expect[tag], req->size) != 0)
         p->bad++;
@@ -183,6 +194,37 @@ static void test_lru_order(void **state)
     free(p);
 }
 
+/*
+ * A write sent from inside the answer to a miss, to the same line, is not
+ * lost: as a page walker sets the accessed bit of the PTE it just read. One
+ * waiter (its answer is the last of the fill), then two.
+ */
+static void test_send_from_answer(void **state)
+{
+    (void)state;
+    for (int waiters = 1; waiters <= 2; waiters++) {
+        probe_t *p = calloc(1, sizeof *p);
+        probe_open(p, ", \"size_bytes\": 4096, \"ways\": 4");
+        p->chain = waiters;
+        assert_int_equal(send(p, 0, MIGSIM_OP_READ, 256, 8, 0), 0);      /* a miss */
+        if (waiters == 2)
+            assert_int_equal(send(p, 1, MIGSIM_OP_READ, 264, 8, 0), 0);  /* merged on the fill */
+        assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+        assert_int_equal(p->chained, waiters);
+        assert_int_equal(p->ndone, 2 * waiters);                          /* reads and writes */
+        llc_t *c = (llc_t *)migsim_sim_find(p->sim, "llc0");
+        dram_t *d = (dram_t *)migsim_sim_find(p->sim, "dram0");
+        migsim_fmem_t mem = migsim_fmem_of_store(&d->store);
+        migsim_fmem_t view = llc_fmem(c, &mem);
+        uint8_t got[16];
+        view.read(view.ctx, 256, got, 16);
+        assert_memory_equal(got, p->ref + 256, 16);
+        assert_int_equal(c->mshr_busy, 0);
+        migsim_sim_destroy(p->sim);
+        free(p);
+    }
+}
+
 /* Functional writes through the view reach both the cached copy and memory. */
 static void test_view_write(void **state)
 {
@@ -214,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_latencies_and_writeback),
         cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_lru_order),
+        cmocka_unit_test(test_send_from_answer),
         cmocka_unit_test(test_view_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
