@@ -232,7 +232,12 @@ static void llc_mem_resp(migsim_port_t *port, migsim_req_t *r)
     if (m) {
         uint64_t set = llc_set(c, m->line);
         uint32_t w = llc_allocate(c, m->line, r);
-        memcpy(llc_bytes(c, set, w), r->data, LLC_LINE);
+        /* bytes written functionally after the fill's read are in memory: take them from there */
+        if (m->stale && c->backing.read)
+            c->backing.read(c->backing.ctx, m->line * LLC_LINE, llc_bytes(c, set, w), LLC_LINE);
+        else
+            memcpy(llc_bytes(c, set, w), r->data, LLC_LINE);
+        m->stale = false;
         /*
          * Apply every waiting access in arrival order, free the miss register,
          * and only then answer: an answer may make its initiator send again at
@@ -299,8 +304,14 @@ static int fview_write(void *ctx, uint64_t addr, const void *src, size_t len)
         if (n > len)
             n = len;
         int w = llc_find(c, addr / LLC_LINE);
-        if (w >= 0)
+        if (w >= 0) {
             memcpy(llc_bytes(c, llc_set(c, addr / LLC_LINE), (uint32_t)w) + addr % LLC_LINE, p, n);
+        } else {
+            /* a fill under way read the old bytes: it must take the new ones when it lands */
+            for (uint32_t i = 0; i < c->mshrs; i++)
+                if (c->mshr[i].busy && c->mshr[i].line == addr / LLC_LINE)
+                    c->mshr[i].stale = true;
+        }
         p += n;
         addr += n;
         len -= n;

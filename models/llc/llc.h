@@ -43,6 +43,7 @@ typedef struct llc_mshr_s {
     uint64_t line;              /* line address (byte address / 64) being filled */
     migsim_req_t *head, *tail;  /* requests waiting for it, in arrival order */
     bool busy;
+    bool stale;                 /* a functional write reached memory after the fill read it */
 } llc_mshr_t;
 
 typedef struct llc_s {

@@ -225,6 +225,34 @@ static void test_send_from_answer(void **state)
     }
 }
 
+/* A functional write to a line whose fill is under way is not undone by the fill. */
+static void test_view_write_during_fill(void **state)
+{
+    (void)state;
+    probe_t *p = calloc(1, sizeof *p);
+    probe_open(p, ", \"size_bytes\": 4096, \"ways\": 4");
+    llc_t *c = (llc_t *)migsim_sim_find(p->sim, "llc0");
+    dram_t *d = (dram_t *)migsim_sim_find(p->sim, "dram0");
+    migsim_fmem_t mem = migsim_fmem_of_store(&d->store);
+    migsim_fmem_t view = llc_fmem(c, &mem);
+    assert_int_equal(send(p, 0, MIGSIM_OP_READ, 512, 8, 0), 0);          /* a miss: fill starts */
+    /* after the DRAM read (idle bank: tRCD + tCL + tBL), before the fill lands in the cache */
+    migsim_kernel_run_until(migsim_sim_kernel(p->sim), 30000);
+    assert_int_equal(c->mshr_busy, 1);
+    uint8_t v[8] = { 9, 8, 7, 6, 5, 4, 3, 2 }, got[8];
+    assert_int_equal(view.write(view.ctx, 520, v, 8), 0);
+    memcpy(p->ref + 520, v, 8);
+    assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+    view.read(view.ctx, 520, got, 8);
+    assert_memory_equal(got, v, 8);
+    migsim_kernel_run_until(migsim_sim_kernel(p->sim), migsim_sim_now(p->sim) + 1000);
+    assert_int_equal(send(p, 1, MIGSIM_OP_READ, 520, 8, 0), 0);          /* a hit sees them */
+    assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+    assert_int_equal(p->bad, 0);
+    migsim_sim_destroy(p->sim);
+    free(p);
+}
+
 /* Functional writes through the view reach both the cached copy and memory. */
 static void test_view_write(void **state)
 {
@@ -257,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_lru_order),
         cmocka_unit_test(test_send_from_answer),
+        cmocka_unit_test(test_view_write_during_fill),
         cmocka_unit_test(test_view_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
