@@ -583,7 +583,17 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     if (req->t_done > d->st_last_data_ps)
         d->st_last_data_ps = req->t_done;
     if (d->functional && (req->flags & MIGSIM_REQ_HAS_DATA)) {
-        if (m) {
+        bool cas_ok = true;
+        if (m && (req->flags & MIGSIM_REQ_CAS)) {
+            uint8_t cur[32];
+            migsim_store_read(&d->store, req->addr, cur, req->size);
+            cas_ok = memcmp(cur, req->data + req->size, req->size) == 0;
+            if (!cas_ok)
+                req->flags |= MIGSIM_REQ_CAS_FAILED;
+        }
+        if (m && !cas_ok) {
+            /* a failed compare-and-swap writes nothing */
+        } else if (m) {
             if (migsim_store_write(&d->store, req->addr, req->data, req->size) != 0) {
                 req->status = MIGSIM_ENOMEM;
                 migsim_sim_fail(d->comp.sim, MIGSIM_ENOMEM);
@@ -676,7 +686,8 @@ static void overlay_writes(const dram_t *d, const dram_bank_t *b, uint64_t addr,
 {
     uint64_t line = addr / d->line_bytes;
     for (const migsim_req_t *w = b->q_head[1]; w; w = w->next) {
-        if (w->addr / d->line_bytes != line || !(w->flags & MIGSIM_REQ_HAS_DATA))
+        if (w->addr / d->line_bytes != line || !(w->flags & MIGSIM_REQ_HAS_DATA) ||
+            (w->flags & MIGSIM_REQ_CAS))
             continue;
         uint64_t lo = w->addr > addr ? w->addr : addr;
         uint64_t hi = w->addr + w->size < addr + size ? w->addr + w->size : addr + size;
@@ -691,11 +702,14 @@ static bool chan_forward(dram_t *d, dram_chan_t *ch, dram_bank_t *b, migsim_req_
     uint64_t line = req->addr / d->line_bytes;
     if (!*wq_filter_slot(ch, line))
         return false;
-    bool hit = false;
-    for (migsim_req_t *w = b->q_head[1]; w && !hit; w = w->next)
-        hit = w->addr / d->line_bytes == line;
-    if (!hit)
-        return false;
+    bool hit = false, cas = false;
+    for (migsim_req_t *w = b->q_head[1]; w; w = w->next)
+        if (w->addr / d->line_bytes == line) {
+            hit = true;
+            cas |= (w->flags & MIGSIM_REQ_CAS) != 0;
+        }
+    if (!hit || cas)
+        return false; /* a queued compare-and-swap may still fail: the read waits its turn */
     if (d->functional && (req->flags & MIGSIM_REQ_HAS_DATA)) {
         migsim_store_read(&d->store, req->addr, req->data, req->size);
         overlay_writes(d, b, req->addr, req->size, req->data);
@@ -1043,6 +1057,64 @@ void dram_set_commit_observer(dram_t *d, migsim_commit_fn fn, void *ctx)
 {
     d->on_commit = fn;
     d->on_commit_ctx = ctx;
+}
+
+/* Apply `fn` to every queued write carrying data, in each bank's arrival order. */
+static void dram_each_queued_write(dram_t *d, void (*fn)(migsim_req_t *w, void *arg), void *arg)
+{
+    uint32_t nb = d->org.ranks * d->banks_per_rank;
+    for (uint32_t c = 0; c < d->org.channels; c++)
+        for (uint32_t b = 0; b < nb; b++)
+            for (migsim_req_t *w = d->chans[c].banks[b].q_head[1]; w; w = w->next)
+                if ((w->flags & MIGSIM_REQ_HAS_DATA) && !(w->flags & MIGSIM_REQ_CAS))
+                    fn(w, arg); /* a queued compare-and-swap decides against the store later */
+}
+
+typedef struct dram_span_s { uint64_t addr; size_t len; uint8_t *bytes; } dram_span_t;
+
+static void span_overlap(const migsim_req_t *w, const dram_span_t *s, uint64_t *lo, uint64_t *hi)
+{
+    *lo = w->addr > s->addr ? w->addr : s->addr;
+    *hi = w->addr + w->size < s->addr + s->len ? w->addr + w->size : s->addr + s->len;
+}
+
+static void fview_overlay(migsim_req_t *w, void *arg)
+{
+    dram_span_t *s = arg;
+    uint64_t lo, hi;
+    span_overlap(w, s, &lo, &hi);
+    if (lo < hi)
+        memcpy(s->bytes + (lo - s->addr), w->data + (lo - w->addr), (size_t)(hi - lo));
+}
+
+static void fview_patch(migsim_req_t *w, void *arg)
+{
+    dram_span_t *s = arg;
+    uint64_t lo, hi;
+    span_overlap(w, s, &lo, &hi);
+    if (lo < hi)
+        memcpy(w->data + (lo - w->addr), s->bytes + (lo - s->addr), (size_t)(hi - lo));
+}
+
+static void dram_fview_read(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+    dram_t *d = ctx;
+    migsim_store_read(&d->store, addr, dst, len);
+    dram_span_t s = { addr, len, dst };
+    dram_each_queued_write(d, fview_overlay, &s);
+}
+
+static int dram_fview_write(void *ctx, uint64_t addr, const void *src, size_t len)
+{
+    dram_t *d = ctx;
+    dram_span_t s = { addr, len, (uint8_t *)src };
+    dram_each_queued_write(d, fview_patch, &s);
+    return migsim_store_write(&d->store, addr, src, len);
+}
+
+migsim_fmem_t dram_fmem(dram_t *d)
+{
+    return (migsim_fmem_t){ .ctx = d, .read = dram_fview_read, .write = dram_fview_write };
 }
 
 int dram_dbg_write(dram_t *d, uint64_t addr, const void *src, size_t len)

@@ -198,6 +198,14 @@ extern const migsim_comp_ops_t dram_ops;
 /* Call `fn` for every write with data when its bytes are applied (column command). */
 void dram_set_commit_observer(dram_t *d, migsim_commit_fn fn, void *ctx);
 
+/*
+ * Functional view of the memory (no simulated time): a read sees the store
+ * with the writes still queued in the controllers applied over it; a write
+ * updates the store and every queued write to the same bytes, so it acts as
+ * the newest write and no older write still on its way can undo it.
+ */
+migsim_fmem_t dram_fmem(dram_t *d);
+
 /* Debug access to the functional store (no timing): used by tests and wrappers. */
 int dram_dbg_write(dram_t *d, uint64_t addr, const void *src, size_t len);
 void dram_dbg_read(dram_t *d, uint64_t addr, void *dst, size_t len);

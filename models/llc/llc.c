@@ -100,6 +100,10 @@ static void llc_access(llc_t *c, migsim_req_t *req, uint64_t set, uint32_t way)
     w->lru = ++c->use_clock;
     uint8_t *bytes = llc_bytes(c, set, way) + req->addr % LLC_LINE;
     if (req->op == MIGSIM_OP_WRITE) {
+        if ((req->flags & MIGSIM_REQ_CAS) && memcmp(bytes, req->data + req->size, req->size) != 0) {
+            req->flags |= MIGSIM_REQ_CAS_FAILED;  /* the bytes changed: write nothing */
+            return;
+        }
         if (req->flags & MIGSIM_REQ_HAS_DATA) {
             memcpy(bytes, req->data, req->size);
             if (c->on_commit)
@@ -298,6 +302,15 @@ static int fview_write(void *ctx, uint64_t addr, const void *src, size_t len)
 {
     llc_t *c = ctx;
     int rc = c->backing.write(c->backing.ctx, addr, src, len);
+    /* write-backs not yet sent carry older bytes: they must not undo this write */
+    for (migsim_req_t *r = c->oq_head; r; r = r->next) {
+        if (r->op != MIGSIM_OP_WRITE)
+            continue;
+        uint64_t lo = r->addr > addr ? r->addr : addr;
+        uint64_t hi = r->addr + r->size < addr + len ? r->addr + r->size : addr + len;
+        if (lo < hi)
+            memcpy(r->data + (lo - r->addr), (const uint8_t *)src + (lo - addr), (size_t)(hi - lo));
+    }
     const uint8_t *p = src;
     while (len) {
         size_t n = LLC_LINE - (size_t)(addr % LLC_LINE);

@@ -622,7 +622,7 @@ static int mig_start(migsim_comp_t *c)
     if ((m->policy == MIGCTL_SEGMENTED || m->policy == MIGCTL_DUAL_WHOLE) && !m->dw)
         return migsim_error(MIGSIM_ECONFIG, "policy %s needs a dual-write chip (parameter dualwrite)",
                             m->policy == MIGCTL_SEGMENTED ? "segmented" : "dual_write_whole");
-    m->dram_fmem = migsim_fmem_of_store(&m->dram_c->store);
+    m->dram_fmem = dram_fmem(m->dram_c);
     m->fmem = m->llc_c ? llc_fmem(m->llc_c, &m->dram_fmem) : m->dram_fmem;
     /* the page tables: CPU in the first half of the region, I/O in the second */
     xlat_pt_cfg_t cfg = { .ladder = m->lad, .mem = m->fmem, .pt_base = m->pt_base,

@@ -18,12 +18,11 @@
  * once at init; waiters are the owner's (intrusive), so coalescing never
  * allocates.
  *
- * Approximation: the A/D update is a plain write of the PTE value read plus
- * the bits, not an atomic compare-and-swap; an OS change to that PTE landing
- * between the read and the write would be overwritten (the migration
- * controller invalidates the PTE and shoots down the TLBs before changing a
- * mapping, so walks in flight over a changing PTE are the OS's race, as on
- * real hardware without HTTU atomics).
+ * The A/D update is an atomic compare-and-swap (MIGSIM_REQ_CAS), as on real
+ * hardware: it writes the leaf with the bits set only if memory still holds
+ * the leaf as read. If the OS changed that PTE in between (a migration
+ * remapping the page), nothing is written and the walk starts again from the
+ * top, so a stale leaf is never written back over the OS's change.
  */
 #include "xlat/xlat.h"
 #include "migsim/errors.h"
@@ -153,7 +152,10 @@ static int wk_issue(xlat_walker_t *w, xlat_walk_t *c, migsim_op_t op, uint64_t v
     r->cookie = c;
     r->t_issue = w->k->now;
     if (op == MIGSIM_OP_WRITE) {
+        /* an atomic update, as hardware walkers do: only if the PTE is still what was read */
         wk_put_le64(r->data, value);
+        wk_put_le64(r->data + 8, c->pte_read);
+        r->flags |= MIGSIM_REQ_CAS;
         c->writes++;
         w->st_mem_writes++;
     } else {
@@ -218,14 +220,25 @@ void xlat_walker_resp(xlat_walker_t *w, migsim_req_t *req)
     c->in_flight = 0;
     int32_t status = req->status;
     uint8_t op = req->op;
+    bool cas_failed = (req->flags & MIGSIM_REQ_CAS_FAILED) != 0;
     uint64_t pte = wk_le64(req->data);
     migsim_req_free(w->pool, req);
     if (status != 0) {
         wk_finish(w, c, XLAT_WALK_MEM_ERROR);
         return;
     }
-    if (op == MIGSIM_OP_WRITE) { /* the A/D update is in memory */
-        wk_finish(w, c, XLAT_WALK_OK);
+    if (op == MIGSIM_OP_WRITE) {
+        if (cas_failed) {
+            /* the PTE changed under the walk: walk again from the top */
+            w->st_cas_retries++;
+            c->level = w->ladder.n - 1;
+            c->table = w->root;
+            c->at_leaf = 0;
+            if (wk_read_level(w, c) != 0)
+                wk_finish(w, c, XLAT_WALK_MEM_ERROR);
+            return;
+        }
+        wk_finish(w, c, XLAT_WALK_OK); /* the A/D update is in memory */
         return;
     }
     const xlat_ladder_t *l = &w->ladder;
@@ -243,6 +256,7 @@ void xlat_walker_resp(xlat_walker_t *w, migsim_req_t *req)
         c->at_leaf = 1;
         uint64_t need = XLAT_PTE_A | (c->write ? XLAT_PTE_D : 0);
         if ((pte & need) != need) {
+            c->pte_read = pte;
             c->pte = pte | need;
             if (wk_issue(w, c, MIGSIM_OP_WRITE, c->pte) != 0)
                 wk_finish(w, c, XLAT_WALK_MEM_ERROR);

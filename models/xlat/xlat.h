@@ -415,6 +415,7 @@ typedef struct xlat_walk_s {
     uint64_t va;                /* first waiter's va */
     uint64_t table;             /* PA of the table being read */
     uint64_t pte;               /* last PTE read */
+    uint64_t pte_read;          /* the leaf as read, expected by the A/D compare-and-swap */
     uint64_t pte_addr;          /* PA of the last PTE read */
     migsim_req_t *req;          /* built, not yet accepted by the port; NULL otherwise */
     migsim_tick_t start_ps;     /* start time, ps */
@@ -462,6 +463,7 @@ typedef struct xlat_walker_s {
     uint64_t st_mem_reads;          /* PTE reads sent */
     uint64_t st_mem_writes;         /* A/D writes sent */
     uint64_t st_port_refused;       /* sends the port refused (retried later) */
+    uint64_t st_cas_retries;        /* walks restarted: the PTE changed before the A/D update */
     uint64_t st_pwc_hits[XLAT_MAX_SIZES]; /* walks that started below a PWC hit at level k */
     uint64_t st_faults;             /* walks ending FAULT or BAD_PTE */
     uint64_t st_mem_errors;         /* walks ending MEM_ERROR */

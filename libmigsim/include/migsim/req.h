@@ -23,6 +23,9 @@ extern "C" {
 /* Request flags. */
 #define MIGSIM_REQ_HAS_DATA  0x1u   /* data[] holds the bytes to write / read back */
 #define MIGSIM_REQ_POSTED    0x2u   /* write needs no response (freed by target) */
+#define MIGSIM_REQ_CAS       0x4u   /* atomic compare-and-swap write: data[0, size) is written
+                                       only if memory holds data[size, 2 * size) (size <= 32) */
+#define MIGSIM_REQ_CAS_FAILED 0x8u  /* set by the memory: the CAS found other bytes, wrote nothing */
 
 typedef struct migsim_req_s migsim_req_t;
 

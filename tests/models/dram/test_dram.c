@@ -266,6 +266,32 @@ static void test_functional(void **state)
     migsim_sim_destroy(q.sim);
 }
 
+/* A compare-and-swap write changes memory only if it still holds the expected bytes. */
+static void test_compare_and_swap(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, NULL);
+    uint64_t a = addr_of(p.d, 0, 1, 3, 2);
+    uint8_t x[8] = { 1, 1, 1, 1, 1, 1, 1, 1 }, y[8] = { 2, 2, 2, 2, 2, 2, 2, 2 }, got[8];
+    assert_int_equal(dram_dbg_write(p.d, a, x, 8), 0);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        migsim_req_t *r = migsim_req_alloc(migsim_sim_pool(p.sim));
+        r->addr = r->orig_addr = a;
+        r->size = 8;
+        r->op = MIGSIM_OP_WRITE;
+        r->flags = MIGSIM_REQ_HAS_DATA | MIGSIM_REQ_CAS;
+        r->cookie = (void *)(uintptr_t)attempt;
+        memcpy(r->data, attempt ? (uint8_t[8]){ 3, 3, 3, 3, 3, 3, 3, 3 } : y, 8);
+        memcpy(r->data + 8, x, 8); /* expects x both times: true first, stale second */
+        assert_int_equal(migsim_port_send(&p.port, r), 0);
+        finish(&p);
+    }
+    dram_dbg_read(p.d, a, got, 8);
+    assert_memory_equal(got, y, 8); /* the first swapped in y; the second found y, wrote nothing */
+    migsim_sim_destroy(p.sim);
+}
+
 static void write_trace(const char *path, uint64_t n, uint64_t range, uint64_t gap_ps, uint64_t seed)
 {
     migsim_gen_config_t g;
@@ -476,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_refresh_in_the_way),
         cmocka_unit_test(test_four_activate_window),
         cmocka_unit_test(test_functional),
+        cmocka_unit_test(test_compare_and_swap),
         cmocka_unit_test(test_idle_schedules_nothing),
         cmocka_unit_test(test_scheduler_against_checker),
         cmocka_unit_test(test_checker_catches_planted_timing_bug),

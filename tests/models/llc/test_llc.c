@@ -253,6 +253,44 @@ static void test_view_write_during_fill(void **state)
     free(p);
 }
 
+/* A compare-and-swap in the cache writes only over the expected bytes, and says when it failed. */
+static uint32_t cas_flags[2];
+
+static void test_compare_and_swap(void **state)
+{
+    (void)state;
+    probe_t *p = calloc(1, sizeof *p);
+    probe_open(p, ", \"size_bytes\": 4096, \"ways\": 4");
+    assert_int_equal(send(p, 0, MIGSIM_OP_WRITE, 640, 8, 0x11), 0);
+    assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+    for (int i = 0; i < 2; i++) {
+        migsim_req_t *r = migsim_req_alloc(migsim_sim_pool(p->sim));
+        r->addr = r->orig_addr = 640;
+        r->size = 8;
+        r->op = MIGSIM_OP_WRITE;
+        r->flags = MIGSIM_REQ_HAS_DATA | MIGSIM_REQ_CAS;
+        r->cookie = (void *)(uintptr_t)(10 + i);
+        memset(r->data, 0x22 + i, 8);
+        memset(r->data + 8, 0x11, 8);   /* expects the first write's bytes both times */
+        assert_int_equal(migsim_port_send(&p->port, r), 0);
+        cas_flags[i] = r->flags;        /* a hit applies at once */
+        migsim_kernel_run_until(migsim_sim_kernel(p->sim), migsim_sim_now(p->sim) + 100000);
+    }
+    assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+    assert_false(cas_flags[0] & MIGSIM_REQ_CAS_FAILED);
+    assert_true(cas_flags[1] & MIGSIM_REQ_CAS_FAILED);
+    llc_t *c = (llc_t *)migsim_sim_find(p->sim, "llc0");
+    dram_t *d = (dram_t *)migsim_sim_find(p->sim, "dram0");
+    migsim_fmem_t mem = migsim_fmem_of_store(&d->store);
+    migsim_fmem_t view = llc_fmem(c, &mem);
+    uint8_t got[8], want[8];
+    view.read(view.ctx, 640, got, 8);
+    memset(want, 0x22, 8);
+    assert_memory_equal(got, want, 8);
+    migsim_sim_destroy(p->sim);
+    free(p);
+}
+
 /* Functional writes through the view reach both the cached copy and memory. */
 static void test_view_write(void **state)
 {
@@ -286,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_lru_order),
         cmocka_unit_test(test_send_from_answer),
         cmocka_unit_test(test_view_write_during_fill),
+        cmocka_unit_test(test_compare_and_swap),
         cmocka_unit_test(test_view_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
