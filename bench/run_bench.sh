@@ -161,7 +161,7 @@ for t in $TRACES; do
     rm -f "$OUT/$t.json" "$OUT/$t".run*.json
     for k in $(seq 1 "$REPEAT"); do
         t0=$(now)
-        if ${PIN[@]+"${PIN[@]}"} "$MIGSIM" run --trace "$OUT/$t.mtr" "${RUN_SETS[@]}" \
+        if ${PIN[@]+"${PIN[@]}"} "$MIGSIM" run --platform dram --trace "$OUT/$t.mtr" "${RUN_SETS[@]}" \
             --out "$OUT/$t.run$k.json" --quiet; then
             t1=$(now)
             RUN_INFO+=("$t:$k:$(elapsed "$t0" "$t1")")
@@ -187,7 +187,7 @@ if [ "$CALLGRIND" = 1 ]; then
             fi
             echo "   $t: running under callgrind ..."
             if valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.$t.out" \
-                "$MIGSIM" run --trace "$OUT/cg_$t.mtr" "${RUN_SETS[@]}" \
+                "$MIGSIM" run --platform dram --trace "$OUT/cg_$t.mtr" "${RUN_SETS[@]}" \
                 --out "$OUT/cg_$t.json" --quiet 2>"$OUT/cg.$t.log"; then
                 CG_INFO+=("$t:$CG_COUNT")
             else

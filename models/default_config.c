@@ -75,7 +75,7 @@ static const char migration_platform[] =
     "}\n";
 
 const char *const migsim_platform_names[] = { "dram", "migration", NULL };
-const char *const migsim_default_platform = "dram";
+const char *const migsim_default_platform = "migration";
 
 const char *migsim_platform_config(const char *name)
 {

@@ -293,8 +293,8 @@ static void test_bad_base(void **state)
 static void test_merge_changes_only_given_keys(void **state)
 {
     (void)state;
-    migsim_sim_t *d = create_ok(NULL);
-    migsim_sim_t *s = create_ok("{\"sim\": {\"end_ps\": 5000},"
+    migsim_sim_t *d = create_ok("{\"base\": \"dram\"}");
+    migsim_sim_t *s = create_ok("{\"base\": \"dram\", \"sim\": {\"end_ps\": 5000},"
                                 " \"components\": {\"dram0\": {\"read_queue_depth\": 7}}}");
     assert_int_equal(migsim_sim_ncomps(s), 2);
     assert_int_equal(migsim_sim_seed(s), 1);
@@ -314,10 +314,13 @@ static void test_merge_changes_only_given_keys(void **state)
     migsim_sim_destroy(s);
     migsim_sim_destroy(d);
 
-    /* "base": "default" is the same as no base */
+    /* "base": "default" is the same as no base: the migration platform */
     s = create_ok("{\"base\": \"default\", \"components\": {\"cpu0\": {\"gen_count\": 5}}}");
     assert_int_equal(cpu0(s)->gen_count, 5);
-    assert_int_equal(dram0(s)->read_queue_depth, 32);
+    assert_non_null(migsim_sim_find(s, "mig"));
+    migsim_sim_destroy(s);
+    s = create_ok(NULL);
+    assert_non_null(migsim_sim_find(s, "mig"));
     migsim_sim_destroy(s);
 }
 
@@ -325,13 +328,13 @@ static void test_merge_null_deletes(void **state)
 {
     (void)state;
     /* deleting a parameter brings back the table default */
-    migsim_sim_t *s = create_ok("{\"components\": {\"cpu0\": {\"gen_count\": null}}}");
+    migsim_sim_t *s = create_ok("{\"base\": \"dram\", \"components\": {\"cpu0\": {\"gen_count\": null}}}");
     assert_int_equal(cpu0(s)->gen_count, 100000);
     assert_true(cpu0(s)->gen_read_frac == 0.67);
     migsim_sim_destroy(s);
     /* deleting a component leaves its link dangling */
-    expect_fail("{\"components\": {\"cpu0\": null}}", MIGSIM_ECONFIG, "$.links[0].from", "cpu0",
-                NULL);
+    expect_fail("{\"base\": \"dram\", \"components\": {\"cpu0\": null}}", MIGSIM_ECONFIG,
+                "$.links[0].from", "cpu0", NULL);
     /* deleting the links leaves the ports unconnected */
     expect_fail("{\"links\": null}", MIGSIM_ECONFIG, "not connected", NULL);
 }
@@ -367,7 +370,7 @@ static void test_overrides(void **state)
     const char *ovr[] = { "dram0.preset=\"DDR4-3200\"", "cpu0.gen_range_bytes=16MiB",
                           "sim.seed=7", "cpu0.gen_read_frac=0.25" };
     migsim_sim_t *s = NULL;
-    assert_int_equal(migsim_sim_create_overrides(&s, NULL, ovr, 4), 0);
+    assert_int_equal(migsim_sim_create_platform(&s, "dram", ovr, 4), 0);
     assert_non_null(s);
     assert_int_equal(dram0(s)->preset, 1);
     assert_int_equal(cpu0(s)->gen_range_bytes, 16ull << 20);
@@ -378,7 +381,7 @@ static void test_overrides(void **state)
 
     /* a bare word is taken as a string */
     const char *bare[] = { "dram0.preset=DDR4-3200", "dram0.page_policy=closed" };
-    assert_int_equal(migsim_sim_create_overrides(&s, NULL, bare, 2), 0);
+    assert_int_equal(migsim_sim_create_platform(&s, "dram", bare, 2), 0);
     assert_int_equal(dram0(s)->preset, 1);
     assert_int_equal(dram0(s)->page_policy, 1);
     migsim_sim_destroy(s);
@@ -397,7 +400,7 @@ static void test_overrides(void **state)
 static void expect_override_fail(const char *ovr, const char *want1, const char *want2)
 {
     migsim_sim_t *s = (migsim_sim_t *)&s;
-    int rc = migsim_sim_create_overrides(&s, NULL, &ovr, 1);
+    int rc = migsim_sim_create_platform(&s, "dram", &ovr, 1);
     const char *msg = migsim_errmsg();
     if (rc != MIGSIM_ECONFIG || !strstr(msg, want1) || (want2 && !strstr(msg, want2)))
         print_message("override %s: %d %s\n", ovr, rc, msg);

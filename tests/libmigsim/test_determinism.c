@@ -27,7 +27,7 @@
 static char *run_stats(const char *const *overrides, size_t n)
 {
     migsim_sim_t *s = NULL;
-    int rc = migsim_sim_create_overrides(&s, NULL, overrides, n);
+    int rc = migsim_sim_create_platform(&s, "dram", overrides, n);
     if (rc)
         print_message("create: %s\n", migsim_errmsg());
     assert_int_equal(rc, 0);
@@ -128,11 +128,11 @@ static void test_cli_twice_same_stats(void **state)
     snprintf(a, sizeof a, "%s/a.json", dir);
     snprintf(b, sizeof b, "%s/b.json", dir);
     snprintf(c, sizeof c, "%s/c.json", dir);
-    snprintf(cmd, sizeof cmd, "'%s' run --quiet --set " SMALL " --out '%s' >/dev/null", MIGSIM_CLI, a);
+    snprintf(cmd, sizeof cmd, "'%s' run --quiet --platform dram --set " SMALL " --out '%s' >/dev/null", MIGSIM_CLI, a);
     assert_int_equal(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "'%s' run --quiet --set " SMALL " --out '%s' >/dev/null", MIGSIM_CLI, b);
+    snprintf(cmd, sizeof cmd, "'%s' run --quiet --platform dram --set " SMALL " --out '%s' >/dev/null", MIGSIM_CLI, b);
     assert_int_equal(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "'%s' run --quiet --set " SMALL " --set sim.seed=2 --out '%s' >/dev/null",
+    snprintf(cmd, sizeof cmd, "'%s' run --quiet --platform dram --set " SMALL " --set sim.seed=2 --out '%s' >/dev/null",
              MIGSIM_CLI, c);
     assert_int_equal(system(cmd), 0);
     int ha, hb, hc;

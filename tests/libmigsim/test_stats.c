@@ -20,7 +20,7 @@
 static cJSON *run_json(const char *const *sets, size_t n, migsim_tick_t *end)
 {
     migsim_sim_t *sim;
-    int rc = migsim_sim_create_overrides(&sim, NULL, sets, n);
+    int rc = migsim_sim_create_platform(&sim, "dram", sets, n);
     if (rc)
         fail_msg("%s", migsim_errmsg());
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
@@ -96,7 +96,7 @@ static void test_series_bad_names(void **state)
         snprintf(set, sizeof set, "sim.epoch_stats=%s", bad[i]);
         const char *sets[] = { "sim.epoch_ps=1000", set };
         migsim_sim_t *sim = (migsim_sim_t *)1;
-        assert_int_equal(migsim_sim_create_overrides(&sim, NULL, sets, 2), MIGSIM_ECONFIG);
+        assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 2), MIGSIM_ECONFIG);
         assert_null(sim);
         assert_non_null(strstr(migsim_errmsg(), "$.sim.epoch_stats[0]"));
     }
@@ -108,7 +108,7 @@ static void test_stat_lookup(void **state)
     (void)state;
     const char *sets[] = { "cpu0.gen_count=5000" };
     migsim_sim_t *sim;
-    assert_int_equal(migsim_sim_create_overrides(&sim, NULL, sets, 1), 0);
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 1), 0);
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
     double v;
     assert_int_equal(migsim_sim_stat(sim, "cpu0.completed_reqs", &v), 0);

@@ -314,7 +314,7 @@ static void write_trace(const char *path, uint64_t n, uint64_t range, uint64_t g
 static void run_logged(const char *const *sets, size_t n, const char *log, dram_check_result_t *res)
 {
     migsim_sim_t *sim;
-    int rc = migsim_sim_create_overrides(&sim, NULL, sets, n);
+    int rc = migsim_sim_create_platform(&sim, "dram", sets, n);
     if (rc)
         fail_msg("%s", migsim_errmsg());
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
@@ -365,7 +365,7 @@ static void test_verify_cache_catches_stale_entry(void **state)
     const char *sets[] = { "dram0.verify_cache=true", "cpu0.gen_count=20000",
                            "cpu0.gen_range_bytes=\"64MiB\"" };
     migsim_sim_t *sim;
-    assert_int_equal(migsim_sim_create_overrides(&sim, NULL, sets, 3), 0);
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 3), 0);
     assert_int_equal(migsim_sim_run(sim, 2000000), 0);        /* 2 us of clean traffic */
     dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     dram_chan_t *ch = &d->chans[0];
@@ -482,7 +482,7 @@ static void test_player_trace(void **state)
     write_trace("test_dram_trace.mtr", 20000, 1u << 26, 2000, 5);
     const char *sets[] = { "cpu0.trace=\"test_dram_trace.mtr\"" };
     migsim_sim_t *sim;
-    assert_int_equal(migsim_sim_create_overrides(&sim, NULL, sets, 1), 0);
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 1), 0);
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
     double recs, done, rd, wr;
     assert_int_equal(migsim_sim_stat(sim, "cpu0.records", &recs), 0);
