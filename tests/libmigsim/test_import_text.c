@@ -369,7 +369,7 @@ static void test_lackey_valgrind(void **st)
     assert_int_equal(gaps + rep.insns_tail, ni);
 
     /* replay on the default platform's cpu0 */
-    snprintf(cmd, sizeof cmd, "%s run --trace %s --out %s --quiet >%s 2>&1", MIGSIM_CLI, out,
+    snprintf(cmd, sizeof cmd, "%s run --platform dram --trace %s --out %s --quiet >%s 2>&1", MIGSIM_CLI, out,
              tpath("sum.json"), tpath("run.log"));
     int st2 = system(cmd);
     assert_true(WIFEXITED(st2));

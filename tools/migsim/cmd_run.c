@@ -244,19 +244,35 @@ int migsim_cli_run(int argc, char **argv)
         if (!quiet)
             printf("statistics       %s\n", out);
     }
-    /* a lost write is a failure of the simulated system: say so in the exit status */
-    double lost = 0;
+    /*
+     * Failures of the simulated system go into the exit status: a lost write,
+     * or requests that never completed (an access to an address no page table
+     * maps waits on its page fault for ever).
+     */
+    double lost = 0, stuck = 0;
+    bool ended = migsim_sim_kernel(sim)->live == 0; /* idle, not stopped at sim.end_ps */
     for (size_t i = 0; i < migsim_sim_ncomps(sim); i++) {
         migsim_comp_t *c = migsim_sim_comp(sim, i);
         if (comp_is(c, "migctl"))
             lost += stat_or(sim, c->name, "lost_writes", 0);
+        double issued = 0, done = 0;
+        if (comp_is(c, "trace_player")) {
+            issued = stat_or(sim, c->name, "read_reqs", 0) + stat_or(sim, c->name, "write_reqs", 0);
+            done = stat_or(sim, c->name, "completed_reqs", 0);
+        } else if (comp_is(c, "dma_dev")) {
+            issued = stat_or(sim, c->name, "read_reqs", 0) + stat_or(sim, c->name, "write_reqs", 0);
+            done = stat_or(sim, c->name, "completed_reqs", 0);
+        }
+        if (ended && issued > done) {
+            fprintf(stderr, "migsim run: %s: %.0f requests never completed (waiting on page faults? "
+                            "addresses outside the mapped memory)\n", c->name, issued - done);
+            stuck += issued - done;
+        }
     }
     migsim_sim_destroy(sim);
-    if (lost > 0) {
+    if (lost > 0)
         fprintf(stderr, "migsim run: %.0f written lines were lost\n", lost);
-        return 1;
-    }
-    return 0;
+    return lost > 0 || stuck > 0 ? 1 : 0;
 }
 
 int migsim_cli_describe(int argc, char **argv)
