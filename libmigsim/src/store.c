@@ -7,6 +7,7 @@
 #include "migsim/store.h"
 #include "migsim/errors.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,14 @@ static uint8_t *store_get(migsim_store_t *s, uint64_t frame)
     return f;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 /* Bytes of [addr, addr + len) that lie in addr's frame. */
 static inline size_t frame_piece(uint64_t addr, size_t len)
 {
@@ -103,7 +112,16 @@ int migsim_store_write(migsim_store_t *s, uint64_t addr, const void *src, size_t
         uint64_t frame = addr / MIGSIM_STORE_FRAME_BYTES;
         size_t off = (size_t)(addr % MIGSIM_STORE_FRAME_BYTES);
         size_t n = frame_piece(addr, len);
-        uint8_t *f = store_get(s, frame);
+        uint8_t *f = store_find(s, frame);
+        if (!f && all_zero(p, n)) {
+            /* a frame never written reads as zeros already: writing zeros needs no frame */
+            p += n;
+            addr += n;
+            len -= n;
+            continue;
+        }
+        if (!f)
+            f = store_get(s, frame);
         if (!f)
             return migsim_error(MIGSIM_ENOMEM, "functional store: out of memory");
         memcpy(f + off, p, n);

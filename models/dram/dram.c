@@ -1064,7 +1064,7 @@ static void dram_each_queued_write(dram_t *d, void (*fn)(migsim_req_t *w, void *
 {
     uint32_t nb = d->org.ranks * d->banks_per_rank;
     for (uint32_t c = 0; c < d->org.channels; c++)
-        for (uint32_t b = 0; b < nb; b++)
+        for (uint32_t b = 0; d->chans[c].nq[1] && b < nb; b++)
             for (migsim_req_t *w = d->chans[c].banks[b].q_head[1]; w; w = w->next)
                 if ((w->flags & MIGSIM_REQ_HAS_DATA) && !(w->flags & MIGSIM_REQ_CAS))
                     fn(w, arg); /* a queued compare-and-swap decides against the store later */

@@ -10,7 +10,6 @@
 #include <string.h>
 
 static inline uint64_t llc_set(const llc_t *c, uint64_t line) { return line & (c->sets - 1); }
-static inline llc_way_t *llc_ways(llc_t *c, uint64_t set) { return &c->tags[set * c->ways]; }
 static inline uint8_t *llc_bytes(llc_t *c, uint64_t set, uint32_t w)
 {
     return &c->data[(set * c->ways + w) * LLC_LINE];
@@ -19,10 +18,10 @@ static inline uint8_t *llc_bytes(llc_t *c, uint64_t set, uint32_t w)
 /* The way holding `line`, or -1. */
 static int llc_find(llc_t *c, uint64_t line)
 {
-    uint64_t set = llc_set(c, line), tag = line / c->sets;
-    llc_way_t *w = llc_ways(c, set);
+    uint64_t set = llc_set(c, line), tag = line / c->sets + 1;
+    const uint64_t *t = &c->tags[set * c->ways];
     for (uint32_t i = 0; i < c->ways; i++)
-        if (w[i].valid && w[i].tag == tag)
+        if (t[i] == tag)
             return (int)i;
     return -1;
 }
@@ -58,23 +57,23 @@ static void llc_to_mem(llc_t *c, migsim_req_t *r)
 /* Allocate a way for `line` in its set, writing back a dirty victim. Returns the way. */
 static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
 {
-    uint64_t set = llc_set(c, line);
-    llc_way_t *w = llc_ways(c, set);
+    uint64_t set = llc_set(c, line), base = set * c->ways;
+    const uint64_t *t = &c->tags[base], *lru = &c->lru[base];
     uint32_t v = 0;
     for (uint32_t i = 0; i < c->ways; i++) {
-        if (!w[i].valid) {
+        if (!t[i]) {
             v = i;
             break;
         }
-        if (w[i].lru < w[v].lru)
+        if (lru[i] < lru[v])
             v = i;
     }
-    if (w[v].valid && w[v].dirty) {
+    if (t[v] && c->dirty[base + v]) {
         migsim_req_t *wb = migsim_req_alloc(c->comp.pool);
         if (!wb) {
             migsim_sim_fail(c->comp.sim, MIGSIM_ENOMEM);
         } else {
-            wb->addr = wb->orig_addr = (w[v].tag * c->sets + set) * LLC_LINE;
+            wb->addr = wb->orig_addr = ((t[v] - 1) * c->sets + set) * LLC_LINE;
             wb->size = LLC_LINE;
             wb->op = MIGSIM_OP_WRITE;
             wb->flags = MIGSIM_REQ_HAS_DATA;
@@ -87,17 +86,15 @@ static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
             llc_to_mem(c, wb);
         }
     }
-    w[v].valid = 1;
-    w[v].dirty = 0;
-    w[v].tag = line / c->sets;
+    c->tags[base + v] = line / c->sets + 1;
+    c->dirty[base + v] = 0;
     return v;
 }
 
 /* Serve `req` from the line in (set, way): copy bytes in or out, mark dirty on writes. */
 static void llc_access(llc_t *c, migsim_req_t *req, uint64_t set, uint32_t way)
 {
-    llc_way_t *w = &llc_ways(c, set)[way];
-    w->lru = ++c->use_clock;
+    c->lru[set * c->ways + way] = ++c->use_clock;
     uint8_t *bytes = llc_bytes(c, set, way) + req->addr % LLC_LINE;
     if (req->op == MIGSIM_OP_WRITE) {
         if ((req->flags & MIGSIM_REQ_CAS) && memcmp(bytes, req->data + req->size, req->size) != 0) {
@@ -109,7 +106,7 @@ static void llc_access(llc_t *c, migsim_req_t *req, uint64_t set, uint32_t way)
             if (c->on_commit)
                 c->on_commit(c->on_commit_ctx, req, c->comp.k->now);
         }
-        w->dirty = 1;
+        c->dirty[set * c->ways + way] = 1;
     } else if (req->flags & MIGSIM_REQ_HAS_DATA) {
         memcpy(req->data, bytes, req->size);
     }
@@ -155,7 +152,7 @@ static int llc_recv(migsim_port_t *port, migsim_req_t *req)
     bool write = req->op == MIGSIM_OP_WRITE;
     uint64_t line = req->addr / LLC_LINE;
     /* a miss to a line already being filled waits on the same miss register */
-    for (uint32_t i = 0; i < c->mshrs; i++) {
+    for (uint32_t i = 0; c->pending[llc_set(c, line)] && i < c->mshrs; i++) {
         llc_mshr_t *m = &c->mshr[i];
         if (m->busy && m->line == line) {
             req->next = NULL;
@@ -215,6 +212,7 @@ static int llc_recv(migsim_port_t *port, migsim_req_t *req)
     m->head = m->tail = req;
     req->next = NULL;
     c->mshr_busy++;
+    c->pending[llc_set(c, line)]++;
     fill->addr = fill->orig_addr = line * LLC_LINE;
     fill->size = LLC_LINE;
     fill->op = MIGSIM_OP_READ;
@@ -254,6 +252,7 @@ static void llc_mem_resp(migsim_port_t *port, migsim_req_t *r)
         m->busy = false;
         m->head = m->tail = NULL;
         c->mshr_busy--;
+        c->pending[set]--;
         for (migsim_req_t *next; q; q = next) {
             next = q->next;
             q->next = NULL;
@@ -321,7 +320,7 @@ static int fview_write(void *ctx, uint64_t addr, const void *src, size_t len)
             memcpy(llc_bytes(c, llc_set(c, addr / LLC_LINE), (uint32_t)w) + addr % LLC_LINE, p, n);
         } else {
             /* a fill under way read the old bytes: it must take the new ones when it lands */
-            for (uint32_t i = 0; i < c->mshrs; i++)
+            for (uint32_t i = 0; c->pending[llc_set(c, addr / LLC_LINE)] && i < c->mshrs; i++)
                 if (c->mshr[i].busy && c->mshr[i].line == addr / LLC_LINE)
                     c->mshr[i].stale = true;
         }
@@ -356,9 +355,12 @@ static int llc_init(migsim_comp_t *comp)
         return migsim_error(MIGSIM_ECONFIG, "size_bytes / (ways * 64) = %llu sets is not a power of two",
                             (unsigned long long)c->sets);
     c->tags = calloc(c->sets * c->ways, sizeof *c->tags);
+    c->lru = calloc(c->sets * c->ways, sizeof *c->lru);
+    c->dirty = calloc(c->sets * c->ways, 1);
+    c->pending = calloc(c->sets, sizeof *c->pending);
     c->data = calloc(c->sets * c->ways, LLC_LINE);
     c->mshr = calloc(c->mshrs, sizeof *c->mshr);
-    if (!c->tags || !c->data || !c->mshr)
+    if (!c->tags || !c->lru || !c->dirty || !c->pending || !c->data || !c->mshr)
         return migsim_error(MIGSIM_ENOMEM, "out of memory for a %llu-byte cache",
                             (unsigned long long)c->size_bytes);
     return migsim_event_init(comp->k, &c->rsp_ev, llc_rsp_event, c, 5, 0, "llc.rsp");
@@ -376,9 +378,15 @@ static void llc_fini(migsim_comp_t *comp)
 {
     llc_t *c = (llc_t *)comp;
     free(c->tags);
+    free(c->lru);
+    free(c->dirty);
+    free(c->pending);
     free(c->data);
     free(c->mshr);
     c->tags = NULL;
+    c->lru = NULL;
+    c->dirty = NULL;
+    c->pending = NULL;
     c->data = NULL;
     c->mshr = NULL;
     if (c->rsp_ev.fn)

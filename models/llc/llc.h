@@ -33,11 +33,6 @@ extern "C" {
 
 #define LLC_LINE 64u
 
-typedef struct llc_way_s {
-    uint64_t tag;        /* line address / sets */
-    uint64_t lru;        /* last use, from the cache's use counter (larger = more recent) */
-    uint8_t valid, dirty;
-} llc_way_t;
 
 typedef struct llc_mshr_s {
     uint64_t line;              /* line address (byte address / 64) being filled */
@@ -57,7 +52,10 @@ typedef struct llc_s {
     uint32_t mshrs;             /* misses outstanding at most */
     /* geometry */
     uint64_t sets;              /* size / (ways * 64) */
-    llc_way_t *tags;            /* owned: sets * ways */
+    uint64_t *tags;             /* owned: sets * ways; line address / sets + 1, 0 = invalid */
+    uint64_t *lru;              /* owned: sets * ways; last use (larger = more recent) */
+    uint8_t *dirty;             /* owned: sets * ways */
+    uint16_t *pending;          /* owned: per set, fills under way for lines of the set (<= mshrs) */
     uint8_t *data;              /* owned: sets * ways * 64 bytes */
     llc_mshr_t *mshr;           /* owned: mshrs entries */
     uint32_t mshr_busy;

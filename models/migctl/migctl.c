@@ -61,11 +61,17 @@ static void mig_next(migctl_t *m, uint32_t block, uint64_t delay_ps)
 
 /* ---- the page tables -------------------------------------------------------------- */
 
+static void mig_set_ptes(migctl_t *m, uint64_t n)
+{
+    m->st_cpu_ptes = n;
+    if (n > m->st_cpu_ptes_max)
+        m->st_cpu_ptes_max = n;
+}
+
+/* Count the leaves mapping the page (a walk over the whole page's tables). */
 static void mig_count_ptes(migctl_t *m)
 {
-    m->st_cpu_ptes = xlat_pt_count_leaves(&m->cpu_pt, m->va, m->page_bytes);
-    if (m->st_cpu_ptes > m->st_cpu_ptes_max)
-        m->st_cpu_ptes_max = m->st_cpu_ptes;
+    mig_set_ptes(m, xlat_pt_count_leaves(&m->cpu_pt, m->va, m->page_bytes));
 }
 
 int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt,
@@ -100,11 +106,18 @@ int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt
 /* Lay out subpages [from, to) of the CPU mapping for the window [lo, hi). */
 static int64_t mig_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, uint64_t hi)
 {
+    uint64_t va = m->va + from * m->subpage_bytes, len = (to - from) * m->subpage_bytes;
+    /* the page's PTE count changes only inside the block: count it before and after */
+    bool whole = from == 0 && to == m->subpages;
+    uint64_t before = whole ? 0 : xlat_pt_count_leaves(&m->cpu_pt, va, len);
     int64_t n = migctl_map_layout(&m->cpu_pt, m->va, m->cur_pa, m->tgt_pa, m->page_bytes,
                                   m->sub_idx, from, to, lo, hi, m->pte_mode == 1);
     if (n < 0)
         migsim_sim_fail(m->comp.sim, (int)n);
-    mig_count_ptes(m);
+    if (whole)
+        mig_count_ptes(m);
+    else
+        mig_set_ptes(m, m->st_cpu_ptes - before + xlat_pt_count_leaves(&m->cpu_pt, va, len));
     return n < 0 ? 0 : n;
 }
 
@@ -455,7 +468,7 @@ static void mig_step(migsim_event_t *ev)
                 xlat_pt_set_valid(&m->cpu_pt, va, true);
                 n++;
             }
-            mig_count_ptes(m);
+            /* retargeting leaves keeps their number */
         }
         m->st_pte_writes += n;
         mig_pte_changed(m, m->va + done_lo * m->subpage_bytes, (done_hi - done_lo) * m->subpage_bytes);

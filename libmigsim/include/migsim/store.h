@@ -5,7 +5,8 @@
  *
  * Memory is kept in 4 KiB frames found through an open-addressing hash
  * table keyed by frame number. Hot path: one hash probe and a memcpy per
- * access; frames are allocated on first write only.
+ * access; frames are allocated on the first write of a non-zero byte only
+ * (zeros written where nothing was need no frame: they read as zeros).
  */
 #ifndef MIGSIM_STORE_H
 #define MIGSIM_STORE_H
