@@ -13,7 +13,9 @@
  * receiving into a ring and a disk streaming blocks) reach it through the
  * IOMMU and the dual-write chip; all traffic meets in a crossbar in front of
  * an 8 MiB last-level cache and one channel of DDR4-2400. Page tables live
- * in DRAM at 64 MiB. The oracle checks that no write is lost.
+ * in DRAM at 64 MiB. The traffic runs for 400 ms; the migration starts at
+ * 50 ms and takes about 320 ms, so latencies before, during and after it can
+ * be compared. The oracle checks that no write is lost.
  */
 #include "migsim/sim.h"
 
@@ -38,21 +40,21 @@ static const char migration_platform[] =
     "  \"sim\": { \"seed\": 1 },\n"
     "  \"components\": {\n"
     "    \"cpu0\": { \"type\": \"trace_player\", \"gen_pattern\": \"random\", \"gen_base\": \"4GiB\",\n"
-    "               \"gen_range_bytes\": \"1GiB\", \"gen_count\": 100000, \"gen_gap_ps\": 2000000,\n"
+    "               \"gen_range_bytes\": \"1GiB\", \"gen_count\": 200000, \"gen_gap_ps\": 2000000,\n"
     "               \"gen_read_frac\": 0.7, \"payload\": true, \"max_inflight\": 8 },\n"
     "    \"mmu0\": { \"type\": \"cpu_mmu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\" },\n"
     "    \"nic0\": { \"type\": \"dma_dev\", \"gen_pattern\": \"sequential\", \"gen_base\": \"4GiB\",\n"
-    "               \"gen_range_bytes\": \"16MiB\", \"gen_size_bytes\": 2048, \"gen_count\": 50000,\n"
+    "               \"gen_range_bytes\": \"16MiB\", \"gen_size_bytes\": 2048, \"gen_count\": 100000,\n"
     "               \"gen_gap_ps\": 4000000, \"dev_id\": 0 },\n"
     "    \"disk0\": { \"type\": \"dma_dev\", \"gen_pattern\": \"random\", \"gen_base\": \"4GiB\",\n"
-    "                \"gen_range_bytes\": \"1GiB\", \"gen_size_bytes\": 4096, \"gen_count\": 25000,\n"
+    "                \"gen_range_bytes\": \"1GiB\", \"gen_size_bytes\": 4096, \"gen_count\": 50000,\n"
     "                \"gen_gap_ps\": 8000000, \"gen_read_frac\": 0.5, \"dev_id\": 1 },\n"
     "    \"xio\": { \"type\": \"xbar\" },\n"
     "    \"iommu0\": { \"type\": \"iommu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\" },\n"
     "    \"dw0\": { \"type\": \"dualwrite\", \"interlock\": \"line\" },\n"
     "    \"mig\": { \"type\": \"migctl\", \"policy\": \"segmented\", \"va\": \"4GiB\", \"iova\": \"4GiB\",\n"
     "               \"cur_pa\": \"1GiB\", \"tgt_pa\": \"2GiB\", \"page_bytes\": \"1GiB\",\n"
-    "               \"subpage_bytes\": \"64KiB\", \"start_ps\": 10000000,\n"
+    "               \"subpage_bytes\": \"64KiB\", \"start_ps\": 50000000000,\n"
     "               \"cpu_mmus\": \"mmu0\", \"iommu\": \"iommu0\", \"dualwrite\": \"dw0\",\n"
     "               \"dma_devs\": \"nic0,disk0\", \"dram\": \"dram0\", \"llc\": \"llc0\",\n"
     "               \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\" },\n"
