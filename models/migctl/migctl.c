@@ -456,10 +456,16 @@ static void mig_step(migsim_event_t *ev)
         uint64_t done_lo = m->win_lo, done_hi = m->win_hi;
         m->win_lo = done_hi;
         m->win_hi = done_hi + m->subpages_per_call < all ? done_hi + m->subpages_per_call : all;
+        uint64_t shoot = 0;
         if (m->pte_mode == 1) {
             uint64_t from, to;
             mig_block(m, done_lo, m->win_hi > done_hi ? m->win_hi : done_hi, &from, &to);
             n = (uint64_t)mig_layout(m, from, to, m->win_lo, m->win_hi);
+            /*
+             * The block's tables changed shape (leaves merged, tables freed and
+             * reused): page-walk caches may point into them, so shoot it down.
+             */
+            shoot = mig_shootdown(m, m->va + from * m->subpage_bytes, (to - from) * m->subpage_bytes);
         } else {
             n = 0;
             for (uint64_t s = done_lo; s < done_hi; s++) {
@@ -472,7 +478,7 @@ static void mig_step(migsim_event_t *ev)
         }
         m->st_pte_writes += n;
         mig_pte_changed(m, m->va + done_lo * m->subpage_bytes, (done_hi - done_lo) * m->subpage_bytes);
-        mig_next(m, 208, n * m->pte_write_ps);
+        mig_next(m, 208, n * m->pte_write_ps + shoot);
         return;
     }
     case 218: { /* the I/O PTE to the target, IOTLB invalidation */
