@@ -10,11 +10,12 @@
  * "migration": a 1 GiB page with 64 KiB subpages (CPU VA 4 GiB, IOVA 4 GiB,
  * PA 1 GiB -> 2 GiB) migrated by the segmented dual-write mechanism while a
  * CPU core reads and writes it through its MMU and two DMA devices (a NIC
- * receiving into a ring and a disk streaming blocks) reach it through the
+ * receiving a packet every 2 us into a 512-entry ring of 2 KiB buffers, and a
+ * disk moving a 128 KiB block every 100 us at random places) reach it through the
  * IOMMU and the dual-write chip; all traffic meets in a crossbar in front of
  * an 8 MiB last-level cache and one channel of DDR4-2400. Page tables live
- * in DRAM at 64 MiB. The traffic runs for 400 ms; the migration starts at
- * 50 ms and takes about 320 ms, so latencies before, during and after it can
+ * in DRAM at 64 MiB. The traffic runs for 500 ms; the migration starts at
+ * 30 ms and takes about 370 ms, so latencies before, during and after it can
  * be compared. The oracle checks that no write is lost.
  */
 #include "migsim/sim.h"
@@ -40,21 +41,23 @@ static const char migration_platform[] =
     "  \"sim\": { \"seed\": 1 },\n"
     "  \"components\": {\n"
     "    \"cpu0\": { \"type\": \"trace_player\", \"gen_pattern\": \"random\", \"gen_base\": \"4GiB\",\n"
-    "               \"gen_range_bytes\": \"1GiB\", \"gen_count\": 200000, \"gen_gap_ps\": 2000000,\n"
+    "               \"gen_range_bytes\": \"1GiB\", \"gen_count\": 250000, \"gen_gap_ps\": 2000000,\n"
     "               \"gen_read_frac\": 0.7, \"payload\": true, \"max_inflight\": 8 },\n"
     "    \"mmu0\": { \"type\": \"cpu_mmu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\" },\n"
-    "    \"nic0\": { \"type\": \"dma_dev\", \"gen_pattern\": \"sequential\", \"gen_base\": \"4GiB\",\n"
-    "               \"gen_range_bytes\": \"16MiB\", \"gen_size_bytes\": 2048, \"gen_count\": 100000,\n"
-    "               \"gen_gap_ps\": 4000000, \"dev_id\": 0 },\n"
-    "    \"disk0\": { \"type\": \"dma_dev\", \"gen_pattern\": \"random\", \"gen_base\": \"4GiB\",\n"
-    "                \"gen_range_bytes\": \"1GiB\", \"gen_size_bytes\": 4096, \"gen_count\": 50000,\n"
-    "                \"gen_gap_ps\": 8000000, \"gen_read_frac\": 0.5, \"dev_id\": 1 },\n"
+    "    \"nic0\": { \"type\": \"dma_dev\", \"gen_pattern\": \"nic_rx\", \"gen_base\": \"4GiB\",\n"
+    "               \"gen_range_bytes\": \"4MiB\", \"gen_ring_entries\": 512, \"gen_buf_bytes\": 2048,\n"
+    "               \"gen_pkt_min_bytes\": 64, \"gen_pkt_max_bytes\": 1518, \"gen_count\": 500000,\n"
+    "               \"gen_gap_ps\": 2000000, \"dev_id\": 0 },\n"
+    "    \"disk0\": { \"type\": \"dma_dev\", \"gen_pattern\": \"block\", \"gen_base\": \"4GiB\",\n"
+    "                \"gen_range_bytes\": \"1GiB\", \"gen_block_bytes\": 131072,\n"
+    "                \"gen_block_order\": \"random\", \"gen_count\": 5000, \"gen_gap_ps\": 100000000,\n"
+    "                \"gen_read_frac\": 0.5, \"buffer_bytes\": \"1MiB\", \"dev_id\": 1 },\n"
     "    \"xio\": { \"type\": \"xbar\" },\n"
     "    \"iommu0\": { \"type\": \"iommu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\" },\n"
     "    \"dw0\": { \"type\": \"dualwrite\", \"interlock\": \"line\" },\n"
     "    \"mig\": { \"type\": \"migctl\", \"policy\": \"segmented\", \"va\": \"4GiB\", \"iova\": \"4GiB\",\n"
     "               \"cur_pa\": \"1GiB\", \"tgt_pa\": \"2GiB\", \"page_bytes\": \"1GiB\",\n"
-    "               \"subpage_bytes\": \"64KiB\", \"start_ps\": 50000000000,\n"
+    "               \"subpage_bytes\": \"64KiB\", \"start_ps\": 30000000000,\n"
     "               \"cpu_mmus\": \"mmu0\", \"iommu\": \"iommu0\", \"dualwrite\": \"dw0\",\n"
     "               \"dma_devs\": \"nic0,disk0\", \"dram\": \"dram0\", \"llc\": \"llc0\",\n"
     "               \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\" },\n"

@@ -205,6 +205,8 @@ static void mig_copy_done(migctl_t *m)
         m->st_copy_ps_max = t;
     if (!m->st_copy_ps_min || t < m->st_copy_ps_min)
         m->st_copy_ps_min = t;
+    uint64_t subs = m->win_hi - m->win_lo;
+    migsim_hist_record(&m->copy_hist, subs ? t / subs : t); /* per subpage of the window */
     mig_next(m, 212, 0);
 }
 
@@ -611,6 +613,8 @@ static int mig_init(migsim_comp_t *c)
                               m->cur_pa < m->identity_bytes || m->tgt_pa < m->identity_bytes))
         return migsim_error(MIGSIM_ECONFIG, "the identity region [0, identity_bytes) overlaps the page");
     oracle_init(&m->oracle);
+    if ((rc = migsim_hist_init(&m->copy_hist, 1024, 1ull << 50)))  /* about 1 ns resolution */
+        return rc;
     return migsim_event_init(c->k, &m->step_ev, mig_step, m, 30, 0, "migctl.step");
 }
 
@@ -685,6 +689,8 @@ static void mig_finalize(migsim_comp_t *c)
     if (m->oracle_on && migsim_sim_done(c->sim) && (m->lost < 0 || m->checked_commits != m->oracle.commits))
         migctl_check(m, NULL, NULL);
     m->st_copy_avg_ns = m->st_copy_calls ? (double)m->st_copy_ps_sum / (double)m->st_copy_calls / 1000.0 : 0;
+    m->st_sub_p50_ns = migsim_hist_percentile(&m->copy_hist, 0.50) / 1000.0;
+    m->st_sub_p99_ns = migsim_hist_percentile(&m->copy_hist, 0.99) / 1000.0;
     uint64_t span = m->finished ? m->st_duration_ps : (m->running ? c->k->now - m->st_start_ps : 0);
     m->st_copy_gbps = span ? (double)(m->st_copy_reads + m->st_copy_writes) * MIG_LINE / (double)span * 1000.0 : 0;
     uint64_t dram_during = m->finished ? m->st_dram_bytes_during
@@ -704,6 +710,7 @@ static void mig_fini(migsim_comp_t *c)
         migsim_req_free(c->pool, m->copy_pending);
     m->copy_pending = NULL;
     oracle_fini(&m->oracle);
+    migsim_hist_fini(&m->copy_hist);
     free(m->log);
     m->log = NULL;
     if (m->step_ev.fn)
@@ -781,6 +788,8 @@ static const migsim_stat_def_t mig_stats[] = {
     MF("copy_window_avg_ns", st_copy_avg_ns, "ns", "time to copy one window (subpages_per_call subpages)"),
     MS("copy_window_min_ps", st_copy_ps_min, "ps", "shortest window copy"),
     MS("copy_window_max_ps", st_copy_ps_max, "ps", "longest window copy"),
+    MF("copy_subpage_p50_ns", st_sub_p50_ns, "ns", "median time to copy one subpage (histogram)"),
+    MF("copy_subpage_p99_ns", st_sub_p99_ns, "ns", "99th percentile time to copy one subpage"),
     MF("copy_gbps", st_copy_gbps, "GB/s", "copy bytes / migration time"),
     MF("copy_share", st_copy_share, "ratio",
        "copy bytes / all bytes entering memory (at the cache, else DRAM) during the migration"),

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "migsim/component.h"
+#include "migsim/hist.h"
 #include "oracle/oracle.h"
 #include "xlat/xlat.h"
 
@@ -120,6 +121,8 @@ typedef struct migctl_s {
     uint64_t st_hcalls, st_pte_writes, st_shootdowns, st_iotlb_invalidations;
     uint64_t st_copy_reads, st_copy_writes, st_copy_bytes;
     uint64_t st_copy_calls, st_copy_ps_sum, st_copy_ps_max, st_copy_ps_min;
+    migsim_hist_t copy_hist;           /* per-subpage copy time, ps */
+    double st_sub_p50_ns, st_sub_p99_ns;
     uint64_t st_cpu_ptes;              /* leaf PTEs mapping the page now (gauge) */
     uint64_t st_cpu_ptes_max;
     uint64_t st_lost_writes, st_oracle_lines, st_oracle_commits;

@@ -39,8 +39,9 @@ static migsim_sim_t *make(const char *const *extra, size_t n)
     const char *base[] = {
         "mig.page_bytes=\"1MiB\"", "mig.start_ps=2000000",
         "cpu0.gen_range_bytes=\"1MiB\"", "cpu0.gen_count=3000", "cpu0.gen_gap_ps=20000",
-        "nic0.gen_range_bytes=\"1MiB\"", "nic0.gen_count=300", "nic0.gen_gap_ps=200000",
-        "disk0.gen_range_bytes=\"1MiB\"", "disk0.gen_count=200", "disk0.gen_gap_ps=300000",
+        "nic0.gen_range_bytes=\"1MiB\"", "nic0.gen_ring_entries=64", "nic0.gen_count=600",
+        "nic0.gen_gap_ps=200000", "disk0.gen_range_bytes=\"1MiB\"", "disk0.gen_block_bytes=4096",
+        "disk0.gen_count=200", "disk0.gen_gap_ps=300000",
     };
     const char *sets[64];
     size_t k = 0;
