@@ -1219,8 +1219,15 @@ static void test_cli(void **st)
         assert_int_equal(run_cli(args, out, sizeof out), 0);
         assert_non_null(strstr(out, "38374 records written"));
         assert_non_null(strstr(out, "0 of 38374 lines skipped"));
+        /* info on a foreign format imports it on the fly */
+        snprintf(args, sizeof args, "trace info --from dramsim3 %s", DRAMSIM3_PEER);
+        assert_int_equal(run_cli(args, out, sizeof out), 0);
+        assert_non_null(strstr(out, "records:       38374"));
     }
     write_text(tpath("cli_bad.trace"), "0x10 READ 1\n0x20 WRITE 2\n0x30 WRIT 3\n");
+    snprintf(args, sizeof args, "trace info --from dramsim3 %s", tpath("cli_bad.trace"));
+    assert_int_equal(run_cli(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "cli_bad.trace:3: unknown op 'WRIT'"));
     snprintf(args, sizeof args, "trace convert --from dramsim3 -o %s %s", tpath("cli_bad.mtr"),
              tpath("cli_bad.trace"));
     assert_int_equal(run_cli(args, out, sizeof out), 2);

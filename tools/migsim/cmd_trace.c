@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "migsim/errors.h"
@@ -21,7 +22,7 @@
 static void trace_usage(FILE *f)
 {
     fputs("usage:\n"
-          "  migsim trace info FILE.mtr\n"
+          "  migsim trace info FILE.mtr | --from FORMAT FILE\n"
           "  migsim trace convert --from FORMAT -o OUT.mtr IN\n"
           "                       [--clock-ps N] [--size N] [--src cpu|dma] [--src-idx N]\n"
           "                       [--place keep|fold|scale] [--region BASE:SIZE]\n"
@@ -218,11 +219,50 @@ static int cmd_info(int argc, char **argv)
         trace_usage(stdout);
         return 0;
     }
+    /* info --from FORMAT FILE: import into a temporary native trace, report on it, remove it */
+    char tmp[4096] = "";
+    if (argc == 4 && strcmp(argv[1], "--from") == 0) {
+        migsim_import_fmt_t fmt;
+        if (migsim_import_fmt_parse(argv[2], &fmt))
+            return usage_error("unknown format \"%s\"", argv[2]);
+        const char *dir = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/migsim-info-XXXXXX", dir && *dir ? dir : "/tmp");
+        int fd = mkstemp(tmp);
+        if (fd < 0) {
+            fprintf(stderr, "migsim trace info: cannot create a temporary file in %s\n",
+                    dir && *dir ? dir : "/tmp");
+            return 2;
+        }
+        close(fd);
+        migsim_import_opts_t io;
+        migsim_import_opts_default(&io);
+        migsim_trace_wopts_t wo;
+        migsim_trace_wopts_default(&wo);
+        wo.time_mode = migsim_import_time_mode(fmt);
+        wo.level = 1; /* read once: write fast */
+        migsim_trace_writer_t *w;
+        migsim_import_report_t rep;
+        int rc = migsim_trace_writer_open(&w, tmp, &wo);
+        if (!rc && (rc = migsim_trace_import(argv[3], fmt, &io, w, &rep)) == 0)
+            rc = migsim_trace_writer_close(w);
+        else if (!rc)
+            migsim_trace_writer_close(w); /* poisoned by the failed import: removes its temp */
+        if (rc) {
+            fprintf(stderr, "migsim trace info: %s\n", migsim_errmsg());
+            remove(tmp);
+            return 2;
+        }
+        printf("imported:      %s (%s)\n", argv[3], argv[2]);
+        argv[1] = tmp;
+        argc = 2;
+    }
     if (argc != 2)
-        return usage_error("info takes exactly one FILE%s", "");
+        return usage_error("info takes one FILE.mtr, or --from FORMAT FILE%s", "");
     const char *path = argv[1];
     migsim_trace_reader_t *r;
     int rc = migsim_trace_open(&r, path);
+    if (tmp[0])
+        remove(tmp); /* the open reader keeps the data */
     if (rc) {
         fprintf(stderr, "migsim trace info: %s\n", migsim_errmsg());
         return 2;
