@@ -11,6 +11,7 @@
  */
 #include "cpu_mmu/cpu_mmu.h"
 #include "migsim/errors.h"
+#include "xlat/slotq.h"
 #include "migsim/sim.h"
 
 #include <assert.h>
@@ -22,51 +23,7 @@
 
 /* ---- slot queues --------------------------------------------------------------- */
 
-static void mq_push(cpu_mmu_q_t *q, cpu_mmu_slot_t *s)
-{
-    s->next = NULL;
-    if (q->tail)
-        q->tail->next = s;
-    else
-        q->head = s;
-    q->tail = s;
-    q->n++;
-}
-
-static void mq_push_front(cpu_mmu_q_t *q, cpu_mmu_slot_t *s)
-{
-    s->next = q->head;
-    q->head = s;
-    if (!q->tail)
-        q->tail = s;
-    q->n++;
-}
-
-static cpu_mmu_slot_t *mq_pop(cpu_mmu_q_t *q)
-{
-    cpu_mmu_slot_t *s = q->head;
-    if (!s)
-        return NULL;
-    q->head = s->next;
-    if (!q->head)
-        q->tail = NULL;
-    q->n--;
-    s->next = NULL;
-    return s;
-}
-
-/* Unlink s, whose predecessor in q is prev (NULL at the head). */
-static void mq_unlink(cpu_mmu_q_t *q, cpu_mmu_slot_t *prev, cpu_mmu_slot_t *s)
-{
-    if (prev)
-        prev->next = s->next;
-    else
-        q->head = s->next;
-    if (q->tail == s)
-        q->tail = prev;
-    q->n--;
-    s->next = NULL;
-}
+XLAT_SLOTQ_DEFINE(mq, cpu_mmu_q_t, cpu_mmu_slot_t)
 
 static inline bool mmu_has_l2(const cpu_mmu_t *m) { return m->l2_sets && m->l2_ways; }
 
@@ -508,38 +465,6 @@ uint32_t cpu_mmu_pte_changed(cpu_mmu_t *m, uint64_t va, uint64_t len)
 
 /* ---- life cycle --------------------------------------------------------------------- */
 
-/* Parse "4K,64K,..." into sizes. 0 or MIGSIM_ECONFIG naming the item. */
-static int mmu_parse_ladder(const char *str, uint64_t *sizes, uint32_t *n)
-{
-    *n = 0;
-    const char *p = str;
-    for (;;) {
-        while (isspace((unsigned char)*p))
-            p++;
-        const char *end = p;
-        while (*end && *end != ',')
-            end++;
-        const char *last = end;
-        while (last > p && isspace((unsigned char)last[-1]))
-            last--;
-        char item[32];
-        size_t len = (size_t)(last - p);
-        if (len == 0 || len >= sizeof item)
-            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\": item %u is empty or too long",
-                                str, *n + 1);
-        if (*n == XLAT_MAX_SIZES)
-            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\" has more than %u sizes", str,
-                                XLAT_MAX_SIZES);
-        memcpy(item, p, len);
-        item[len] = '\0';
-        if (migsim_parse_size(item, &sizes[*n]) != 0)
-            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\": \"%s\" is not a size", str, item);
-        (*n)++;
-        if (!*end)
-            return MIGSIM_OK;
-        p = end + 1;
-    }
-}
 
 /* Re-report an xlat error with a prefix (the message is copied first: it is overwritten). */
 static int mmu_rewrap(int rc, const char *what)
@@ -554,7 +479,7 @@ static int mmu_init(migsim_comp_t *c)
     cpu_mmu_t *m = (cpu_mmu_t *)c;
     uint64_t sizes[XLAT_MAX_SIZES];
     uint32_t n;
-    int rc = mmu_parse_ladder(m->ladder_str, sizes, &n);
+    int rc = xlat_ladder_parse(m->ladder_str, sizes, &n);
     if (rc)
         return rc;
     if ((rc = xlat_ladder_from_sizes(&m->ladder, sizes, n, m->va_bits)) != 0)

@@ -11,6 +11,7 @@
  */
 #include "iommu/iommu.h"
 #include "migsim/errors.h"
+#include "xlat/slotq.h"
 #include "migsim/sim.h"
 
 #include <assert.h>
@@ -22,50 +23,7 @@
 
 /* ---- slot queues --------------------------------------------------------------- */
 
-static void iq_push(iommu_q_t *q, iommu_slot_t *s)
-{
-    s->next = NULL;
-    if (q->tail)
-        q->tail->next = s;
-    else
-        q->head = s;
-    q->tail = s;
-    q->n++;
-}
-
-static void iq_push_front(iommu_q_t *q, iommu_slot_t *s)
-{
-    s->next = q->head;
-    q->head = s;
-    if (!q->tail)
-        q->tail = s;
-    q->n++;
-}
-
-static iommu_slot_t *iq_pop(iommu_q_t *q)
-{
-    iommu_slot_t *s = q->head;
-    if (!s)
-        return NULL;
-    q->head = s->next;
-    if (!q->head)
-        q->tail = NULL;
-    q->n--;
-    s->next = NULL;
-    return s;
-}
-
-static void iq_unlink(iommu_q_t *q, iommu_slot_t *prev, iommu_slot_t *s)
-{
-    if (prev)
-        prev->next = s->next;
-    else
-        q->head = s->next;
-    if (q->tail == s)
-        q->tail = prev;
-    q->n--;
-    s->next = NULL;
-}
+XLAT_SLOTQ_DEFINE(iq, iommu_q_t, iommu_slot_t)
 
 static inline uint64_t io_range_end(uint64_t va, uint64_t len)
 {
@@ -462,37 +420,6 @@ int iommu_set_root(iommu_t *io, uint64_t root_pa)
 
 /* ---- life cycle ------------------------------------------------------------------------------- */
 
-static int io_parse_ladder(const char *str, uint64_t *sizes, uint32_t *n)
-{
-    *n = 0;
-    const char *p = str;
-    for (;;) {
-        while (isspace((unsigned char)*p))
-            p++;
-        const char *end = p;
-        while (*end && *end != ',')
-            end++;
-        const char *last = end;
-        while (last > p && isspace((unsigned char)last[-1]))
-            last--;
-        char item[32];
-        size_t len = (size_t)(last - p);
-        if (len == 0 || len >= sizeof item)
-            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\": item %u is empty or too long", str,
-                                *n + 1);
-        if (*n == XLAT_MAX_SIZES)
-            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\" has more than %u sizes", str,
-                                XLAT_MAX_SIZES);
-        memcpy(item, p, len);
-        item[len] = '\0';
-        if (migsim_parse_size(item, &sizes[*n]) != 0)
-            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\": \"%s\" is not a size", str, item);
-        (*n)++;
-        if (!*end)
-            return MIGSIM_OK;
-        p = end + 1;
-    }
-}
 
 static int io_rewrap(int rc, const char *what)
 {
@@ -506,7 +433,7 @@ static int io_init(migsim_comp_t *c)
     iommu_t *io = (iommu_t *)c;
     uint64_t sizes[XLAT_MAX_SIZES];
     uint32_t n;
-    int rc = io_parse_ladder(io->ladder_str, sizes, &n);
+    int rc = xlat_ladder_parse(io->ladder_str, sizes, &n);
     if (rc)
         return rc;
     if ((rc = xlat_ladder_from_sizes(&io->ladder, sizes, n, io->va_bits)) != 0)

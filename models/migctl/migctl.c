@@ -574,15 +574,10 @@ static int mig_find_list(migctl_t *m, const char *list, const char *type, const 
 static int mig_ladder(migctl_t *m)
 {
     uint64_t sizes[XLAT_MAX_SIZES];
-    uint32_t n = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", m->ladder);
-    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-        if (n == XLAT_MAX_SIZES)
-            return migsim_error(MIGSIM_ECONFIG, "ladder: at most %d sizes", XLAT_MAX_SIZES);
-        if (migsim_parse_size(tok, &sizes[n++]) != 0)
-            return migsim_error(MIGSIM_ECONFIG, "ladder: \"%s\" is not a size", tok);
-    }
+    uint32_t n;
+    int prc = xlat_ladder_parse(m->ladder, sizes, &n);
+    if (prc)
+        return prc;
     int rc = xlat_ladder_from_sizes(&m->lad, sizes, n, m->va_bits);
     if (rc)
         return rc;

@@ -16,9 +16,11 @@
  */
 #include "xlat/xlat.h"
 #include "migsim/errors.h"
+#include "migsim/sim.h"
 
 #include <assert.h>
 #include <inttypes.h>
+#include <ctype.h>
 #include <string.h>
 
 /* ---- ladder ---------------------------------------------------------------- */
@@ -546,4 +548,36 @@ uint64_t xlat_pt_count_leaves(const xlat_pt_t *pt, uint64_t va, uint64_t len)
     if (hi < va || !pt_va_ok(pt, hi))
         hi = (1ull << pt->ladder.va_bits) - 1;
     return pt_count(pt, pt->root, pt->ladder.n - 1, 0, va, hi);
+}
+
+int xlat_ladder_parse(const char *str, uint64_t *sizes, uint32_t *n)
+{
+    *n = 0;
+    const char *p = str;
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        const char *end = p;
+        while (*end && *end != ',')
+            end++;
+        const char *last = end;
+        while (last > p && isspace((unsigned char)last[-1]))
+            last--;
+        char item[32];
+        size_t len = (size_t)(last - p);
+        if (len == 0 || len >= sizeof item)
+            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\": item %u is empty or too long",
+                                str, *n + 1);
+        if (*n == XLAT_MAX_SIZES)
+            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\" has more than %u sizes", str,
+                                XLAT_MAX_SIZES);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (migsim_parse_size(item, &sizes[*n]) != 0)
+            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\": \"%s\" is not a size", str, item);
+        (*n)++;
+        if (!*end)
+            return MIGSIM_OK;
+        p = end + 1;
+    }
 }

@@ -69,6 +69,14 @@ void xlat_ladder_default(xlat_ladder_t *l);
  * MIGSIM_ECONFIG with a message naming the offending entry (not a power of
  * two, below 4 KiB, not increasing, larger than 2^va_bits, bad count/width).
  */
+/*
+ * Parse a ladder written as sizes separated by commas ("4K,64K,1M,16M,256M,4G";
+ * suffixes K, M, G, KiB, ...; spaces allowed) into sizes[XLAT_MAX_SIZES], *n
+ * of them. 0, or MIGSIM_ECONFIG naming the item that is empty, too long or
+ * not a size. The order and values are checked by xlat_ladder_from_sizes.
+ */
+int xlat_ladder_parse(const char *str, uint64_t *sizes, uint32_t *n);
+
 int xlat_ladder_from_sizes(xlat_ladder_t *l, const uint64_t *sizes, uint32_t n, uint32_t va_bits);
 
 /* Check a ladder filled by hand. 0 or MIGSIM_ECONFIG with a message. */
