@@ -83,8 +83,8 @@ print()
 print("%-18s %32s %32s" % ("run", "CPU latency before/during/after", "NIC latency before/during/after"))
 for n in names:
     r = rows[n]
-    print("%-18s %32s %32s" % (n, " / ".join("%.0f" % x for x in r["cpu_lat_ns"]),
-                                " / ".join("%.0f" % x for x in r["nic_lat_ns"])))
+    print("%-18s %32s %32s" % (n, " / ".join("-" if x is None else "%.0f" % x for x in r["cpu_lat_ns"]),
+                                " / ".join("-" if x is None else "%.0f" % x for x in r["nic_lat_ns"])))
 four = rows["4g"]
 print()
 print("targets: records/s with the oracle on (default scenario) %.0f >= 2,000,000: %s" %
