@@ -13,7 +13,7 @@ cd "$here"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 packages=(build-essential cmake pkg-config libcmocka-dev libcjson-dev zlib1g-dev python3
-          liblzma-dev valgrind libprotobuf-c-dev protobuf-c-compiler)
+          liblzma-dev valgrind libprotobuf-c-dev protobuf-c-compiler clang libclang-rt-14-dev)
 
 install_packages() {
     local missing=()
@@ -46,6 +46,20 @@ test)
     install_packages
     build build
     ctest --test-dir build --output-on-failure -j"$jobs"
+    echo "bootstrap: the trace parsers' fuzz targets, built with clang, 10000 inputs each (fixed seed)"
+    build build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DMIGSIM_FUZZ=ON \
+        -DMIGSIM_TESTS=OFF
+    for t in build-fuzz/fuzz_*; do
+        corpus=$(mktemp -d)
+        if ! "$t" -seed=1 -runs=10000 -max_len=4096 -rss_limit_mb=2048 -timeout=10 "$corpus" \
+            >"$corpus.log" 2>&1; then
+            tail -20 "$corpus.log"
+            echo "bootstrap: fuzz smoke run failed: $t" >&2
+            exit 1
+        fi
+        echo "  $(basename "$t"): 10000 inputs, no failure"
+        rm -rf "$corpus" "$corpus.log"
+    done
     echo "bootstrap: the same suite with AddressSanitizer and UBSan"
     build build-asan -DMIGSIM_SANITIZE=ON
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
