@@ -243,10 +243,13 @@ static int cmd_info(int argc, char **argv)
         migsim_trace_writer_t *w;
         migsim_import_report_t rep;
         int rc = migsim_trace_writer_open(&w, tmp, &wo);
-        if (!rc && (rc = migsim_trace_import(argv[3], fmt, &io, w, &rep)) == 0)
-            rc = migsim_trace_writer_close(w);
-        else if (!rc)
-            migsim_trace_writer_close(w); /* poisoned by the failed import: removes its temp */
+        if (!rc) {
+            rc = migsim_trace_import(argv[3], fmt, &io, w, &rep);
+            if (rc)
+                migsim_trace_writer_abort(w); /* removes its temporary file */
+            else
+                rc = migsim_trace_writer_close(w);
+        }
         if (rc) {
             fprintf(stderr, "migsim trace info: %s\n", migsim_errmsg());
             remove(tmp);
