@@ -13,7 +13,7 @@ cd "$here"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 packages=(build-essential cmake pkg-config libcmocka-dev libcjson-dev zlib1g-dev python3
-          liblzma-dev valgrind libprotobuf-c-dev protobuf-c-compiler clang libclang-rt-14-dev)
+          liblzma-dev libsystemc-dev valgrind libprotobuf-c-dev protobuf-c-compiler clang libclang-rt-14-dev)
 
 install_packages() {
     local missing=()
