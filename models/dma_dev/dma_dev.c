@@ -7,13 +7,11 @@
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
-#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Latencies up to 2^42 ps (4.4 s) are within the histogram's error bound. */
-#define DEV_HIST_MAX_PS (1ull << 42)
 
 static void dev_issue(dma_dev_t *d);
 
@@ -141,15 +139,7 @@ static void dev_resp(migsim_port_t *port, migsim_req_t *req)
 {
     dma_dev_t *d = (dma_dev_t *)port->owner;
     migsim_tick_t now = d->comp.k->now;
-    uint64_t lat = now - req->t_issue;
-    d->st_lat_sum_ps += lat;
-    if (lat > d->st_lat_max_ps)
-        d->st_lat_max_ps = lat;
-    d->st_done++;
-    d->st_last_done_ps = now;
-    int phase = migsim_sim_phase(d->comp.sim);
-    assert(phase >= 0 && phase < MIGSIM_PHASES);
-    migsim_hist_record(&d->lat_hist[phase], lat);
+    srclat_record(&d->lat, d->comp.sim, now, req->t_issue);
     migsim_req_free(d->comp.pool, req);
     d->inflight--;
     if (!d->blocked && !d->suspended && d->ring_n && !migsim_event_queued(&d->issue_ev))
@@ -187,10 +177,9 @@ static int dev_init(migsim_comp_t *c)
     d->ring = calloc(d->ring_records, sizeof *d->ring);
     if (!d->ring)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
-    int rc;
-    for (int ph = 0; ph < MIGSIM_PHASES; ph++)
-        if ((rc = migsim_hist_init(&d->lat_hist[ph], 1, DEV_HIST_MAX_PS)) != 0)
-            return rc;
+    int rc = srclat_init(&d->lat);
+    if (rc)
+        return rc;
     if (d->trace[0]) {
         rc = migsim_recsrc_open_file(&d->src, d->trace);
     } else {
@@ -233,11 +222,9 @@ static int dev_start(migsim_comp_t *c)
 static void dev_finalize(migsim_comp_t *c)
 {
     dma_dev_t *d = (dma_dev_t *)c;
-    d->st_lat_avg_ns = d->st_done ? (double)d->st_lat_sum_ps / (double)d->st_done / 1000.0 : 0;
+    srclat_finalize(&d->lat);
     uint64_t issued = d->st_arrived - d->st_dropped;
     d->st_wait_avg_ns = issued ? (double)d->st_wait_sum_ps / (double)issued / 1000.0 : 0;
-    for (int ph = 0; ph < MIGSIM_PHASES; ph++)
-        migsim_hist_summary(&d->lat_hist[ph], 1e-3, d->st_phase_lat_ns[ph]);
 }
 
 static void dev_fini(migsim_comp_t *c)
@@ -254,8 +241,7 @@ static void dev_fini(migsim_comp_t *c)
         migsim_event_fini(c->k, &d->arrive_ev);
     if (d->issue_ev.fn)
         migsim_event_fini(c->k, &d->issue_ev);
-    for (int ph = 0; ph < MIGSIM_PHASES; ph++)
-        migsim_hist_fini(&d->lat_hist[ph]);
+    srclat_fini(&d->lat);
 }
 
 static const char *const pattern_names[] = { "sequential", "random", "strided", "nic_rx", "block",
@@ -312,19 +298,6 @@ static const migsim_port_def_t dev_ports[] = {
 #define SU(n, f, u, h) MIGSIM_STAT_U64(dma_dev_t, n, f, u, h)
 #define SF(n, f, u, h) MIGSIM_STAT_F64(dma_dev_t, n, f, u, h)
 
-/* Per migration phase: responses, and latency avg/p50/p99/max (null when none). */
-#define DEV_PHASE_STATS(ph, i) \
-    SU("completed_" ph "_reqs", lat_hist[i].count, "requests", \
-       "responses received " ph " the migration"), \
-    SF("latency_" ph "_avg_ns", st_phase_lat_ns[i][MIGSIM_HIST_AVG], "ns", \
-       "issue to response, average, responses " ph " the migration; null if none"), \
-    SF("latency_" ph "_p50_ns", st_phase_lat_ns[i][MIGSIM_HIST_P50], "ns", \
-       "issue to response, median (within 1/128), responses " ph " the migration; null if none"), \
-    SF("latency_" ph "_p99_ns", st_phase_lat_ns[i][MIGSIM_HIST_P99], "ns", \
-       "issue to response, 99th percentile (within 1/128), " ph " the migration; null if none"), \
-    SF("latency_" ph "_max_ns", st_phase_lat_ns[i][MIGSIM_HIST_MAX], "ns", \
-       "issue to response, largest, responses " ph " the migration; null if none")
-
 static const migsim_stat_def_t dev_stats[] = {
     SU("arrived_records", st_arrived, "records", "records that arrived"),
     SU("dropped_records", st_dropped, "records", "records dropped: buffer or record queue full"),
@@ -333,16 +306,14 @@ static const migsim_stat_def_t dev_stats[] = {
     SU("write_reqs", st_writes, "requests", "DMA write requests issued"),
     SU("issued_bytes", st_bytes, "bytes", "bytes requested"),
     SU("refused_sends", st_refused, "requests", "sends the target refused"),
-    SU("completed_reqs", st_done, "requests", "responses received"),
-    SF("latency_avg_ns", st_lat_avg_ns, "ns", "issue to response, average"),
-    SU("latency_max_ps", st_lat_max_ps, "ps", "issue to response, largest"),
+    SU("completed_reqs", lat.done, "requests", "responses received"),
+    SF("latency_avg_ns", lat.avg_ns, "ns", "issue to response, average"),
+    SU("latency_max_ps", lat.max_ps, "ps", "issue to response, largest"),
     SF("wait_avg_ns", st_wait_avg_ns, "ns", "arrival to first issue of a record, average"),
     SU("suspended_ps", st_suspended_ps, "ps", "time spent suspended"),
     SU("buffer_peak_bytes", st_buffer_peak, "bytes", "largest buffer occupancy"),
-    SU("last_done_ps", st_last_done_ps, "ps", "time of the last response"),
-    DEV_PHASE_STATS("before", MIGSIM_PHASE_BEFORE),
-    DEV_PHASE_STATS("during", MIGSIM_PHASE_DURING),
-    DEV_PHASE_STATS("after", MIGSIM_PHASE_AFTER),
+    SU("last_done_ps", lat.last_done_ps, "ps", "time of the last response"),
+    SRCLAT_STATS(dma_dev_t, lat),
     MIGSIM_STATS_END,
 };
 

@@ -33,9 +33,9 @@
 #include <stdint.h>
 
 #include "migsim/component.h"
-#include "migsim/hist.h"
 #include "migsim/sim.h"
 #include "migsim/trace.h"
+#include "srclat/srclat.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,14 +89,10 @@ typedef struct dma_dev_s {
     migsim_event_t arrive_ev, issue_ev;
     /* statistics */
     uint64_t st_arrived, st_dropped, st_dropped_bytes, st_reads, st_writes, st_bytes;
-    uint64_t st_refused, st_done, st_lat_sum_ps, st_lat_max_ps, st_wait_sum_ps;
-    uint64_t st_suspended_ps, st_buffer_peak, st_last_done_ps;
-    double st_lat_avg_ns, st_wait_avg_ns;
-    /* per migration phase (MIGSIM_PHASE_*), from the phase at response time */
-    migsim_hist_t lat_hist[MIGSIM_PHASES]; /* owned buckets: latency, ps, resolution 1 ps,
-                                              bound up to 2^42 ps; .count = completed_*_reqs */
-    double st_phase_lat_ns[MIGSIM_PHASES][MIGSIM_HIST_SUMMARY]; /* avg, p50, p99, max,
-                                              ns; NAN when none completed */
+    uint64_t st_refused, st_wait_sum_ps;
+    uint64_t st_suspended_ps, st_buffer_peak;
+    double st_wait_avg_ns;
+    srclat_t lat;                  /* issue to response, in total and per migration phase */
 } dma_dev_t;
 
 extern const migsim_comp_ops_t dma_dev_ops;

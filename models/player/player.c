@@ -7,14 +7,12 @@
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
 
 /* Latencies up to 2^42 ps (4.4 s) are within the histogram's error bound. */
-#define PLAYER_HIST_MAX_PS (1ull << 42)
 
 /* Deterministic payload of a write: the record index and byte position. */
 static void player_fill(migsim_req_t *req, uint64_t rec_index)
@@ -123,15 +121,7 @@ static void player_resp(migsim_port_t *port, migsim_req_t *req)
 {
     player_t *p = (player_t *)port->owner;
     migsim_tick_t now = p->comp.k->now;
-    uint64_t lat = now - req->t_issue;
-    p->st_lat_sum_ps += lat;
-    if (lat > p->st_lat_max_ps)
-        p->st_lat_max_ps = lat;
-    p->st_done++;
-    p->st_last_done_ps = now;
-    int phase = migsim_sim_phase(p->comp.sim);
-    assert(phase >= 0 && phase < MIGSIM_PHASES);
-    migsim_hist_record(&p->lat_hist[phase], lat);
+    srclat_record(&p->lat, p->comp.sim, now, req->t_issue);
     migsim_req_free(p->comp.pool, req);
     bool was_full = p->inflight-- >= p->max_inflight;
     if (was_full && !p->blocked && !migsim_event_queued(&p->ev))
@@ -151,10 +141,9 @@ static int player_init(migsim_comp_t *c)
     player_t *p = (player_t *)c;
     if (p->line_bytes & (p->line_bytes - 1))
         return migsim_error(MIGSIM_ECONFIG, "line_bytes %u is not a power of two", p->line_bytes);
-    int rc;
-    for (int ph = 0; ph < MIGSIM_PHASES; ph++)
-        if ((rc = migsim_hist_init(&p->lat_hist[ph], 1, PLAYER_HIST_MAX_PS)) != 0)
-            return rc;
+    int rc = srclat_init(&p->lat);
+    if (rc)
+        return rc;
     if (p->trace[0]) {
         rc = migsim_recsrc_open_file(&p->src, p->trace);
     } else {
@@ -189,11 +178,9 @@ static int player_start(migsim_comp_t *c)
 static void player_finalize(migsim_comp_t *c)
 {
     player_t *p = (player_t *)c;
-    p->st_lat_avg_ns = p->st_done ? (double)p->st_lat_sum_ps / (double)p->st_done / 1000.0 : 0;
-    p->st_lat_max_ns = (double)p->st_lat_max_ps / 1000.0;
+    srclat_finalize(&p->lat);
+    p->st_lat_max_ns = (double)p->lat.max_ps / 1000.0;
     p->st_stall_avg_ns = p->st_records ? (double)p->st_stall_ps / (double)p->st_records / 1000.0 : 0;
-    for (int ph = 0; ph < MIGSIM_PHASES; ph++)
-        migsim_hist_summary(&p->lat_hist[ph], 1e-3, p->st_phase_lat_ns[ph]);
 }
 
 static void player_fini(migsim_comp_t *c)
@@ -206,8 +193,7 @@ static void player_fini(migsim_comp_t *c)
     p->src = NULL;
     if (p->ev.fn)
         migsim_event_fini(c->k, &p->ev);
-    for (int ph = 0; ph < MIGSIM_PHASES; ph++)
-        migsim_hist_fini(&p->lat_hist[ph]);
+    srclat_fini(&p->lat);
 }
 
 static const char *const mode_names[] = { "timed", "fast", NULL };
@@ -251,35 +237,20 @@ static const migsim_port_def_t player_ports[] = {
 #define SU(n, f, u, h) MIGSIM_STAT_U64(player_t, n, f, u, h)
 #define SF(n, f, u, h) MIGSIM_STAT_F64(player_t, n, f, u, h)
 
-/* Per migration phase: responses, and latency avg/p50/p99/max (null when none). */
-#define PLAYER_PHASE_STATS(ph, i) \
-    SU("completed_" ph "_reqs", lat_hist[i].count, "requests", \
-       "responses received " ph " the migration"), \
-    SF("latency_" ph "_avg_ns", st_phase_lat_ns[i][MIGSIM_HIST_AVG], "ns", \
-       "issue to response, average, responses " ph " the migration; null if none"), \
-    SF("latency_" ph "_p50_ns", st_phase_lat_ns[i][MIGSIM_HIST_P50], "ns", \
-       "issue to response, median (within 1/128), responses " ph " the migration; null if none"), \
-    SF("latency_" ph "_p99_ns", st_phase_lat_ns[i][MIGSIM_HIST_P99], "ns", \
-       "issue to response, 99th percentile (within 1/128), " ph " the migration; null if none"), \
-    SF("latency_" ph "_max_ns", st_phase_lat_ns[i][MIGSIM_HIST_MAX], "ns", \
-       "issue to response, largest, responses " ph " the migration; null if none")
-
 static const migsim_stat_def_t player_stats[] = {
     SU("records", st_records, "records", "trace records pulled"),
     SU("read_reqs", st_reads, "requests", "read requests issued"),
     SU("write_reqs", st_writes, "requests", "write requests issued"),
     SU("issued_bytes", st_bytes, "bytes", "bytes requested"),
     SU("refused_sends", st_refused, "requests", "sends the target refused (back-pressure)"),
-    SU("completed_reqs", st_done, "requests", "responses received"),
+    SU("completed_reqs", lat.done, "requests", "responses received"),
     SU("stall_ps", st_stall_ps, "ps", "sum over records of issue time minus due time"),
     SF("stall_avg_ns", st_stall_avg_ns, "ns", "average delay of a record behind its due time"),
-    SF("latency_avg_ns", st_lat_avg_ns, "ns", "issue to response, average"),
+    SF("latency_avg_ns", lat.avg_ns, "ns", "issue to response, average"),
     SF("latency_max_ns", st_lat_max_ns, "ns", "issue to response, largest"),
     SU("first_issue_ps", st_first_ps, "ps", "time of the first issue"),
-    SU("last_done_ps", st_last_done_ps, "ps", "time of the last response"),
-    PLAYER_PHASE_STATS("before", MIGSIM_PHASE_BEFORE),
-    PLAYER_PHASE_STATS("during", MIGSIM_PHASE_DURING),
-    PLAYER_PHASE_STATS("after", MIGSIM_PHASE_AFTER),
+    SU("last_done_ps", lat.last_done_ps, "ps", "time of the last response"),
+    SRCLAT_STATS(player_t, lat),
     MIGSIM_STATS_END,
 };
 

@@ -27,9 +27,9 @@
 #include <stdint.h>
 
 #include "migsim/component.h"
-#include "migsim/hist.h"
 #include "migsim/sim.h"
 #include "migsim/trace.h"
+#include "srclat/srclat.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,14 +70,9 @@ typedef struct player_s {
     /* statistics */
     uint64_t st_records, st_reads, st_writes, st_bytes, st_refused;
     uint64_t st_stall_ps;          /* sum of (actual - due) issue times */
-    uint64_t st_lat_sum_ps, st_lat_max_ps, st_done;
-    uint64_t st_first_ps, st_last_done_ps;
-    double st_lat_avg_ns, st_lat_max_ns, st_stall_avg_ns;
-    /* per migration phase (MIGSIM_PHASE_*), from the phase at response time */
-    migsim_hist_t lat_hist[MIGSIM_PHASES]; /* owned buckets: latency, ps, resolution 1 ps,
-                                              bound up to 2^42 ps; .count = completed_*_reqs */
-    double st_phase_lat_ns[MIGSIM_PHASES][MIGSIM_HIST_SUMMARY]; /* avg, p50, p99, max,
-                                              ns; NAN when none completed */
+    uint64_t st_first_ps;
+    double st_lat_max_ns, st_stall_avg_ns;
+    srclat_t lat;                  /* issue to response, in total and per migration phase */
 } player_t;
 
 extern const migsim_comp_ops_t player_ops;

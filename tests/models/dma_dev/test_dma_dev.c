@@ -68,7 +68,7 @@ static void test_suspend_fills_buffer_then_drops(void **state)
                              "\"gen_pattern\": \"strided\"");
     dma_dev_t *d = (dma_dev_t *)migsim_sim_find(sim, "nic0");
     assert_int_equal(migsim_sim_run(sim, 10500000), 0);
-    assert_true(d->st_done == d->st_writes); /* the first 11 records are written */
+    assert_true(d->lat.done == d->st_writes); /* the first 11 records are written */
     dma_dev_suspend(d, true);
     assert_int_equal(migsim_sim_run(sim, 20500000), 0);
     /* records at 11..20 us arrived: two fit in the buffer, eight were dropped */
@@ -100,7 +100,7 @@ static void test_ring_bound(void **state)
     /* all ten arrive at time 0: the first is issued at once, freeing the ring for the second */
     assert_int_equal(d->st_arrived, 10);
     assert_true(d->st_dropped >= 1 && d->st_dropped <= 8);
-    assert_int_equal(d->st_done, 10 - d->st_dropped);
+    assert_int_equal(d->lat.done, 10 - d->st_dropped);
     migsim_sim_destroy(sim);
 }
 

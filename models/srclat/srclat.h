@@ -1,0 +1,83 @@
+/*
+ * srclat.h - what a request source (trace player, DMA device) measures of its
+ * requests' latency: issue to response, in total and per migration phase.
+ *
+ * The phase is the simulation's phase when the response arrives
+ * (migsim_sim_phase). The histograms resolve 1 ps and bound the percentile
+ * error up to 2^42 ps (hist.h).
+ */
+#ifndef MIGSIM_MODELS_SRCLAT_H
+#define MIGSIM_MODELS_SRCLAT_H
+
+#include <assert.h>
+#include <stdint.h>
+
+#include "migsim/component.h"
+#include "migsim/hist.h"
+#include "migsim/sim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct srclat_s {
+    uint64_t done;                 /* responses received */
+    uint64_t sum_ps, max_ps;       /* issue to response */
+    uint64_t last_done_ps;         /* time of the last response */
+    double avg_ns;                 /* sum_ps / done, by srclat_finalize */
+    migsim_hist_t hist[MIGSIM_PHASES]; /* owned buckets, per phase; .count = completed_*_reqs */
+    double phase_ns[MIGSIM_PHASES][MIGSIM_HIST_SUMMARY]; /* avg, p50, p99, max, ns; NAN when
+                                                            none completed */
+} srclat_t;
+
+/* Allocate the histograms. 0 or MIGSIM_ENOMEM; srclat_fini is safe either way. */
+int srclat_init(srclat_t *l);
+void srclat_fini(srclat_t *l);
+
+/* A response arrived at `now` for a request issued at `issued`. */
+static inline void srclat_record(srclat_t *l, migsim_sim_t *sim, migsim_tick_t now,
+                                 migsim_tick_t issued)
+{
+    uint64_t lat = now - issued;
+    l->sum_ps += lat;
+    if (lat > l->max_ps)
+        l->max_ps = lat;
+    l->done++;
+    l->last_done_ps = now;
+    int phase = migsim_sim_phase(sim);
+    assert(phase >= 0 && phase < MIGSIM_PHASES);
+    migsim_hist_record(&l->hist[phase], lat);
+}
+
+/* Averages and per-phase summaries, for finalize_stats. */
+void srclat_finalize(srclat_t *l);
+
+/*
+ * The per-phase statistics of a srclat_t member `m` of component type T, for
+ * phase name `ph` ("before", "during", "after") and index `i`: responses, and
+ * latency avg/p50/p99/max (null when none).
+ */
+#define SRCLAT_PHASE_STATS(T, m, ph, i) \
+    MIGSIM_STAT_U64(T, "completed_" ph "_reqs", m.hist[i].count, "requests", \
+                    "responses received " ph " the migration"), \
+    MIGSIM_STAT_F64(T, "latency_" ph "_avg_ns", m.phase_ns[i][MIGSIM_HIST_AVG], "ns", \
+                    "issue to response, average, responses " ph " the migration; null if none"), \
+    MIGSIM_STAT_F64(T, "latency_" ph "_p50_ns", m.phase_ns[i][MIGSIM_HIST_P50], "ns", \
+                    "issue to response, median (within 1/128), responses " ph " the migration; " \
+                    "null if none"), \
+    MIGSIM_STAT_F64(T, "latency_" ph "_p99_ns", m.phase_ns[i][MIGSIM_HIST_P99], "ns", \
+                    "issue to response, 99th percentile (within 1/128), " ph " the migration; " \
+                    "null if none"), \
+    MIGSIM_STAT_F64(T, "latency_" ph "_max_ns", m.phase_ns[i][MIGSIM_HIST_MAX], "ns", \
+                    "issue to response, largest, responses " ph " the migration; null if none")
+
+/* All three phases, in order. */
+#define SRCLAT_STATS(T, m) \
+    SRCLAT_PHASE_STATS(T, m, "before", MIGSIM_PHASE_BEFORE), \
+    SRCLAT_PHASE_STATS(T, m, "during", MIGSIM_PHASE_DURING), \
+    SRCLAT_PHASE_STATS(T, m, "after", MIGSIM_PHASE_AFTER)
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIGSIM_MODELS_SRCLAT_H */
