@@ -26,55 +26,12 @@
 
 #include "migsim/errors.h"
 #include "migsim/trace.h"
+#include "tracetest.h"
 #ifdef MIGSIM_HAVE_PROTOBUF_C
 #include "packet.pb-c.h"
 #endif
 
-static char g_dir[64];
-
 /* ---- helpers -------------------------------------------------------------- */
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
-    return buf[k];
-}
-
-static int exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static void assert_no_temp(void)
-{
-    DIR *d = opendir(g_dir);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        assert_null(strstr(e->d_name, ".tmp."));
-    closedir(d);
-}
-
-static void write_bytes(const char *path, const void *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void write_gz(const char *path, const void *b, size_t n)
-{
-    gzFile gz = gzopen(path, "wb");
-    assert_non_null(gz);
-    if (n)
-        assert_int_equal(gzwrite(gz, b, (unsigned)n), (int)n);
-    assert_int_equal(gzclose(gz), Z_OK);
-}
 
 static size_t write_xz(const char *path, const void *b, size_t n)
 {
@@ -86,36 +43,6 @@ static size_t write_xz(const char *path, const void *b, size_t n)
     write_bytes(path, x, out);
     free(x);
     return out;
-}
-
-static int import_file(const char *in, migsim_import_fmt_t fmt, const char *out,
-                       const migsim_import_opts_t *opts, migsim_import_report_t *rep)
-{
-    migsim_trace_wopts_t o;
-    migsim_trace_wopts_default(&o);
-    o.time_mode = migsim_import_time_mode(fmt);
-    migsim_trace_writer_t *w;
-    assert_int_equal(migsim_trace_writer_open(&w, out, &o), 0);
-    int rc = migsim_trace_import(in, fmt, opts, w, rep);
-    assert_int_equal(migsim_trace_writer_close(w), rc);
-    return rc;
-}
-
-static size_t read_all(const char *path, migsim_trace_rec_t *out, size_t cap)
-{
-    migsim_trace_reader_t *r;
-    assert_int_equal(migsim_trace_open(&r, path), 0);
-    const migsim_trace_rec_t *q;
-    size_t n = 0;
-    int rc;
-    while ((rc = migsim_trace_next(r, &q)) == 1) {
-        if (n < cap)
-            out[n] = *q;
-        n++;
-    }
-    assert_int_equal(rc, 0);
-    migsim_trace_close(r);
-    return n;
 }
 
 static void expect_fail(const char *in, migsim_import_fmt_t fmt, const migsim_import_opts_t *o,
@@ -135,16 +62,13 @@ static void expect_fail(const char *in, migsim_import_fmt_t fmt, const migsim_im
 static int setup(void **st)
 {
     (void)st;
-    snprintf(g_dir, sizeof g_dir, "/tmp/migsim_impbin_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return tracetest_setup("migsim_impbin");
 }
 
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tracetest_teardown();
 }
 
 static void put64(unsigned char *p, uint64_t v)
@@ -205,7 +129,7 @@ static void cs_check(const char *path, const migsim_import_opts_t *o)
     assert_int_equal(rep.insns_tail, 1);
     assert_int_equal(rep.skip[MIGSIM_SKIP_NOMEM], 4);
     migsim_trace_rec_t r[8];
-    assert_int_equal(read_all(out, r, 8), 4);
+    assert_int_equal(read_records(out, r, 8), 4);
     const uint64_t addr[4] = {0x1000, 0x2000, 0x3000, 0x4000}, gap[4] = {2, 0, 0, 3};
     for (int i = 0; i < 4; i++) {
         assert_int_equal(r[i].addr, addr[i]);
@@ -307,7 +231,7 @@ static void test_champsim_large(void **st)
     assert_int_equal(rep.reads, loads);
     assert_int_equal(rep.writes, stores);
     migsim_trace_rec_t *r = malloc((loads + stores) * sizeof *r);
-    assert_int_equal(read_all(tpath("big.mtr"), r, loads + stores), loads + stores);
+    assert_int_equal(read_records(tpath("big.mtr"), r, loads + stores), loads + stores);
     uint64_t gaps = 0;
     for (size_t i = 0; i < loads + stores; i++)
         gaps += r[i].time;
@@ -388,7 +312,7 @@ static void test_gem5(void **st)
     assert_int_equal(rep.records, 3);
     assert_int_equal(rep.skip[MIGSIM_SKIP_CMD], 3);
     migsim_trace_rec_t r[4];
-    assert_int_equal(read_all(tpath("g.mtr"), r, 4), 3);
+    assert_int_equal(read_records(tpath("g.mtr"), r, 4), 3);
     assert_int_equal(r[0].time, 1000);
     assert_int_equal(r[0].addr, 0x80000000);
     assert_int_equal(r[0].op, MIGSIM_OP_READ);
@@ -403,7 +327,7 @@ static void test_gem5(void **st)
     write_gz(tpath("ns.trc.gz"), buf, n);
     assert_int_equal(import_file(tpath("ns.trc.gz"), MIGSIM_IMPORT_GEM5, tpath("g.mtr"), NULL,
                                  &rep), 0);
-    assert_int_equal(read_all(tpath("g.mtr"), r, 4), 1);
+    assert_int_equal(read_records(tpath("g.mtr"), r, 4), 1);
     assert_int_equal(r[0].time, 1000000);
 
     /* bad input */

@@ -28,111 +28,11 @@
 
 #include "migsim/errors.h"
 #include "migsim/trace.h"
+#include "tracetest.h"
 
 #define PEER MIGSIM_SHARED_DIR "/peer-traces/"
 
-static char g_dir[64];
-
 /* ---- helpers -------------------------------------------------------------- */
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
-    return buf[k];
-}
-
-static int exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static void assert_no_temp(void)
-{
-    DIR *d = opendir(g_dir);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strstr(e->d_name, ".tmp.")) {
-            fprintf(stderr, "temporary file left: %s\n", e->d_name);
-            fail();
-        }
-    closedir(d);
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-    assert_int_equal(fclose(f), 0);
-}
-
-static void write_gz(const char *path, const char *text, size_t n)
-{
-    gzFile gz = gzopen(path, "wb");
-    assert_non_null(gz);
-    assert_int_equal(gzwrite(gz, text, (unsigned)n), (int)n);
-    assert_int_equal(gzclose(gz), Z_OK);
-}
-
-static unsigned char *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)sz + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)sz, f), (size_t)sz);
-    fclose(f);
-    *n = (size_t)sz;
-    return b;
-}
-
-static void write_bytes(const char *path, const void *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    fclose(f);
-}
-
-static int import_file(const char *in, migsim_import_fmt_t fmt, const char *out,
-                       const migsim_import_opts_t *opts, migsim_import_report_t *rep)
-{
-    migsim_trace_wopts_t o;
-    migsim_trace_wopts_default(&o);
-    o.time_mode = migsim_import_time_mode(fmt);
-    migsim_trace_writer_t *w;
-    assert_int_equal(migsim_trace_writer_open(&w, out, &o), 0);
-    int rc = migsim_trace_import(in, fmt, opts, w, rep);
-    int crc = migsim_trace_writer_close(w); /* a failed import poisons the writer */
-    assert_int_equal(crc, rc);
-    return rc;
-}
-
-/* All records of a native trace (at most cap). */
-static size_t read_all(const char *path, migsim_trace_rec_t *out, size_t cap)
-{
-    migsim_trace_reader_t *r;
-    assert_int_equal(migsim_trace_open(&r, path), 0);
-    const migsim_trace_rec_t *q;
-    size_t n = 0;
-    int rc;
-    while ((rc = migsim_trace_next(r, &q)) == 1) {
-        if (n < cap)
-            out[n] = *q;
-        n++;
-    }
-    assert_int_equal(rc, 0);
-    migsim_trace_close(r);
-    return n;
-}
 
 /* Import `text` (written to bad.trace) expecting error `code` and a message
  * containing `where`; nothing may be left under the output name. */
@@ -154,16 +54,13 @@ static void expect_bad(migsim_import_fmt_t fmt, const migsim_import_opts_t *opts
 static int setup(void **st)
 {
     (void)st;
-    snprintf(g_dir, sizeof g_dir, "/tmp/migsim_imptxt_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return tracetest_setup("migsim_imptxt");
 }
 
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tracetest_teardown();
 }
 
 /* ---- lackey ----------------------------------------------------------------- */
@@ -199,7 +96,7 @@ static void test_lackey_fixture(void **st)
     assert_int_equal(rep.skip[MIGSIM_SKIP_BLANK], 1);
     assert_int_equal(rep.skipped, 8);
     migsim_trace_rec_t r[8];
-    assert_int_equal(read_all(out, r, 8), 4);
+    assert_int_equal(read_records(out, r, 8), 4);
     const struct { uint64_t t, a; uint32_t s; int op; } want[4] = {
         {2, 0x1ffefffd80, 8, MIGSIM_OP_READ}, {0, 0x1ffefffd88, 4, MIGSIM_OP_WRITE},
         {1, 0x601040, 8, MIGSIM_OP_READ}, {0, 0x601040, 8, MIGSIM_OP_WRITE}};
@@ -225,7 +122,7 @@ static void test_lackey_fixture(void **st)
     assert_int_equal(rep.skip[MIGSIM_SKIP_INSN], 0);
     assert_int_equal(rep.insns_tail, 0);
     migsim_trace_rec_t k[12];
-    assert_int_equal(read_all(out, k, 12), 9);
+    assert_int_equal(read_records(out, k, 12), 9);
     uint64_t gaps = 0;
     for (int i = 0; i < 9; i++) {
         gaps += k[i].time;
@@ -361,7 +258,7 @@ static void test_lackey_valgrind(void **st)
 
     migsim_trace_rec_t *r = malloc(rep.records * sizeof *r);
     assert_non_null(r);
-    assert_int_equal(read_all(out, r, rep.records), rep.records);
+    assert_int_equal(read_records(out, r, rep.records), rep.records);
     uint64_t gaps = 0;
     for (uint64_t i = 0; i < rep.records; i++)
         gaps += r[i].time;
@@ -422,7 +319,7 @@ static void ramcpu_check(const char *path)
     assert_int_equal(rep.writes, nwb);
     assert_int_equal(rep.insns, sum_b + n);
     migsim_trace_rec_t *r = malloc((n + nwb) * sizeof *r);
-    assert_int_equal(read_all(out, r, n + nwb), n + nwb);
+    assert_int_equal(read_records(out, r, n + nwb), n + nwb);
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(r[j].time, bub[i]);
@@ -496,7 +393,7 @@ static void test_place_fold(void **st)
     assert_int_equal(rep.pages, 4);
     assert_int_equal(rep.records, 6);
     migsim_trace_rec_t r[8];
-    assert_int_equal(read_all(tpath("f.mtr"), r, 8), 6);
+    assert_int_equal(read_records(tpath("f.mtr"), r, 8), 6);
     const uint64_t B = 0x100000000ull;
     assert_int_equal(r[0].addr, B + 0x040);
     assert_int_equal(r[1].addr, B + 0x1010);
@@ -533,8 +430,8 @@ static void test_place_fold(void **st)
     assert_int_equal(import_file(PEER "ramulator/403.gcc.gz", MIGSIM_IMPORT_RAMULATOR_CPU,
                                  tpath("gk.mtr"), NULL, &keep), 0);
     migsim_trace_rec_t *a = malloc(rep.records * sizeof *a), *b = malloc(keep.records * sizeof *b);
-    assert_int_equal(read_all(tpath("g.mtr"), a, rep.records), rep.records);
-    assert_int_equal(read_all(tpath("gk.mtr"), b, keep.records), keep.records);
+    assert_int_equal(read_records(tpath("g.mtr"), a, rep.records), rep.records);
+    assert_int_equal(read_records(tpath("gk.mtr"), b, keep.records), keep.records);
     /* same count unless some access crossed a page; offsets kept; in region */
     uint64_t maxpage = 0;
     size_t j = 0;
@@ -572,7 +469,7 @@ static void test_place_scale(void **st)
     assert_int_equal(rep.addr_min, 0);
     assert_int_equal(rep.addr_max, 0x2000);
     migsim_trace_rec_t r[4];
-    assert_int_equal(read_all(tpath("s.mtr"), r, 4), 4);
+    assert_int_equal(read_records(tpath("s.mtr"), r, 4), 4);
     /* 1024 region lines; input lines 0..128: line l -> l * 1023 / 128 */
     assert_int_equal(r[0].addr, 0x100000);
     assert_int_equal(r[1].addr, 0x100000 + 511 * 64);
@@ -627,7 +524,7 @@ static void test_ftrace(void **st)
     assert_int_equal(rep.writes, 64 + 2 + 1);
     assert_int_equal(rep.reads, 2);
     migsim_trace_rec_t r[80];
-    assert_int_equal(read_all(out, r, 80), 69);
+    assert_int_equal(read_records(out, r, 80), 69);
     for (int i = 0; i < 64; i++) {
         assert_int_equal(r[i].addr, 0xfff00000ull + 64 * (uint64_t)i);
         assert_int_equal(r[i].size, 64);
@@ -694,7 +591,7 @@ static void test_qemu(void **st)
     assert_int_equal(rep.skip[MIGSIM_SKIP_EVENT], 3);
     assert_int_equal(rep.records, 64 + 2 + 1 + 1 + 1 + 1 + 2);
     migsim_trace_rec_t r[80];
-    assert_int_equal(read_all(out, r, 80), 72);
+    assert_int_equal(read_records(out, r, 80), 72);
     assert_int_equal(r[0].addr, 0x7f000000);
     assert_int_equal(r[0].op, MIGSIM_OP_WRITE);
     assert_int_equal(r[0].time, 0);

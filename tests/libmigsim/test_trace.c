@@ -28,71 +28,12 @@
 #include "migsim/errors.h"
 #include "migsim/rng.h"
 #include "migsim/trace.h"
+#include "tracetest.h"
 
 #define DRAMSIM3_PEER MIGSIM_SHARED_DIR "/peer-traces/dramsim3/example.trace"
 #define RAMULATOR_PEER MIGSIM_SHARED_DIR "/peer-traces/ramulator/dram.trace"
 
-static char g_dir[64];
-
 /* ---- helpers -------------------------------------------------------------- */
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
-    return buf[k];
-}
-
-static int exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-/* No "<anything>.tmp.<pid>" file left in the test directory. */
-static void assert_no_temp(void)
-{
-    DIR *d = opendir(g_dir);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strstr(e->d_name, ".tmp.")) {
-            fprintf(stderr, "temporary file left: %s\n", e->d_name);
-            fail();
-        }
-    }
-    closedir(d);
-}
-
-static void write_bytes(const char *p, const void *b, size_t n)
-{
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void write_text(const char *p, const char *s)
-{
-    write_bytes(p, s, strlen(s));
-}
-
-static unsigned char *read_bytes(const char *p, size_t *n)
-{
-    FILE *f = fopen(p, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)sz + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)sz, f), (size_t)sz);
-    fclose(f);
-    *n = (size_t)sz;
-    return b;
-}
 
 static void assert_msg_has(const char *needle)
 {
@@ -843,24 +784,6 @@ static void test_recsrc(void **st)
 
 /* ---- importers ------------------------------------------------------------ */
 
-static int import_file(const char *in, migsim_import_fmt_t fmt, const char *out,
-                       const migsim_import_opts_t *opts, migsim_import_report_t *rep)
-{
-    migsim_trace_wopts_t o;
-    migsim_trace_wopts_default(&o);
-    o.time_mode = migsim_import_time_mode(fmt);
-    migsim_trace_writer_t *w;
-    assert_int_equal(migsim_trace_writer_open(&w, out, &o), 0);
-    int rc = migsim_trace_import(in, fmt, opts, w, rep);
-    /* close, not abort: a failed import must poison the writer itself */
-    int crc = migsim_trace_writer_close(w);
-    if (rc)
-        assert_int_equal(crc, rc);
-    else
-        assert_int_equal(crc, 0);
-    return rc;
-}
-
 /* Independent reader of the DRAMSim3 text: fgets + strstr + strtoull. */
 typedef struct d3ref_s {
     uint64_t addr;
@@ -1260,27 +1183,13 @@ static void test_cli(void **st)
 static int group_setup(void **st)
 {
     (void)st;
-    strcpy(g_dir, "/tmp/migsim_trace_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return tracetest_setup("migsim_trace");
 }
 
 static int group_teardown(void **st)
 {
     (void)st;
-    DIR *d = opendir(g_dir);
-    if (d) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(g_dir);
-    return 0;
+    return tracetest_teardown();
 }
 
 int main(void)
