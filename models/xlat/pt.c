@@ -262,6 +262,20 @@ static bool pt_va_ok(const xlat_pt_t *pt, uint64_t va)
 }
 
 /*
+ * The entries [*i0, *i1] of a level-k table starting at VA `base` that
+ * overlap [lo, hi] (byte addresses, inclusive; hi >= base).
+ */
+static void pt_span(const xlat_ladder_t *l, uint32_t k, uint64_t base, uint64_t lo, uint64_t hi,
+                    uint64_t *i0, uint64_t *i1)
+{
+    uint64_t n = xlat_level_entries(l, k);
+    *i0 = lo > base ? (lo - base) >> l->log2[k] : 0;
+    *i1 = (hi - base) >> l->log2[k];
+    if (*i1 >= n)
+        *i1 = n - 1;
+}
+
+/*
  * Clear every leaf under the level-k table `t` that overlaps [lo, hi] (byte
  * addresses, inclusive; `base` is the VA the table starts at), freeing
  * child tables that become empty. Returns leaves removed.
@@ -269,12 +283,8 @@ static bool pt_va_ok(const xlat_pt_t *pt, uint64_t va)
 static int64_t pt_clear(xlat_pt_t *pt, uint64_t t, uint32_t k, uint64_t base, uint64_t lo,
                         uint64_t hi)
 {
-    const xlat_ladder_t *l = &pt->ladder;
-    uint64_t sz = xlat_size(l, k), n = xlat_level_entries(l, k);
-    uint64_t i0 = lo > base ? (lo - base) >> l->log2[k] : 0;
-    uint64_t i1 = (hi - base) >> l->log2[k];
-    if (i1 >= n)
-        i1 = n - 1;
+    uint64_t sz = xlat_size(&pt->ladder, k), i0, i1;
+    pt_span(&pt->ladder, k, base, lo, hi, &i0, &i1);
     int64_t removed = 0;
     for (uint64_t i = i0; i <= i1; i++) {
         uint64_t e = pt_rd(pt, t + i * 8);
@@ -521,12 +531,8 @@ int xlat_pt_split(xlat_pt_t *pt, uint64_t va)
 static uint64_t pt_count(const xlat_pt_t *pt, uint64_t t, uint32_t k, uint64_t base, uint64_t lo,
                          uint64_t hi)
 {
-    const xlat_ladder_t *l = &pt->ladder;
-    uint64_t sz = xlat_size(l, k), n = xlat_level_entries(l, k);
-    uint64_t i0 = lo > base ? (lo - base) >> l->log2[k] : 0;
-    uint64_t i1 = (hi - base) >> l->log2[k];
-    if (i1 >= n)
-        i1 = n - 1;
+    uint64_t sz = xlat_size(&pt->ladder, k), i0, i1;
+    pt_span(&pt->ladder, k, base, lo, hi, &i0, &i1);
     uint64_t c = 0;
     for (uint64_t i = i0; i <= i1; i++) {
         uint64_t e = pt_rd(pt, t + i * 8);
