@@ -12,6 +12,8 @@
 #include "migsim/kernel.h"
 #include "migsim/req.h"
 
+#include "iommu/iommu.h"
+
 namespace migsim_tlm {
 
 using sc_core::sc_time;
@@ -52,7 +54,7 @@ tlm::tlm_response_status to_tlm_status(int32_t status)
         return tlm::TLM_OK_RESPONSE;
     case MIGSIM_ERANGE:
     case MIGSIM_ENOENT:
-    case -64: /* IOMMU_STATUS_FAULT: no valid translation for the address */
+    case IOMMU_STATUS_FAULT: /* no valid translation for the address */
         return tlm::TLM_ADDRESS_ERROR_RESPONSE;
     case MIGSIM_EINVAL:
         return tlm::TLM_COMMAND_ERROR_RESPONSE;
@@ -117,15 +119,10 @@ void kernel::sync()
 void kernel::step()
 {
     sync();
-    arm();
+    kick();
 }
 
 void kernel::kick()
-{
-    arm();
-}
-
-void kernel::arm()
 {
     if (status_ || k_->live == 0)
         return; /* nothing but daemons: the platform is idle until someone sends */

@@ -66,7 +66,6 @@ public:
 
 private:
     void step();
-    void arm();
 
     migsim_sim_t *sim_;
     migsim_kernel_t *k_;

@@ -22,9 +22,7 @@
 #include "migsim_tlm.h"
 #include "migsim/errors.h"
 
-extern "C" {
 #include "dram/dram.h"
-}
 
 using namespace sc_core;
 
