@@ -38,7 +38,10 @@ struct migsim_sim_s {
     migsim_comp_t **comps;      /* owned: components, in configuration order */
     size_t ncomps;
     migsim_link_t *links;       /* owned: delay links */
-    size_t nlinks;
+    size_t nlinks, caplinks;
+    migsim_link_spec_t *specs;  /* owned: $.links as configured */
+    size_t nspecs;
+    unsigned flags;             /* MIGSIM_SIM_* creation flags */
     uint64_t seed;              /* sim.seed */
     migsim_tick_t end_ps;       /* sim.end_ps, 0 = run to idle */
     migsim_tick_t epoch_ps;     /* sim.epoch_ps, 0 = no series */
@@ -424,8 +427,10 @@ static int sim_bind_links(migsim_sim_t *sim, const cJSON *links)
                             json_kind(links));
     size_t n = (size_t)cJSON_GetArraySize(links);
     sim->links = calloc(n ? n : 1, sizeof *sim->links);
-    if (!sim->links)
+    sim->specs = calloc(n ? n : 1, sizeof *sim->specs);
+    if (!sim->links || !sim->specs)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    sim->caplinks = n;
     static const char *const keys[] = { "from", "to", "latency_ps", "capacity", NULL };
     size_t i = 0;
     for (const cJSON *l = links->child; l; l = l->next, i++) {
@@ -450,9 +455,9 @@ static int sim_bind_links(migsim_sim_t *sim, const cJSON *links)
         if (to->dir != MIGSIM_PORT_IN)
             return migsim_error(MIGSIM_ECONFIG, "%s: %s: port %s.%s is not an in port", src,
                                 tpath, to->owner->name, to->name);
-        if (from->peer || to->peer)
+        if (from->peer || to->peer || from->external || to->external)
             return migsim_error(MIGSIM_ECONFIG, "%s: %s: port already bound", src,
-                                from->peer ? fpath : tpath);
+                                from->peer || from->external ? fpath : tpath);
         uint64_t lat = 0, cap = 16;
         if ((rc = get_u64(src, l, "latency_ps", path, &lat)) ||
             (rc = get_u64(src, l, "capacity", path, &cap)))
@@ -460,6 +465,14 @@ static int sim_bind_links(migsim_sim_t *sim, const cJSON *links)
         if (cap < 1 || cap > 1u << 20)
             return migsim_error(MIGSIM_ECONFIG, "%s: %s.capacity: %" PRIu64
                                 " is out of range [1, 1048576]", src, path, cap);
+        sim->specs[sim->nspecs++] = (migsim_link_spec_t){ .from = from, .to = to,
+                                                          .latency_ps = lat,
+                                                          .capacity = (uint32_t)cap };
+        if (sim->flags & MIGSIM_SIM_LINKS_UNBOUND) {
+            /* the embedding program binds both ends (migsim_sim_bind_port) */
+            from->external = to->external = 1;
+            continue;
+        }
         if (lat == 0) {
             rc = migsim_port_bind(from, to);
         } else {
@@ -549,7 +562,7 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
         migsim_port_t *p;
         if ((rc = sim_resolve_port(sim, e, path, &p)))
             return rc;
-        if (p->peer)
+        if (p->peer || p->external)
             return migsim_error(MIGSIM_ECONFIG, "%s: %s: port %s.%s is also linked in $.links", src,
                                 path, p->owner->name, p->name);
         p->external = 1;
@@ -599,11 +612,11 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
 }
 
 static int sim_create(migsim_sim_t **out, const char *json, const char *name,
-                      const char *const *ovr, size_t novr);
+                      const char *const *ovr, size_t novr, unsigned flags);
 
 int migsim_sim_create(migsim_sim_t **out, const char *json, const char *name)
 {
-    return sim_create(out, json, name, NULL, 0);
+    return sim_create(out, json, name, NULL, 0, 0);
 }
 
 /* Apply "comp.param=VALUE" / "sim.key=VALUE" overrides to the merged root. */
@@ -645,12 +658,13 @@ static int sim_apply_overrides(cJSON *root, const char *const *ovr, size_t n)
 }
 
 static int sim_create(migsim_sim_t **out, const char *json, const char *name,
-                      const char *const *ovr, size_t novr)
+                      const char *const *ovr, size_t novr, unsigned flags)
 {
     *out = NULL;
     migsim_sim_t *sim = calloc(1, sizeof *sim);
     if (!sim)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    sim->flags = flags;
     migsim_kernel_init(&sim->k);
     int rc = migsim_req_pool_init(&sim->pool, 0);
     sim->source = sim_strdup(json ? (name ? name : "<config>") : (name ? name : "<default>"));
@@ -716,19 +730,33 @@ fail:
     return rc;
 }
 
-int migsim_sim_create_platform(migsim_sim_t **out, const char *platform,
-                               const char *const *overrides, size_t n)
+static int sim_create_file(migsim_sim_t **out, const char *path, const char *const *overrides,
+                           size_t n, unsigned flags);
+
+int migsim_sim_create_ex(migsim_sim_t **out, const char *platform, const char *path,
+                         const char *const *overrides, size_t n, unsigned flags)
 {
     *out = NULL;
-    if (!platform)
-        return sim_create(out, NULL, NULL, overrides, n);
+    if (platform && path)
+        return migsim_error(MIGSIM_EINVAL, "migsim_sim_create_ex: a platform name or a "
+                            "configuration file, not both");
+    if (flags & ~(unsigned)MIGSIM_SIM_LINKS_UNBOUND)
+        return migsim_error(MIGSIM_EINVAL, "migsim_sim_create_ex: unknown flags 0x%x", flags);
+    if (path || !platform)
+        return sim_create_file(out, path, overrides, n, flags);
     if (!migsim_platform_config(platform))
         return migsim_error(MIGSIM_ENOENT, "no embedded platform \"%s\" (dram, migration)", platform);
     char json[128];
     snprintf(json, sizeof json, "{ \"base\": \"%s\" }", platform);
     char name[96];
     snprintf(name, sizeof name, "<%s>", platform);
-    return sim_create(out, json, name, overrides, n);
+    return sim_create(out, json, name, overrides, n, flags);
+}
+
+int migsim_sim_create_platform(migsim_sim_t **out, const char *platform,
+                               const char *const *overrides, size_t n)
+{
+    return migsim_sim_create_ex(out, platform, NULL, overrides, n, 0);
 }
 
 int migsim_sim_create_file(migsim_sim_t **out, const char *path)
@@ -739,9 +767,15 @@ int migsim_sim_create_file(migsim_sim_t **out, const char *path)
 int migsim_sim_create_overrides(migsim_sim_t **out, const char *path,
                                 const char *const *overrides, size_t n)
 {
+    return sim_create_file(out, path, overrides, n, 0);
+}
+
+static int sim_create_file(migsim_sim_t **out, const char *path, const char *const *overrides,
+                           size_t n, unsigned flags)
+{
     *out = NULL;
     if (!path)
-        return sim_create(out, NULL, NULL, overrides, n);
+        return sim_create(out, NULL, NULL, overrides, n, flags);
     FILE *f = fopen(path, "rb");
     if (!f)
         return migsim_error(MIGSIM_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -775,7 +809,7 @@ int migsim_sim_create_overrides(migsim_sim_t **out, const char *path,
         return migsim_error(MIGSIM_EIO, "%s: read error", path);
     }
     buf[len] = '\0';
-    int rc = sim_create(out, buf, path, overrides, n);
+    int rc = sim_create(out, buf, path, overrides, n, flags);
     free(buf);
     return rc;
 }
@@ -790,6 +824,7 @@ void migsim_sim_destroy(migsim_sim_t *sim)
     for (size_t i = 0; i < sim->nlinks; i++)
         migsim_link_fini(&sim->links[i]);
     free(sim->links);
+    free(sim->specs);
     for (size_t i = 0; i < sim->nseries; i++) {
         free(sim->series[i].name);
         free(sim->series[i].v);
@@ -858,9 +893,6 @@ void migsim_sim_fail(migsim_sim_t *sim, int code)
 
 int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *external)
 {
-    if (sim->started)
-        return migsim_error(MIGSIM_ESTATE, "migsim_sim_bind(%s): the simulation has started",
-                            port_path);
     char buf[256];
     snprintf(buf, sizeof buf, "%s", port_path);
     char *dot = strchr(buf, '.');
@@ -870,14 +902,57 @@ int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *ext
     migsim_port_t *p = c ? migsim_comp_port(c, dot + 1) : NULL;
     if (!p)
         return migsim_error(MIGSIM_ENOENT, "migsim_sim_bind: no port \"%s\"", port_path);
+    return migsim_sim_bind_port(sim, p, external, 0, 0);
+}
+
+int migsim_sim_bind_port(migsim_sim_t *sim, migsim_port_t *p, migsim_port_t *external,
+                         migsim_tick_t latency_ps, uint32_t capacity)
+{
+    const char *cname = p->owner ? p->owner->name : "?";
+    if (sim->started)
+        return migsim_error(MIGSIM_ESTATE, "migsim_sim_bind(%s.%s): the simulation has started",
+                            cname, p->name);
     if (!p->external)
-        return migsim_error(MIGSIM_EINVAL, "migsim_sim_bind: port \"%s\" is not listed in "
-                            "sim.external_ports", port_path);
+        return migsim_error(MIGSIM_EINVAL, "migsim_sim_bind: port \"%s.%s\" is not listed in "
+                            "sim.external_ports", cname, p->name);
     external->dir = p->dir == MIGSIM_PORT_IN ? MIGSIM_PORT_OUT : MIGSIM_PORT_IN;
     if (!external->name)
         external->name = "external";
-    int rc = p->dir == MIGSIM_PORT_IN ? migsim_port_bind(external, p) : migsim_port_bind(p, external);
-    return rc ? migsim_error(rc, "migsim_sim_bind(%s): %s", port_path, migsim_errmsg()) : MIGSIM_OK;
+    int rc;
+    if (latency_ps == 0) {
+        rc = p->dir == MIGSIM_PORT_IN ? migsim_port_bind(external, p)
+                                      : migsim_port_bind(p, external);
+    } else if (p->dir != MIGSIM_PORT_IN) {
+        rc = migsim_error(MIGSIM_EINVAL, "a delay link ends at an in port");
+    } else {
+        if (sim->nlinks == sim->caplinks) {
+            /* links[] never moves once a link is bound (its events are queued by address) */
+            rc = migsim_error(MIGSIM_ESTATE, "no room for another delay link (one per $.links entry)");
+        } else {
+            rc = capacity ? migsim_port_bind_link(&sim->links[sim->nlinks], &sim->k, external, p,
+                                                  latency_ps, capacity)
+                          : migsim_error(MIGSIM_EINVAL, "capacity must be >= 1");
+            if (!rc)
+                sim->nlinks++;
+        }
+    }
+    return rc ? migsim_error(rc, "migsim_sim_bind(%s.%s): %s", cname, p->name, migsim_errmsg())
+              : MIGSIM_OK;
+}
+
+size_t migsim_sim_nlink_specs(const migsim_sim_t *sim)
+{
+    return sim->nspecs;
+}
+
+const migsim_link_spec_t *migsim_sim_link_spec(const migsim_sim_t *sim, size_t i)
+{
+    return i < sim->nspecs ? &sim->specs[i] : NULL;
+}
+
+migsim_tick_t migsim_sim_end_ps(const migsim_sim_t *sim)
+{
+    return sim->end_ps;
 }
 
 int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)

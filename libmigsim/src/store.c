@@ -90,6 +90,14 @@ static uint8_t *store_get(migsim_store_t *s, uint64_t frame)
     return f;
 }
 
+uint8_t *migsim_store_frame(migsim_store_t *s, uint64_t addr)
+{
+    uint8_t *f = store_get(s, addr / MIGSIM_STORE_FRAME_BYTES);
+    if (!f)
+        migsim_error(MIGSIM_ENOMEM, "functional store: out of memory");
+    return f;
+}
+
 static bool all_zero(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -651,6 +651,8 @@ static void chan_sched(migsim_event_t *ev)
         ((ch->want_retry & 2) && ch->nq[1] < d->write_queue_depth)) {
         ch->want_retry = 0;
         migsim_port_retry(&d->in);
+        if (d->in1.peer)
+            migsim_port_retry(&d->in1);
     }
 }
 
@@ -675,7 +677,7 @@ static void chan_resp(migsim_event_t *ev)
         if (req->flags & MIGSIM_REQ_POSTED)
             migsim_req_free(d->comp.pool, req);
         else
-            migsim_port_respond(&d->in, req);
+            migsim_port_respond(migsim_req_route_pop(req) ? &d->in1 : &d->in, req);
     }
     chan_arm_resp(ch);
 }
@@ -754,6 +756,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     uint32_t flat = (loc.rank * d->org.bankgroups + loc.bg) * d->org.banks_per_group + loc.bank;
     dram_bank_t *b = &ch->banks[flat];
     req->t_arrive = k->now;
+    migsim_req_route_push(req, port == &d->in1); /* which port answers */
     uint64_t c = ps_to_cyc_ceil(d, k->now);
     bool idle = !migsim_event_queued(&ch->sched_ev);
     if (idle)
@@ -1112,6 +1115,23 @@ static int dram_fview_write(void *ctx, uint64_t addr, const void *src, size_t le
     return migsim_store_write(&d->store, addr, src, len);
 }
 
+uint8_t *dram_dmi_frame(dram_t *d, uint64_t addr)
+{
+    if (addr >= d->capacity_bytes)
+        return NULL;
+    return migsim_store_frame(&d->store, addr);
+}
+
+migsim_tick_t dram_idle_read_ps(const dram_t *d)
+{
+    return cyc_to_ps(d, (uint64_t)d->t.tRCD + d->t.tCL + (uint64_t)dram_tBL(&d->t));
+}
+
+migsim_tick_t dram_idle_write_ps(const dram_t *d)
+{
+    return cyc_to_ps(d, (uint64_t)d->t.tRCD + d->t.tCWL + (uint64_t)dram_tBL(&d->t));
+}
+
 migsim_fmem_t dram_fmem(dram_t *d)
 {
     return (migsim_fmem_t){ .ctx = d, .read = dram_fview_read, .write = dram_fview_write };
@@ -1194,6 +1214,9 @@ static const migsim_port_def_t dram_ports[] = {
     MIGSIM_PORT_TARGET(dram_t, "in", in, dram_recv,
                        "memory requests (one line at most each); refused with busy when the "
                        "channel queue is full"),
+    MIGSIM_PORT_TARGET_OPT(dram_t, "in1", in1, dram_recv,
+                           "a second requester sharing the same queues (optional); its requests "
+                           "are answered on in1"),
     MIGSIM_PORTS_END,
 };
 

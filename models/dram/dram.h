@@ -144,6 +144,7 @@ typedef struct dram_addrmap_s {
 typedef struct dram_s {
     migsim_comp_t comp;
     migsim_port_t in;           /* requests from the platform */
+    migsim_port_t in1;          /* a second requester (optional): same queues, own answers */
     /* parameters */
     uint32_t preset;            /* index into dram_presets */
     uint32_t channels, ranks, bankgroups, banks_per_group, rows, columns; /* 0 = preset */
@@ -209,6 +210,17 @@ migsim_fmem_t dram_fmem(dram_t *d);
 /* Debug access to the functional store (no timing): used by tests and wrappers. */
 int dram_dbg_write(dram_t *d, uint64_t addr, const void *src, size_t len);
 void dram_dbg_read(dram_t *d, uint64_t addr, void *dst, size_t len);
+
+/*
+ * Direct memory access: the functional store's frame (MIGSIM_STORE_FRAME_BYTES,
+ * aligned) holding `addr`, created when absent; NULL beyond the capacity or
+ * out of memory. Accesses through it bypass the timing model and the write
+ * queue (a write still queued is not visible through it yet).
+ */
+uint8_t *dram_dmi_frame(dram_t *d, uint64_t addr);
+/* Idle-bank read latency (tRCD + tCL + tBL) and write latency (tRCD + tCWL + tBL), ps. */
+migsim_tick_t dram_idle_read_ps(const dram_t *d);
+migsim_tick_t dram_idle_write_ps(const dram_t *d);
 
 /* Decode a byte address (after wrapping to capacity). */
 typedef struct dram_loc_s { uint32_t ch, rank, bg, bank, row, col; } dram_loc_t;

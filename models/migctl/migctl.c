@@ -47,6 +47,16 @@ static void mig_log(migctl_t *m, uint16_t block, uint64_t arg)
     m->log[m->nlog++] = (migctl_step_t){ .block = block, .time = m->comp.k->now, .arg = arg };
 }
 
+int migctl_watch(migctl_t *m, migctl_watch_fn fn, void *ctx)
+{
+    if (m->nwatch == MIGCTL_MAX_WATCHERS)
+        return migsim_error(MIGSIM_ESTATE, "%s: at most %d watchers", m->comp.name,
+                            MIGCTL_MAX_WATCHERS);
+    m->watch[m->nwatch] = fn;
+    m->watch_ctx[m->nwatch++] = ctx;
+    return MIGSIM_OK;
+}
+
 const migctl_step_t *migctl_log(const migctl_t *m, uint32_t *n)
 {
     *n = m->nlog;
@@ -382,6 +392,8 @@ static void mig_step(migsim_event_t *ev)
     switch (m->block) {
     case 200:
         mig_log(m, 200, 0);
+        for (uint32_t i = 0; i < m->nwatch; i++)
+            m->watch[i](m->watch_ctx[i], true, m->cur_pa, m->tgt_pa, m->page_bytes);
         migsim_sim_set_phase(m->comp.sim, MIGSIM_PHASE_DURING);
         m->running = true;
         m->st_start_ps = now;
@@ -533,6 +545,8 @@ static void mig_step(migsim_event_t *ev)
         m->st_end_ps = now;
         m->st_duration_ps = now - m->st_start_ps;
         m->st_dram_bytes_during = mem_bytes(m) - m->st_dram_bytes_at_start;
+        for (uint32_t i = 0; i < m->nwatch; i++)
+            m->watch[i](m->watch_ctx[i], false, m->cur_pa, m->tgt_pa, m->page_bytes);
         return;
     default:
         migsim_sim_fail(m->comp.sim, migsim_error(MIGSIM_ESTATE, "migctl: no step %u", m->block));

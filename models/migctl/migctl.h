@@ -51,6 +51,16 @@ typedef struct migctl_step_s {
     uint64_t arg;             /* first subpage of the window, or 0 */
 } migctl_step_t;
 
+/*
+ * Told when a migration starts (running = true: at block 200, before any
+ * PTE changes or any line moves) and when it has ended (running = false: at
+ * block 222), with the physical ranges involved: [cur_pa, cur_pa + bytes)
+ * and [tgt_pa, tgt_pa + bytes). For memory that grants direct access.
+ */
+typedef void (*migctl_watch_fn)(void *ctx, bool running, uint64_t cur_pa, uint64_t tgt_pa,
+                                uint64_t bytes);
+#define MIGCTL_MAX_WATCHERS 4
+
 struct cpu_mmu_s;
 struct iommu_s;
 struct dualwrite_s;
@@ -114,6 +124,9 @@ typedef struct migctl_s {
     migsim_event_t step_ev;
     migctl_step_t *log;                /* owned */
     uint32_t nlog, cap_log;
+    migctl_watch_fn watch[MIGCTL_MAX_WATCHERS];
+    void *watch_ctx[MIGCTL_MAX_WATCHERS];
+    uint32_t nwatch;
     long lost;                         /* lost lines found by the last check, -1 = not checked */
     uint64_t checked_commits;          /* oracle commits when last checked */
     /* statistics */
@@ -143,6 +156,9 @@ extern const migsim_comp_ops_t migctl_ops;
 int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt,
                           uint64_t page_bytes, uint32_t sub_idx, uint64_t from, uint64_t to,
                           uint64_t lo, uint64_t hi, bool mixed);
+
+/* Add a watcher (0, or MIGSIM_ESTATE when MIGCTL_MAX_WATCHERS are set). */
+int migctl_watch(migctl_t *m, migctl_watch_fn fn, void *ctx);
 
 /* The step log so far (FIG. 2 order); *n receives its length. */
 const migctl_step_t *migctl_log(const migctl_t *m, uint32_t *n);

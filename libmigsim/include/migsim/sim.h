@@ -68,6 +68,33 @@ int migsim_sim_create_overrides(migsim_sim_t **out, const char *path,
 int migsim_sim_create_platform(migsim_sim_t **out, const char *platform,
                                const char *const *overrides, size_t n);
 
+/*
+ * Creation with options. `platform` names an embedded platform or `path` a
+ * configuration file (at most one; neither = the default platform), then
+ * `n` overrides as for migsim_sim_create_overrides. Flags:
+ *   MIGSIM_SIM_LINKS_UNBOUND: $.links are checked and recorded
+ *     (migsim_sim_link_spec) but not bound: every linked port becomes an
+ *     external port, and the embedding program binds both ends of each link
+ *     itself (migsim_sim_bind_port), e.g. through TLM-2.0 sockets.
+ */
+#define MIGSIM_SIM_LINKS_UNBOUND 0x1u
+int migsim_sim_create_ex(migsim_sim_t **out, const char *platform, const char *path,
+                         const char *const *overrides, size_t n, unsigned flags);
+
+/* One entry of $.links, as configured (ports borrowed from the components). */
+typedef struct migsim_link_spec_s {
+    migsim_port_t *from;          /* an OUT port */
+    migsim_port_t *to;            /* an IN port */
+    migsim_tick_t latency_ps;     /* 0 = direct call */
+    uint32_t capacity;            /* requests in flight on a delay link */
+} migsim_link_spec_t;
+
+size_t migsim_sim_nlink_specs(const migsim_sim_t *sim);
+const migsim_link_spec_t *migsim_sim_link_spec(const migsim_sim_t *sim, size_t i); /* NULL past end */
+
+/* sim.end_ps (0 = run until idle). */
+migsim_tick_t migsim_sim_end_ps(const migsim_sim_t *sim);
+
 /* True when a run has nothing left to do (idle, end time reached, or failed). */
 int migsim_sim_done(const migsim_sim_t *sim);
 
@@ -87,6 +114,15 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until);
  * OUT port, recv for an IN port) before binding.
  */
 int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *external);
+
+/*
+ * Same, naming the component's port directly. With latency_ps > 0 (IN
+ * ports only) the caller's OUT port reaches `p` through a delay link with
+ * that latency and `capacity`, exactly as a $.links entry would (at most one
+ * such link per $.links entry of the configuration).
+ */
+int migsim_sim_bind_port(migsim_sim_t *sim, migsim_port_t *p, migsim_port_t *external,
+                         migsim_tick_t latency_ps, uint32_t capacity);
 
 /*
  * The migration phase, for statistics split before / during / after a

@@ -36,6 +36,14 @@ int migsim_store_write(migsim_store_t *s, uint64_t addr, const void *src, size_t
 /* Read `len` bytes at `addr` into dst; never-written bytes read as 0. */
 void migsim_store_read(const migsim_store_t *s, uint64_t addr, void *dst, size_t len);
 
+/*
+ * The frame holding `addr` (MIGSIM_STORE_FRAME_BYTES bytes, aligned),
+ * created (zeroed) when absent; NULL when out of memory. Frames never move
+ * and live until migsim_store_fini, so the pointer may be kept (direct
+ * memory access).
+ */
+uint8_t *migsim_store_frame(migsim_store_t *s, uint64_t addr);
+
 /* Bytes of host memory held by frames. */
 static inline uint64_t migsim_store_bytes(const migsim_store_t *s)
 {
