@@ -1,5 +1,6 @@
 /*
- * cmd_run.c - `migsim run` and `migsim describe`.
+ * cmd_run.c - `migsim run` (and migsim-sc, the same front end on the SystemC kernel)
+ * and `migsim describe`.
  *
  * run: builds the platform from the configuration (or the embedded default),
  * runs it in slices so that a progress line can be shown on a terminal,
@@ -143,8 +144,29 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
             wall > 0 ? recs / wall : 0, wall > 0 ? sim_ns / wall : 0);
 }
 
+static void run_destroy(const migsim_run_driver_t *drv, migsim_sim_t *sim)
+{
+    if (drv->detach)
+        drv->detach(sim, drv->ctx);
+    migsim_sim_destroy(sim);
+}
+
+static int native_advance(migsim_sim_t *sim, migsim_tick_t until, void *ctx)
+{
+    (void)ctx;
+    return migsim_sim_run(sim, until);
+}
+
 int migsim_cli_run(int argc, char **argv)
 {
+    static const migsim_run_driver_t native = { "migsim run", 0, NULL, native_advance, NULL,
+                                                NULL };
+    return migsim_cli_run_with(argc, argv, &native);
+}
+
+int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
+{
+    const char *P = drv->prog;
     const char *config = NULL, *trace = NULL, *out = NULL, *platform = NULL;
     const char *sets[RUN_MAX_SETS + 1] = { NULL };
     size_t nsets = 0;
@@ -163,18 +185,18 @@ int migsim_cli_run(int argc, char **argv)
             out = argv[++i];
         } else if (strcmp(a, "--set") == 0 && more) {
             if (nsets == RUN_MAX_SETS) {
-                fprintf(stderr, "migsim run: at most %d --set options\n", RUN_MAX_SETS);
+                fprintf(stderr, "%s: at most %d --set options\n", P, RUN_MAX_SETS);
                 return 2;
             }
             sets[nsets++] = argv[++i];
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: migsim run [--platform NAME | --config FILE] [--trace FILE] "
+            printf("usage: %s [--platform NAME | --config FILE] [--trace FILE] "
                    "[--set COMP.PARAM=VALUE]... [--out STATS.json] [--quiet]\n"
                    "  --platform NAME embedded platform: dram or migration (default %s)\n"
                    "  --config FILE   JSON platform (merged onto the embedded platform its \"base\" "
-                   "names, the default one unless it says \"none\")\n", migsim_default_platform);
+                   "names, the default one unless it says \"none\")\n", P, migsim_default_platform);
             printf("  --trace FILE    native trace (.mtr) for the trace player cpu0\n"
                    "  --set C.P=V     override parameter P of component C (or sim.KEY); V is JSON or a "
                    "bare string\n"
@@ -182,10 +204,10 @@ int migsim_cli_run(int argc, char **argv)
                    "  --quiet         no summary\n");
             return 0;
         } else {
-            fprintf(stderr, "migsim run: unknown or incomplete option \"%s\"\n"
-                            "usage: migsim run [--platform NAME | --config FILE] [--trace FILE] "
+            fprintf(stderr, "%s: unknown or incomplete option \"%s\"\n"
+                            "usage: %s [--platform NAME | --config FILE] [--trace FILE] "
                             "[--set COMP.PARAM=VALUE]... "
-                            "[--out STATS.json] [--quiet]\n", a);
+                            "[--out STATS.json] [--quiet]\n", P, a, P);
             return 2;
         }
     }
@@ -195,15 +217,19 @@ int migsim_cli_run(int argc, char **argv)
         sets[nsets++] = trace_set;
     }
     if (platform && config) {
-        fprintf(stderr, "migsim run: --platform and --config exclude each other (a config names its "
-                        "platform with \"base\")\n");
+        fprintf(stderr, "%s: --platform and --config exclude each other (a config names its "
+                        "platform with \"base\")\n", P);
         return 2;
     }
     migsim_sim_t *sim;
-    int rc = platform ? migsim_sim_create_platform(&sim, platform, sets, nsets)
-                      : migsim_sim_create_overrides(&sim, config, sets, nsets);
+    int rc = migsim_sim_create_ex(&sim, platform, config, sets, nsets, drv->create_flags);
     if (rc) {
-        fprintf(stderr, "migsim run: %s\n", migsim_errmsg());
+        fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
+        return 2;
+    }
+    if (drv->attach && (rc = drv->attach(sim, drv->ctx)) != 0) {
+        fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
+        run_destroy(drv, sim);
         return 2;
     }
     bool progress = !quiet && isatty(STDERR_FILENO);
@@ -211,7 +237,7 @@ int migsim_cli_run(int argc, char **argv)
     const migsim_tick_t slice = 10 * MIGSIM_PS_PER_US;
     bool shown = false;
     while (!migsim_sim_done(sim)) {
-        rc = migsim_sim_run(sim, migsim_sim_now(sim) + slice);
+        rc = drv->advance(sim, migsim_sim_now(sim) + slice, drv->ctx);
         if (rc)
             break;
         double now = wall_now();
@@ -226,10 +252,10 @@ int migsim_cli_run(int argc, char **argv)
     if (shown)
         fprintf(stderr, "\n");
     if (rc) {
-        fprintf(stderr, "migsim run: %s\n", migsim_errmsg());
+        fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
         if (out && migsim_sim_write_stats(sim, out, wall) == 0)
-            fprintf(stderr, "migsim run: partial statistics written to %s\n", out);
-        migsim_sim_destroy(sim);
+            fprintf(stderr, "%s: partial statistics written to %s\n", P, out);
+        run_destroy(drv, sim);
         return 2;
     }
     if (!quiet)
@@ -237,8 +263,8 @@ int migsim_cli_run(int argc, char **argv)
     if (out) {
         rc = migsim_sim_write_stats(sim, out, wall);
         if (rc) {
-            fprintf(stderr, "migsim run: %s\n", migsim_errmsg());
-            migsim_sim_destroy(sim);
+            fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
+            run_destroy(drv, sim);
             return 2;
         }
         if (!quiet)
@@ -264,14 +290,14 @@ int migsim_cli_run(int argc, char **argv)
             done = stat_or(sim, c->name, "completed_reqs", 0);
         }
         if (ended && issued > done) {
-            fprintf(stderr, "migsim run: %s: %.0f requests never completed (waiting on page faults? "
-                            "addresses outside the mapped memory)\n", c->name, issued - done);
+            fprintf(stderr, "%s: %s: %.0f requests never completed (waiting on page faults? "
+                            "addresses outside the mapped memory)\n", P, c->name, issued - done);
             stuck += issued - done;
         }
     }
-    migsim_sim_destroy(sim);
+    run_destroy(drv, sim);
     if (lost > 0)
-        fprintf(stderr, "migsim run: %.0f written lines were lost\n", lost);
+        fprintf(stderr, "%s: %.0f written lines were lost\n", P, lost);
     return lost > 0 || stuck > 0 ? 1 : 0;
 }
 
