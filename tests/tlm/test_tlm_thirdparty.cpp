@@ -87,16 +87,22 @@ struct tester : sc_module {
         inval_hi = hi;
     }
 
-    tlm::tlm_response_status blocking(tlm::tlm_command cmd, uint64_t addr, uint8_t *data,
-                                      unsigned len)
+    static void fill(tlm::tlm_generic_payload &gp, tlm::tlm_command cmd, uint64_t addr,
+                     uint8_t *data, unsigned len)
     {
-        tlm::tlm_generic_payload gp;
         gp.set_command(cmd);
         gp.set_address(addr);
         gp.set_data_ptr(data);
         gp.set_data_length(len);
         gp.set_streaming_width(len);
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    }
+
+    tlm::tlm_response_status blocking(tlm::tlm_command cmd, uint64_t addr, uint8_t *data,
+                                      unsigned len)
+    {
+        tlm::tlm_generic_payload gp;
+        fill(gp, cmd, addr, data, len);
         sc_time d(10, SC_NS); /* a quantum keeper's local offset */
         socket->b_transport(gp, d);
         b_calls++;
@@ -107,12 +113,7 @@ struct tester : sc_module {
                                    unsigned len)
     {
         tlm::tlm_generic_payload gp;
-        gp.set_command(cmd);
-        gp.set_address(addr);
-        gp.set_data_ptr(data);
-        gp.set_data_length(len);
-        gp.set_streaming_width(len);
-        gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        fill(gp, cmd, addr, data, len);
         tlm::tlm_phase ph = tlm::BEGIN_REQ;
         sc_time d = SC_ZERO_TIME;
         in_resp = nullptr;
