@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdlib.h>
 #include <exception>
 #include <memory>
 
@@ -36,13 +37,19 @@ int attach(migsim_sim_t *sim, void *ctx)
     return MIGSIM_OK;
 }
 
-int advance(migsim_sim_t *, migsim_tick_t until, void *ctx)
+int advance(migsim_sim_t *sim, migsim_tick_t until, void *ctx)
 {
     sc_run *r = static_cast<sc_run *>(ctx);
     try {
         sc_core::sc_time now = sc_core::sc_time_stamp();
         sc_core::sc_time t = migsim_tlm::to_sc_time(until);
-        sc_core::sc_start(t > now ? t - now : sc_core::SC_ZERO_TIME);
+        if (t > now)
+            sc_core::sc_start(t - now);
+        /* a slice without events still moves the C clock on, as migsim_sim_run does */
+        if (!migsim_sim_done(sim)) {
+            r->plat->k().sync();
+            r->plat->k().kick();
+        }
     } catch (const std::exception &e) {
         return migsim_error(MIGSIM_ESTATE, "SystemC: %s", e.what());
     }
@@ -63,4 +70,11 @@ int sc_main(int argc, char *argv[])
     argv[0] = const_cast<char *>("migsim-sc");
     /* the platform's modules stay alive until the SystemC kernel is torn down */
     return migsim_cli_run_with(argc, argv, &drv);
+}
+
+/* SystemC's banner would go to stdout ahead of the summary: keep it quiet, then start as usual */
+int main(int argc, char *argv[])
+{
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    return sc_core::sc_elab_and_sim(argc, argv);
 }
