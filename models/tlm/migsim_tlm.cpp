@@ -14,6 +14,7 @@
 #include "migsim/req.h"
 
 #include "dram/dram.h"
+#include "dualwrite/dualwrite.h"
 #include "iommu/iommu.h"
 #include "migctl/migctl.h"
 
@@ -807,6 +808,90 @@ void dram::on_migration(void *ctx, bool running, uint64_t cur, uint64_t tgt, uin
     }
 }
 
+/* ---- dualwrite --------------------------------------------------------------- */
+
+dualwrite::dualwrite(sc_core::sc_module_name name, kernel &k, const char *comp)
+    : component(name, k, comp, "dualwrite")
+{
+}
+
+void dualwrite::debug_through(const char *migctl_comp)
+{
+    migsim_comp_t *c = migsim_sim_find(k_.sim(), migctl_comp);
+    if (!c || std::strcmp(c->ops->type, "migctl") != 0)
+        throw std::invalid_argument(std::string("libmigsim: no migration controller \"") +
+                                    migctl_comp + "\"");
+    mig_ = c;
+    migsim_fmem_t f = { this, dbg_read, dbg_write };
+    for (const char *p : { "in", "copy" })
+        if (has_target(p))
+            in(p).set_fmem(f);
+}
+
+/* Bytes of [addr, addr + len) in addr's subpage, where they live, and whether both copies do. */
+static size_t dw_route(const dualwrite_t *dw, uint64_t addr, size_t len, uint64_t *where,
+                       bool *both)
+{
+    dualwrite_regs_t r;
+    dualwrite_get(dw, &r);
+    dualwrite_seg_t seg = dualwrite_segment(dw, addr);
+    *where = addr;
+    *both = false;
+    if (seg == DUALWRITE_PASS)
+        return len;
+    uint64_t in_sub = r.subpage_bytes - (addr - r.cur_base) % r.subpage_bytes;
+    if (seg == DUALWRITE_SEG1)
+        *where = r.tgt_base + (addr - r.cur_base);
+    *both = seg == DUALWRITE_SEG2;
+    return (size_t)std::min<uint64_t>(len, in_sub);
+}
+
+void dualwrite::dbg_read(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+    dualwrite *self = static_cast<dualwrite *>(ctx);
+    const migsim_fmem_t &mem = static_cast<migctl_t *>(self->mig_)->fmem;
+    const dualwrite_t *dw = reinterpret_cast<const dualwrite_t *>(self->comp());
+    uint8_t *p = static_cast<uint8_t *>(dst);
+    while (len) {
+        uint64_t where;
+        bool both;
+        size_t n = dw_route(dw, addr, len, &where, &both);
+        if (mem.read)
+            mem.read(mem.ctx, where, p, n);
+        else
+            std::memset(p, 0, n); /* before the platform starts: nothing written yet */
+        p += n;
+        addr += n;
+        len -= n;
+    }
+}
+
+int dualwrite::dbg_write(void *ctx, uint64_t addr, const void *src, size_t len)
+{
+    dualwrite *self = static_cast<dualwrite *>(ctx);
+    const migsim_fmem_t &mem = static_cast<migctl_t *>(self->mig_)->fmem;
+    const dualwrite_t *dw = reinterpret_cast<const dualwrite_t *>(self->comp());
+    const uint8_t *p = static_cast<const uint8_t *>(src);
+    if (!mem.write)
+        return MIGSIM_ESTATE;
+    while (len) {
+        uint64_t where;
+        bool both;
+        size_t n = dw_route(dw, addr, len, &where, &both);
+        dualwrite_regs_t r;
+        dualwrite_get(dw, &r);
+        int rc = mem.write(mem.ctx, where, p, n);
+        if (!rc && both)
+            rc = mem.write(mem.ctx, r.tgt_base + (addr - r.cur_base), p, n);
+        if (rc)
+            return rc;
+        p += n;
+        addr += n;
+        len -= n;
+    }
+    return MIGSIM_OK;
+}
+
 /* ---- platform ---------------------------------------------------------------- */
 
 platform::platform(sc_core::sc_module_name name, migsim_sim_t *sim)
@@ -817,6 +902,8 @@ platform::platform(sc_core::sc_module_name name, migsim_sim_t *sim)
         std::unique_ptr<component> m;
         if (std::strcmp(c->ops->type, "dram") == 0)
             m = std::make_unique<dram>(c->name, *k_, c->name);
+        else if (std::strcmp(c->ops->type, "dualwrite") == 0)
+            m = std::make_unique<dualwrite>(c->name, *k_, c->name);
         else
             m = std::make_unique<component>(c->name, *k_, c->name);
         comps_.emplace_back(c->name, std::move(m));
@@ -831,9 +918,14 @@ platform::platform(sc_core::sc_module_name name, migsim_sim_t *sim)
         if (std::strcmp(c->ops->type, "migctl") != 0)
             continue;
         const char *mem = reinterpret_cast<migctl_t *>(c)->dram;
-        for (auto &d : comps_)
-            if (mem && d.first == mem && std::strcmp(d.second->comp()->ops->type, "dram") == 0)
+        const char *chip = reinterpret_cast<migctl_t *>(c)->dualwrite;
+        for (auto &d : comps_) {
+            const char *type = d.second->comp()->ops->type;
+            if (mem && d.first == mem && std::strcmp(type, "dram") == 0)
                 static_cast<dram *>(d.second.get())->watch_migration(c->name);
+            if (chip && d.first == chip && std::strcmp(type, "dualwrite") == 0)
+                static_cast<dualwrite *>(d.second.get())->debug_through(c->name);
+        }
     }
 }
 

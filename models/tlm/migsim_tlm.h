@@ -286,9 +286,27 @@ MIGSIM_TLM_WRAPPER(trace_player, "trace_player");
 MIGSIM_TLM_WRAPPER(cpu_mmu, "cpu_mmu");
 MIGSIM_TLM_WRAPPER(iommu, "iommu");
 MIGSIM_TLM_WRAPPER(dma_device, "dma_dev");
-MIGSIM_TLM_WRAPPER(dualwrite, "dualwrite");
 MIGSIM_TLM_WRAPPER(migctl, "migctl");
 #undef MIGSIM_TLM_WRAPPER
+
+/*
+ * The dual-write chip. transport_dbg on its sockets reads and writes by
+ * physical address as the chip routes: the target page for migrated
+ * subpages, both copies (writes) for the migrating ones, the current page
+ * otherwise; through the functional view (cache and DRAM) of the migration
+ * controller driving it (see debug_through).
+ */
+class dualwrite : public component {
+public:
+    dualwrite(sc_core::sc_module_name name, kernel &k, const char *comp);
+    /* Functional memory behind the chip: that of the migration controller `migctl_comp`. */
+    void debug_through(const char *migctl_comp);
+
+private:
+    static void dbg_read(void *ctx, uint64_t addr, void *dst, size_t len);
+    static int dbg_write(void *ctx, uint64_t addr, const void *src, size_t len);
+    void *mig_ = nullptr;               /* migctl_t, borrowed */
+};
 
 /*
  * A whole simulation as SystemC modules: the kernel, one wrapper per

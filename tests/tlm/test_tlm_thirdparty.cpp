@@ -298,6 +298,29 @@ struct scenario : sc_module {
         for (unsigned i = 0; i < 16; i++)
             CHECK(chip.roundtrip(i % 2 == 0, cur + i * SUB + 0x200, 128, (uint8_t)(100 + i)),
                   "chip %s during, subpage %u", i % 2 == 0 ? "nb_transport" : "b_transport", i);
+        /* the debug interface sees the same bytes, routed as the chip routes them */
+        for (unsigned i = 0; i < 16; i++) {
+            uint8_t r[128];
+            tlm::tlm_generic_payload dbg;
+            tester::fill(dbg, tlm::TLM_READ_COMMAND, cur + i * SUB + 0x200, r, 128);
+            bool ok = chip.socket->transport_dbg(dbg) == 128;
+            for (unsigned b = 0; b < 128 && ok; b++)
+                ok = r[b] == (uint8_t)(100 + i + 7 * b);
+            CHECK(ok, "chip transport_dbg during, subpage %u", i);
+        }
+        /* half way, debug writes land where the chip reads: the target for moved subpages */
+        wait(sc_time(60, SC_US));
+        CHECK(phase(sim_b) == MIGSIM_PHASE_DURING, "chip: not during the migration (2)");
+        for (unsigned i = 0; i < 16; i += 5) {
+            uint8_t w[64];
+            for (unsigned b = 0; b < 64; b++)
+                w[b] = (uint8_t)(150 + i + 7 * b);
+            tlm::tlm_generic_payload dbg;
+            tester::fill(dbg, tlm::TLM_WRITE_COMMAND, cur + i * SUB + 0x800, w, 64);
+            CHECK(chip.socket->transport_dbg(dbg) == 64, "chip transport_dbg write");
+            CHECK(chip.check(i % 2, cur + i * SUB + 0x800, 64, (uint8_t)(150 + i)),
+                  "chip: a debug write not seen by a timed read, subpage %u", i);
+        }
         while (phase(sim_b) != MIGSIM_PHASE_AFTER)
             wait(sc_time(5, SC_US));
         /* the page lives at the target now: every write made it there */
@@ -305,6 +328,9 @@ struct scenario : sc_module {
         for (unsigned i = 0; i < 16; i++)
             CHECK(chip.check(i % 2, tgt + i * SUB + 0x200, 128, (uint8_t)(100 + i)),
                   "chip: subpage %u at the target", i);
+        for (unsigned i = 0; i < 16; i += 5)
+            CHECK(chip.check(false, tgt + i * SUB + 0x800, 64, (uint8_t)(150 + i)),
+                  "chip: debug write of subpage %u at the target", i);
     }
 };
 
