@@ -17,6 +17,7 @@
 #define MIGSIM_TESTS_XLAT_PROBE_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dram/dram.h"
@@ -237,6 +238,21 @@ static double stat(probe_t *p, const char *name)
     snprintf(buf, sizeof buf, PROBE_NAME ".%s", name);
     assert_int_equal(migsim_sim_stat(p->sim, buf, &v), 0);
     return v;
+}
+
+/* The includer's back-pressure run (its MMU refused and retried): statistics JSON, freed by the caller. */
+static char *run_backpressure(void);
+
+/* Two back-pressure runs give byte-identical statistics. */
+static void test_backpressure_deterministic(void **state)
+{
+    (void)state;
+    char *a = run_backpressure();
+    char *b = run_backpressure();
+    assert_non_null(a);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
 }
 
 #endif /* MIGSIM_TESTS_XLAT_PROBE_H */

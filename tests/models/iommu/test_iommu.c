@@ -318,17 +318,6 @@ static char *run_backpressure(void)
     return json;
 }
 
-static void test_backpressure_deterministic(void **state)
-{
-    (void)state;
-    char *a = run_backpressure();
-    char *b = run_backpressure();
-    assert_non_null(a);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
-}
-
 static void test_no_root_is_a_config_error(void **state)
 {
     (void)state;
