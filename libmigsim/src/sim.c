@@ -38,7 +38,7 @@ struct migsim_sim_s {
     migsim_comp_t **comps;      /* owned: components, in configuration order */
     size_t ncomps;
     migsim_link_t *links;       /* owned: delay links */
-    size_t nlinks, caplinks;
+    size_t nlinks;              /* bound so far; links[] has one slot per $.links entry */
     migsim_link_spec_t *specs;  /* owned: $.links as configured */
     size_t nspecs;
     unsigned flags;             /* MIGSIM_SIM_* creation flags */
@@ -430,7 +430,6 @@ static int sim_bind_links(migsim_sim_t *sim, const cJSON *links)
     sim->specs = calloc(n ? n : 1, sizeof *sim->specs);
     if (!sim->links || !sim->specs)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
-    sim->caplinks = n;
     static const char *const keys[] = { "from", "to", "latency_ps", "capacity", NULL };
     size_t i = 0;
     for (const cJSON *l = links->child; l; l = l->next, i++) {
@@ -891,7 +890,7 @@ void migsim_sim_fail(migsim_sim_t *sim, int code)
     migsim_kernel_stop(&sim->k);
 }
 
-int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *external)
+migsim_port_t *migsim_sim_port(migsim_sim_t *sim, const char *port_path)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", port_path);
@@ -899,7 +898,12 @@ int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *ext
     if (dot)
         *dot = '\0';
     migsim_comp_t *c = dot ? migsim_sim_find(sim, buf) : NULL;
-    migsim_port_t *p = c ? migsim_comp_port(c, dot + 1) : NULL;
+    return c ? migsim_comp_port(c, dot + 1) : NULL;
+}
+
+int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *external)
+{
+    migsim_port_t *p = migsim_sim_port(sim, port_path);
     if (!p)
         return migsim_error(MIGSIM_ENOENT, "migsim_sim_bind: no port \"%s\"", port_path);
     return migsim_sim_bind_port(sim, p, external, 0, 0);
@@ -919,23 +923,16 @@ int migsim_sim_bind_port(migsim_sim_t *sim, migsim_port_t *p, migsim_port_t *ext
     if (!external->name)
         external->name = "external";
     int rc;
-    if (latency_ps == 0) {
+    if (latency_ps == 0)
         rc = p->dir == MIGSIM_PORT_IN ? migsim_port_bind(external, p)
                                       : migsim_port_bind(p, external);
-    } else if (p->dir != MIGSIM_PORT_IN) {
+    else if (p->dir != MIGSIM_PORT_IN)
         rc = migsim_error(MIGSIM_EINVAL, "a delay link ends at an in port");
-    } else {
-        if (sim->nlinks == sim->caplinks) {
-            /* links[] never moves once a link is bound (its events are queued by address) */
-            rc = migsim_error(MIGSIM_ESTATE, "no room for another delay link (one per $.links entry)");
-        } else {
-            rc = capacity ? migsim_port_bind_link(&sim->links[sim->nlinks], &sim->k, external, p,
-                                                  latency_ps, capacity)
-                          : migsim_error(MIGSIM_EINVAL, "capacity must be >= 1");
-            if (!rc)
-                sim->nlinks++;
-        }
-    }
+    else if (sim->nlinks == sim->nspecs) /* links[] never moves: queued events point into it */
+        rc = migsim_error(MIGSIM_ESTATE, "no room for another delay link (one per $.links entry)");
+    else if ((rc = migsim_port_bind_link(&sim->links[sim->nlinks], &sim->k, external, p,
+                                         latency_ps, capacity)) == 0)
+        sim->nlinks++;
     return rc ? migsim_error(rc, "migsim_sim_bind(%s.%s): %s", cname, p->name, migsim_errmsg())
               : MIGSIM_OK;
 }

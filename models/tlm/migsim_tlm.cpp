@@ -216,13 +216,7 @@ target::target(sc_core::sc_module_name name, kernel &k, const char *port_path,
                const migsim_fmem_t *fmem, uint8_t src_kind, uint16_t src_idx)
     : sc_module(name), socket("socket"), k_(k), src_kind_(src_kind), src_idx_(src_idx)
 {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "%s", port_path);
-    char *dot = std::strchr(buf, '.');
-    if (dot)
-        *dot = '\0';
-    migsim_comp_t *c = dot ? migsim_sim_find(k.sim(), buf) : nullptr;
-    migsim_port_t *p = c ? migsim_comp_port(c, dot + 1) : nullptr;
+    migsim_port_t *p = migsim_sim_port(k.sim(), port_path);
     if (!p)
         throw std::invalid_argument(std::string("libmigsim: no port \"") + port_path + "\"");
     bind_port(p, 0, 0);
@@ -297,12 +291,7 @@ void target::on_resp(migsim_port_t *self, migsim_req_t *req)
     }
     case hop::BLOCKING: {
         call *c = static_cast<call *>(h->owner);
-        uint64_t offset = req->orig_addr - c->gp->get_address();
-        if (req->status && !c->status)
-            c->status = req->status;
-        else if (!req->status && c->gp->is_read())
-            std::memcpy(c->gp->get_data_ptr() + offset, req->data, req->size);
-        migsim_req_free(migsim_sim_pool(t->k_.sim()), req);
+        t->line_done(*c->gp, &c->status, req);
         if (--c->outstanding == 0)
             c->done.notify(sc_core::SC_ZERO_TIME);
         return;
@@ -342,21 +331,13 @@ void target::b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay)
     transactions_++;
     call c;
     c.gp = &gp;
-    migsim_req_pool_t *pool = migsim_sim_pool(k_.sim());
-    const uint64_t line = MIGSIM_REQ_DATA_BYTES;
-    uint64_t addr = gp.get_address(), len = gp.get_data_length();
+    uint64_t len = gp.get_data_length();
     for (uint64_t off = 0; off < len;) {
-        uint64_t a = addr + off;
-        uint32_t n = (uint32_t)std::min<uint64_t>(len - off, line - a % line);
-        migsim_req_t *req = migsim_req_alloc(pool);
+        migsim_req_t *req = line_req(gp, off, &c.h);
         if (!req) {
             c.status = MIGSIM_ENOMEM;
             break;
         }
-        payload_to_req(gp, off, n, req);
-        req->src_kind = src_kind_;
-        req->src_idx = src_idx_;
-        req->cookie = &c.h;
         for (;;) {
             k_.sync();
             req->t_issue = to_ticks(sc_core::sc_time_stamp());
@@ -367,7 +348,7 @@ void target::b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay)
             wait(retry_ev_); /* the component refused: it calls retry when it has room */
         }
         k_.kick();
-        off += n;
+        off += req->size;
     }
     while (c.outstanding)
         wait(c.done);
@@ -448,27 +429,19 @@ void target::timed_send()
     timed *t = req_phase_;
     if (!t)
         return;
-    migsim_req_pool_t *pool = migsim_sim_pool(k_.sim());
     migsim_tick_t now = migsim_sim_now(k_.sim());
-    const uint64_t line = MIGSIM_REQ_DATA_BYTES;
-    uint64_t addr = t->gp->get_address(), len = t->gp->get_data_length();
+    uint64_t len = t->gp->get_data_length();
     migsim_req_t *req = refused_;
     refused_ = nullptr;
     while (req || t->next < len) {
         if (!req) {
-            uint64_t a = addr + t->next;
-            uint32_t n = (uint32_t)std::min<uint64_t>(len - t->next, line - a % line);
-            req = migsim_req_alloc(pool);
+            req = line_req(*t->gp, t->next, &t->h);
             if (!req) {
                 t->status = MIGSIM_ENOMEM;
                 t->next = len;
                 break;
             }
-            payload_to_req(*t->gp, t->next, n, req);
-            req->src_kind = src_kind_;
-            req->src_idx = src_idx_;
-            req->cookie = &t->h;
-            t->next += n;
+            t->next += req->size;
         }
         req->t_issue = now;
         t->outstanding++;
@@ -490,14 +463,35 @@ void target::timed_send()
     }
 }
 
+/* The request for bytes [off, end of their line) of a payload from outside; NULL if none left. */
+migsim_req_t *target::line_req(const tlm::tlm_generic_payload &gp, uint64_t off, hop *h)
+{
+    migsim_req_t *req = migsim_req_alloc(migsim_sim_pool(k_.sim()));
+    if (!req)
+        return nullptr;
+    const uint64_t line = MIGSIM_REQ_DATA_BYTES;
+    uint64_t a = gp.get_address() + off;
+    payload_to_req(gp, off, (uint32_t)std::min<uint64_t>(gp.get_data_length() - off, line - a % line),
+                   req);
+    req->src_kind = src_kind_;
+    req->src_idx = src_idx_;
+    req->cookie = h;
+    return req;
+}
+
+/* A line answered: the first error into *status, or its bytes into a read; the request freed. */
+void target::line_done(tlm::tlm_generic_payload &gp, int32_t *status, migsim_req_t *req)
+{
+    if (req->status && !*status)
+        *status = req->status;
+    else if (!req->status && gp.is_read())
+        std::memcpy(gp.get_data_ptr() + (req->orig_addr - gp.get_address()), req->data, req->size);
+    migsim_req_free(migsim_sim_pool(k_.sim()), req);
+}
+
 void target::timed_line_done(timed *t, migsim_req_t *req)
 {
-    uint64_t offset = req->orig_addr - t->gp->get_address();
-    if (req->status && !t->status)
-        t->status = req->status;
-    else if (!req->status && t->gp->is_read())
-        std::memcpy(t->gp->get_data_ptr() + offset, req->data, req->size);
-    migsim_req_free(migsim_sim_pool(k_.sim()), req);
+    line_done(*t->gp, &t->status, req);
     if (--t->outstanding == 0 && t->sent_all) {
         resp_queue_.push_back(t);
         timed_respond();
@@ -746,11 +740,10 @@ dram::dram(sc_core::sc_module_name name, kernel &k, const char *comp)
     : component(name, k, comp, "dram")
 {
     migsim_fmem_t f = dram_fmem(reinterpret_cast<dram_t *>(this->comp()));
-    for (const char *p : { "in", "in1" })
-        if (has_target(p)) {
-            in(p).set_fmem(f);
-            in(p).set_dmi_source(this);
-        }
+    for (auto &t : ins_) {
+        t.second->set_fmem(f);
+        t.second->set_dmi_source(this);
+    }
 }
 
 void dram::watch_migration(const char *migctl_comp)
@@ -801,9 +794,8 @@ void dram::on_migration(void *ctx, bool running, uint64_t cur, uint64_t tgt, uin
     }
     self->blocked_ = { { cur, cur + bytes }, { tgt, tgt + bytes } };
     for (const range &r : self->blocked_) {
-        for (const char *p : { "in", "in1" })
-            if (self->has_target(p))
-                self->in(p).invalidate_dmi(r.lo, r.hi - 1);
+        for (auto &t : self->ins_)
+            t.second->invalidate_dmi(r.lo, r.hi - 1);
         self->invalidations_++;
     }
 }
@@ -823,26 +815,30 @@ void dualwrite::debug_through(const char *migctl_comp)
                                     migctl_comp + "\"");
     mig_ = c;
     migsim_fmem_t f = { this, dbg_read, dbg_write };
-    for (const char *p : { "in", "copy" })
-        if (has_target(p))
-            in(p).set_fmem(f);
+    for (auto &t : ins_)
+        t.second->set_fmem(f);
 }
 
-/* Bytes of [addr, addr + len) in addr's subpage, where they live, and whether both copies do. */
-static size_t dw_route(const dualwrite_t *dw, uint64_t addr, size_t len, uint64_t *where,
-                       bool *both)
+/*
+ * Where the chip puts bytes [addr, addr + len): the part of them in addr's
+ * subpage (returned), read from where[0], written to where[0 .. copies).
+ */
+static size_t dw_route(const dualwrite_t *dw, uint64_t addr, size_t len, uint64_t where[2],
+                       unsigned *copies)
 {
-    dualwrite_regs_t r;
-    dualwrite_get(dw, &r);
     dualwrite_seg_t seg = dualwrite_segment(dw, addr);
-    *where = addr;
-    *both = false;
+    where[0] = addr;
+    *copies = 1;
     if (seg == DUALWRITE_PASS)
         return len;
-    uint64_t in_sub = r.subpage_bytes - (addr - r.cur_base) % r.subpage_bytes;
+    dualwrite_regs_t r;
+    dualwrite_get(dw, &r);
+    uint64_t moved = r.tgt_base + (addr - r.cur_base);
     if (seg == DUALWRITE_SEG1)
-        *where = r.tgt_base + (addr - r.cur_base);
-    *both = seg == DUALWRITE_SEG2;
+        where[0] = moved;
+    else if (seg == DUALWRITE_SEG2)
+        where[(*copies)++] = moved;
+    uint64_t in_sub = r.subpage_bytes - (addr - r.cur_base) % r.subpage_bytes;
     return (size_t)std::min<uint64_t>(len, in_sub);
 }
 
@@ -853,11 +849,11 @@ void dualwrite::dbg_read(void *ctx, uint64_t addr, void *dst, size_t len)
     const dualwrite_t *dw = reinterpret_cast<const dualwrite_t *>(self->comp());
     uint8_t *p = static_cast<uint8_t *>(dst);
     while (len) {
-        uint64_t where;
-        bool both;
-        size_t n = dw_route(dw, addr, len, &where, &both);
+        uint64_t where[2];
+        unsigned copies;
+        size_t n = dw_route(dw, addr, len, where, &copies);
         if (mem.read)
-            mem.read(mem.ctx, where, p, n);
+            mem.read(mem.ctx, where[0], p, n);
         else
             std::memset(p, 0, n); /* before the platform starts: nothing written yet */
         p += n;
@@ -875,16 +871,14 @@ int dualwrite::dbg_write(void *ctx, uint64_t addr, const void *src, size_t len)
     if (!mem.write)
         return MIGSIM_ESTATE;
     while (len) {
-        uint64_t where;
-        bool both;
-        size_t n = dw_route(dw, addr, len, &where, &both);
-        dualwrite_regs_t r;
-        dualwrite_get(dw, &r);
-        int rc = mem.write(mem.ctx, where, p, n);
-        if (!rc && both)
-            rc = mem.write(mem.ctx, r.tgt_base + (addr - r.cur_base), p, n);
-        if (rc)
-            return rc;
+        uint64_t where[2];
+        unsigned copies;
+        size_t n = dw_route(dw, addr, len, where, &copies);
+        for (unsigned i = 0; i < copies; i++) {
+            int rc = mem.write(mem.ctx, where[i], p, n);
+            if (rc)
+                return rc;
+        }
         p += n;
         addr += n;
         len -= n;

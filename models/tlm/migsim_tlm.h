@@ -171,6 +171,8 @@ private:
     static void on_resp(migsim_port_t *self, migsim_req_t *req);
     static void on_retry(migsim_port_t *self);
     static void on_timed_start(migsim_event_t *ev);
+    migsim_req_t *line_req(const tlm::tlm_generic_payload &gp, uint64_t off, hop *h);
+    void line_done(tlm::tlm_generic_payload &gp, int32_t *status, migsim_req_t *req);
     void timed_send();
     void timed_line_done(timed *t, migsim_req_t *req);
     void timed_respond();
@@ -246,10 +248,10 @@ public:
 
 protected:
     kernel &k_;
+    std::vector<std::pair<std::string, std::unique_ptr<target>>> ins_; /* by port name */
 
 private:
     migsim_comp_t *c_;
-    std::vector<std::pair<std::string, std::unique_ptr<target>>> ins_;
     std::vector<std::pair<std::string, std::unique_ptr<initiator>>> outs_;
 };
 

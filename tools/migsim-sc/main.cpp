@@ -10,11 +10,9 @@
  */
 #include <systemc>
 
-#include <cstdio>
-#include <cstdlib>
-#include <stdlib.h>
 #include <exception>
 #include <memory>
+#include <stdlib.h> /* setenv */
 
 #include "cli.h"
 #include "migsim/errors.h"
@@ -64,11 +62,10 @@ int advance(migsim_sim_t *sim, migsim_tick_t until, void *ctx)
 int sc_main(int argc, char *argv[])
 {
     sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
-    sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DISPLAY);
     sc_run r;
-    migsim_run_driver_t drv = { "migsim-sc", MIGSIM_SIM_LINKS_UNBOUND, attach, advance, nullptr, &r };
-    argv[0] = const_cast<char *>("migsim-sc");
-    /* the platform's modules stay alive until the SystemC kernel is torn down */
+    /* the platform's modules (in r) outlive the simulation: SystemC objects are not
+       destroyed while the kernel may still refer to them */
+    migsim_run_driver_t drv = { "migsim-sc", MIGSIM_SIM_LINKS_UNBOUND, attach, advance, &r };
     return migsim_cli_run_with(argc, argv, &drv);
 }
 

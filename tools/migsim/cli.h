@@ -33,8 +33,6 @@ typedef struct migsim_run_driver_s {
     int (*attach)(migsim_sim_t *sim, void *ctx);
     /* run up to `until` (as migsim_sim_run) */
     int (*advance)(migsim_sim_t *sim, migsim_tick_t until, void *ctx);
-    /* before the simulation is destroyed (may be NULL) */
-    void (*detach)(migsim_sim_t *sim, void *ctx);
     void *ctx;
 } migsim_run_driver_t;
 

@@ -144,13 +144,6 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
             wall > 0 ? recs / wall : 0, wall > 0 ? sim_ns / wall : 0);
 }
 
-static void run_destroy(const migsim_run_driver_t *drv, migsim_sim_t *sim)
-{
-    if (drv->detach)
-        drv->detach(sim, drv->ctx);
-    migsim_sim_destroy(sim);
-}
-
 static int native_advance(migsim_sim_t *sim, migsim_tick_t until, void *ctx)
 {
     (void)ctx;
@@ -159,8 +152,7 @@ static int native_advance(migsim_sim_t *sim, migsim_tick_t until, void *ctx)
 
 int migsim_cli_run(int argc, char **argv)
 {
-    static const migsim_run_driver_t native = { "migsim run", 0, NULL, native_advance, NULL,
-                                                NULL };
+    static const migsim_run_driver_t native = { "migsim run", 0, NULL, native_advance, NULL };
     return migsim_cli_run_with(argc, argv, &native);
 }
 
@@ -229,7 +221,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
     }
     if (drv->attach && (rc = drv->attach(sim, drv->ctx)) != 0) {
         fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
-        run_destroy(drv, sim);
+        migsim_sim_destroy(sim);
         return 2;
     }
     bool progress = !quiet && isatty(STDERR_FILENO);
@@ -255,7 +247,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
         if (out && migsim_sim_write_stats(sim, out, wall) == 0)
             fprintf(stderr, "%s: partial statistics written to %s\n", P, out);
-        run_destroy(drv, sim);
+        migsim_sim_destroy(sim);
         return 2;
     }
     if (!quiet)
@@ -264,7 +256,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         rc = migsim_sim_write_stats(sim, out, wall);
         if (rc) {
             fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
-            run_destroy(drv, sim);
+            migsim_sim_destroy(sim);
             return 2;
         }
         if (!quiet)
@@ -295,7 +287,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
             stuck += issued - done;
         }
     }
-    run_destroy(drv, sim);
+    migsim_sim_destroy(sim);
     if (lost > 0)
         fprintf(stderr, "%s: %.0f written lines were lost\n", P, lost);
     return lost > 0 || stuck > 0 ? 1 : 0;

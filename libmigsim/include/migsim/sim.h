@@ -115,8 +115,11 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until);
  */
 int migsim_sim_bind(migsim_sim_t *sim, const char *port_path, migsim_port_t *external);
 
+/* The port "component.port", or NULL when there is none. */
+migsim_port_t *migsim_sim_port(migsim_sim_t *sim, const char *port_path);
+
 /*
- * Same, naming the component's port directly. With latency_ps > 0 (IN
+ * Same as migsim_sim_bind, naming the component's port directly. With latency_ps > 0 (IN
  * ports only) the caller's OUT port reaches `p` through a delay link with
  * that latency and `capacity`, exactly as a $.links entry would (at most one
  * such link per $.links entry of the configuration).
