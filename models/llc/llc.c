@@ -15,15 +15,42 @@ static inline uint8_t *llc_bytes(llc_t *c, uint64_t set, uint32_t w)
     return &c->data[(set * c->ways + w) * LLC_LINE];
 }
 
+/* The tag stored for `line`: line / sets + 1 (0 marks an empty way); 0 when it does not fit. */
+static inline uint32_t llc_tag(const llc_t *c, uint64_t line)
+{
+    uint64_t tag = line / c->sets + 1;
+    return tag <= UINT32_MAX ? (uint32_t)tag : 0;
+}
+
 /* The way holding `line`, or -1. */
 static int llc_find(llc_t *c, uint64_t line)
 {
-    uint64_t set = llc_set(c, line), tag = line / c->sets + 1;
-    const uint64_t *t = &c->tags[set * c->ways];
-    for (uint32_t i = 0; i < c->ways; i++)
-        if (t[i] == tag)
+    uint32_t tag = llc_tag(c, line);
+    const llc_way_t *w = &c->way[llc_set(c, line) * c->ways];
+    for (uint32_t i = 0; tag && i < c->ways; i++)
+        if (w[i].tag == tag)
             return (int)i;
     return -1;
+}
+
+/*
+ * The use clock is 32 bits: when it wraps, every set's stamps are replaced
+ * by their ranks (0 = least recent), which keeps each set's LRU order.
+ */
+static void llc_renumber(llc_t *c)
+{
+    for (uint64_t s = 0; s < c->sets; s++) {
+        llc_way_t *w = &c->way[s * c->ways];
+        uint32_t rank[64];
+        for (uint32_t i = 0; i < c->ways; i++) {
+            rank[i] = 0;
+            for (uint32_t j = 0; j < c->ways; j++)
+                rank[i] += w[j].stamp < w[i].stamp || (w[j].stamp == w[i].stamp && j < i);
+        }
+        for (uint32_t i = 0; i < c->ways; i++)
+            w[i].stamp = rank[i];
+    }
+    c->use_clock = c->ways;
 }
 
 /* Queue a request for memory and send what memory takes. */
@@ -58,22 +85,22 @@ static void llc_to_mem(llc_t *c, migsim_req_t *r)
 static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
 {
     uint64_t set = llc_set(c, line), base = set * c->ways;
-    const uint64_t *t = &c->tags[base], *lru = &c->lru[base];
+    llc_way_t *w = &c->way[base];
     uint32_t v = 0;
     for (uint32_t i = 0; i < c->ways; i++) {
-        if (!t[i]) {
+        if (!w[i].tag) {
             v = i;
             break;
         }
-        if (lru[i] < lru[v])
+        if (w[i].stamp < w[v].stamp)
             v = i;
     }
-    if (t[v] && c->dirty[base + v]) {
+    if (w[v].tag && c->dirty[base + v]) {
         migsim_req_t *wb = migsim_req_alloc(c->comp.pool);
         if (!wb) {
             migsim_sim_fail(c->comp.sim, MIGSIM_ENOMEM);
         } else {
-            wb->addr = wb->orig_addr = ((t[v] - 1) * c->sets + set) * LLC_LINE;
+            wb->addr = wb->orig_addr = (((uint64_t)w[v].tag - 1) * c->sets + set) * LLC_LINE;
             wb->size = LLC_LINE;
             wb->op = MIGSIM_OP_WRITE;
             wb->flags = MIGSIM_REQ_HAS_DATA;
@@ -86,7 +113,7 @@ static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
             llc_to_mem(c, wb);
         }
     }
-    c->tags[base + v] = line / c->sets + 1;
+    w[v].tag = llc_tag(c, line); /* llc_recv refused lines whose tag does not fit */
     c->dirty[base + v] = 0;
     return v;
 }
@@ -94,7 +121,9 @@ static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
 /* Serve `req` from the line in (set, way): copy bytes in or out, mark dirty on writes. */
 static void llc_access(llc_t *c, migsim_req_t *req, uint64_t set, uint32_t way)
 {
-    c->lru[set * c->ways + way] = ++c->use_clock;
+    if (++c->use_clock == 0)
+        llc_renumber(c);
+    c->way[set * c->ways + way].stamp = c->use_clock;
     uint8_t *bytes = llc_bytes(c, set, way) + req->addr % LLC_LINE;
     if (req->op == MIGSIM_OP_WRITE) {
         if ((req->flags & MIGSIM_REQ_CAS) && memcmp(bytes, req->data + req->size, req->size) != 0) {
@@ -151,6 +180,14 @@ static int llc_recv(migsim_port_t *port, migsim_req_t *req)
     }
     bool write = req->op == MIGSIM_OP_WRITE;
     uint64_t line = req->addr / LLC_LINE;
+    if (!llc_tag(c, line)) {
+        migsim_sim_fail(c->comp.sim,
+                        migsim_error(MIGSIM_EINVAL, "%s: address 0x%llx is beyond the %llu sets' "
+                                     "32-bit tags (below %llu GiB)", c->comp.name,
+                                     (unsigned long long)req->addr, (unsigned long long)c->sets,
+                                     (unsigned long long)((c->sets * LLC_LINE) << 2)));
+        return MIGSIM_EBUSY;
+    }
     /* a miss to a line already being filled waits on the same miss register */
     for (uint32_t i = 0; c->pending[llc_set(c, line)] && i < c->mshrs; i++) {
         llc_mshr_t *m = &c->mshr[i];
@@ -354,13 +391,12 @@ static int llc_init(migsim_comp_t *comp)
     if (c->sets & (c->sets - 1))
         return migsim_error(MIGSIM_ECONFIG, "size_bytes / (ways * 64) = %llu sets is not a power of two",
                             (unsigned long long)c->sets);
-    c->tags = calloc(c->sets * c->ways, sizeof *c->tags);
-    c->lru = calloc(c->sets * c->ways, sizeof *c->lru);
+    c->way = calloc(c->sets * c->ways, sizeof *c->way);
     c->dirty = calloc(c->sets * c->ways, 1);
     c->pending = calloc(c->sets, sizeof *c->pending);
     c->data = calloc(c->sets * c->ways, LLC_LINE);
     c->mshr = calloc(c->mshrs, sizeof *c->mshr);
-    if (!c->tags || !c->lru || !c->dirty || !c->pending || !c->data || !c->mshr)
+    if (!c->way || !c->dirty || !c->pending || !c->data || !c->mshr)
         return migsim_error(MIGSIM_ENOMEM, "out of memory for a %llu-byte cache",
                             (unsigned long long)c->size_bytes);
     return migsim_event_init(comp->k, &c->rsp_ev, llc_rsp_event, c, 5, 0, "llc.rsp");
@@ -377,14 +413,12 @@ static void llc_finalize(migsim_comp_t *comp)
 static void llc_fini(migsim_comp_t *comp)
 {
     llc_t *c = (llc_t *)comp;
-    free(c->tags);
-    free(c->lru);
+    free(c->way);
     free(c->dirty);
     free(c->pending);
     free(c->data);
     free(c->mshr);
-    c->tags = NULL;
-    c->lru = NULL;
+    c->way = NULL;
     c->dirty = NULL;
     c->pending = NULL;
     c->data = NULL;

@@ -41,6 +41,13 @@ typedef struct llc_mshr_s {
     bool stale;                 /* a functional write reached memory after the fill read it */
 } llc_mshr_t;
 
+/* One way of a set: the tag and the stamp of the last use, 8 bytes, so a set's search reads
+ * ways * 8 contiguous bytes. */
+typedef struct llc_way_s {
+    uint32_t tag;               /* line address / sets + 1; 0 = invalid */
+    uint32_t stamp;             /* use clock at the last use (larger = more recent) */
+} llc_way_t;
+
 typedef struct llc_s {
     migsim_comp_t comp;
     migsim_port_t in;           /* requests, at most one line each */
@@ -52,14 +59,13 @@ typedef struct llc_s {
     uint32_t mshrs;             /* misses outstanding at most */
     /* geometry */
     uint64_t sets;              /* size / (ways * 64) */
-    uint64_t *tags;             /* owned: sets * ways; line address / sets + 1, 0 = invalid */
-    uint64_t *lru;              /* owned: sets * ways; last use (larger = more recent) */
+    llc_way_t *way;             /* owned: sets * ways, a set's ways side by side */
     uint8_t *dirty;             /* owned: sets * ways */
     uint16_t *pending;          /* owned: per set, fills under way for lines of the set (<= mshrs) */
     uint8_t *data;              /* owned: sets * ways * 64 bytes */
     llc_mshr_t *mshr;           /* owned: mshrs entries */
     uint32_t mshr_busy;
-    uint64_t use_clock;         /* LRU counter */
+    uint32_t use_clock;         /* LRU counter (wraps: see llc_renumber) */
     migsim_req_t *oq_head, *oq_tail; /* fills and write-backs waiting for memory */
     uint32_t oq_n;
     bool mem_blocked;           /* memory refused; waiting for its retry */

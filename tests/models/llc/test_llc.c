@@ -195,6 +195,77 @@ static void test_lru_order(void **state)
 }
 
 /*
+ * The use clock is 32 bits: when it wraps, each set's stamps are renumbered
+ * by rank. The same programs started just before the wrap give the same
+ * hits, fills and write-backs as from zero.
+ */
+static void test_lru_across_clock_wrap(void **state)
+{
+    (void)state;
+    uint64_t st[2][4];
+    for (int wrap = 0; wrap < 2; wrap++) {
+        probe_t *p = calloc(1, sizeof *p);
+        probe_open(p, ", \"size_bytes\": 1024, \"ways\": 2");
+        llc_t *c = (llc_t *)migsim_sim_find(p->sim, "llc0");
+        if (wrap)
+            c->use_clock = UINT32_MAX - 3;
+        const uint64_t A = 0, B = 8 * 64, C = 16 * 64;
+        const uint64_t seq[] = { A, B, A, C, A, B };
+        const uint64_t want_hits[] = { 0, 0, 1, 1, 2, 2 };
+        for (int i = 0; i < 6; i++) {
+            assert_int_equal(send(p, i, MIGSIM_OP_READ, seq[i], 8, 0), 0);
+            assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+            assert_int_equal(c->st_read_hits, want_hits[i]);
+        }
+        if (wrap)
+            assert_true(c->use_clock < 100); /* it did wrap, in the middle of the sequence */
+        migsim_sim_destroy(p->sim);
+        free(p);
+        p = calloc(1, sizeof *p);
+        probe_open(p, ", \"size_bytes\": 2048, \"ways\": 4, \"mshrs\": 4");
+        c = (llc_t *)migsim_sim_find(p->sim, "llc0");
+        if (wrap)
+            c->use_clock = UINT32_MAX - 1000;
+        run_random(p, 7, 2000);
+        assert_int_equal(p->bad, 0);
+        st[wrap][0] = c->st_read_hits;
+        st[wrap][1] = c->st_write_hits;
+        st[wrap][2] = c->st_fills;
+        st[wrap][3] = c->st_writebacks;
+        migsim_sim_destroy(p->sim);
+        free(p);
+    }
+    assert_memory_equal(st[0], st[1], sizeof st[0]);
+}
+
+/* An address whose tag does not fit 32 bits is an error naming the address, not a wrong hit. */
+static void test_address_beyond_tags(void **state)
+{
+    (void)state;
+    probe_t *p = calloc(1, sizeof *p);
+    probe_open(p, ", \"size_bytes\": 1024, \"ways\": 2");   /* 8 sets: below 2048 GiB */
+    for (int i = 0; i < 2; i++) {
+        migsim_req_t *r = migsim_req_alloc(migsim_sim_pool(p->sim));
+        r->addr = r->orig_addr = (2047ull + (uint64_t)i) << 30;
+        r->size = 8;
+        r->op = MIGSIM_OP_READ;
+        r->cookie = (void *)(uintptr_t)i;
+        if (i == 0) {
+            assert_int_equal(migsim_port_send(&p->port, r), 0);
+            assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+            assert_int_equal(p->ndone, 1);
+        } else {
+            assert_int_not_equal(migsim_port_send(&p->port, r), 0);
+            migsim_req_free(migsim_sim_pool(p->sim), r);
+            assert_int_not_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+        }
+    }
+    assert_non_null(strstr(migsim_errmsg(), "0x20000000000"));
+    migsim_sim_destroy(p->sim);
+    free(p);
+}
+
+/*
  * A write sent from inside the answer to a miss, to the same line, is not
  * lost: as a page walker sets the accessed bit of the PTE it just read. One
  * waiter (its answer is the last of the fill), then two.
@@ -322,6 +393,8 @@ int main(void)
         cmocka_unit_test(test_latencies_and_writeback),
         cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_lru_order),
+        cmocka_unit_test(test_lru_across_clock_wrap),
+        cmocka_unit_test(test_address_beyond_tags),
         cmocka_unit_test(test_send_from_answer),
         cmocka_unit_test(test_view_write_during_fill),
         cmocka_unit_test(test_compare_and_swap),
