@@ -27,17 +27,25 @@ void migsim_store_fini(migsim_store_t *s)
         free(s->frames ? s->frames[i] : NULL);
     free(s->keys);
     free(s->frames);
+    free(s->memo);
     *s = (migsim_store_t){ 0 };
 }
 
+/* Frames never move or go before fini, so a remembered pointer stays valid. */
 static uint8_t *store_find(const migsim_store_t *s, uint64_t frame)
 {
     if (!s->cap)
         return NULL;
+    migsim_store_memo_t *m = &s->memo[frame % MIGSIM_STORE_MEMO];
+    if (m->key == frame + 1)
+        return m->frame;
     size_t mask = s->cap - 1;
     for (size_t i = store_hash(frame, mask);; i = (i + 1) & mask) {
-        if (s->keys[i] == frame + 1)
-            return s->frames[i];
+        if (s->keys[i] == frame + 1) {
+            m->key = frame + 1;
+            m->frame = s->frames[i];
+            return m->frame;
+        }
         if (s->keys[i] == 0)
             return NULL;
     }
@@ -46,6 +54,8 @@ static uint8_t *store_find(const migsim_store_t *s, uint64_t frame)
 static int store_grow(migsim_store_t *s)
 {
     size_t cap = s->cap ? 2 * s->cap : 1024;
+    if (!s->memo && !(s->memo = calloc(MIGSIM_STORE_MEMO, sizeof *s->memo)))
+        return migsim_error(MIGSIM_ENOMEM, "functional store: out of memory");
     uint64_t *keys = calloc(cap, sizeof *keys);
     uint8_t **frames = calloc(cap, sizeof *frames);
     if (!keys || !frames) {

@@ -66,10 +66,30 @@ static void dev_arrive(migsim_event_t *ev)
     dev_issue(d);
 }
 
+/*
+ * The payload of a write: byte i is bits 2..9 of v + 13 i, with
+ * v = rec_index * 151 + addr * 13, i.e. of 13 (s + i) mod 1024 where
+ * s = v * 13^-1 mod 1024 (13 * 709 = 9217 = 1 mod 1024). So the bytes are a
+ * run of a fixed 1024-byte cycle starting at s, copied from a table twice
+ * that long.
+ */
+#define FC1(k) (uint8_t)((13u * (k) % 1024u) >> 2)
+#define FC4(k) FC1(k), FC1((k) + 1), FC1((k) + 2), FC1((k) + 3)
+#define FC16(k) FC4(k), FC4((k) + 4), FC4((k) + 8), FC4((k) + 12)
+#define FC64(k) FC16(k), FC16((k) + 16), FC16((k) + 32), FC16((k) + 48)
+#define FC256(k) FC64(k), FC64((k) + 64), FC64((k) + 128), FC64((k) + 192)
+static const uint8_t fill_cycle[2048] = {
+    FC256(0), FC256(256), FC256(512), FC256(768),
+    FC256(1024), FC256(1280), FC256(1536), FC256(1792),
+};
+
 static void dev_fill(migsim_req_t *req, uint64_t rec_index)
 {
-    for (uint32_t i = 0; i < req->size; i++)
-        req->data[i] = (uint8_t)((rec_index * 151u + (req->addr + i) * 13u) >> 2);
+    uint32_t s = (uint32_t)((rec_index * 151u + req->addr * 13u) * 709u % 1024u);
+    for (uint32_t i = 0; i < req->size; i += 1024) {
+        uint32_t n = req->size - i < 1024 ? req->size - i : 1024;
+        memcpy(req->data + i, fill_cycle + (s + i) % 1024u, n);
+    }
 }
 
 /* Issue from the head of the ring while allowed. */

@@ -100,20 +100,82 @@ dualwrite_seg_t dualwrite_segment(const dualwrite_t *dw, uint64_t pa)
 
 /* ---- interlock: copy lines in flight ------------------------------------------ */
 
-static dualwrite_track_t *track_by_cur(dualwrite_t *dw, uint64_t line)
+/*
+ * The tracked lines are found through two hash indexes (by current line and
+ * by target line; each line is tracked once), linear probing, deletion by
+ * backward shift, so a lookup costs a probe or two however many are tracked.
+ */
+static inline uint64_t track_key(const dualwrite_t *dw, uint32_t e, int by)
 {
-    for (uint32_t i = 0; i < dw->ntrack; i++)
-        if (dw->track[i].cur_line == line)
-            return &dw->track[i];
-    return NULL;
+    return by ? dw->track[e].tgt_line : dw->track[e].cur_line;
 }
 
-static dualwrite_track_t *track_by_tgt(dualwrite_t *dw, uint64_t line)
+static inline uint32_t ix_home(const dualwrite_t *dw, uint64_t line)
 {
-    for (uint32_t i = 0; i < dw->ntrack; i++)
-        if (dw->track[i].tgt_line == line)
-            return &dw->track[i];
-    return NULL;
+    return (uint32_t)((line * 0x9e3779b97f4a7c15ull) >> 40) & dw->ix_mask;
+}
+
+/* The slot of the entry tracking `line` in index `by`, or the empty slot where it would go. */
+static uint32_t ix_probe(const dualwrite_t *dw, int by, uint64_t line)
+{
+    const uint16_t *tab = dw->ix[by];
+    uint32_t i = ix_home(dw, line);
+    while (tab[i] && track_key(dw, tab[i] - 1u, by) != line)
+        i = (i + 1) & dw->ix_mask;
+    return i;
+}
+
+static void ix_remove(dualwrite_t *dw, int by, uint64_t line)
+{
+    uint16_t *tab = dw->ix[by];
+    uint32_t i = ix_probe(dw, by, line), m = dw->ix_mask;
+    assert(tab[i]);
+    tab[i] = 0;
+    for (uint32_t j = (i + 1) & m; tab[j]; j = (j + 1) & m) {
+        uint32_t h = ix_home(dw, track_key(dw, tab[j] - 1u, by));
+        /* entry j may move into the hole at i unless its home lies cyclically in (i, j] */
+        if (((j - h) & m) >= ((j - i) & m)) {
+            tab[i] = tab[j];
+            tab[j] = 0;
+            i = j;
+        }
+    }
+}
+
+static dualwrite_track_t *track_find(dualwrite_t *dw, int by, uint64_t line)
+{
+    uint16_t e = dw->ix[by][ix_probe(dw, by, line)];
+    return e ? &dw->track[e - 1u] : NULL;
+}
+
+static dualwrite_track_t *track_by_cur(dualwrite_t *dw, uint64_t line) { return track_find(dw, 0, line); }
+static dualwrite_track_t *track_by_tgt(dualwrite_t *dw, uint64_t line) { return track_find(dw, 1, line); }
+
+static dualwrite_track_t *track_add(dualwrite_t *dw, uint64_t cur_line, uint64_t tgt_line)
+{
+    uint32_t e = dw->ntrack++;
+    dualwrite_track_t *t = &dw->track[e];
+    *t = (dualwrite_track_t){ .cur_line = cur_line, .tgt_line = tgt_line };
+    for (int by = 0; by < 2; by++) {
+        uint32_t i = ix_probe(dw, by, track_key(dw, e, by));
+        assert(!dw->ix[by][i]); /* a line is tracked once */
+        dw->ix[by][i] = (uint16_t)(e + 1);
+    }
+    return t;
+}
+
+/* End entry t: the last entry moves into its place. */
+static void track_drop(dualwrite_t *dw, dualwrite_track_t *t)
+{
+    uint32_t e = (uint32_t)(t - dw->track), last = dw->ntrack - 1;
+    for (int by = 0; by < 2; by++)
+        ix_remove(dw, by, track_key(dw, e, by));
+    if (e != last) {
+        *t = dw->track[last];
+        for (int by = 0; by < 2; by++)
+            dw->ix[by][ix_probe(dw, by, track_key(dw, e, by))] = (uint16_t)(e + 1);
+    }
+    dw->ntrack--;
 }
 
 static bool hold_has_line(const dualwrite_t *dw, uint64_t line)
@@ -188,7 +250,7 @@ static void dw_track_done(dualwrite_t *dw, uint64_t tgt_line)
     if (!t || --t->count > 0)
         return;
     uint64_t cur = t->cur_line;
-    *t = dw->track[--dw->ntrack];
+    track_drop(dw, t);
     migsim_tick_t now = dw->comp.k->now;
     dualwrite_slot_t **pp = &dw->hold_head, *prev = NULL;
     while (*pp) {
@@ -306,12 +368,8 @@ static int dw_accept(dualwrite_t *dw, unsigned from, migsim_req_t *req)
             dw->st_copy_reads++;
         }
         if (track_read) {
-            if (!t) {
-                t = &dw->track[dw->ntrack++];
-                t->cur_line = line;
-                t->tgt_line = (r->tgt_base + (pa - r->cur_base)) >> dw->line_shift;
-                t->count = 0;
-            }
+            if (!t)
+                t = track_add(dw, line, (r->tgt_base + (pa - r->cur_base)) >> dw->line_shift);
             t->count++;
             dw->st_tracked_lines++;
         }
@@ -414,7 +472,13 @@ static int dw_init(migsim_comp_t *c)
     uint32_t nslots = dw->max_inflight + dw->interlock_lines;
     dw->slots = calloc(nslots, sizeof *dw->slots);
     dw->track = calloc(dw->interlock_lines, sizeof *dw->track);
-    if (!dw->slots || !dw->track)
+    uint32_t nix = 1;
+    while (nix < 2 * dw->interlock_lines)
+        nix *= 2;
+    dw->ix_mask = nix - 1;
+    dw->ix[0] = calloc(nix, sizeof *dw->ix[0]);
+    dw->ix[1] = calloc(nix, sizeof *dw->ix[1]);
+    if (!dw->slots || !dw->track || !dw->ix[0] || !dw->ix[1])
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
     for (uint32_t i = nslots; i-- > 0;) {
         dw->slots[i].next = dw->free_slot;
@@ -429,8 +493,11 @@ static void dw_fini(migsim_comp_t *c)
     /* requests still in flight when a run stops stay with the pool, which frees its slabs */
     free(dw->slots);
     free(dw->track);
+    free(dw->ix[0]);
+    free(dw->ix[1]);
     dw->slots = NULL;
     dw->track = NULL;
+    dw->ix[0] = dw->ix[1] = NULL;
 }
 
 static const char *const il_names[] = { "none", "line", NULL };

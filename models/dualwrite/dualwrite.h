@@ -124,6 +124,9 @@ typedef struct dualwrite_s {
     uint32_t nheld;           /* requests in the hold list */
     dualwrite_track_t *track; /* owned: interlock_lines entries, first ntrack in use */
     uint32_t ntrack;          /* tracked copy lines */
+    uint16_t *ix[2];          /* owned: open-addressing indexes of track by cur_line [0] and
+                                 tgt_line [1]; slot = entry index + 1, 0 = empty */
+    uint32_t ix_mask;         /* index slots - 1 (slots: a power of two >= 2 * interlock_lines) */
     bool mem_blocked;         /* "mem" refused; waiting for its retry */
     uint8_t want_retry;       /* bit 0: "in" was refused, bit 1: "copy" was refused */
     /* statistics (counters) */

@@ -18,7 +18,7 @@ static inline uint8_t *llc_bytes(llc_t *c, uint64_t set, uint32_t w)
 /* The tag stored for `line`: line / sets + 1 (0 marks an empty way); 0 when it does not fit. */
 static inline uint32_t llc_tag(const llc_t *c, uint64_t line)
 {
-    uint64_t tag = line / c->sets + 1;
+    uint64_t tag = (line >> c->set_shift) + 1;   /* sets is a power of two */
     return tag <= UINT32_MAX ? (uint32_t)tag : 0;
 }
 
@@ -26,8 +26,10 @@ static inline uint32_t llc_tag(const llc_t *c, uint64_t line)
 static int llc_find(llc_t *c, uint64_t line)
 {
     uint32_t tag = llc_tag(c, line);
+    if (!tag)
+        return -1;
     const llc_way_t *w = &c->way[llc_set(c, line) * c->ways];
-    for (uint32_t i = 0; tag && i < c->ways; i++)
+    for (uint32_t i = 0; i < c->ways; i++)
         if (w[i].tag == tag)
             return (int)i;
     return -1;
@@ -391,6 +393,8 @@ static int llc_init(migsim_comp_t *comp)
     if (c->sets & (c->sets - 1))
         return migsim_error(MIGSIM_ECONFIG, "size_bytes / (ways * 64) = %llu sets is not a power of two",
                             (unsigned long long)c->sets);
+    for (c->set_shift = 0; (1ull << c->set_shift) < c->sets; c->set_shift++)
+        ;
     c->way = calloc(c->sets * c->ways, sizeof *c->way);
     c->dirty = calloc(c->sets * c->ways, 1);
     c->pending = calloc(c->sets, sizeof *c->pending);

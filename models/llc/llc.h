@@ -59,6 +59,7 @@ typedef struct llc_s {
     uint32_t mshrs;             /* misses outstanding at most */
     /* geometry */
     uint64_t sets;              /* size / (ways * 64) */
+    uint32_t set_shift;         /* log2(sets) */
     llc_way_t *way;             /* owned: sets * ways, a set's ways side by side */
     uint8_t *dirty;             /* owned: sets * ways */
     uint16_t *pending;          /* owned: per set, fills under way for lines of the set (<= mshrs) */

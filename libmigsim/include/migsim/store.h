@@ -4,8 +4,9 @@
  * (zeros where nothing was).
  *
  * Memory is kept in 4 KiB frames found through an open-addressing hash
- * table keyed by frame number. Hot path: one hash probe and a memcpy per
- * access; frames are allocated on the first write of a non-zero byte only
+ * table keyed by frame number, with a small direct-mapped memo of recent
+ * frames in front of it. Hot path: a memo hit (or one hash probe) and a
+ * memcpy per access; frames are allocated on the first write of a non-zero byte only
  * (zeros written where nothing was need no frame: they read as zeros).
  */
 #ifndef MIGSIM_STORE_H
@@ -19,10 +20,18 @@ extern "C" {
 #endif
 
 #define MIGSIM_STORE_FRAME_BYTES 4096u
+#define MIGSIM_STORE_MEMO 64u   /* frames remembered in front of the hash table */
+
+/* A frame found recently: streams (a page copy, a trace sweep) skip the hash probe. */
+typedef struct migsim_store_memo_s {
+    uint64_t key;       /* frame number + 1, 0 = empty */
+    uint8_t *frame;     /* borrowed from the table */
+} migsim_store_memo_t;
 
 typedef struct migsim_store_s {
     uint64_t *keys;     /* owned: frame number + 1 per slot, 0 = empty */
     uint8_t **frames;   /* owned: frame data per slot */
+    migsim_store_memo_t *memo; /* owned: MIGSIM_STORE_MEMO entries, direct-mapped by frame number */
     size_t cap;         /* slots, power of two */
     size_t used;        /* frames allocated */
 } migsim_store_t;

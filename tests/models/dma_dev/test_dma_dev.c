@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dma_dev/dma_dev.h"
+#include "dram/dram.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
@@ -56,6 +57,32 @@ static void test_all_lines_issued(void **state)
     assert_true(stat(sim, "nic0.completed_reqs") == reqs);
     assert_true(stat(sim, "dram0.read_reqs") + stat(sim, "dram0.write_reqs") == reqs);
     assert_true(stat(sim, "nic0.issued_bytes") == 200 * 1024);
+    migsim_sim_destroy(sim);
+}
+
+/*
+ * Write payloads follow the documented formula: byte j of a write at addr
+ * issued while record n (1-based) is the newest arrived is
+ * (n * 151 + (addr + j) * 13) >> 2, computed here byte by byte.
+ */
+static void test_write_payload(void **state)
+{
+    (void)state;
+    migsim_sim_t *sim = make(", \"gen_count\": 12, \"gen_size_bytes\": 1536, \"gen_gap_ps\": 10000000, "
+                             "\"gen_read_frac\": 0, \"gen_stride_bytes\": 3072, "
+                             "\"gen_base\": 8192, \"gen_range_bytes\": 36864, \"gen_pattern\": \"strided\"");
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    assert_true(stat(sim, "nic0.write_reqs") > 12);
+    dram_t *dram = (dram_t *)migsim_sim_find(sim, "dram0");
+    uint8_t got[1536];
+    for (uint64_t n = 1; n <= 12; n++) {
+        uint64_t addr = 8192 + (n - 1) * 3072;
+        dram_dbg_read(dram, addr, got, sizeof got);
+        for (uint64_t j = 0; j < sizeof got; j++)
+            if (got[j] != (uint8_t)((n * 151u + (addr + j) * 13u) >> 2))
+                fail_msg("record %llu byte %llu: 0x%02x", (unsigned long long)n,
+                         (unsigned long long)j, got[j]);
+    }
     migsim_sim_destroy(sim);
 }
 
@@ -245,6 +272,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_lines_issued),
+        cmocka_unit_test(test_write_payload),
         cmocka_unit_test(test_suspend_fills_buffer_then_drops),
         cmocka_unit_test(test_ring_bound),
         cmocka_unit_test(test_phase_split),
