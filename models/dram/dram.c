@@ -204,36 +204,32 @@ static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32
     }
 }
 
-static void rank_refresh_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, uint32_t cmds);
+static void rank_raise_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, const dram_bank_t *b,
+                           uint32_t cmds);
 
 /* Record the constraints that a command issued at cycle c leaves behind. */
 static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, uint64_t c)
 {
     uint32_t rank = cmd == DRAM_CMD_REF ? unit : ch->banks[unit].rank;
-    dram_bank_t *b = cmd == DRAM_CMD_REF ? NULL : &ch->banks[unit];
-    for (uint32_t i = 0; i < d->rule_n[cmd]; i++) {
-        unsigned next = d->rule_tab[cmd][i].next;
-        uint64_t t = c + d->rule_tab[cmd][i].lat;
-        uint64_t *slot;
-        switch (d->rule_tab[cmd][i].scope) {
-        case DRAM_SCOPE_BANK:
-            slot = &b->next[next];
-            break;
-        case DRAM_SCOPE_BANKGROUP:
-            slot = &bank_bg(ch, b)->next[next];
-            break;
-        case DRAM_SCOPE_RANK:
-            slot = &ch->ranks[rank].next[next];
-            break;
-        default:
-            for (uint32_t r = 0; r < d->org.ranks; r++)
-                if (r != rank && ch->ranks[r].next[next] < t)
-                    ch->ranks[r].next[next] = t;
-            continue;
-        }
-        if (*slot < t)
-            *slot = t;
+    const uint8_t *n = d->rule_n[cmd];
+    /* the rules of each scope raise the earliest cycles of one table */
+#define RAISE(tab, scope)                                               \
+    for (uint32_t i = 0; i < n[scope]; i++) {                           \
+        uint64_t t_ = c + d->rule_tab[cmd][scope][i].lat;               \
+        uint64_t *slot_ = &(tab)[d->rule_tab[cmd][scope][i].next];       \
+        *slot_ = *slot_ > t_ ? *slot_ : t_;                              \
     }
+    if (cmd != DRAM_CMD_REF) {
+        dram_bank_t *b = &ch->banks[unit];
+        RAISE(b->next, DRAM_SCOPE_BANK);
+        RAISE(bank_bg(ch, b)->next, DRAM_SCOPE_BANKGROUP);
+    }
+    RAISE(ch->ranks[rank].next, DRAM_SCOPE_RANK);
+    if (n[DRAM_SCOPE_OTHER_RANKS])
+        for (uint32_t r = 0; r < d->org.ranks; r++)
+            if (r != rank)
+                RAISE(ch->ranks[r].next, DRAM_SCOPE_OTHER_RANKS);
+#undef RAISE
     if (cmd == DRAM_CMD_ACT) {
         dram_rank_t *rk = &ch->ranks[rank];
         if (rk->faw_n < 4) {
@@ -250,11 +246,12 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
     }
     ch->cmd_next = c + 1;
     if (d->affect_rank[cmd])
-        rank_refresh_eff(d, ch, rank, d->affect_rank[cmd]);
+        rank_raise_eff(d, ch, rank, cmd == DRAM_CMD_REF ? NULL : &ch->banks[unit],
+                       d->affect_rank[cmd]);
     if (d->affect_other[cmd])
         for (uint32_t r = 0; r < d->org.ranks; r++)
             if (r != rank)
-                rank_refresh_eff(d, ch, r, d->affect_other[cmd]);
+                rank_raise_eff(d, ch, r, NULL, d->affect_other[cmd]);
 }
 
 /* Counting filter over the lines of queued writes: zero means no queued write to the line. */
@@ -290,6 +287,37 @@ static void rank_refresh_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, uint32_t
             continue;
         for (uint64_t m = rk->cand_mask[cmd]; m; m &= m - 1)
             bank_refresh_eff(ch, base + (uint32_t)__builtin_ctzll(m));
+    }
+}
+
+/*
+ * A command on bank b (NULL: none of this rank's bank groups) raised the
+ * rank's and b's bank group's constraints on the commands in `cmds`.
+ * Constraints only grow, so each such candidate's new effective cycle is
+ * its old one or the raised constraint, whichever is later: one load per
+ * candidate instead of three (verify_cache checks this against a full
+ * recomputation).
+ */
+static void rank_raise_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, const dram_bank_t *b,
+                           uint32_t cmds)
+{
+    const dram_rank_t *rk = &ch->ranks[rank];
+    uint64_t *eff = ch->sc_eff + (size_t)rank * d->banks_per_rank;
+    uint64_t due = rk->ref_eff_due;
+    uint32_t bpg = d->org.banks_per_group;
+    uint64_t bg_bits = b ? ((bpg < 64 ? (1ull << bpg) : 0) - 1) << (b->bg * bpg) : 0;
+    const dram_bg_t *g = b ? bank_bg(ch, b) : NULL;
+    for (unsigned cmd = 0; cmd < DRAM_NCMD; cmd++) {
+        if (!(cmds >> cmd & 1))
+            continue;
+        uint64_t r = rk->next[cmd];
+        uint64_t gr = g && g->next[cmd] > r ? g->next[cmd] : r;
+        for (uint64_t m = rk->cand_mask[cmd]; m; m &= m - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(m);
+            uint64_t v = bg_bits >> i & 1 ? gr : r;
+            uint64_t t = eff[i] > v ? eff[i] : v;
+            eff[i] = t >= due ? UINT64_MAX : t;
+        }
     }
 }
 
@@ -487,14 +515,22 @@ static void bank_recount_hits(dram_bank_t *b)
     }
 }
 
+/*
+ * Queue a completion. Each list is in time order (completions are a fixed
+ * latency after issue, or after arrival for forwarded reads), so only a
+ * request that becomes a list's head can move the completion event earlier.
+ */
 static void rsp_push(dram_chan_t *ch, int q, migsim_req_t *req)
 {
     req->next = NULL;
-    if (ch->rsp_tail[q])
+    if (ch->rsp_tail[q]) {
         ch->rsp_tail[q]->next = req;
-    else
-        ch->rsp_head[q] = req;
-    ch->rsp_tail[q] = req;
+        ch->rsp_tail[q] = req;
+        return;
+    }
+    ch->rsp_head[q] = ch->rsp_tail[q] = req;
+    if (!migsim_event_queued(&ch->resp_ev) || ch->resp_ev.when > req->t_done)
+        migsim_schedule(ch->d->comp.k, &ch->resp_ev, req->t_done);
 }
 
 static void chan_arm_resp(dram_chan_t *ch)
@@ -612,7 +648,6 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         lat_record(d, req->t_done - req->t_arrive);
     }
     rsp_push(ch, (int)m, req);
-    chan_arm_resp(ch);
 }
 
 /* Issue, in order, what the channel would have issued before cycle `until` while idle. */
@@ -629,11 +664,19 @@ static void chan_catch_up(dram_t *d, dram_chan_t *ch, uint64_t until)
     }
 }
 
+/* Schedule the channel's next decision at cycle c (remembered: no division when it fires). */
+static inline void chan_wake(dram_t *d, dram_chan_t *ch, uint64_t c)
+{
+    ch->sched_cyc = c;
+    migsim_schedule(d->comp.k, &ch->sched_ev, cyc_to_ps(d, c));
+}
+
 static void chan_sched(migsim_event_t *ev)
 {
     dram_chan_t *ch = ev->ctx;
     dram_t *d = ch->d;
-    uint64_t c = d->comp.k->now / d->t.tCK_ps;
+    uint64_t c = ch->sched_cyc;
+    assert(cyc_to_ps(d, c) == d->comp.k->now);
     if (ch->dirty) {
         chan_update_mode(d, ch);
         chan_scan(d, ch, c, &ch->best);
@@ -646,7 +689,7 @@ static void chan_sched(migsim_event_t *ev)
         chan_scan(d, ch, c + 1, &ch->best);
     }
     if (ch->nq[0] + ch->nq[1] > 0 && ch->best.time != UINT64_MAX)
-        migsim_schedule(d->comp.k, &ch->sched_ev, cyc_to_ps(d, ch->best.time));
+        chan_wake(d, ch, ch->best.time);
     if (((ch->want_retry & 1) && ch->nq[0] < d->read_queue_depth) ||
         ((ch->want_retry & 2) && ch->nq[1] < d->write_queue_depth)) {
         ch->want_retry = 0;
@@ -721,7 +764,6 @@ static bool chan_forward(dram_t *d, dram_chan_t *ch, dram_bank_t *b, migsim_req_
     lat_record(d, req->t_done - req->t_arrive);
     d->st_bytes_read += d->line_bytes;
     rsp_push(ch, 2, req);
-    chan_arm_resp(ch);
     return true;
 }
 
@@ -800,7 +842,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
         bank_candidate(d, ch, b);
     if (idle) {
         ch->dirty = true;
-        migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, max_u64(c, ch->cmd_next)));
+        chan_wake(d, ch, max_u64(c, ch->cmd_next));
         return MIGSIM_OK;
     }
     /*
@@ -820,7 +862,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
         (ch->best.unit == flat && ch->best.cmd != DRAM_CMD_REF && !ch->best.req)) {
         ch->dirty = true;
         if (cyc_to_ps(d, c) < ch->sched_ev.when)
-            migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, c));
+            chan_wake(d, ch, c);
         return MIGSIM_OK;
     }
     if (m != mode)
@@ -834,7 +876,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     dram_cand_t *best = &ch->best;
     if (t < best->time || (t == best->time && b->cand_key < best->key)) {
         cand_offer(best, t, b->cand_key, b->cand_cmd, flat, b->cand_req);
-        migsim_schedule(k, &ch->sched_ev, cyc_to_ps(d, t));
+        chan_wake(d, ch, t);
     }
     return MIGSIM_OK;
 }
@@ -907,11 +949,10 @@ static int dram_init(migsim_comp_t *c)
             d->affect_rank[r->prev] |= 1u << r->next;
         else if (r->scope == DRAM_SCOPE_OTHER_RANKS)
             d->affect_other[r->prev] |= 1u << r->next;
-        uint32_t i = d->rule_n[r->prev]++;
-        assert(i < 16);
-        d->rule_tab[r->prev][i].next = (uint8_t)r->next;
-        d->rule_tab[r->prev][i].scope = (uint8_t)r->scope;
-        d->rule_tab[r->prev][i].lat = (uint32_t)lat;
+        uint32_t i = d->rule_n[r->prev][r->scope]++;
+        assert(i < DRAM_NCMD); /* one rule per (prev, scope, next) */
+        d->rule_tab[r->prev][r->scope][i].next = r->next;
+        d->rule_tab[r->prev][r->scope][i].lat = (uint32_t)lat;
     }
     d->affect_rank[DRAM_CMD_ACT] |= 1u << DRAM_CMD_ACT; /* the four-activate window */
     if (d->banks_per_rank > 64)

@@ -132,6 +132,7 @@ typedef struct dram_chan_s {
     uint16_t wq_filter[1u << DRAM_WQ_FILTER_BITS]; /* queued writes per line hash; the write
                                                       queue holds at most 4096, so no overflow */
     migsim_event_t sched_ev;    /* next command issue */
+    uint64_t sched_cyc;         /* the cycle sched_ev is scheduled for */
     migsim_event_t resp_ev;     /* next completion */
 } dram_chan_t;
 
@@ -166,8 +167,8 @@ typedef struct dram_s {
     uint32_t banks_per_rank;    /* bankgroups * banks_per_group */
     uint32_t line_bytes;        /* bus_width / 8 * BL (64) */
     uint64_t capacity_bytes;    /* all channels */
-    uint32_t rule_n[DRAM_NCMD]; /* rules per preceding command */
-    struct { uint8_t next, scope; uint32_t lat; } rule_tab[DRAM_NCMD][16];
+    uint8_t rule_n[DRAM_NCMD][4]; /* rules per preceding command and scope (dram_scope_t) */
+    struct { uint32_t next, lat; } rule_tab[DRAM_NCMD][4][DRAM_NCMD]; /* at most one per next */
     uint32_t affect_rank[DRAM_NCMD];  /* commands whose bank-group/rank constraints a command moves */
     uint32_t affect_other[DRAM_NCMD]; /* same, in the other ranks */
     dram_chan_t *chans;         /* owned */
