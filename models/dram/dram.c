@@ -18,6 +18,7 @@
  * whose refresh is due takes no new ACT or column command.
  */
 #include "dram/dram.h"
+#include "dram/dram_scan.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
@@ -460,30 +461,26 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
     best->time = UINT64_MAX;
     best->key = UINT64_MAX;
     uint32_t bpr = d->banks_per_rank;
-    const uint64_t *sc_eff = ch->sc_eff, *sc_key = ch->sc_key;
-    /* (cycle, key) compared as one 128-bit number; all ones = none */
-    unsigned __int128 best_v = ~(unsigned __int128)0;
+    uint64_t best_t = UINT64_MAX, best_k = UINT64_MAX;
     uint32_t best_i = 0;
     for (uint32_t r = 0; r < d->org.ranks; r++) {
         if (d->refresh && floor_c >= ch->ranks[r].ref_due)
             continue; /* the rank's refresh is due: only refresh commands */
         const uint64_t *cm = ch->ranks[r].cand_mask;
         uint64_t live = cm[DRAM_CMD_ACT] | cm[DRAM_CMD_PRE] | cm[DRAM_CMD_RD] | cm[DRAM_CMD_WR];
-        for (; live; live &= live - 1) {  /* only banks with a candidate */
-            uint32_t i = r * bpr + (uint32_t)__builtin_ctzll(live);
-            uint64_t t = sc_eff[i];   /* UINT64_MAX at or after the refresh */
-            t = t > floor_c ? t : floor_c;
-            /* conditional moves: which bank wins is data-dependent and a branch mispredicts */
-            unsigned __int128 v = (unsigned __int128)t << 64 | sc_key[i];
-            bool win = v < best_v;
-            best_v = win ? v : best_v;
-            best_i = win ? i : best_i;
+        dram_scan_out_t o;
+        if (!dram_scan_rank(ch->sc_eff + (size_t)r * bpr, ch->sc_key + (size_t)r * bpr, live,
+                            floor_c, &o))
+            continue;
+        if (o.t < best_t || (o.t == best_t && o.key < best_k)) {
+            best_t = o.t;
+            best_k = o.key;
+            best_i = r * bpr + o.i;
         }
     }
-    uint64_t best_t = (uint64_t)(best_v >> 64);
     if (best_t != UINT64_MAX) {
         dram_bank_t *b = &ch->banks[best_i];
-        cand_offer(best, best_t, (uint64_t)best_v, b->cand_cmd, best_i, b->cand_req);
+        cand_offer(best, best_t, best_k, b->cand_cmd, best_i, b->cand_req);
     }
     if (!d->refresh)
         return;
