@@ -22,17 +22,71 @@ static inline uint32_t llc_tag(const llc_t *c, uint64_t line)
     return tag <= UINT32_MAX ? (uint32_t)tag : 0;
 }
 
+/* A set's metadata: `ways` tags, then `ways` use stamps (see llc_t.meta). */
+static inline uint32_t *set_tags(const llc_t *c, uint64_t set) { return &c->meta[set * 2 * c->ways]; }
+static inline uint32_t *set_stamps(const llc_t *c, uint64_t set) { return set_tags(c, set) + c->ways; }
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define LLC_SSE2 1
+#endif
+
+/* The first way i < n with t[i] == v, or -1 (SSE2: four tags per compare). */
+static inline int first_equal(const uint32_t *t, uint32_t n, uint32_t v)
+{
+    uint32_t i = 0;
+#ifdef LLC_SSE2
+    __m128i vv = _mm_set1_epi32((int)v);
+    for (; i + 4 <= n; i += 4) {
+        int m = _mm_movemask_ps(_mm_castsi128_ps(
+            _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(t + i)), vv)));
+        if (m)
+            return (int)(i + (uint32_t)__builtin_ctz((unsigned)m));
+    }
+#endif
+    for (; i < n; i++)
+        if (t[i] == v)
+            return (int)i;
+    return -1;
+}
+
 /* The way holding `line`, or -1. */
 static int llc_find(llc_t *c, uint64_t line)
 {
     uint32_t tag = llc_tag(c, line);
     if (!tag)
         return -1;
-    const llc_way_t *w = &c->way[llc_set(c, line) * c->ways];
-    for (uint32_t i = 0; i < c->ways; i++)
-        if (w[i].tag == tag)
-            return (int)i;
-    return -1;
+    return first_equal(set_tags(c, llc_set(c, line)), c->ways, tag);
+}
+
+/* The way a new line of `set` takes: the first empty one, else the least recently used. */
+static uint32_t llc_victim(const llc_t *c, uint64_t set)
+{
+    int e = first_equal(set_tags(c, set), c->ways, 0);
+    if (e >= 0)
+        return (uint32_t)e;
+    /* every way is valid: stamps are distinct (one clock tick per use), so the minimum is one way */
+    const uint32_t *st = set_stamps(c, set);
+    uint32_t n = c->ways, i = 0, mn = UINT32_MAX;
+#ifdef LLC_SSE2
+    if (n >= 4) {
+        /* unsigned minimum from the signed compare: flip the top bit */
+        const __m128i bias = _mm_set1_epi32(INT32_MIN);
+        __m128i m = _mm_set1_epi32(INT32_MAX);
+        for (; i + 4 <= n; i += 4) {
+            __m128i x = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(st + i)), bias);
+            __m128i lt = _mm_cmplt_epi32(x, m);
+            m = _mm_or_si128(_mm_and_si128(lt, x), _mm_andnot_si128(lt, m));
+        }
+        uint32_t lane[4];
+        _mm_storeu_si128((__m128i *)lane, _mm_xor_si128(m, bias));
+        for (int j = 0; j < 4; j++)
+            mn = lane[j] < mn ? lane[j] : mn;
+    }
+#endif
+    for (; i < n; i++)
+        mn = st[i] < mn ? st[i] : mn;
+    return (uint32_t)first_equal(st, n, mn);
 }
 
 /*
@@ -42,15 +96,15 @@ static int llc_find(llc_t *c, uint64_t line)
 static void llc_renumber(llc_t *c)
 {
     for (uint64_t s = 0; s < c->sets; s++) {
-        llc_way_t *w = &c->way[s * c->ways];
+        uint32_t *st = set_stamps(c, s);
         uint32_t rank[64];
         for (uint32_t i = 0; i < c->ways; i++) {
             rank[i] = 0;
             for (uint32_t j = 0; j < c->ways; j++)
-                rank[i] += w[j].stamp < w[i].stamp || (w[j].stamp == w[i].stamp && j < i);
+                rank[i] += st[j] < st[i] || (st[j] == st[i] && j < i);
         }
         for (uint32_t i = 0; i < c->ways; i++)
-            w[i].stamp = rank[i];
+            st[i] = rank[i];
     }
     c->use_clock = c->ways;
 }
@@ -87,22 +141,14 @@ static void llc_to_mem(llc_t *c, migsim_req_t *r)
 static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
 {
     uint64_t set = llc_set(c, line), base = set * c->ways;
-    llc_way_t *w = &c->way[base];
-    uint32_t v = 0;
-    for (uint32_t i = 0; i < c->ways; i++) {
-        if (!w[i].tag) {
-            v = i;
-            break;
-        }
-        if (w[i].stamp < w[v].stamp)
-            v = i;
-    }
-    if (w[v].tag && c->dirty[base + v]) {
+    uint32_t *tags = set_tags(c, set);
+    uint32_t v = llc_victim(c, set);
+    if (tags[v] && c->dirty[base + v]) {
         migsim_req_t *wb = migsim_req_alloc(c->comp.pool);
         if (!wb) {
             migsim_sim_fail(c->comp.sim, MIGSIM_ENOMEM);
         } else {
-            wb->addr = wb->orig_addr = (((uint64_t)w[v].tag - 1) * c->sets + set) * LLC_LINE;
+            wb->addr = wb->orig_addr = (((uint64_t)tags[v] - 1) * c->sets + set) * LLC_LINE;
             wb->size = LLC_LINE;
             wb->op = MIGSIM_OP_WRITE;
             wb->flags = MIGSIM_REQ_HAS_DATA;
@@ -115,7 +161,7 @@ static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
             llc_to_mem(c, wb);
         }
     }
-    w[v].tag = llc_tag(c, line); /* llc_recv refused lines whose tag does not fit */
+    tags[v] = llc_tag(c, line); /* llc_recv refused lines whose tag does not fit */
     c->dirty[base + v] = 0;
     return v;
 }
@@ -125,7 +171,7 @@ static void llc_access(llc_t *c, migsim_req_t *req, uint64_t set, uint32_t way)
 {
     if (++c->use_clock == 0)
         llc_renumber(c);
-    c->way[set * c->ways + way].stamp = c->use_clock;
+    set_stamps(c, set)[way] = c->use_clock;
     uint8_t *bytes = llc_bytes(c, set, way) + req->addr % LLC_LINE;
     if (req->op == MIGSIM_OP_WRITE) {
         if ((req->flags & MIGSIM_REQ_CAS) && memcmp(bytes, req->data + req->size, req->size) != 0) {
@@ -395,12 +441,12 @@ static int llc_init(migsim_comp_t *comp)
                             (unsigned long long)c->sets);
     for (c->set_shift = 0; (1ull << c->set_shift) < c->sets; c->set_shift++)
         ;
-    c->way = calloc(c->sets * c->ways, sizeof *c->way);
+    c->meta = calloc(c->sets * c->ways * 2, sizeof *c->meta);
     c->dirty = calloc(c->sets * c->ways, 1);
     c->pending = calloc(c->sets, sizeof *c->pending);
     c->data = calloc(c->sets * c->ways, LLC_LINE);
     c->mshr = calloc(c->mshrs, sizeof *c->mshr);
-    if (!c->way || !c->dirty || !c->pending || !c->data || !c->mshr)
+    if (!c->meta || !c->dirty || !c->pending || !c->data || !c->mshr)
         return migsim_error(MIGSIM_ENOMEM, "out of memory for a %llu-byte cache",
                             (unsigned long long)c->size_bytes);
     return migsim_event_init(comp->k, &c->rsp_ev, llc_rsp_event, c, 5, 0, "llc.rsp");
@@ -417,12 +463,12 @@ static void llc_finalize(migsim_comp_t *comp)
 static void llc_fini(migsim_comp_t *comp)
 {
     llc_t *c = (llc_t *)comp;
-    free(c->way);
+    free(c->meta);
     free(c->dirty);
     free(c->pending);
     free(c->data);
     free(c->mshr);
-    c->way = NULL;
+    c->meta = NULL;
     c->dirty = NULL;
     c->pending = NULL;
     c->data = NULL;

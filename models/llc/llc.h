@@ -41,13 +41,6 @@ typedef struct llc_mshr_s {
     bool stale;                 /* a functional write reached memory after the fill read it */
 } llc_mshr_t;
 
-/* One way of a set: the tag and the stamp of the last use, 8 bytes, so a set's search reads
- * ways * 8 contiguous bytes. */
-typedef struct llc_way_s {
-    uint32_t tag;               /* line address / sets + 1; 0 = invalid */
-    uint32_t stamp;             /* use clock at the last use (larger = more recent) */
-} llc_way_t;
-
 typedef struct llc_s {
     migsim_comp_t comp;
     migsim_port_t in;           /* requests, at most one line each */
@@ -60,7 +53,8 @@ typedef struct llc_s {
     /* geometry */
     uint64_t sets;              /* size / (ways * 64) */
     uint32_t set_shift;         /* log2(sets) */
-    llc_way_t *way;             /* owned: sets * ways, a set's ways side by side */
+    uint32_t *meta;             /* owned: per set, `ways` tags (line / sets + 1, 0 = invalid)
+                                   then `ways` use stamps (larger = more recent), side by side */
     uint8_t *dirty;             /* owned: sets * ways */
     uint16_t *pending;          /* owned: per set, fills under way for lines of the set (<= mshrs) */
     uint8_t *data;              /* owned: sets * ways * 64 bytes */
