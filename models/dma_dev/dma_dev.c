@@ -107,7 +107,7 @@ static void dev_issue(dma_dev_t *d)
                 return;
             }
             uint64_t addr = h->rec.addr + d->head_off;
-            uint64_t room = d->line_bytes - addr % d->line_bytes;
+            uint64_t room = d->line_bytes - (addr & (d->line_bytes - 1)); /* a power of two */
             uint64_t left = h->rec.size - d->head_off;
             req->addr = req->orig_addr = addr;
             req->size = (uint32_t)(left < room ? left : room);

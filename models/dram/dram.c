@@ -602,7 +602,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     b->nhits[m]--;
     ch->nq[m]--;
     if (m)
-        --*wq_filter_slot(ch, req->addr / d->line_bytes);
+        --*wq_filter_slot(ch, req->addr >> d->line_shift);
     bank_candidate(d, ch, b);
     uint32_t flags = (uint32_t)(req->scratch[1] & 0xff);
     if (flags & RF_CONFLICT)
@@ -726,9 +726,9 @@ static void chan_resp(migsim_event_t *ev)
 static void overlay_writes(const dram_t *d, const dram_bank_t *b, uint64_t addr, uint32_t size,
                            uint8_t *dst)
 {
-    uint64_t line = addr / d->line_bytes;
+    uint64_t line = addr >> d->line_shift;
     for (const migsim_req_t *w = b->q_head[1]; w; w = w->next) {
-        if (w->addr / d->line_bytes != line || !(w->flags & MIGSIM_REQ_HAS_DATA) ||
+        if (w->addr >> d->line_shift != line || !(w->flags & MIGSIM_REQ_HAS_DATA) ||
             (w->flags & MIGSIM_REQ_CAS))
             continue;
         uint64_t lo = w->addr > addr ? w->addr : addr;
@@ -741,12 +741,12 @@ static void overlay_writes(const dram_t *d, const dram_bank_t *b, uint64_t addr,
 /* A read that hits a queued write to its line is answered from the write queue. */
 static bool chan_forward(dram_t *d, dram_chan_t *ch, dram_bank_t *b, migsim_req_t *req, uint64_t c)
 {
-    uint64_t line = req->addr / d->line_bytes;
+    uint64_t line = req->addr >> d->line_shift;
     if (!*wq_filter_slot(ch, line))
         return false;
     bool hit = false, cas = false;
     for (migsim_req_t *w = b->q_head[1]; w; w = w->next)
-        if (w->addr / d->line_bytes == line) {
+        if (w->addr >> d->line_shift == line) {
             hit = true;
             cas |= (w->flags & MIGSIM_REQ_CAS) != 0;
         }
@@ -769,7 +769,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     dram_t *d = (dram_t *)port->owner;
     migsim_kernel_t *k = d->comp.k;
     if (req->size == 0 || req->size > d->line_bytes ||
-        req->addr % d->line_bytes + req->size > d->line_bytes || req->op >= MIGSIM_OP_COUNT_) {
+        (req->addr & (d->line_bytes - 1)) + req->size > d->line_bytes || req->op >= MIGSIM_OP_COUNT_) {
         migsim_sim_fail(d->comp.sim,
                         migsim_error(MIGSIM_EINVAL, "%s: request %" PRIu64 " (addr 0x%" PRIx64
                                      ", %u bytes) crosses a %u-byte line or has a bad size/op",
@@ -807,9 +807,9 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     if (!m && chan_forward(d, ch, b, req, c))
         return MIGSIM_OK;
     if (m && d->functional && (req->flags & MIGSIM_REQ_HAS_DATA)) {
-        uint64_t line = req->addr / d->line_bytes;
+        uint64_t line = req->addr >> d->line_shift;
         for (migsim_req_t *r = b->q_head[0]; r; r = r->next)
-            if (r->addr / d->line_bytes == line && (r->flags & MIGSIM_REQ_HAS_DATA) &&
+            if (r->addr >> d->line_shift == line && (r->flags & MIGSIM_REQ_HAS_DATA) &&
                 !(r->scratch[1] & RF_CAPTURED)) {
                 migsim_store_read(&d->store, r->addr, r->data, r->size);
                 r->scratch[1] |= RF_CAPTURED;
@@ -826,7 +826,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     b->nq[m]++;
     ch->nq[m]++;
     if (m)
-        ++*wq_filter_slot(ch, req->addr / d->line_bytes);
+        ++*wq_filter_slot(ch, req->addr >> d->line_shift);
     bool hit = b->open_row == loc.row;
     if (hit)
         b->nhits[m]++;
@@ -917,6 +917,10 @@ static int dram_init(migsim_comp_t *c)
     if (what)
         return migsim_error(MIGSIM_ECONFIG, "%s must be a power of two", what);
     d->line_bytes = d->org.bus_width / 8 * d->t.BL;
+    if (!is_pow2(d->line_bytes))
+        return migsim_error(MIGSIM_ECONFIG, "line size %u (bus_width / 8 * BL) is not a power of two",
+                            d->line_bytes);
+    d->line_shift = log2u(d->line_bytes);
     if (d->org.columns < d->t.BL)
         return migsim_error(MIGSIM_ECONFIG, "columns (%u) must be at least the burst length (%u)",
                             d->org.columns, d->t.BL);

@@ -71,7 +71,7 @@ static void player_pump(player_t *p)
                 return;
             }
             uint64_t addr = p->rec.addr + p->rec_off;
-            uint64_t room = p->line_bytes - addr % p->line_bytes;
+            uint64_t room = p->line_bytes - (addr & (p->line_bytes - 1)); /* a power of two */
             uint64_t left = p->rec.size - p->rec_off;
             req->addr = req->orig_addr = addr;
             req->size = (uint32_t)(left < room ? left : room);
