@@ -15,6 +15,56 @@ static inline uint8_t *llc_bytes(llc_t *c, uint64_t set, uint32_t w)
     return &c->data[(set * c->ways + w) * LLC_LINE];
 }
 
+/*
+ * A line of zeros is kept as a flag (LLC_ZERO) and its 64 bytes are not
+ * touched: a page copy of memory never written streams lines of zeros
+ * through the cache, and writing, then copying out, cold bytes costs the
+ * host far more than the simulated work. The bytes are written out when a
+ * partial write needs them.
+ */
+static bool zero_line(const uint8_t *p)
+{
+    uint64_t acc = 0;
+    for (unsigned i = 0; i < LLC_LINE; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, sizeof w);
+        acc |= w;
+    }
+    return acc == 0;
+}
+
+/* Set the whole line from src. */
+static void line_set(llc_t *c, uint64_t set, uint32_t w, const uint8_t *src)
+{
+    uint8_t *f = &c->flags[set * c->ways + w];
+    if (zero_line(src)) {
+        *f |= LLC_ZERO;
+    } else {
+        *f &= (uint8_t)~LLC_ZERO;
+        memcpy(llc_bytes(c, set, w), src, LLC_LINE);
+    }
+}
+
+/* The line's bytes, written out first when it is kept as zeros (for a partial update). */
+static uint8_t *line_bytes_rw(llc_t *c, uint64_t set, uint32_t w)
+{
+    uint8_t *f = &c->flags[set * c->ways + w];
+    if (*f & LLC_ZERO) {
+        memset(llc_bytes(c, set, w), 0, LLC_LINE);
+        *f &= (uint8_t)~LLC_ZERO;
+    }
+    return llc_bytes(c, set, w);
+}
+
+/* Copy n bytes of the line from offset off. */
+static void line_get(const llc_t *c, uint64_t set, uint32_t w, uint32_t off, void *dst, size_t n)
+{
+    if (c->flags[set * c->ways + w] & LLC_ZERO)
+        memset(dst, 0, n);
+    else
+        memcpy(dst, &c->data[(set * c->ways + w) * LLC_LINE + off], n);
+}
+
 /* The tag stored for `line`: line / sets + 1 (0 marks an empty way); 0 when it does not fit. */
 static inline uint32_t llc_tag(const llc_t *c, uint64_t line)
 {
@@ -143,7 +193,7 @@ static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
     uint64_t set = llc_set(c, line), base = set * c->ways;
     uint32_t *tags = set_tags(c, set);
     uint32_t v = llc_victim(c, set);
-    if (tags[v] && c->dirty[base + v]) {
+    if (tags[v] && (c->flags[base + v] & LLC_DIRTY)) {
         migsim_req_t *wb = migsim_req_alloc(c->comp.pool);
         if (!wb) {
             migsim_sim_fail(c->comp.sim, MIGSIM_ENOMEM);
@@ -156,13 +206,13 @@ static uint32_t llc_allocate(llc_t *c, uint64_t line, const migsim_req_t *cause)
             wb->src_idx = cause->src_idx;
             wb->cookie = NULL; /* a write-back: freed when memory answers */
             wb->t_issue = c->comp.k->now;
-            memcpy(wb->data, llc_bytes(c, set, v), LLC_LINE);
+            line_get(c, set, v, 0, wb->data, LLC_LINE);
             c->st_writebacks++;
             llc_to_mem(c, wb);
         }
     }
     tags[v] = llc_tag(c, line); /* llc_recv refused lines whose tag does not fit */
-    c->dirty[base + v] = 0;
+    c->flags[base + v] = 0;
     return v;
 }
 
@@ -172,20 +222,27 @@ static void llc_access(llc_t *c, migsim_req_t *req, uint64_t set, uint32_t way)
     if (++c->use_clock == 0)
         llc_renumber(c);
     set_stamps(c, set)[way] = c->use_clock;
-    uint8_t *bytes = llc_bytes(c, set, way) + req->addr % LLC_LINE;
+    uint32_t off = (uint32_t)(req->addr % LLC_LINE);
     if (req->op == MIGSIM_OP_WRITE) {
-        if ((req->flags & MIGSIM_REQ_CAS) && memcmp(bytes, req->data + req->size, req->size) != 0) {
-            req->flags |= MIGSIM_REQ_CAS_FAILED;  /* the bytes changed: write nothing */
-            return;
+        if (req->flags & MIGSIM_REQ_CAS) {
+            uint8_t cur[LLC_LINE];
+            line_get(c, set, way, off, cur, req->size);
+            if (memcmp(cur, req->data + req->size, req->size) != 0) {
+                req->flags |= MIGSIM_REQ_CAS_FAILED;  /* the bytes changed: write nothing */
+                return;
+            }
         }
         if (req->flags & MIGSIM_REQ_HAS_DATA) {
-            memcpy(bytes, req->data, req->size);
+            if (req->size == LLC_LINE)
+                line_set(c, set, way, req->data);
+            else
+                memcpy(line_bytes_rw(c, set, way) + off, req->data, req->size);
             if (c->on_commit)
                 c->on_commit(c->on_commit_ctx, req, c->comp.k->now);
         }
-        c->dirty[set * c->ways + way] = 1;
+        c->flags[set * c->ways + way] |= LLC_DIRTY;
     } else if (req->flags & MIGSIM_REQ_HAS_DATA) {
-        memcpy(req->data, bytes, req->size);
+        line_get(c, set, way, off, req->data, req->size);
     }
 }
 
@@ -321,9 +378,8 @@ static void llc_mem_resp(migsim_port_t *port, migsim_req_t *r)
         uint32_t w = llc_allocate(c, m->line, r);
         /* bytes written functionally after the fill's read are in memory: take them from there */
         if (m->stale && c->backing.read)
-            c->backing.read(c->backing.ctx, m->line * LLC_LINE, llc_bytes(c, set, w), LLC_LINE);
-        else
-            memcpy(llc_bytes(c, set, w), r->data, LLC_LINE);
+            c->backing.read(c->backing.ctx, m->line * LLC_LINE, r->data, LLC_LINE);
+        line_set(c, set, w, r->data);
         m->stale = false;
         /*
          * Apply every waiting access in arrival order, free the miss register,
@@ -373,7 +429,7 @@ static void fview_read(void *ctx, uint64_t addr, void *dst, size_t len)
             n = len;
         int w = llc_find(c, addr / LLC_LINE);
         if (w >= 0)
-            memcpy(p, llc_bytes(c, llc_set(c, addr / LLC_LINE), (uint32_t)w) + addr % LLC_LINE, n);
+            line_get(c, llc_set(c, addr / LLC_LINE), (uint32_t)w, (uint32_t)(addr % LLC_LINE), p, n);
         else
             c->backing.read(c->backing.ctx, addr, p, n);
         p += n;
@@ -402,7 +458,7 @@ static int fview_write(void *ctx, uint64_t addr, const void *src, size_t len)
             n = len;
         int w = llc_find(c, addr / LLC_LINE);
         if (w >= 0) {
-            memcpy(llc_bytes(c, llc_set(c, addr / LLC_LINE), (uint32_t)w) + addr % LLC_LINE, p, n);
+            memcpy(line_bytes_rw(c, llc_set(c, addr / LLC_LINE), (uint32_t)w) + addr % LLC_LINE, p, n);
         } else {
             /* a fill under way read the old bytes: it must take the new ones when it lands */
             for (uint32_t i = 0; c->pending[llc_set(c, addr / LLC_LINE)] && i < c->mshrs; i++)
@@ -442,11 +498,11 @@ static int llc_init(migsim_comp_t *comp)
     for (c->set_shift = 0; (1ull << c->set_shift) < c->sets; c->set_shift++)
         ;
     c->meta = calloc(c->sets * c->ways * 2, sizeof *c->meta);
-    c->dirty = calloc(c->sets * c->ways, 1);
+    c->flags = calloc(c->sets * c->ways, 1);
     c->pending = calloc(c->sets, sizeof *c->pending);
     c->data = calloc(c->sets * c->ways, LLC_LINE);
     c->mshr = calloc(c->mshrs, sizeof *c->mshr);
-    if (!c->meta || !c->dirty || !c->pending || !c->data || !c->mshr)
+    if (!c->meta || !c->flags || !c->pending || !c->data || !c->mshr)
         return migsim_error(MIGSIM_ENOMEM, "out of memory for a %llu-byte cache",
                             (unsigned long long)c->size_bytes);
     return migsim_event_init(comp->k, &c->rsp_ev, llc_rsp_event, c, 5, 0, "llc.rsp");
@@ -464,12 +520,12 @@ static void llc_fini(migsim_comp_t *comp)
 {
     llc_t *c = (llc_t *)comp;
     free(c->meta);
-    free(c->dirty);
+    free(c->flags);
     free(c->pending);
     free(c->data);
     free(c->mshr);
     c->meta = NULL;
-    c->dirty = NULL;
+    c->flags = NULL;
     c->pending = NULL;
     c->data = NULL;
     c->mshr = NULL;

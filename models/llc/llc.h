@@ -41,6 +41,9 @@ typedef struct llc_mshr_s {
     bool stale;                 /* a functional write reached memory after the fill read it */
 } llc_mshr_t;
 
+#define LLC_DIRTY 0x1u  /* the line differs from memory */
+#define LLC_ZERO 0x2u   /* the line is all zeros; its bytes in `data` are stale */
+
 typedef struct llc_s {
     migsim_comp_t comp;
     migsim_port_t in;           /* requests, at most one line each */
@@ -55,7 +58,7 @@ typedef struct llc_s {
     uint32_t set_shift;         /* log2(sets) */
     uint32_t *meta;             /* owned: per set, `ways` tags (line / sets + 1, 0 = invalid)
                                    then `ways` use stamps (larger = more recent), side by side */
-    uint8_t *dirty;             /* owned: sets * ways */
+    uint8_t *flags;             /* owned: sets * ways, LLC_DIRTY | LLC_ZERO */
     uint16_t *pending;          /* owned: per set, fills under way for lines of the set (<= mshrs) */
     uint8_t *data;              /* owned: sets * ways * 64 bytes */
     llc_mshr_t *mshr;           /* owned: mshrs entries */
