@@ -4,8 +4,8 @@
  *
  * Hot path: oracle_commit, called at every committed write with data: one
  * probe of an open-addressing index (linear probing, multiplicative hash of
- * (space, line)), then a memcpy into the line record. Lines are never
- * removed, so the index needs no deletion.
+ * (space, line / 8) plus line % 8), then a memcpy into the line record.
+ * Lines are never removed, so the index needs no deletion.
  */
 #include "oracle/oracle.h"
 #include "migsim/errors.h"
@@ -21,10 +21,16 @@ _Static_assert(sizeof(oracle_line_t) == ORACLE_LINE_REC_BYTES,
                "ORACLE_LINE_REC_BYTES must match the line record");
 #endif
 
+/*
+ * Eight consecutive lines hash to eight consecutive slots: a DMA transfer or
+ * a page copy then touches one host cache line of the index per eight lines
+ * instead of one per line. Groups of eight are scattered by a
+ * multiplicative hash.
+ */
 static inline uint32_t oracle_hash(uint64_t line, unsigned space, uint32_t mask)
 {
-    uint64_t k = (line ^ ((uint64_t)space << 61)) * 0x9e3779b97f4a7c15ull;
-    return (uint32_t)(k >> 32) & mask;
+    uint64_t k = ((line >> 3) ^ ((uint64_t)space << 61)) * 0x9e3779b97f4a7c15ull;
+    return ((uint32_t)(k >> 32) + (uint32_t)(line & 7)) & mask;
 }
 
 void oracle_init(oracle_t *o)
