@@ -331,11 +331,23 @@ static int dw_accept(dualwrite_t *dw, unsigned from, migsim_req_t *req)
     dualwrite_slot_t *s = dw->free_slot;
     dw->free_slot = s->next;
     dw->nslots_used++;
-    *s = (dualwrite_slot_t){
-        .req = req, .half = half, .cookie = req->cookie, .addr = pa, .line = line,
-        .t_arrive = now, .flags = req->flags, .from = (uint8_t)from, .nmem = (uint8_t)nmem,
-        .pending = (uint8_t)nmem,
-    };
+    /* every field by name: a compound literal here compiles to a string store of the whole slot */
+    s->req = req;
+    s->half = half;
+    s->cookie = req->cookie;
+    s->addr = pa;
+    s->line = line;
+    s->tgt_line = 0;
+    s->t_arrive = now;
+    s->t_hold = 0;
+    s->t_done = 0;
+    s->next = NULL;
+    s->flags = req->flags;
+    s->status = 0;
+    s->from = (uint8_t)from;
+    s->nmem = (uint8_t)nmem;
+    s->pending = (uint8_t)nmem;
+    s->track_write = 0;
     req->cookie = s;
     req->addr = to;
     req->flags &= ~MIGSIM_REQ_POSTED;
