@@ -261,6 +261,12 @@ static inline uint16_t *wq_filter_slot(dram_chan_t *ch, uint64_t line)
     return &ch->wq_filter[(line * 0x9e3779b97f4a7c15ull) >> (64 - DRAM_WQ_FILTER_BITS)];
 }
 
+/* The same over the lines of queued reads. */
+static inline uint16_t *rq_filter_slot(dram_chan_t *ch, uint64_t line)
+{
+    return &ch->rq_filter[(line * 0x9e3779b97f4a7c15ull) >> (64 - DRAM_WQ_FILTER_BITS)];
+}
+
 /* ---- queues and candidates --------------------------------------------------- */
 
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b);
@@ -601,8 +607,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     b->nq[m]--;
     b->nhits[m]--;
     ch->nq[m]--;
-    if (m)
-        --*wq_filter_slot(ch, req->addr >> d->line_shift);
+    --*(m ? wq_filter_slot : rq_filter_slot)(ch, req->addr >> d->line_shift);
     bank_candidate(d, ch, b);
     uint32_t flags = (uint32_t)(req->scratch[1] & 0xff);
     if (flags & RF_CONFLICT)
@@ -806,7 +811,8 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
         d->st_reads++;
     if (!m && chan_forward(d, ch, b, req, c))
         return MIGSIM_OK;
-    if (m && d->functional && (req->flags & MIGSIM_REQ_HAS_DATA)) {
+    if (m && d->functional && (req->flags & MIGSIM_REQ_HAS_DATA) &&
+        *rq_filter_slot(ch, req->addr >> d->line_shift)) {
         uint64_t line = req->addr >> d->line_shift;
         for (migsim_req_t *r = b->q_head[0]; r; r = r->next)
             if (r->addr >> d->line_shift == line && (r->flags & MIGSIM_REQ_HAS_DATA) &&
@@ -825,8 +831,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     b->q_tail[m] = req;
     b->nq[m]++;
     ch->nq[m]++;
-    if (m)
-        ++*wq_filter_slot(ch, req->addr >> d->line_shift);
+    ++*(m ? wq_filter_slot : rq_filter_slot)(ch, req->addr >> d->line_shift);
     bool hit = b->open_row == loc.row;
     if (hit)
         b->nhits[m]++;
