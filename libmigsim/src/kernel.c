@@ -152,9 +152,14 @@ static inline void kernel_fire_first(migsim_kernel_t *k)
 uint64_t migsim_kernel_run_until(migsim_kernel_t *k, migsim_tick_t until)
 {
     uint64_t start = k->fired;
+    migsim_tick_t outer = k->run_limit;
     k->stop = false;
+    k->run_limit = until;
+    k->running++;
     while (k->count && k->heap[0]->when <= until && !k->stop)
         kernel_fire_first(k);
+    k->running--;
+    k->run_limit = outer;
     if (!k->stop && until > k->now && until != MIGSIM_TICK_MAX)
         k->now = until;
     return k->fired - start;
@@ -163,8 +168,34 @@ uint64_t migsim_kernel_run_until(migsim_kernel_t *k, migsim_tick_t until)
 uint64_t migsim_kernel_run(migsim_kernel_t *k, migsim_tick_t limit)
 {
     uint64_t start = k->fired;
+    migsim_tick_t outer = k->run_limit;
     k->stop = false;
+    k->run_limit = limit;
+    k->running++;
     while (k->live && k->heap[0]->when <= limit && !k->stop)
         kernel_fire_first(k);
+    k->running--;
+    k->run_limit = outer;
     return k->fired - start;
+}
+
+bool migsim_kernel_continue(migsim_kernel_t *k, migsim_event_t *ev, migsim_tick_t when)
+{
+    assert(when >= k->now);
+    if (!k->running || k->stop || when > k->run_limit || migsim_event_queued(ev) ||
+        (ev->flags & MIGSIM_EV_DAEMON))
+        return false;
+    /* the order it would get as a new insertion: it must precede the queue's head */
+    uint64_t order = ((uint64_t)ev->prio << 56) | (k->seq & KERNEL_SEQ_MASK);
+    if (k->count) {
+        const migsim_event_t *h = k->heap[0];
+        if (!(when < h->when || (when == h->when && order < h->order)))
+            return false;
+    }
+    k->seq++;
+    ev->when = when;
+    ev->order = order;
+    k->now = when;
+    k->fired++;
+    return true;
 }

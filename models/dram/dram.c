@@ -678,26 +678,37 @@ static void chan_sched(migsim_event_t *ev)
     dram_chan_t *ch = ev->ctx;
     dram_t *d = ch->d;
     uint64_t c = ch->sched_cyc;
-    assert(cyc_to_ps(d, c) == d->comp.k->now);
-    if (ch->dirty) {
-        chan_update_mode(d, ch);
-        chan_scan(d, ch, c, &ch->best);
-        ch->dirty = false;
-    }
-    assert(ch->best.time >= c);
-    if (ch->best.time == c) {
-        chan_issue(d, ch, &ch->best, c);
-        chan_update_mode(d, ch);
-        chan_scan(d, ch, c + 1, &ch->best);
-    }
-    if (ch->nq[0] + ch->nq[1] > 0 && ch->best.time != UINT64_MAX)
-        chan_wake(d, ch, ch->best.time);
-    if (((ch->want_retry & 1) && ch->nq[0] < d->read_queue_depth) ||
-        ((ch->want_retry & 2) && ch->nq[1] < d->write_queue_depth)) {
-        ch->want_retry = 0;
-        migsim_port_retry(&d->in);
-        if (d->in1.peer)
-            migsim_port_retry(&d->in1);
+    for (;;) {
+        assert(cyc_to_ps(d, c) == d->comp.k->now);
+        if (ch->dirty) {
+            chan_update_mode(d, ch);
+            chan_scan(d, ch, c, &ch->best);
+            ch->dirty = false;
+        }
+        assert(ch->best.time >= c);
+        if (ch->best.time == c) {
+            chan_issue(d, ch, &ch->best, c);
+            chan_update_mode(d, ch);
+            chan_scan(d, ch, c + 1, &ch->best);
+        }
+        bool retry = ((ch->want_retry & 1) && ch->nq[0] < d->read_queue_depth) ||
+                     ((ch->want_retry & 2) && ch->nq[1] < d->write_queue_depth);
+        bool more = ch->nq[0] + ch->nq[1] > 0 && ch->best.time != UINT64_MAX;
+        /* the next decision is the kernel's next event anyway: take it here, without the queue */
+        if (more && !retry &&
+            migsim_kernel_continue(d->comp.k, ev, cyc_to_ps(d, ch->best.time))) {
+            c = ch->sched_cyc = ch->best.time;
+            continue;
+        }
+        if (more)
+            chan_wake(d, ch, ch->best.time);
+        if (retry) {
+            ch->want_retry = 0;
+            migsim_port_retry(&d->in);
+            if (d->in1.peer)
+                migsim_port_retry(&d->in1);
+        }
+        return;
     }
 }
 

@@ -666,6 +666,97 @@ static void test_differential_catches_planted_bugs(void **state)
 
 /* ---- no allocation while scheduling -------------------------------------- */
 
+/*
+ * migsim_kernel_continue: events that fire again at a random later time
+ * (often the same time, with random priorities) either reschedule
+ * themselves or, in the second mode, take the next firing in place
+ * whenever the kernel allows. Both modes must fire the same events at the
+ * same times in the same order, with the same count, also when the run is
+ * cut into slices by migsim_kernel_run_until; the second mode must have
+ * continued in place many times.
+ */
+#define CONT_N 12
+#define CONT_FIRES 4000
+
+typedef struct cont_s {
+    migsim_kernel_t k;
+    migsim_event_t ev[CONT_N];
+    migsim_rng_t rng[CONT_N];
+    int left[CONT_N];
+    bool in_place;
+    migsim_tick_t limit;      /* the running slice's end: nothing may fire after it */
+    int n, continued;
+    int id[CONT_FIRES];
+    migsim_tick_t t[CONT_FIRES];
+} cont_t;
+
+static migsim_tick_t cont_log(cont_t *c, int i)
+{
+    assert_true(c->n < CONT_FIRES);
+    assert_true(c->k.now <= c->limit);
+    c->id[c->n] = i;
+    c->t[c->n++] = c->k.now;
+    c->left[i]--;
+    return c->k.now + migsim_rng_below(&c->rng[i], 4) * 1000;
+}
+
+static void cont_fire(migsim_event_t *ev)
+{
+    cont_t *c = ev->ctx;
+    int i = (int)(ev - c->ev);
+    migsim_tick_t next = cont_log(c, i);
+    while (c->in_place && c->left[i] > 0 && migsim_kernel_continue(&c->k, ev, next)) {
+        c->continued++;
+        next = cont_log(c, i);
+    }
+    if (c->left[i] > 0)
+        migsim_schedule(&c->k, ev, next);
+}
+
+static void cont_run(cont_t *c, bool in_place, bool sliced)
+{
+    memset(c, 0, sizeof *c);
+    c->in_place = in_place;
+    migsim_kernel_init(&c->k);
+    for (int i = 0; i < CONT_N; i++) {
+        migsim_rng_seed(&c->rng[i], 100 + (uint64_t)i);
+        c->left[i] = CONT_FIRES / CONT_N - 1;
+        assert_int_equal(migsim_event_init(&c->k, &c->ev[i], cont_fire, c, (uint8_t)(i % 3), 0,
+                                           "cont"), 0);
+        migsim_schedule(&c->k, &c->ev[i], (migsim_tick_t)(i % 4) * 1000);
+    }
+    if (sliced) {
+        while (c->k.count) {
+            c->limit = c->k.now + 2500;
+            migsim_kernel_run_until(&c->k, c->limit);
+        }
+    } else {
+        c->limit = MIGSIM_TICK_MAX;
+        migsim_kernel_run(&c->k, MIGSIM_TICK_MAX);
+    }
+    /* outside a run nothing continues */
+    assert_false(migsim_kernel_continue(&c->k, &c->ev[0], c->k.now));
+}
+
+static void test_continue_in_place(void **state)
+{
+    (void)state;
+    cont_t *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    for (int sliced = 0; sliced < 2; sliced++) {
+        cont_run(a, false, sliced);
+        cont_run(b, true, sliced);
+        assert_int_equal(a->n, b->n);
+        assert_int_equal(a->k.fired, b->k.fired);
+        assert_memory_equal(a->id, b->id, sizeof a->id);
+        assert_memory_equal(a->t, b->t, sizeof a->t);
+        assert_true(b->continued > 100);
+        migsim_kernel_fini(&a->k);
+        migsim_kernel_fini(&b->k);
+    }
+    free(a);
+    free(b);
+}
+
 static void noop_fire(migsim_event_t *ev) { (void)ev; }
 
 static void test_schedule_never_allocates(void **state)
@@ -717,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_differential_random_program),
         cmocka_unit_test(test_differential_catches_planted_bugs),
         cmocka_unit_test(test_schedule_never_allocates),
+        cmocka_unit_test(test_continue_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

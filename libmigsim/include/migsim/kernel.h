@@ -58,6 +58,8 @@ struct migsim_kernel_s {
     uint32_t registered;     /* events registered with migsim_event_init */
     uint32_t live;           /* queued events that are not daemons */
     uint64_t fired;          /* events fired since init */
+    migsim_tick_t run_limit; /* last time the running migsim_kernel_run*() may fire at */
+    uint32_t running;        /* migsim_kernel_run*() calls in progress (they may nest) */
     bool stop;               /* set by migsim_kernel_stop(); cleared by run */
 };
 
@@ -110,6 +112,18 @@ uint64_t migsim_kernel_run_until(migsim_kernel_t *k, migsim_tick_t until);
  * at the last event fired. Returns the number fired.
  */
 uint64_t migsim_kernel_run(migsim_kernel_t *k, migsim_tick_t limit);
+
+/*
+ * Fire `ev` again at `when` without going through the queue, when that is
+ * what the kernel would do next: called from ev's own callback (ev idle,
+ * not a daemon), it returns true, with now = when and the event counted as
+ * fired, if a run is in progress whose limit allows `when` and ev scheduled
+ * at `when` would come before every queued event; the caller then runs its
+ * body again. Otherwise it returns false and changes nothing (the caller
+ * schedules ev as usual). The order of events and every statistic are the
+ * same either way; only the queue operations are saved.
+ */
+bool migsim_kernel_continue(migsim_kernel_t *k, migsim_event_t *ev, migsim_tick_t when);
 
 /* Make the running migsim_kernel_run*() return after the current event. */
 static inline void migsim_kernel_stop(migsim_kernel_t *k) { k->stop = true; }
