@@ -60,6 +60,9 @@ test)
         echo "  $(basename "$t"): 10000 inputs, no failure"
         rm -rf "$corpus" "$corpus.log"
     done
+    echo "bootstrap: the same suite built as Release (-O3, assertions off)"
+    build build-release -DCMAKE_BUILD_TYPE=Release
+    ctest --test-dir build-release --output-on-failure -j"$jobs"
     echo "bootstrap: the same suite with AddressSanitizer and UBSan"
     build build-asan -DMIGSIM_SANITIZE=ON
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -104,8 +104,8 @@ int imp_gem5_run(imp_t *im)
         rc = migsim_error(MIGSIM_EFORMAT, "%s: bad magic (expected \"gem5\" after gunzip)",
                           im->path);
     g.pos = 4;
-    const unsigned char *m;
-    size_t len;
+    const unsigned char *m = NULL;
+    size_t len = 0;
     if (!rc) {
         int n = g5_next(im, &g, &m, &len);
         if (n < 0)

@@ -56,7 +56,8 @@ static migsim_sim_t *create_ok(const char *json)
     migsim_sim_t *s = NULL;
     int rc = migsim_sim_create(&s, json, "t.json");
     if (rc)
-        print_message("config %s\n  got %d: %s\n", json, rc, migsim_errmsg());
+        print_message("config %s\n  got %d: %s\n", json ? json : "(the default platform)", rc,
+                      migsim_errmsg());
     assert_int_equal(rc, 0);
     assert_non_null(s);
     return s;
@@ -447,7 +448,7 @@ static void test_file_variant(void **state)
 
     /* errors in a file name the file */
     const char *path = write_file("bad.json", "{\n  \"components\": {\n    \"dram0\": {\"tRCD\": \"x\"}\n  }\n}\n");
-    char saved[256];
+    char saved[256 + 16]; /* a path of write_file() and a short suffix */
     snprintf(saved, sizeof saved, "%s", path);
     s = (migsim_sim_t *)&s;
     assert_int_equal(migsim_sim_create_file(&s, saved), MIGSIM_ECONFIG);
@@ -488,7 +489,8 @@ static void expect_size_bad(const char *s)
     uint64_t v = 12345;
     int rc = migsim_parse_size(s, &v);
     if (rc != MIGSIM_EINVAL)
-        print_message("parse_size(\"%s\") = %d, %llu\n", s, rc, (unsigned long long)v);
+        print_message("parse_size(\"%s\") = %d, %llu\n", s ? s : "(null)", rc,
+                      (unsigned long long)v);
     assert_int_equal(rc, MIGSIM_EINVAL);
 }
 

@@ -1106,8 +1106,9 @@ static void test_import_large(void **st)
 
 static int run_cli(const char *args, char *out, size_t cap)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", MIGSIM_CLI, args);
+    char cmd[4096];
+    int len = snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", MIGSIM_CLI, args);
+    assert_true(len > 0 && (size_t)len < sizeof cmd);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t n = fread(out, 1, cap - 1, p);
