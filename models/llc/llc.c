@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define LLC_SSE2 1 /* set searches compare four ways at a time */
+#endif
+
 static inline uint64_t llc_set(const llc_t *c, uint64_t line) { return line & (c->sets - 1); }
 static inline uint8_t *llc_bytes(llc_t *c, uint64_t set, uint32_t w)
 {
@@ -75,11 +80,6 @@ static inline uint32_t llc_tag(const llc_t *c, uint64_t line)
 /* A set's metadata: `ways` tags, then `ways` use stamps (see llc_t.meta). */
 static inline uint32_t *set_tags(const llc_t *c, uint64_t set) { return &c->meta[set * 2 * c->ways]; }
 static inline uint32_t *set_stamps(const llc_t *c, uint64_t set) { return set_tags(c, set) + c->ways; }
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#define LLC_SSE2 1
-#endif
 
 /* The first way i < n with t[i] == v, or -1 (SSE2: four tags per compare). */
 static inline int first_equal(const uint32_t *t, uint32_t n, uint32_t v)

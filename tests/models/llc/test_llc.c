@@ -202,6 +202,56 @@ static void test_lru_order(void **state)
 }
 
 /*
+ * One set of 16, 18 and 32 ways (the set search compares four ways at a
+ * time, with a tail for 18): after every way is filled and then touched in
+ * a random order, a new line evicts exactly the least recently touched.
+ */
+static void test_lru_wide_sets(void **state)
+{
+    (void)state;
+    const uint32_t ways_list[] = { 16, 18, 32 };
+    migsim_rng_t rng;
+    migsim_rng_seed(&rng, 5);
+    for (size_t k = 0; k < 3; k++) {
+        uint32_t ways = ways_list[k];
+        char cfg[96];
+        snprintf(cfg, sizeof cfg, ", \"size_bytes\": %u, \"ways\": %u", ways * 64, ways);
+        probe_t *p = calloc(1, sizeof *p);
+        probe_open(p, cfg);
+        llc_t *c = (llc_t *)migsim_sim_find(p->sim, "llc0");
+        assert_int_equal(c->sets, 1);
+        uint32_t order[32];
+        for (uint32_t i = 0; i < ways; i++)
+            order[i] = i;
+        for (uint32_t i = ways - 1; i > 0; i--) { /* a random touch order */
+            uint32_t j = (uint32_t)migsim_rng_below(&rng, i + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        int tag = 0;
+        for (int pass = 0; pass < 2; pass++) /* fill, then touch in `order` */
+            for (uint32_t i = 0; i < ways; i++) {
+                assert_int_equal(send(p, tag++, MIGSIM_OP_READ, (pass ? order[i] : i) * 64, 8, 0), 0);
+                assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+            }
+        assert_int_equal(c->st_read_hits, ways);
+        /* a new line: the victim must be order[0] */
+        assert_int_equal(send(p, tag++, MIGSIM_OP_READ, ways * 64, 8, 0), 0);
+        assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+        for (uint32_t i = 1; i < ways; i++) {
+            assert_int_equal(send(p, tag++, MIGSIM_OP_READ, order[i] * 64, 8, 0), 0);
+            assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+        }
+        assert_int_equal(c->st_read_hits, 2 * ways - 1);  /* all but the victim still there */
+        assert_int_equal(send(p, tag++, MIGSIM_OP_READ, order[0] * 64, 8, 0), 0);
+        assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), 0);
+        assert_int_equal(c->st_read_hits, 2 * ways - 1);  /* the victim misses */
+        migsim_sim_destroy(p->sim);
+        free(p);
+    }
+}
+
+/*
  * The use clock is 32 bits: when it wraps, each set's stamps are renumbered
  * by rank. The same programs started just before the wrap give the same
  * hits, fills and write-backs as from zero.
@@ -400,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_latencies_and_writeback),
         cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_lru_order),
+        cmocka_unit_test(test_lru_wide_sets),
         cmocka_unit_test(test_lru_across_clock_wrap),
         cmocka_unit_test(test_address_beyond_tags),
         cmocka_unit_test(test_send_from_answer),
