@@ -577,6 +577,78 @@ static long copy_under_traffic(int interlock, uint64_t seed, uint64_t *held)
     return lost;
 }
 
+/*
+ * Many copy lines tracked at once, chosen so that the chip's lookup index
+ * (linear probing over 128 slots, home (line * 0x9e3779b97f4a7c15) >> 40)
+ * has long probe chains: the lines whose home is below 24. Their copy
+ * writes end the entries in a random order, so entries are removed from the
+ * middle of chains. A DMA write to a tracked line is held until that line's
+ * copy write completes, one to an untracked line is not, nothing is lost,
+ * and every entry ends.
+ */
+static void test_many_tracked_lines(void **state)
+{
+    (void)state;
+    uint64_t lines[64];
+    int n = 0;
+    for (uint64_t i = 0; i < PAGE / 64 && n < 64; i++) {
+        uint64_t line = (CUR >> 6) + i;
+        if (((line * 0x9e3779b97f4a7c15ull) >> 40 & 127) < 24)
+            lines[n++] = i;
+    }
+    assert_true(n >= 32); /* crowded chains (the 256 lines of the page spread over 128 homes) */
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        tb_t tb;
+        tb_open(&tb, "\"interlock\": \"line\", \"queue_depth\": 256, \"max_inflight\": 256", NULL);
+        tb_regs(&tb, true, 0, PAGE / SUB);   /* the whole page migrating: every line tracked */
+        migsim_rng_t rng;
+        migsim_rng_seed(&rng, seed);
+        int tag = 0, read_tag[64], order[64];
+        bool tracked[PAGE / 64] = { false };
+        for (int k = 0; k < n; k++) {
+            read_tag[k] = tag;
+            send_at(&tb, &tb.copy, 0, tag++, MIGSIM_OP_READ, CUR + lines[k] * 64, 64, NULL);
+            tracked[lines[k]] = true;
+            order[k] = k;
+        }
+        finish(&tb);
+        assert_int_equal(tb.dw->ntrack, n);
+        for (int i = n - 1; i > 0; i--) {
+            int j = (int)migsim_rng_below(&rng, (uint64_t)i + 1), x = order[i];
+            order[i] = order[j];
+            order[j] = x;
+        }
+        /* DMA writes to tracked lines (held) and untracked ones (not held) */
+        migsim_tick_t t = migsim_sim_now(tb.sim) + 1000;
+        int held_expect = 0;
+        for (int k = 0; k < 40; k++) {
+            uint64_t line = migsim_rng_below(&rng, PAGE / 64);
+            uint8_t buf[64];
+            for (int b = 0; b < 64; b++)
+                buf[b] = (uint8_t)migsim_rng_next(&rng);
+            held_expect += tracked[line];
+            send_at(&tb, &tb.in, t, tag++, MIGSIM_OP_WRITE, CUR + line * 64, 64, buf);
+        }
+        migsim_kernel_run_until(migsim_sim_kernel(tb.sim), t + 1000000);
+        assert_int_equal(tb.dw->st_held_writes, held_expect);
+        /* the copy writes, one at a time in a random order */
+        for (int k = 0; k < n; k++) {
+            int i = order[k];
+            t = migsim_sim_now(tb.sim) + 1000;
+            send_at(&tb, &tb.copy, t, tag++, MIGSIM_OP_WRITE, TGT + lines[i] * 64, 64,
+                    tb.data[read_tag[i]]);
+            finish(&tb);
+            assert_int_equal(tb.dw->ntrack, n - 1 - k);
+        }
+        assert_true(tag < MAXTAG);
+        assert_int_equal(tb.ndone, tag);
+        assert_int_equal(dualwrite_inflight(tb.dw), 0);
+        migsim_fmem_t fm = migsim_fmem_of_store(&tb.d->store);
+        assert_int_equal(oracle_check(&tb.oracle, resolve_final, NULL, &fm, NULL, NULL), 0);
+        tb_close(&tb);
+    }
+}
+
 static void test_copy_under_dma_traffic(void **state)
 {
     (void)state;
@@ -725,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_race_with_line_interlock),
         cmocka_unit_test(test_hold_keeps_order),
         cmocka_unit_test(test_copy_under_dma_traffic),
+        cmocka_unit_test(test_many_tracked_lines),
         cmocka_unit_test(test_backpressure_burst_of_dual_writes),
         cmocka_unit_test(test_register_validation),
         cmocka_unit_test(test_request_crossing_a_line),
