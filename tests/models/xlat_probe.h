@@ -22,6 +22,7 @@
 
 #include "dram/dram.h"
 #include "migsim/errors.h"
+#include "migsim/rng.h"
 #include "migsim/sim.h"
 #include "xlat/xlat.h"
 
@@ -238,6 +239,111 @@ static double stat(probe_t *p, const char *name)
     snprintf(buf, sizeof buf, PROBE_NAME ".%s", name);
     assert_int_equal(migsim_sim_stat(p->sim, buf, &v), 0);
     return v;
+}
+
+/*
+ * One page at each of the six ladder sizes (va[k] = (k + 1) << 36 to pa[k],
+ * an offset off[k] near the middle of the page): a write of `fill + k` to
+ * each, then a read of each. Checks that every request completed with
+ * status 0, that the store holds the bytes at the PA, that each read
+ * returns them, and that the responses carry the PA and the original VA.
+ */
+static void probe_every_ladder_size(probe_t *p, uint8_t fill, uint64_t va[6], uint64_t pa[6],
+                                    uint64_t off[6])
+{
+    static const uint64_t pas[6] = { 0x10001000ull, 0x10010000ull, 0x10100000ull, 0x11000000ull,
+                                     0x20000000ull, 4 * GiB };
+    const xlat_ladder_t *l = &p->m->ladder;
+    for (uint32_t k = 0; k < 6; k++) {
+        va[k] = (uint64_t)(k + 1) << 36;
+        pa[k] = pas[k];
+        off[k] = (xlat_size(l, k) / 2 + 64 * (k + 1)) & ~63ull;
+        map(p, va[k], pa[k], k, 0);
+    }
+    migsim_tick_t t = 0;
+    for (uint32_t k = 0; k < 6; k++, t += 1000000)
+        send_at(p, t, (int)k, MIGSIM_OP_WRITE, va[k] + off[k], (uint8_t)(fill + k));
+    run_all(p);
+    t = migsim_sim_now(p->sim) + 1000000;
+    for (uint32_t k = 0; k < 6; k++, t += 1000000)
+        send_at(p, t, (int)(10 + k), MIGSIM_OP_READ, va[k] + off[k], 0);
+    run_all(p);
+    assert_int_equal(p->ndone, 12);
+    for (uint32_t k = 0; k < 6; k++) {
+        uint8_t got[64], want[64];
+        memset(want, fill + (int)k, 64);
+        dram_dbg_read(p->d, pa[k] + off[k], got, 64);
+        assert_memory_equal(got, want, 64);                /* the store holds it at the PA */
+        assert_memory_equal(p->data[10 + k], want, 64);     /* and a read by VA returns it */
+        assert_int_equal(p->addr[k], pa[k] + off[k]);
+        assert_int_equal(p->orig[k], va[k] + off[k]);
+        assert_int_equal(p->status[k], 0);
+    }
+}
+
+#define PROBE_BP_N 600   /* requests of the back-pressure program */
+
+/*
+ * The back-pressure program: eight pages of four sizes (va[i] = (i + 1) << 36,
+ * A/D clear so walks write PTEs too) and PROBE_BP_N random reads and writes
+ * of their first 16 lines queued in p->wait (sent by probe_pump); expect[i]
+ * is the byte read i must see, -1 for a write.
+ */
+static void probe_bp_program(probe_t *p, uint64_t seed, uint64_t va[8], int expect[PROBE_BP_N])
+{
+    for (uint32_t i = 0; i < 8; i++) {
+        va[i] = (uint64_t)(i + 1) << 36;
+        map(p, va[i], 0x20000000ull + (uint64_t)i * 0x1000000, i % 4, 0);
+    }
+    uint8_t ref[8][16];              /* last value written per (page, line) */
+    memset(ref, 0, sizeof ref);
+    migsim_rng_t rng;
+    migsim_rng_seed(&rng, seed);
+    for (int i = 0; i < PROBE_BP_N; i++) {
+        uint32_t pg = (uint32_t)migsim_rng_below(&rng, 8), ln = (uint32_t)migsim_rng_below(&rng, 16);
+        bool wr = migsim_rng_below(&rng, 2) != 0;
+        uint8_t v = (uint8_t)(i % 250 + 1);
+        p->wait[p->nwait++] = mkreq(p, i, wr ? MIGSIM_OP_WRITE : MIGSIM_OP_READ,
+                                    va[pg] + 0x40 * ln, v);
+        if (wr) {
+            ref[pg][ln] = v;
+            expect[i] = -1;
+        } else {
+            expect[i] = ref[pg][ln];
+        }
+    }
+}
+
+/* After the program ran: every request sent and answered, each read with its expected byte. */
+static void probe_bp_check(probe_t *p, const int expect[PROBE_BP_N])
+{
+    assert_int_equal(p->wait_head, PROBE_BP_N);
+    assert_int_equal(p->ndone, PROBE_BP_N);
+    for (int i = 0; i < PROBE_BP_N; i++)
+        if (expect[i] >= 0)
+            assert_int_equal(p->data[i][0], expect[i]);
+    assert_true(p->nrefused > 0);
+    assert_true(stat(p, "refused_reqs") > 0);
+    assert_true(p->d->st_refused > 0);
+    assert_true(stat(p, "translated_reqs") == PROBE_BP_N);
+    assert_int_equal(migsim_sim_pool(p->sim)->in_use, 0);
+}
+
+#define PROBE_STR_(x) #x
+#define PROBE_STR(x) PROBE_STR_(x)
+
+/*
+ * An MMU whose root was never set refuses a request and fails the run with
+ * MIGSIM_ESTATE naming its set-root function; the probe is left open.
+ */
+static void probe_no_root(probe_t *p)
+{
+    probe_open(p, NULL, NULL, false);
+    migsim_req_t *r = mkreq(p, 0, MIGSIM_OP_READ, 0x1000, 0);
+    assert_int_equal(migsim_port_send(&p->port, r), MIGSIM_EBUSY);
+    migsim_req_free(migsim_sim_pool(p->sim), r);
+    assert_int_equal(migsim_sim_run(p->sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
+    assert_non_null(strstr(migsim_errmsg(), PROBE_STR(PROBE_SET_ROOT)));
 }
 
 /* The includer's back-pressure run (its MMU refused and retried): statistics JSON, freed by the caller. */

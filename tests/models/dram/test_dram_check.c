@@ -311,6 +311,22 @@ static void test_min_sequence_each_probe_early(void **state)
     }
 }
 
+/*
+ * The sequence as built breaks no rule; with command i one cycle early it breaks exactly
+ * `rule`, on `line` against `earlier`.
+ */
+static void seq_clean_then_early(const seq_t *s, int i, dram_rule_t rule, uint64_t line,
+                                 uint64_t earlier)
+{
+    char path[64];
+    tmp_name(path, sizeof path);
+    write_cmds(path, &s->org, &s->t, s->c, s->n, -1, 0);
+    expect_clean(path);
+    write_cmds(path, &s->org, &s->t, s->c, s->n, i, s->c[i].cycle - 1);
+    expect_one(path, rule, line, earlier);
+    unlink(path);
+}
+
 /* tRC binds only when tRC > tRAS + tRP; the presets have tRC == tRAS + tRP. */
 static void test_tRC(void **state)
 {
@@ -324,13 +340,7 @@ static void test_tRC(void **state)
         seq_add(&s, 100, OP_ACT, 0, 0, 0, 1, -1, -1);
         seq_add(&s, 100 + s.t.tRAS, OP_PRE, 0, 0, 0, 0, -1, -1);
         seq_add(&s, 100 + s.t.tRC, OP_ACT, 0, 0, 0, 2, DRAM_RULE_tRC, 0);
-        char path[64];
-        tmp_name(path, sizeof path);
-        write_cmds(path, &s.org, &s.t, s.c, s.n, -1, 0);
-        expect_clean(path);
-        write_cmds(path, &s.org, &s.t, s.c, s.n, 2, s.c[2].cycle - 1);
-        expect_one(path, DRAM_RULE_tRC, 6, 4);
-        unlink(path);
+        seq_clean_then_early(&s, 2, DRAM_RULE_tRC, 6, 4);
     }
 }
 
@@ -351,13 +361,7 @@ static void test_tRTRS_write_to_read(void **state)
         uint64_t w = 110 + s.t.tRCD + 5;
         seq_add(&s, w, OP_WR, 0, 0, 0, 1, -1, -1);
         seq_add(&s, w + (uint64_t)b_rtrs_wr(&s.t), OP_RD, 1, 0, 0, 1, DRAM_RULE_tRTRS, 2);
-        char path[64];
-        tmp_name(path, sizeof path);
-        write_cmds(path, &s.org, &s.t, s.c, s.n, -1, 0);
-        expect_clean(path);
-        write_cmds(path, &s.org, &s.t, s.c, s.n, 3, s.c[3].cycle - 1);
-        expect_one(path, DRAM_RULE_tRTRS, 7, 6);
-        unlink(path);
+        seq_clean_then_early(&s, 3, DRAM_RULE_tRTRS, 7, 6);
     }
 }
 
@@ -374,57 +378,56 @@ static void body_log(char *path, size_t n, const dram_preset_t *p, unsigned rank
     fclose(f);
 }
 
+/* A log of `body` under preset p with `ranks` ranks holds exactly one violation (expect_one). */
+static void log_expect_one(const dram_preset_t *p, unsigned ranks, const char *body, dram_rule_t rule,
+                           uint64_t line, uint64_t earlier)
+{
+    char path[64];
+    body_log(path, sizeof path, p, ranks, body);
+    expect_one(path, rule, line, earlier);
+    unlink(path);
+}
+
+/* Same, and the log breaks no rule. */
+static void log_expect_clean(const dram_preset_t *p, unsigned ranks, const char *body)
+{
+    char path[64];
+    body_log(path, sizeof path, p, ranks, body);
+    expect_clean(path);
+    unlink(path);
+}
+
 static void test_state_order_cmdbus(void **state)
 {
     (void)state;
     for (int k = 0; k < NPRESETS; k++) {
         const dram_preset_t *p = dram_preset_find(presets[k]);
         const dram_timing_t *t = &p->timing;
-        char body[512], path[64];
+        char body[512];
 
         /* ACT to an open bank (tRC satisfied) */
         snprintf(body, sizeof body, "100 0 ACT 0 0 0 1\n%u 0 ACT 0 0 0 2\n", 100 + t->tRC);
-        body_log(path, sizeof path, p, 1, body);
-        expect_one(path, DRAM_RULE_STATE, 5, 4);
-        unlink(path);
+        log_expect_one(p, 1, body, DRAM_RULE_STATE, 5, 4);
         /* RD and WR to a closed bank */
-        body_log(path, sizeof path, p, 1, "100 0 RD 0 1 2 1 0\n");
-        expect_one(path, DRAM_RULE_STATE, 4, 0);
-        unlink(path);
-        body_log(path, sizeof path, p, 1, "100 0 WR 0 1 2 1 0\n");
-        expect_one(path, DRAM_RULE_STATE, 4, 0);
-        unlink(path);
+        log_expect_one(p, 1, "100 0 RD 0 1 2 1 0\n", DRAM_RULE_STATE, 4, 0);
+        log_expect_one(p, 1, "100 0 WR 0 1 2 1 0\n", DRAM_RULE_STATE, 4, 0);
         /* RD and WR to the wrong row */
         snprintf(body, sizeof body, "100 0 ACT 0 0 0 1\n%u 0 RD 0 0 0 2 0\n", 100 + t->tRCD);
-        body_log(path, sizeof path, p, 1, body);
-        expect_one(path, DRAM_RULE_STATE, 5, 4);
-        unlink(path);
+        log_expect_one(p, 1, body, DRAM_RULE_STATE, 5, 4);
         snprintf(body, sizeof body, "100 0 ACT 0 0 0 1\n%u 0 WR 0 0 0 2 0\n", 100 + t->tRCD);
-        body_log(path, sizeof path, p, 1, body);
-        expect_one(path, DRAM_RULE_STATE, 5, 4);
-        unlink(path);
+        log_expect_one(p, 1, body, DRAM_RULE_STATE, 5, 4);
         /* PRE to a closed bank, after a legal ACT/PRE pair */
         snprintf(body, sizeof body, "100 0 ACT 0 0 0 1\n%u 0 PRE 0 0 0\n%u 0 PRE 0 0 0\n",
                  100 + t->tRAS, 100 + t->tRAS + 5);
-        body_log(path, sizeof path, p, 1, body);
-        expect_one(path, DRAM_RULE_STATE, 6, 5);
-        unlink(path);
+        log_expect_one(p, 1, body, DRAM_RULE_STATE, 6, 5);
         /* REF with a bank open */
-        body_log(path, sizeof path, p, 1, "100 0 ACT 0 2 3 1\n200 0 REF 0\n");
-        expect_one(path, DRAM_RULE_STATE, 5, 4);
-        unlink(path);
+        log_expect_one(p, 1, "100 0 ACT 0 2 3 1\n200 0 REF 0\n", DRAM_RULE_STATE, 5, 4);
         /* order: a command before the previous one of the channel */
-        body_log(path, sizeof path, p, 2, "100 0 ACT 0 0 0 1\n99 0 ACT 1 0 0 1\n");
-        expect_one(path, DRAM_RULE_ORDER, 5, 4);
-        unlink(path);
+        log_expect_one(p, 2, "100 0 ACT 0 0 0 1\n99 0 ACT 1 0 0 1\n", DRAM_RULE_ORDER, 5, 4);
         /* cmdbus: two commands in one cycle, no other rule between them */
-        body_log(path, sizeof path, p, 2, "100 0 ACT 0 0 0 1\n100 0 ACT 1 0 0 1\n");
-        expect_one(path, DRAM_RULE_CMDBUS, 5, 4);
-        unlink(path);
+        log_expect_one(p, 2, "100 0 ACT 0 0 0 1\n100 0 ACT 1 0 0 1\n", DRAM_RULE_CMDBUS, 5, 4);
         /* whitespace and comments are accepted */
-        body_log(path, sizeof path, p, 2, "# a comment\n\n 100\t0  ACT 0 0 0 1  \r\n");
-        expect_clean(path);
-        unlink(path);
+        log_expect_clean(p, 2, "# a comment\n\n 100\t0  ACT 0 0 0 1  \r\n");
     }
 }
 
@@ -473,28 +476,20 @@ static void test_tREFI(void **state)
         /* REFs exactly 9 tREFI apart, the end exactly 9 tREFI after the last */
         snprintf(body, sizeof body, "%llu 0 REF 0\n%llu 0 REF 0\n%llu 0 ACT 0 0 0 1\n",
                  (unsigned long long)R, (unsigned long long)(2 * R), (unsigned long long)(3 * R));
-        body_log(path, sizeof path, p, 1, body);
-        expect_clean(path);
-        unlink(path);
+        log_expect_clean(p, 1, body);
         /* the first REF one cycle late */
         snprintf(body, sizeof body, "%llu 0 REF 0\n%llu 0 REF 0\n",
                  (unsigned long long)(R + 1), (unsigned long long)(2 * R));
-        body_log(path, sizeof path, p, 1, body);
-        expect_one(path, DRAM_RULE_tREFI, 4, 0);
-        unlink(path);
+        log_expect_one(p, 1, body, DRAM_RULE_tREFI, 4, 0);
         /* the second REF one cycle late */
         snprintf(body, sizeof body, "%llu 0 REF 0\n%llu 0 REF 0\n",
                  (unsigned long long)R, (unsigned long long)(2 * R + 1));
-        body_log(path, sizeof path, p, 1, body);
-        expect_one(path, DRAM_RULE_tREFI, 5, 4);
-        unlink(path);
+        log_expect_one(p, 1, body, DRAM_RULE_tREFI, 5, 4);
         /* the log goes one cycle past the deadline with no further REF */
         snprintf(body, sizeof body, "%llu 0 REF 0\n%llu 0 ACT 0 0 0 1\n%llu 0 PRE 0 0 0\n",
                  (unsigned long long)R, (unsigned long long)(2 * R - 100),
                  (unsigned long long)(2 * R + 1));
-        body_log(path, sizeof path, p, 1, body);
-        expect_one(path, DRAM_RULE_tREFI, 6, 4);
-        unlink(path);
+        log_expect_one(p, 1, body, DRAM_RULE_tREFI, 6, 4);
         /* a rank of two that never refreshes, in a log going past 9 tREFI */
         snprintf(body, sizeof body, "%llu 0 REF 0\n", (unsigned long long)(R + 1));
         body_log(path, sizeof path, p, 2, body);

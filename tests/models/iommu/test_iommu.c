@@ -51,34 +51,8 @@ static void test_every_ladder_size(void **state)
     (void)state;
     probe_t p;
     probe_open(&p, NULL, NULL, true);
-    const xlat_ladder_t *l = &p.m->ladder;
-    uint64_t pa[6] = { 0x10001000ull, 0x10010000ull, 0x10100000ull, 0x11000000ull,
-                       0x20000000ull, 4 * GiB };
-    uint64_t va[6], off[6];
-    for (uint32_t k = 0; k < 6; k++) {
-        va[k] = (uint64_t)(k + 1) << 36;
-        off[k] = (xlat_size(l, k) / 2 + 64 * (k + 1)) & ~63ull;
-        map(&p, va[k], pa[k], k, 0);
-    }
-    migsim_tick_t t = 0;
-    for (uint32_t k = 0; k < 6; k++, t += 1000000)
-        send_at(&p, t, (int)k, MIGSIM_OP_WRITE, va[k] + off[k], (uint8_t)(0xb0 + k));
-    run_all(&p);
-    t = migsim_sim_now(p.sim) + 1000000;
-    for (uint32_t k = 0; k < 6; k++, t += 1000000)
-        send_at(&p, t, (int)(10 + k), MIGSIM_OP_READ, va[k] + off[k], 0);
-    run_all(&p);
-    assert_int_equal(p.ndone, 12);
-    for (uint32_t k = 0; k < 6; k++) {
-        uint8_t got[64], want[64];
-        memset(want, 0xb0 + (int)k, 64);
-        dram_dbg_read(p.d, pa[k] + off[k], got, 64);
-        assert_memory_equal(got, want, 64);
-        assert_memory_equal(p.data[10 + k], want, 64);
-        assert_int_equal(p.addr[k], pa[k] + off[k]);
-        assert_int_equal(p.orig[k], va[k] + off[k]);
-        assert_int_equal(p.status[k], 0);
-    }
+    uint64_t va[6], pa[6], off[6];
+    probe_every_ladder_size(&p, 0xb0, va, pa, off);
     assert_true(stat(&p, "walks") == 6);
     assert_true(stat(&p, "iotlb_hits") == 6);
     assert_true(stat(&p, "translated_reqs") == 12);
@@ -259,8 +233,6 @@ static void test_fault_answers_with_status(void **state)
 
 /* ---- back-pressure and determinism ------------------------------------------------ */
 
-#define BP_N 600
-
 static char *run_backpressure(void)
 {
     probe_t *p = calloc(1, sizeof *p);
@@ -268,29 +240,9 @@ static char *run_backpressure(void)
                   "\"iotlb_ps\": 500, \"inval_ps\": 20000",
                "\"read_queue_depth\": 1, \"write_queue_depth\": 2, \"write_high_watermark\": 2, "
                "\"write_low_watermark\": 0", true);
-    uint64_t va[8], pa[8];
-    for (uint32_t i = 0; i < 8; i++) {
-        va[i] = (uint64_t)(i + 1) << 36;
-        pa[i] = 0x20000000ull + (uint64_t)i * 0x1000000;
-        map(p, va[i], pa[i], i % 4, 0);
-    }
-    static uint8_t ref[8][16];
-    static int expect[BP_N];
-    memset(ref, 0, sizeof ref);
-    migsim_rng_t rng;
-    migsim_rng_seed(&rng, 7);
-    for (int i = 0; i < BP_N; i++) {
-        uint32_t pg = (uint32_t)migsim_rng_below(&rng, 8), ln = (uint32_t)migsim_rng_below(&rng, 16);
-        bool wr = migsim_rng_below(&rng, 2) != 0;
-        uint8_t v = (uint8_t)(i % 250 + 1);
-        p->wait[p->nwait++] = mkreq(p, i, wr ? MIGSIM_OP_WRITE : MIGSIM_OP_READ, va[pg] + 0x40 * ln, v);
-        if (wr) {
-            ref[pg][ln] = v;
-            expect[i] = -1;
-        } else {
-            expect[i] = ref[pg][ln];
-        }
-    }
+    uint64_t va[8];
+    static int expect[PROBE_BP_N];
+    probe_bp_program(p, 7, va, expect);
     probe_pump(p);
     /* invalidations of every page while the traffic runs */
     for (int step = 1; step <= 16; step++) {
@@ -298,20 +250,11 @@ static char *run_backpressure(void)
         assert_int_equal(iommu_invalidate(p->m, va[step % 8], 4096, NULL, NULL), 0);
     }
     run_all(p);
-    assert_int_equal(p->wait_head, BP_N);
-    assert_int_equal(p->ndone, BP_N);
-    for (int i = 0; i < BP_N; i++) {
+    probe_bp_check(p, expect);
+    for (int i = 0; i < PROBE_BP_N; i++)
         assert_int_equal(p->status[i], 0);
-        if (expect[i] >= 0)
-            assert_int_equal(p->data[i][0], expect[i]);
-    }
-    assert_true(p->nrefused > 0);
-    assert_true(stat(p, "refused_reqs") > 0);
-    assert_true(p->d->st_refused > 0);
-    assert_true(stat(p, "translated_reqs") == BP_N);
     assert_true(stat(p, "inval_waits") > 0);
     assert_int_equal(iommu_held(p->m), 0);
-    assert_int_equal(migsim_sim_pool(p->sim)->in_use, 0);
     char *json = migsim_sim_stats_json(p->sim, -1.0);
     migsim_sim_destroy(p->sim);
     free(p);
@@ -322,12 +265,7 @@ static void test_no_root_is_a_config_error(void **state)
 {
     (void)state;
     probe_t p;
-    probe_open(&p, NULL, NULL, false);
-    migsim_req_t *r = mkreq(&p, 0, MIGSIM_OP_READ, 0x1000, 0);
-    assert_int_equal(migsim_port_send(&p.port, r), MIGSIM_EBUSY);
-    migsim_req_free(migsim_sim_pool(p.sim), r);
-    assert_int_equal(migsim_sim_run(p.sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
-    assert_non_null(strstr(migsim_errmsg(), "iommu_set_root"));
+    probe_no_root(&p);
     assert_int_equal(iommu_set_root(p.m, 0x1234), MIGSIM_EINVAL);
     migsim_sim_destroy(p.sim);
 }
