@@ -15,9 +15,21 @@
 
 #define KERNEL_SEQ_MASK ((UINT64_C(1) << 56) - 1)
 
+/* True when (when, order) fires before event b. */
+static inline bool key_before(migsim_tick_t when, uint64_t order, const migsim_event_t *b)
+{
+    return when < b->when || (when == b->when && order < b->order);
+}
+
 static inline bool ev_before(const migsim_event_t *a, const migsim_event_t *b)
 {
-    return a->when < b->when || (a->when == b->when && a->order < b->order);
+    return key_before(a->when, a->order, b);
+}
+
+/* The order `ev` gets if inserted now (the caller advances k->seq when it is used). */
+static inline uint64_t next_order(const migsim_kernel_t *k, const migsim_event_t *ev)
+{
+    return ((uint64_t)ev->prio << 56) | (k->seq & KERNEL_SEQ_MASK);
 }
 
 static inline void heap_put(migsim_kernel_t *k, uint32_t i, migsim_event_t *ev)
@@ -114,9 +126,10 @@ void migsim_event_fini(migsim_kernel_t *k, migsim_event_t *ev)
 void migsim_schedule(migsim_kernel_t *k, migsim_event_t *ev, migsim_tick_t when)
 {
     assert(when >= k->now);
-    uint64_t order = ((uint64_t)ev->prio << 56) | (k->seq++ & KERNEL_SEQ_MASK);
+    uint64_t order = next_order(k, ev);
+    k->seq++;
     if (migsim_event_queued(ev)) {
-        bool earlier = when < ev->when || (when == ev->when && order < ev->order);
+        bool earlier = key_before(when, order, ev);
         ev->when = when;
         ev->order = order;
         if (earlier)
@@ -186,12 +199,9 @@ bool migsim_kernel_continue(migsim_kernel_t *k, migsim_event_t *ev, migsim_tick_
         (ev->flags & MIGSIM_EV_DAEMON))
         return false;
     /* the order it would get as a new insertion: it must precede the queue's head */
-    uint64_t order = ((uint64_t)ev->prio << 56) | (k->seq & KERNEL_SEQ_MASK);
-    if (k->count) {
-        const migsim_event_t *h = k->heap[0];
-        if (!(when < h->when || (when == h->when && order < h->order)))
-            return false;
-    }
+    uint64_t order = next_order(k, ev);
+    if (k->count && !key_before(when, order, k->heap[0]))
+        return false;
     k->seq++;
     ev->when = when;
     ev->order = order;

@@ -108,22 +108,6 @@ uint8_t *migsim_store_frame(migsim_store_t *s, uint64_t addr)
     return f;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-    uint64_t acc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) { /* eight bytes at a time (memcpy: any alignment) */
-        uint64_t w;
-        memcpy(&w, p + i, sizeof w);
-        acc |= w;
-        if (acc)
-            return false;
-    }
-    for (; i < n; i++)
-        acc |= p[i];
-    return acc == 0;
-}
-
 /* Bytes of [addr, addr + len) that lie in addr's frame. */
 static inline size_t frame_piece(uint64_t addr, size_t len)
 {
@@ -139,7 +123,7 @@ int migsim_store_write(migsim_store_t *s, uint64_t addr, const void *src, size_t
         size_t off = (size_t)(addr % MIGSIM_STORE_FRAME_BYTES);
         size_t n = frame_piece(addr, len);
         uint8_t *f = store_find(s, frame);
-        if (!f && all_zero(p, n)) {
+        if (!f && migsim_bytes_zero(p, n)) {
             /* a frame never written reads as zeros already: writing zeros needs no frame */
             p += n;
             addr += n;

@@ -255,16 +255,13 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
                 rank_raise_eff(d, ch, r, NULL, d->affect_other[cmd]);
 }
 
-/* Counting filter over the lines of queued writes: zero means no queued write to the line. */
-static inline uint16_t *wq_filter_slot(dram_chan_t *ch, uint64_t line)
+/*
+ * Counting filters over the lines of queued reads (m = 0) and writes (m = 1):
+ * zero means no queued request of that kind to the line.
+ */
+static inline uint16_t *filter_slot(dram_chan_t *ch, unsigned m, uint64_t line)
 {
-    return &ch->wq_filter[(line * 0x9e3779b97f4a7c15ull) >> (64 - DRAM_WQ_FILTER_BITS)];
-}
-
-/* The same over the lines of queued reads. */
-static inline uint16_t *rq_filter_slot(dram_chan_t *ch, uint64_t line)
-{
-    return &ch->rq_filter[(line * 0x9e3779b97f4a7c15ull) >> (64 - DRAM_WQ_FILTER_BITS)];
+    return &ch->line_filter[m][(line * 0x9e3779b97f4a7c15ull) >> (64 - DRAM_WQ_FILTER_BITS)];
 }
 
 /* ---- queues and candidates --------------------------------------------------- */
@@ -607,7 +604,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     b->nq[m]--;
     b->nhits[m]--;
     ch->nq[m]--;
-    --*(m ? wq_filter_slot : rq_filter_slot)(ch, req->addr >> d->line_shift);
+    --*filter_slot(ch, m, req->addr >> d->line_shift);
     bank_candidate(d, ch, b);
     uint32_t flags = (uint32_t)(req->scratch[1] & 0xff);
     if (flags & RF_CONFLICT)
@@ -758,7 +755,7 @@ static void overlay_writes(const dram_t *d, const dram_bank_t *b, uint64_t addr,
 static bool chan_forward(dram_t *d, dram_chan_t *ch, dram_bank_t *b, migsim_req_t *req, uint64_t c)
 {
     uint64_t line = req->addr >> d->line_shift;
-    if (!*wq_filter_slot(ch, line))
+    if (!*filter_slot(ch, 1, line))
         return false;
     bool hit = false, cas = false;
     for (migsim_req_t *w = b->q_head[1]; w; w = w->next)
@@ -823,7 +820,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     if (!m && chan_forward(d, ch, b, req, c))
         return MIGSIM_OK;
     if (m && d->functional && (req->flags & MIGSIM_REQ_HAS_DATA) &&
-        *rq_filter_slot(ch, req->addr >> d->line_shift)) {
+        *filter_slot(ch, 0, req->addr >> d->line_shift)) {
         uint64_t line = req->addr >> d->line_shift;
         for (migsim_req_t *r = b->q_head[0]; r; r = r->next)
             if (r->addr >> d->line_shift == line && (r->flags & MIGSIM_REQ_HAS_DATA) &&
@@ -842,7 +839,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     b->q_tail[m] = req;
     b->nq[m]++;
     ch->nq[m]++;
-    ++*(m ? wq_filter_slot : rq_filter_slot)(ch, req->addr >> d->line_shift);
+    ++*filter_slot(ch, m, req->addr >> d->line_shift);
     bool hit = b->open_row == loc.row;
     if (hit)
         b->nhits[m]++;

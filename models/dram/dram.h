@@ -129,10 +129,9 @@ typedef struct dram_chan_s {
     uint64_t *sc_eff;           /* owned: max(sc_t, bank group, rank constraints); UINT64_MAX = none */
     uint64_t *sc_key;           /* owned */
     uint32_t *sc_bg;            /* owned */
-    uint16_t wq_filter[1u << DRAM_WQ_FILTER_BITS]; /* queued writes per line hash; the write
-                                                      queue holds at most 4096, so no overflow */
-    uint16_t rq_filter[1u << DRAM_WQ_FILTER_BITS]; /* queued reads per line hash (read queue
-                                                      <= 4096 too) */
+    uint16_t line_filter[2][1u << DRAM_WQ_FILTER_BITS]; /* queued reads [0] / writes [1] per
+                                                           line hash; a queue holds at most
+                                                           4096, so no overflow */
     migsim_event_t sched_ev;    /* next command issue */
     uint64_t sched_cyc;         /* the cycle sched_ev is scheduled for */
     migsim_event_t resp_ev;     /* next completion */

@@ -27,22 +27,12 @@ static inline uint8_t *llc_bytes(llc_t *c, uint64_t set, uint32_t w)
  * host far more than the simulated work. The bytes are written out when a
  * partial write needs them.
  */
-static bool zero_line(const uint8_t *p)
-{
-    uint64_t acc = 0;
-    for (unsigned i = 0; i < LLC_LINE; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, sizeof w);
-        acc |= w;
-    }
-    return acc == 0;
-}
 
 /* Set the whole line from src. */
 static void line_set(llc_t *c, uint64_t set, uint32_t w, const uint8_t *src)
 {
     uint8_t *f = &c->flags[set * c->ways + w];
-    if (zero_line(src)) {
+    if (migsim_bytes_zero(src, LLC_LINE)) {
         *f |= LLC_ZERO;
     } else {
         *f &= (uint8_t)~LLC_ZERO;

@@ -12,8 +12,10 @@
 #ifndef MIGSIM_STORE_H
 #define MIGSIM_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +54,24 @@ void migsim_store_read(const migsim_store_t *s, uint64_t addr, void *dst, size_t
  * memory access).
  */
 uint8_t *migsim_store_frame(migsim_store_t *s, uint64_t addr);
+
+/* True when the n bytes at p are all zero (eight at a time; any alignment). */
+static inline bool migsim_bytes_zero(const void *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, sizeof w);
+        acc |= w;
+        if (acc)
+            return false;
+    }
+    for (; i < n; i++)
+        acc |= b[i];
+    return acc == 0;
+}
 
 /* Bytes of host memory held by frames. */
 static inline uint64_t migsim_store_bytes(const migsim_store_t *s)
