@@ -167,9 +167,15 @@ static inline dram_bg_t *bank_bg(dram_chan_t *ch, const dram_bank_t *b)
 
 static inline uint64_t cyc_to_ps(const dram_t *d, uint64_t c) { return c * d->t.tCK_ps; }
 
+static inline uint64_t ps_to_cyc(const dram_t *d, uint64_t ps, uint64_t *rem)
+{
+    return dram_ps_div(ps, d->t.tCK_ps, d->tck_recip, rem);
+}
+
 static inline uint64_t ps_to_cyc_ceil(const dram_t *d, uint64_t ps)
 {
-    return (ps + d->t.tCK_ps - 1) / d->t.tCK_ps;
+    uint64_t r, q = ps_to_cyc(d, ps, &r);
+    return q + (r != 0);
 }
 
 /* Earliest cycle `cmd` may issue on bank `b` from the recorded constraints. */
@@ -331,7 +337,7 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
     b->cand_key = (uint64_t)b->cand_class << 56 | b->cand_age;
     size_t i = (size_t)(b - ch->banks);
     dram_rank_t *rk = &ch->ranks[b->rank];
-    uint64_t bit = 1ull << (i % d->banks_per_rank);
+    uint64_t bit = 1ull << (i - (size_t)b->rank * d->banks_per_rank);
     if (ch->sc_cmd[i] != DRAM_NCMD)
         rk->cand_mask[ch->sc_cmd[i]] &= ~bit;
     ch->sc_cmd[i] = b->cand_cmd;
@@ -548,7 +554,7 @@ static void lat_record(dram_t *d, uint64_t lat_ps)
     d->st_read_lat_sum_ps += lat_ps;
     if (lat_ps > d->st_read_lat_max_ps)
         d->st_read_lat_max_ps = lat_ps;
-    uint64_t cyc = lat_ps / d->t.tCK_ps;
+    uint64_t r, cyc = ps_to_cyc(d, lat_ps, &r);
     d->lat_hist[cyc < d->lat_hist_n - 1 ? cyc : d->lat_hist_n - 1]++;
 }
 
@@ -950,6 +956,7 @@ static int dram_init(migsim_comp_t *c)
     if (rc)
         return rc;
     d->banks_per_rank = d->org.bankgroups * d->org.banks_per_group;
+    d->tck_recip = dram_ps_recip(d->t.tCK_ps);
     d->capacity_bytes = (uint64_t)d->org.channels * d->org.ranks * d->banks_per_rank *
                         d->org.rows * (d->org.columns / d->t.BL) * d->line_bytes;
     if (d->org.ranks * d->banks_per_rank > 0xfffff || d->org.columns / d->t.BL > 0x1000)

@@ -168,6 +168,7 @@ typedef struct dram_s {
     uint32_t banks_per_rank;    /* bankgroups * banks_per_group */
     uint32_t line_bytes;        /* bus_width / 8 * BL (64), a power of two */
     uint32_t line_shift;        /* log2(line_bytes) */
+    uint64_t tck_recip;         /* floor((2^64 - 1) / tCK_ps): ps to cycles without a division */
     uint64_t capacity_bytes;    /* all channels */
     uint8_t rule_n[DRAM_NCMD][4]; /* rules per preceding command and scope (dram_scope_t) */
     struct { uint32_t next, lat; } rule_tab[DRAM_NCMD][4][DRAM_NCMD]; /* at most one per next */

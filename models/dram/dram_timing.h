@@ -67,6 +67,25 @@ const dram_preset_t *dram_preset_find(const char *name);
 /* Burst duration on the data bus, tCK. */
 static inline uint32_t dram_tBL(const dram_timing_t *t) { return t->BL / 2; }
 
+/* The reciprocal dram_ps_div() takes for a clock period of tck_ps >= 1. */
+static inline uint64_t dram_ps_recip(uint32_t tck_ps) { return UINT64_MAX / tck_ps; }
+
+/*
+ * floor(ps / tck_ps) and its remainder, by a multiplication instead of a
+ * 64-bit division (the hot paths convert every arrival and latency). With
+ * recip = floor((2^64 - 1) / tck_ps), ps * recip / 2^64 > ps / tck_ps - 1,
+ * so the product's quotient is exact or one short, and one comparison of
+ * the remainder mends it: exact for every 64-bit ps.
+ */
+static inline uint64_t dram_ps_div(uint64_t ps, uint32_t tck_ps, uint64_t recip, uint64_t *rem)
+{
+    uint64_t q = (uint64_t)(((unsigned __int128)ps * recip) >> 64);
+    uint64_t r = ps - q * tck_ps;
+    uint64_t short_ = r >= tck_ps;
+    *rem = r - (short_ ? tck_ps : 0);
+    return q + short_;
+}
+
 #ifdef __cplusplus
 }
 #endif

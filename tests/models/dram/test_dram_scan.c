@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "dram/dram_scan.h"
+#include "dram/dram_timing.h"
 #include "migsim/rng.h"
 
 /* The definition, one bank at a time; `planted` compares raw eff instead of max(eff, floor). */
@@ -93,10 +94,47 @@ static void test_against_naive(void **state)
         check_against_naive(n);
 }
 
+/* dram_ps_div without its remainder step (the planted bug): the bare product's quotient. */
+static uint64_t div_unmended(uint64_t ps, uint64_t recip)
+{
+    return (uint64_t)(((unsigned __int128)ps * recip) >> 64);
+}
+
+/*
+ * The ps-to-cycles conversion against the C division operators: every
+ * clock period of the parameter's range at the edges (0, multiples and
+ * their neighbours, the top of the 64-bit range) and on random values.
+ */
+static void test_ps_div(void **state)
+{
+    (void)state;
+    migsim_rng_t g;
+    migsim_rng_seed(&g, 7);
+    uint64_t unmended_wrong = 0;
+    for (uint32_t tck = 1; tck <= 100000; tck += tck < 2000 ? 1 : 997) {
+        uint64_t recip = dram_ps_recip(tck);
+        uint64_t vals[12] = { 0, 1, tck - 1, tck, tck + 1, (uint64_t)tck * 833 - 1,
+                              (uint64_t)tck * 833, UINT64_MAX, UINT64_MAX - 1,
+                              UINT64_MAX / tck * tck, UINT64_MAX / tck * tck - 1, 0 };
+        for (int i = 0; i < 12 + 200; i++) {
+            uint64_t ps = i < 12 ? vals[i] : migsim_rng_next(&g) >> (migsim_rng_next(&g) % 64);
+            uint64_t rem, q = dram_ps_div(ps, tck, recip, &rem);
+            if (q != ps / tck || rem != ps % tck)
+                fail_msg("tCK %u ps %llu: %llu rem %llu, want %llu rem %llu", tck,
+                         (unsigned long long)ps, (unsigned long long)q, (unsigned long long)rem,
+                         (unsigned long long)(ps / tck), (unsigned long long)(ps % tck));
+            unmended_wrong += div_unmended(ps, recip) != ps / tck;
+        }
+    }
+    /* without the remainder step the quotient is one short often: the check has teeth */
+    assert_true(unmended_wrong > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_naive),
+        cmocka_unit_test(test_ps_div),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
