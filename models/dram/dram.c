@@ -342,6 +342,8 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
         rk->cand_mask[ch->sc_cmd[i]] &= ~bit;
     ch->sc_cmd[i] = b->cand_cmd;
     ch->sc_key[i] = b->cand_key;
+    ch->sc_kp[i] = dram_scan_pack(b->cand_class, b->cand_age,
+                                  (uint32_t)(i - (size_t)b->rank * d->banks_per_rank));
     if (b->cand_cmd == DRAM_NCMD) {
         ch->sc_t[i] = ch->sc_eff[i] = UINT64_MAX;  /* "never": the scan rejects it */
         return;
@@ -449,8 +451,9 @@ static void chan_verify(dram_t *d, dram_chan_t *ch, uint64_t c)
                 want = UINT64_MAX;
         }
         uint64_t want_key = (uint64_t)b->cand_class << 56 | b->cand_age;
+        uint64_t want_kp = dram_scan_pack(b->cand_class, b->cand_age, i % d->banks_per_rank);
         if (cmd != b->cand_cmd || eff != want || b->cand_req != req ||
-            (cmd != DRAM_NCMD && key != want_key)) {
+            (cmd != DRAM_NCMD && (key != want_key || (ch->scan_packed && ch->sc_kp[i] != want_kp)))) {
             migsim_sim_fail(d->comp.sim,
                             migsim_error(MIGSIM_ESTATE, "%s: channel %u bank %u at cycle %" PRIu64
                                          ": cached candidate %u at %" PRIu64 ", recomputed %u at %"
@@ -475,12 +478,21 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
     for (uint32_t r = 0; r < d->org.ranks; r++) {
         if (d->refresh && floor_c >= ch->ranks[r].ref_due)
             continue; /* the rank's refresh is due: only refresh commands */
-        const uint64_t *cm = ch->ranks[r].cand_mask;
-        uint64_t live = cm[DRAM_CMD_ACT] | cm[DRAM_CMD_PRE] | cm[DRAM_CMD_RD] | cm[DRAM_CMD_WR];
+        const uint64_t *eff = ch->sc_eff + (size_t)r * bpr;
         dram_scan_out_t o;
-        if (!dram_scan_rank(ch->sc_eff + (size_t)r * bpr, ch->sc_key + (size_t)r * bpr, live,
-                            floor_c, &o))
-            continue;
+        if (ch->scan_packed) {
+            const uint64_t *kp = ch->sc_kp + (size_t)r * bpr;
+            /* the DDR4 rank of 16 banks gets its own copy, unrolled */
+            if (!(bpr == 16 ? dram_scan_rank_packed(eff, kp, 16, floor_c, &o)
+                            : dram_scan_rank_packed(eff, kp, bpr, floor_c, &o)))
+                continue;
+            o.key = ch->sc_key[(size_t)r * bpr + o.i];
+        } else {
+            const uint64_t *cm = ch->ranks[r].cand_mask;
+            uint64_t live = cm[DRAM_CMD_ACT] | cm[DRAM_CMD_PRE] | cm[DRAM_CMD_RD] | cm[DRAM_CMD_WR];
+            if (!dram_scan_rank(eff, ch->sc_key + (size_t)r * bpr, live, floor_c, &o))
+                continue;
+        }
         if (o.t < best_t || (o.t == best_t && o.key < best_k)) {
             best_t = o.t;
             best_k = o.key;
@@ -837,6 +849,8 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     }
     req->scratch[0] = (uint64_t)loc.row << 32 | (uint64_t)flat << 12 | loc.col;
     req->scratch[1] = ch->age_seq++ << 8;
+    if (ch->age_seq == 1ull << DRAM_SCAN_AGE_BITS)
+        ch->scan_packed = false; /* ages from here on do not fit the packed key */
     req->next = NULL;
     if (b->q_tail[m])
         b->q_tail[m]->next = req;
@@ -974,7 +988,11 @@ static int dram_init(migsim_comp_t *c)
         assert(i < DRAM_NCMD); /* one rule per (prev, scope, next) */
         d->rule_tab[r->prev][r->scope][i].next = r->next;
         d->rule_tab[r->prev][r->scope][i].lat = (uint32_t)lat;
+        if ((uint64_t)lat > d->max_lat)
+            d->max_lat = (uint32_t)lat;
     }
+    if (d->t.tFAW > d->max_lat)
+        d->max_lat = d->t.tFAW;
     d->affect_rank[DRAM_CMD_ACT] |= 1u << DRAM_CMD_ACT; /* the four-activate window */
     if (d->banks_per_rank > 64)
         return migsim_error(MIGSIM_ECONFIG, "at most 64 banks per rank");
@@ -996,9 +1014,11 @@ static int dram_init(migsim_comp_t *c)
         ch->sc_t = calloc(nb, sizeof *ch->sc_t);
         ch->sc_eff = calloc(nb, sizeof *ch->sc_eff);
         ch->sc_key = calloc(nb, sizeof *ch->sc_key);
+        ch->sc_kp = calloc(nb, sizeof *ch->sc_kp);
+        ch->scan_packed = d->max_lat < DRAM_SCAN_NEVER_D;
         ch->sc_bg = calloc(nb, sizeof *ch->sc_bg);
         if (!ch->banks || !ch->bgs || !ch->ranks || !ch->sc_cmd || !ch->sc_t || !ch->sc_key ||
-            !ch->sc_bg || !ch->sc_eff)
+            !ch->sc_bg || !ch->sc_eff || !ch->sc_kp)
             return migsim_error(MIGSIM_ENOMEM, "out of memory");
         for (uint32_t b = 0; b < nb; b++) {
             ch->banks[b].open_row = DRAM_NO_ROW;
@@ -1056,6 +1076,7 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->sc_t);
         free(ch->sc_eff);
         free(ch->sc_key);
+        free(ch->sc_kp);
         free(ch->sc_bg);
     }
     free(d->chans);

@@ -128,6 +128,8 @@ typedef struct dram_chan_s {
     uint64_t *sc_t;             /* owned */
     uint64_t *sc_eff;           /* owned: max(sc_t, bank group, rank constraints); UINT64_MAX = none */
     uint64_t *sc_key;           /* owned */
+    uint64_t *sc_kp;            /* owned: the key packed for dram_scan_rank_packed */
+    bool scan_packed;           /* the packed scan is exact: timing rules short, ages < 2^36 */
     uint32_t *sc_bg;            /* owned */
     uint16_t line_filter[2][1u << DRAM_WQ_FILTER_BITS]; /* queued reads [0] / writes [1] per
                                                            line hash; a queue holds at most
@@ -174,6 +176,7 @@ typedef struct dram_s {
     struct { uint32_t next, lat; } rule_tab[DRAM_NCMD][4][DRAM_NCMD]; /* at most one per next */
     uint32_t affect_rank[DRAM_NCMD];  /* commands whose bank-group/rank constraints a command moves */
     uint32_t affect_other[DRAM_NCMD]; /* same, in the other ranks */
+    uint32_t max_lat;           /* longest timing rule (tFAW included), cycles */
     dram_chan_t *chans;         /* owned */
     migsim_store_t store;       /* functional bytes */
     FILE *log;                  /* owned: command log, NULL when off */

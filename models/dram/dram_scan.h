@@ -53,6 +53,54 @@ static inline bool dram_scan_rank(const uint64_t *eff, const uint64_t *key, uint
     return true;
 }
 
+/*
+ * The same choice from one 64-bit word per bank, compared as integers. A
+ * bank's candidate issues at max(eff, F) = F + d with d = min(sat(eff - F),
+ * NEVER_D); its order among equal cycles is (class, age, index). The word is
+ *
+ *   d (20 bits) | class (2) | age (36) | index in the rank (6)
+ *
+ * and the controller keeps the low 44 bits per bank (dram_scan_pack) so a
+ * scan is a subtraction, a clamp, a shift and a minimum per bank, with no
+ * second word to carry. Exact while every finite eff - F is below NEVER_D
+ * (the controller checks that its longest timing rule is) and every age is
+ * below 2^36; the controller falls back to dram_scan_rank beyond.
+ */
+#define DRAM_SCAN_D_SHIFT 44
+#define DRAM_SCAN_NEVER_D ((1ull << (64 - DRAM_SCAN_D_SHIFT)) - 1)
+#define DRAM_SCAN_AGE_BITS 36
+
+static inline uint64_t dram_scan_pack(unsigned cls, uint64_t age, uint32_t i)
+{
+    return (uint64_t)cls << (6 + DRAM_SCAN_AGE_BITS) | age << 6 | i;
+}
+
+/*
+ * The lowest (max(eff[i], floor_c), class, age, i) over i < n (n <= 64),
+ * where kp[i] = dram_scan_pack(class, age, i) and eff[i] == UINT64_MAX means
+ * the bank has no candidate (or none before its refresh). Sets out->t, out->i
+ * and out->key (the packed key); false when no bank has a candidate.
+ */
+static inline bool dram_scan_rank_packed(const uint64_t *eff, const uint64_t *kp, uint32_t n,
+                                         uint64_t floor_c, dram_scan_out_t *out)
+{
+    uint64_t best = UINT64_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        /* max, then subtract: conditional moves, not a branch (readiness is data-dependent) */
+        uint64_t t = eff[i] > floor_c ? eff[i] : floor_c;
+        uint64_t d = t - floor_c;
+        d = d < DRAM_SCAN_NEVER_D ? d : DRAM_SCAN_NEVER_D;
+        uint64_t v = d << DRAM_SCAN_D_SHIFT | kp[i];
+        best = v < best ? v : best;
+    }
+    if (best >> DRAM_SCAN_D_SHIFT == DRAM_SCAN_NEVER_D)
+        return false;
+    out->t = floor_c + (best >> DRAM_SCAN_D_SHIFT);
+    out->key = best & ((1ull << DRAM_SCAN_D_SHIFT) - 1);
+    out->i = (uint32_t)(best & 63);
+    return true;
+}
+
 #ifdef __cplusplus
 }
 #endif

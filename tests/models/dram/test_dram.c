@@ -358,6 +358,66 @@ static void test_scheduler_against_checker(void **state)
     remove("test_dram_cmd.log");
 }
 
+/* Run the platform with a command log, the packed scan on or off; the log's bytes (malloc'd). */
+static char *log_of(const char *const *sets, size_t n, bool packed, size_t *len)
+{
+    migsim_sim_t *sim;
+    if (migsim_sim_create_platform(&sim, "dram", sets, n))
+        fail_msg("%s", migsim_errmsg());
+    dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
+    for (uint32_t c = 0; c < d->org.channels; c++) {
+        assert_true(d->chans[c].scan_packed); /* every test configuration allows it */
+        d->chans[c].scan_packed = packed;
+    }
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    migsim_sim_destroy(sim);
+    FILE *f = fopen("test_dram_packed.log", "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    char *buf = malloc(*len + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, *len, f), *len);
+    fclose(f);
+    remove("test_dram_packed.log");
+    return buf;
+}
+
+/*
+ * The packed one-word scan (the fast path) and the general two-word scan
+ * issue the same commands at the same cycles, across organisations, page
+ * policies and schedulers.
+ */
+static void test_packed_scan_same_commands(void **state)
+{
+    (void)state;
+    static const char *const cfgs[][4] = {
+        { "dram0.page_policy=\"open\"", "dram0.ranks=1", "dram0.preset=\"DDR4-2400\"",
+          "cpu0.gen_gap_ps=833" },
+        { "dram0.page_policy=\"closed\"", "dram0.ranks=2", "dram0.preset=\"DDR4-3200\"",
+          "cpu0.gen_gap_ps=700" },
+        { "dram0.page_policy=\"open\"", "dram0.bankgroups=2", "dram0.scheduler=\"fcfs\"",
+          "cpu0.gen_gap_ps=2000" },
+    };
+    for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
+        const char *sets[8];
+        size_t n = 0;
+        for (int j = 0; j < 4; j++)
+            sets[n++] = cfgs[i][j];
+        sets[n++] = "dram0.cmd_log=\"test_dram_packed.log\"";
+        sets[n++] = "cpu0.gen_count=40000";
+        sets[n++] = "cpu0.gen_range_bytes=\"64MiB\"";
+        size_t la, lb;
+        char *a = log_of(sets, n, true, &la), *b = log_of(sets, n, false, &lb);
+        assert_true(la > 100000);
+        if (la != lb || memcmp(a, b, la) != 0)
+            fail_msg("configuration %zu: the packed and general scans issued different commands", i);
+        free(a);
+        free(b);
+    }
+}
+
 /* verify_cache notices a cached earliest cycle that is off by one. */
 static void test_verify_cache_catches_stale_entry(void **state)
 {
@@ -505,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_compare_and_swap),
         cmocka_unit_test(test_idle_schedules_nothing),
         cmocka_unit_test(test_scheduler_against_checker),
+        cmocka_unit_test(test_packed_scan_same_commands),
         cmocka_unit_test(test_checker_catches_planted_timing_bug),
         cmocka_unit_test(test_verify_cache_catches_stale_entry),
         cmocka_unit_test(test_player_trace),

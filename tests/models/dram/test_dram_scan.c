@@ -94,6 +94,56 @@ static void test_against_naive(void **state)
         check_against_naive(n);
 }
 
+/*
+ * The packed scan against the same reference: keys are (class, age), with
+ * ages and cycles pushed to the edges of their fields now and then (age
+ * 2^36 - 1, eff - F = NEVER_D - 1) so a field that spilled into its
+ * neighbour would show.
+ */
+static void check_packed(uint32_t n)
+{
+    migsim_rng_t g;
+    migsim_rng_seed(&g, 4242 + n);
+    uint64_t eff[64], key[64], kp[64], live, floor_c;
+    int caught = 0;
+    for (int round = 0; round < 200000; round++) {
+        fill(&g, eff, key, n, &live, &floor_c);
+        bool edges = migsim_rng_below(&g, 4) == 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t cls = key[i] >> 56, age = key[i] & 0xff;
+            if (edges && migsim_rng_below(&g, 3) == 0)
+                age = (1ull << DRAM_SCAN_AGE_BITS) - 1 - migsim_rng_below(&g, 3);
+            if (edges && eff[i] != UINT64_MAX && migsim_rng_below(&g, 3) == 0)
+                eff[i] = floor_c + DRAM_SCAN_NEVER_D - 1 - migsim_rng_below(&g, 3);
+            if (!(live >> i & 1))
+                eff[i] = UINT64_MAX; /* the packed scan reads every bank */
+            key[i] = cls << 56 | age;
+            kp[i] = dram_scan_pack((unsigned)cls, age, i);
+        }
+        dram_scan_out_t want = { 0 }, got = { 0 }, bad = { 0 };
+        bool fw = naive(eff, key, n, live, floor_c, false, &want);
+        bool fg = dram_scan_rank_packed(eff, kp, n, floor_c, &got);
+        if (fg)
+            got.key = key[got.i]; /* the packed key names the bank; compare the full one */
+        if (!same(fw, &want, fg, &got))
+            fail_msg("packed, %u banks, round %d: reference %d (t %llu key %llx bank %u), scan %d "
+                     "(t %llu key %llx bank %u)", n, round, fw,
+                     (unsigned long long)want.t, (unsigned long long)want.key, want.i, fg,
+                     (unsigned long long)got.t, (unsigned long long)got.key, got.i);
+        bool fb = naive(eff, key, n, live, floor_c, true, &bad);
+        caught += !same(fb, &bad, fg, &got);
+    }
+    if (n >= 2 && caught < 1000)
+        fail_msg("packed, %u banks: the planted bug differed in only %d rounds", n, caught);
+}
+
+static void test_packed_against_naive(void **state)
+{
+    (void)state;
+    for (uint32_t n = 1; n <= 64; n *= 2)
+        check_packed(n);
+}
+
 /* dram_ps_div without its remainder step (the planted bug): the bare product's quotient. */
 static uint64_t div_unmended(uint64_t ps, uint64_t recip)
 {
@@ -134,6 +184,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_naive),
+        cmocka_unit_test(test_packed_against_naive),
         cmocka_unit_test(test_ps_div),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
