@@ -162,7 +162,7 @@ static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 static inline dram_bg_t *bank_bg(dram_chan_t *ch, const dram_bank_t *b)
 {
-    return &ch->bgs[b->rank * ch->d->org.bankgroups + b->bg];
+    return &ch->bgs[b->bgi];
 }
 
 static inline uint64_t cyc_to_ps(const dram_t *d, uint64_t c) { return c * d->t.tCK_ps; }
@@ -314,19 +314,22 @@ static void rank_raise_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, const dram
     const dram_rank_t *rk = &ch->ranks[rank];
     uint64_t *eff = ch->sc_eff + (size_t)rank * d->banks_per_rank;
     uint64_t due = rk->ref_eff_due;
-    uint32_t bpg = d->org.banks_per_group;
-    uint64_t bg_bits = b ? ((bpg < 64 ? (1ull << bpg) : 0) - 1) << (b->bg * bpg) : 0;
+    uint64_t in_bg = b ? b->bg_bits : 0;
     const dram_bg_t *g = b ? bank_bg(ch, b) : NULL;
-    for (unsigned cmd = 0; cmd < DRAM_NCMD; cmd++) {
-        if (!(cmds >> cmd & 1))
-            continue;
+    for (; cmds; cmds &= cmds - 1) {
+        unsigned cmd = (unsigned)__builtin_ctz(cmds);
+        uint64_t m = rk->cand_mask[cmd];
         uint64_t r = rk->next[cmd];
         uint64_t gr = g && g->next[cmd] > r ? g->next[cmd] : r;
-        for (uint64_t m = rk->cand_mask[cmd]; m; m &= m - 1) {
+        /*
+         * An entry is below the refresh due cycle or UINT64_MAX already, so
+         * raising it to v < due needs no due check; v >= due ends them all.
+         */
+        uint64_t v_out = r < due ? r : UINT64_MAX, v_in = gr < due ? gr : UINT64_MAX;
+        for (; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
-            uint64_t v = bg_bits >> i & 1 ? gr : r;
-            uint64_t t = eff[i] > v ? eff[i] : v;
-            eff[i] = t >= due ? UINT64_MAX : t;
+            uint64_t v = v_out ^ ((v_out ^ v_in) & -(in_bg >> i & 1)); /* no branch */
+            eff[i] = eff[i] > v ? eff[i] : v;
         }
     }
 }
@@ -1025,6 +1028,9 @@ static int dram_init(migsim_comp_t *c)
             ch->banks[b].rank = (uint16_t)(b / d->banks_per_rank);
             ch->banks[b].bg = (uint16_t)(b % d->banks_per_rank / d->org.banks_per_group);
             ch->sc_bg[b] = ch->banks[b].rank * d->org.bankgroups + ch->banks[b].bg;
+            ch->banks[b].bgi = ch->sc_bg[b];
+            uint32_t bpg = d->org.banks_per_group;
+            ch->banks[b].bg_bits = ((bpg < 64 ? 1ull << bpg : 0) - 1) << (ch->banks[b].bg * bpg);
             ch->sc_cmd[b] = DRAM_NCMD;
         }
         chan_invalidate_all(d, ch);

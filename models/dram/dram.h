@@ -62,6 +62,8 @@ typedef struct dram_bank_s {
     uint64_t next[DRAM_NCMD];   /* earliest cycle per command from bank-scope rules */
     uint32_t open_row;          /* DRAM_NO_ROW when precharged */
     uint16_t rank, bg;          /* position (rank in channel, bank group in rank) */
+    uint32_t bgi;               /* bank group in the channel (index into bgs) */
+    uint64_t bg_bits;           /* the banks of its bank group, as bits of its rank */
     migsim_req_t *q_head[2];    /* queued requests, reads [0] / writes [1], oldest first */
     migsim_req_t *q_tail[2];
     uint32_t nq[2];             /* queued requests per list */
