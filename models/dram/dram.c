@@ -214,6 +214,15 @@ static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32
 static void rank_raise_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, const dram_bank_t *b,
                            uint32_t cmds);
 
+/* The earliest refresh due cycle over the channel's ranks (UINT64_MAX with refresh off). */
+static void chan_ref_due_min(const dram_t *d, dram_chan_t *ch)
+{
+    ch->ref_due_min = UINT64_MAX;
+    for (uint32_t r = 0; r < d->org.ranks; r++)
+        if (ch->ranks[r].ref_eff_due < ch->ref_due_min)
+            ch->ref_due_min = ch->ranks[r].ref_eff_due;
+}
+
 /* Record the constraints that a command issued at cycle c leaves behind. */
 static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, uint64_t c)
 {
@@ -395,7 +404,8 @@ static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
     }
 }
 
-static void chan_invalidate_all(dram_t *d, dram_chan_t *ch)
+/* Out of line: it runs on a mode switch, and the check before it runs on every command. */
+static __attribute__((noinline)) void chan_invalidate_all(dram_t *d, dram_chan_t *ch)
 {
     uint32_t nb = d->org.ranks * d->banks_per_rank;
     for (uint32_t i = 0; i < nb; i++)
@@ -403,7 +413,7 @@ static void chan_invalidate_all(dram_t *d, dram_chan_t *ch)
 }
 
 /* Switch between serving reads and draining writes (watermarks). */
-static void chan_update_mode(dram_t *d, dram_chan_t *ch)
+static inline void chan_update_mode(dram_t *d, dram_chan_t *ch)
 {
     uint8_t m = ch->mode;
     if (m == 0) {
@@ -467,19 +477,42 @@ static void chan_verify(dram_t *d, dram_chan_t *ch, uint64_t c)
     }
 }
 
+/* The refresh commands that compete at floor cycle floor_c (a rank's refresh is due). */
+static __attribute__((noinline)) void chan_scan_refresh(dram_t *d, dram_chan_t *ch,
+                                                        uint64_t floor_c, dram_cand_t *best)
+{
+    uint32_t bpr = d->banks_per_rank;
+    for (uint32_t r = 0; r < d->org.ranks; r++) {
+        dram_rank_t *rk = &ch->ranks[r];
+        uint64_t base = max_u64(rk->ref_due, floor_c);
+        if (base > best->time)
+            continue;
+        if (rk->open_banks == 0) {
+            cand_offer(best, max_u64(base, rk->next[DRAM_CMD_REF]), (uint64_t)CLASS_REFRESH << 56,
+                       DRAM_CMD_REF, r, NULL);
+            continue;
+        }
+        dram_bank_t *b = &ch->banks[r * bpr];
+        for (uint32_t i = 0; i < bpr; i++, b++)
+            if (b->open_row != DRAM_NO_ROW)
+                cand_offer(best, max_u64(base, b->next[DRAM_CMD_PRE]),
+                           (uint64_t)CLASS_REFRESH << 56 | i, DRAM_CMD_PRE, r * bpr + i, NULL);
+    }
+}
+
 /* The command to issue first at or after cycle c, and its cycle. */
 static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
 {
     uint64_t floor_c = max_u64(c, ch->cmd_next);
     if (d->verify_cache)
         chan_verify(d, ch, c);
-    best->time = UINT64_MAX;
-    best->key = UINT64_MAX;
     uint32_t bpr = d->banks_per_rank;
     uint64_t best_t = UINT64_MAX, best_k = UINT64_MAX;
     uint32_t best_i = 0;
+    /* ref_due_min > floor_c: no rank has a refresh due, every rank competes (the usual case) */
+    bool ref_near = ch->ref_due_min <= floor_c;
     for (uint32_t r = 0; r < d->org.ranks; r++) {
-        if (d->refresh && floor_c >= ch->ranks[r].ref_due)
+        if (ref_near && floor_c >= ch->ranks[r].ref_due)
             continue; /* the rank's refresh is due: only refresh commands */
         const uint64_t *eff = ch->sc_eff + (size_t)r * bpr;
         dram_scan_out_t o;
@@ -502,28 +535,17 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
             best_i = r * bpr + o.i;
         }
     }
+    best->time = best_t;
+    best->key = best_k;
     if (best_t != UINT64_MAX) {
-        dram_bank_t *b = &ch->banks[best_i];
-        cand_offer(best, best_t, best_k, b->cand_cmd, best_i, b->cand_req);
+        const dram_bank_t *b = &ch->banks[best_i];
+        best->cmd = b->cand_cmd;
+        best->unit = best_i;
+        best->req = b->cand_req;
     }
-    if (!d->refresh)
-        return;
-    for (uint32_t r = 0; r < d->org.ranks; r++) {
-        dram_rank_t *rk = &ch->ranks[r];
-        uint64_t base = max_u64(rk->ref_due, floor_c);
-        if (base > best->time)
-            continue;
-        if (rk->open_banks == 0) {
-            cand_offer(best, max_u64(base, rk->next[DRAM_CMD_REF]), (uint64_t)CLASS_REFRESH << 56,
-                       DRAM_CMD_REF, r, NULL);
-            continue;
-        }
-        dram_bank_t *b = &ch->banks[r * bpr];
-        for (uint32_t i = 0; i < bpr; i++, b++)
-            if (b->open_row != DRAM_NO_ROW)
-                cand_offer(best, max_u64(base, b->next[DRAM_CMD_PRE]),
-                           (uint64_t)CLASS_REFRESH << 56 | i, DRAM_CMD_PRE, r * bpr + i, NULL);
-    }
+    /* a refresh competes when a rank's due cycle is no later than the chosen command */
+    if (d->refresh && ch->ref_due_min <= best_t)
+        chan_scan_refresh(d, ch, floor_c, best);
 }
 
 static void bank_recount_hits(dram_bank_t *b)
@@ -589,6 +611,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         if (d->refresh) {
             rk->ref_eff_due = rk->ref_due;
             rank_refresh_eff(d, ch, cand->unit, (1u << DRAM_NCMD) - 1);
+            chan_ref_due_min(d, ch);
         }
         return;
     }
@@ -1039,6 +1062,7 @@ static int dram_init(migsim_comp_t *c)
             ch->ranks[r].ref_due = d->t.tREFI + (uint64_t)r * d->t.tREFI / d->org.ranks;
             ch->ranks[r].ref_eff_due = d->refresh ? ch->ranks[r].ref_due : UINT64_MAX;
         }
+        chan_ref_due_min(d, ch);
         ch->best.time = UINT64_MAX;
         if ((rc = migsim_event_init(c->k, &ch->sched_ev, chan_sched, ch, 10, 0, "dram.sched")) ||
             (rc = migsim_event_init(c->k, &ch->resp_ev, chan_resp, ch, 5, 0, "dram.resp")))

@@ -109,6 +109,7 @@ typedef struct dram_chan_s {
     dram_bg_t *bgs;             /* owned: ranks * bankgroups */
     dram_rank_t *ranks;         /* owned */
     uint64_t cmd_next;          /* command bus: first free cycle */
+    uint64_t ref_due_min;       /* the earliest ranks[].ref_eff_due */
     uint32_t nq[2];             /* queued reads / writes */
     uint8_t mode;               /* 0 = serving reads, 1 = draining writes */
     bool dirty;                 /* queues changed since `best` was computed */
