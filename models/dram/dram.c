@@ -365,6 +365,15 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
     bank_refresh_eff(ch, i);
 }
 
+/* The oldest request of list m addressed to the bank's open row, or NULL. */
+static inline migsim_req_t *bank_first_hit(const dram_bank_t *b, unsigned m)
+{
+    migsim_req_t *r = b->q_head[m];
+    while (r && REQ_ROW(r) != b->open_row)
+        r = r->next;
+    return r;
+}
+
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
 {
     unsigned m = ch->mode;
@@ -372,18 +381,16 @@ static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
     b->cand_req = NULL;
     b->cand_age = 0;
     if (b->open_row != DRAM_NO_ROW) {
-        if (b->nhits[m]) {
-            for (migsim_req_t *r = b->q_head[m]; r; r = r->next)
-                if (REQ_ROW(r) == b->open_row) {
-                    b->cand_cmd = m ? DRAM_CMD_WR : DRAM_CMD_RD;
-                    b->cand_class = d->scheduler ? CLASS_ROW : CLASS_COLUMN;
-                    b->cand_req = r;
-                    b->cand_age = REQ_AGE(r);
-                    return;
-                }
-            assert(!"nhits out of step with the queue");
+        migsim_req_t *hit = bank_first_hit(b, m);
+        if (hit) {
+            b->cand_cmd = m ? DRAM_CMD_WR : DRAM_CMD_RD;
+            b->cand_class = d->scheduler ? CLASS_ROW : CLASS_COLUMN;
+            b->cand_req = hit;
+            b->cand_age = REQ_AGE(hit);
+            return;
         }
-        if (d->page_policy == 1 && b->nhits[0] + b->nhits[1] == 0) {
+        /* closed page: precharge once no queued request of either kind hits the row */
+        if (d->page_policy == 1 && !bank_first_hit(b, !m)) {
             b->cand_cmd = DRAM_CMD_PRE;
             b->cand_class = CLASS_CLOSE;
             return;
@@ -548,16 +555,6 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
         chan_scan_refresh(d, ch, floor_c, best);
 }
 
-static void bank_recount_hits(dram_bank_t *b)
-{
-    for (int m = 0; m < 2; m++) {
-        uint32_t n = 0;
-        for (migsim_req_t *r = b->q_head[m]; r; r = r->next)
-            n += REQ_ROW(r) == b->open_row;
-        b->nhits[m] = n;
-    }
-}
-
 /*
  * Queue a completion. Each list is in time order (completions are a fixed
  * latency after issue, or after arrival for forwarded reads), so only a
@@ -621,13 +618,11 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         b->open_row = REQ_ROW(req);
         ch->ranks[b->rank].open_banks++;
         req->scratch[1] |= RF_MISS;
-        bank_recount_hits(b);
         bank_candidate(d, ch, b);
         return;
     case DRAM_CMD_PRE:
         b->open_row = DRAM_NO_ROW;
         ch->ranks[b->rank].open_banks--;
-        b->nhits[0] = b->nhits[1] = 0;
         if (req)
             req->scratch[1] |= RF_CONFLICT;
         bank_candidate(d, ch, b);
@@ -646,7 +641,6 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     if (b->q_tail[m] == req)
         b->q_tail[m] = prev;
     b->nq[m]--;
-    b->nhits[m]--;
     ch->nq[m]--;
     --*filter_slot(ch, m, req->addr >> d->line_shift);
     bank_candidate(d, ch, b);
@@ -887,8 +881,6 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     ch->nq[m]++;
     ++*filter_slot(ch, m, req->addr >> d->line_shift);
     bool hit = b->open_row == loc.row;
-    if (hit)
-        b->nhits[m]++;
     /*
      * A younger request changes the bank's candidate only when the bank had
      * none in this mode, or when it hits the open row of a bank that was

@@ -67,7 +67,6 @@ typedef struct dram_bank_s {
     migsim_req_t *q_head[2];    /* queued requests, reads [0] / writes [1], oldest first */
     migsim_req_t *q_tail[2];
     uint32_t nq[2];             /* queued requests per list */
-    uint32_t nhits[2];          /* queued requests per list addressed to open_row */
     /* cached scheduling candidate for the channel's current mode (see dram_chan_t.sc_*) */
     uint8_t cand_cmd;           /* dram_cmd_t, or DRAM_NCMD for none */
     uint8_t cand_class;         /* priority class (lower wins) */
