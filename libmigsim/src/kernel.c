@@ -13,24 +13,11 @@
 #include <assert.h>
 #include <stdlib.h>
 
-#define KERNEL_SEQ_MASK ((UINT64_C(1) << 56) - 1)
-
-/* True when (when, order) fires before event b. */
-static inline bool key_before(migsim_tick_t when, uint64_t order, const migsim_event_t *b)
-{
-    return when < b->when || (when == b->when && order < b->order);
-}
-
 static inline bool ev_before(const migsim_event_t *a, const migsim_event_t *b)
 {
-    return key_before(a->when, a->order, b);
+    return migsim_kernel__before(a->when, a->order, b);
 }
 
-/* The order `ev` gets if inserted now (the caller advances k->seq when it is used). */
-static inline uint64_t next_order(const migsim_kernel_t *k, const migsim_event_t *ev)
-{
-    return ((uint64_t)ev->prio << 56) | (k->seq & KERNEL_SEQ_MASK);
-}
 
 static inline void heap_put(migsim_kernel_t *k, uint32_t i, migsim_event_t *ev)
 {
@@ -126,10 +113,10 @@ void migsim_event_fini(migsim_kernel_t *k, migsim_event_t *ev)
 void migsim_schedule(migsim_kernel_t *k, migsim_event_t *ev, migsim_tick_t when)
 {
     assert(when >= k->now);
-    uint64_t order = next_order(k, ev);
+    uint64_t order = migsim_kernel__order(k, ev);
     k->seq++;
     if (migsim_event_queued(ev)) {
-        bool earlier = key_before(when, order, ev);
+        bool earlier = migsim_kernel__before(when, order, ev);
         ev->when = when;
         ev->order = order;
         if (earlier)
@@ -192,20 +179,3 @@ uint64_t migsim_kernel_run(migsim_kernel_t *k, migsim_tick_t limit)
     return k->fired - start;
 }
 
-bool migsim_kernel_continue(migsim_kernel_t *k, migsim_event_t *ev, migsim_tick_t when)
-{
-    assert(when >= k->now);
-    if (!k->running || k->stop || when > k->run_limit || migsim_event_queued(ev) ||
-        (ev->flags & MIGSIM_EV_DAEMON))
-        return false;
-    /* the order it would get as a new insertion: it must precede the queue's head */
-    uint64_t order = next_order(k, ev);
-    if (k->count && !key_before(when, order, k->heap[0]))
-        return false;
-    k->seq++;
-    ev->when = when;
-    ev->order = order;
-    k->now = when;
-    k->fired++;
-    return true;
-}

@@ -19,6 +19,7 @@
 #ifndef MIGSIM_KERNEL_H
 #define MIGSIM_KERNEL_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -79,6 +80,20 @@ int migsim_event_init(migsim_kernel_t *k, migsim_event_t *ev, migsim_event_fn fn
 /* Unregister an event (descheduling it first if queued). */
 void migsim_event_fini(migsim_kernel_t *k, migsim_event_t *ev);
 
+/* Internal (kernel.c and the inline functions below): the order `ev` gets if inserted now. */
+#define MIGSIM_KERNEL__SEQ_MASK ((UINT64_C(1) << 56) - 1)
+static inline uint64_t migsim_kernel__order(const migsim_kernel_t *k, const migsim_event_t *ev)
+{
+    return ((uint64_t)ev->prio << 56) | (k->seq & MIGSIM_KERNEL__SEQ_MASK);
+}
+
+/* Internal: true when (when, order) fires before event b. */
+static inline bool migsim_kernel__before(migsim_tick_t when, uint64_t order,
+                                         const migsim_event_t *b)
+{
+    return when < b->when || (when == b->when && order < b->order);
+}
+
 /* True while the event is queued. */
 static inline bool migsim_event_queued(const migsim_event_t *ev)
 {
@@ -123,7 +138,24 @@ uint64_t migsim_kernel_run(migsim_kernel_t *k, migsim_tick_t limit);
  * schedules ev as usual). The order of events and every statistic are the
  * same either way; only the queue operations are saved.
  */
-bool migsim_kernel_continue(migsim_kernel_t *k, migsim_event_t *ev, migsim_tick_t when);
+static inline bool migsim_kernel_continue(migsim_kernel_t *k, migsim_event_t *ev,
+                                          migsim_tick_t when)
+{
+    assert(when >= k->now);
+    if (!k->running || k->stop || when > k->run_limit || migsim_event_queued(ev) ||
+        (ev->flags & MIGSIM_EV_DAEMON))
+        return false;
+    /* the order it would get as a new insertion: it must precede the queue's head */
+    uint64_t order = migsim_kernel__order(k, ev);
+    if (k->count && !migsim_kernel__before(when, order, k->heap[0]))
+        return false;
+    k->seq++;
+    ev->when = when;
+    ev->order = order;
+    k->now = when;
+    k->fired++;
+    return true;
+}
 
 /* Make the running migsim_kernel_run*() return after the current event. */
 static inline void migsim_kernel_stop(migsim_kernel_t *k) { k->stop = true; }
