@@ -135,6 +135,7 @@ int dram_addrmap_parse(const char *s, const dram_org_t *org, uint32_t line_bytes
     for (int i = 5; i >= 0; i--) {
         map->shift[order[i]] = (uint8_t)shift;
         map->bits[order[i]] = (uint8_t)bits[order[i]];
+        map->mask[order[i]] = (uint32_t)((1ull << bits[order[i]]) - 1);
         shift += bits[order[i]];
     }
     return MIGSIM_OK;
@@ -142,18 +143,23 @@ int dram_addrmap_parse(const char *s, const dram_org_t *org, uint32_t line_bytes
 
 static inline uint32_t map_field(const dram_addrmap_t *m, uint64_t a, int f)
 {
-    return (uint32_t)((a >> m->shift[f]) & ((1ull << m->bits[f]) - 1));
+    return (uint32_t)(a >> m->shift[f]) & m->mask[f];
 }
 
-void dram_decode(const dram_t *d, uint64_t addr, dram_loc_t *loc)
+/* dram_decode for this file's hot paths: inline, not through the exported symbol. */
+static inline void decode_loc(const dram_addrmap_t *m, uint64_t addr, dram_loc_t *loc)
 {
-    const dram_addrmap_t *m = &d->map;
     loc->ch = map_field(m, addr, FIELD_CH);
     loc->rank = map_field(m, addr, FIELD_RA);
     loc->bg = map_field(m, addr, FIELD_BG);
     loc->bank = map_field(m, addr, FIELD_BA);
     loc->row = map_field(m, addr, FIELD_RO);
     loc->col = map_field(m, addr, FIELD_CO);
+}
+
+void dram_decode(const dram_t *d, uint64_t addr, dram_loc_t *loc)
+{
+    decode_loc(&d->map, addr, loc);
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -842,7 +848,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
         return MIGSIM_EBUSY;
     }
     dram_loc_t loc;
-    dram_decode(d, addr, &loc);
+    decode_loc(&d->map, addr, &loc);
     uint32_t flat = (loc.rank * d->org.bankgroups + loc.bg) * d->org.banks_per_group + loc.bank;
     dram_bank_t *b = &ch->banks[flat];
     req->t_arrive = k->now;

@@ -145,6 +145,7 @@ typedef struct dram_chan_s {
 typedef struct dram_addrmap_s {
     uint8_t shift[6];           /* ch, ra, bg, ba, ro, co */
     uint8_t bits[6];
+    uint32_t mask[6];           /* (1 << bits) - 1 */
 } dram_addrmap_t;
 
 typedef struct dram_s {
