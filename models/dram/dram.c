@@ -217,8 +217,7 @@ static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32
     }
 }
 
-static void rank_raise_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, const dram_bank_t *b,
-                           uint32_t cmds);
+static void bg_raise_eff(dram_t *d, dram_chan_t *ch, const dram_bank_t *b, uint32_t cmds);
 
 /* The earliest refresh due cycle over the channel's ranks (UINT64_MAX with refresh off). */
 static void chan_ref_due_min(const dram_t *d, dram_chan_t *ch)
@@ -267,13 +266,8 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
         }
     }
     ch->cmd_next = c + 1;
-    if (d->affect_rank[cmd])
-        rank_raise_eff(d, ch, rank, cmd == DRAM_CMD_REF ? NULL : &ch->banks[unit],
-                       d->affect_rank[cmd]);
-    if (d->affect_other[cmd])
-        for (uint32_t r = 0; r < d->org.ranks; r++)
-            if (r != rank)
-                rank_raise_eff(d, ch, r, NULL, d->affect_other[cmd]);
+    if (cmd != DRAM_CMD_REF && d->affect_bg[cmd])
+        bg_raise_eff(d, ch, &ch->banks[unit], d->affect_bg[cmd]);
 }
 
 /*
@@ -285,19 +279,24 @@ static inline uint16_t *filter_slot(dram_chan_t *ch, unsigned m, uint64_t line)
     return &ch->line_filter[m][(line * 0x9e3779b97f4a7c15ull) >> (64 - DRAM_WQ_FILTER_BITS)];
 }
 
+_Static_assert(DRAM_SCAN_NCMD == DRAM_NCMD, "dram_scan.h counts the commands of dram_cmd_t");
+
 /* ---- queues and candidates --------------------------------------------------- */
 
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b);
 
-/* The candidate's earliest cycle from all three levels of constraints. */
+/*
+ * The candidate's earliest cycle from its bank's and bank group's
+ * constraints. The rank's constraints are the same for every candidate of a
+ * command, so the scan applies them (dram_scan_rank_packed's rv) instead of
+ * every command raising every candidate they touch.
+ */
 static inline void bank_refresh_eff(dram_chan_t *ch, uint32_t i)
 {
     unsigned cmd = ch->sc_cmd[i];
     uint64_t t = ch->sc_t[i];
     uint64_t g = ch->bgs[ch->sc_bg[i]].next[cmd];
-    uint64_t r = ch->ranks[ch->banks[i].rank].next[cmd];
     t = t > g ? t : g;
-    t = t > r ? t : r;
     /* a command at or after its rank's refresh due cycle waits for the refresh */
     ch->sc_eff[i] = t >= ch->ranks[ch->banks[i].rank].ref_eff_due ? UINT64_MAX : t;
 }
@@ -316,34 +315,22 @@ static void rank_refresh_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, uint32_t
 }
 
 /*
- * A command on bank b (NULL: none of this rank's bank groups) raised the
- * rank's and b's bank group's constraints on the commands in `cmds`.
- * Constraints only grow, so each such candidate's new effective cycle is
- * its old one or the raised constraint, whichever is later: one load per
- * candidate instead of three (verify_cache checks this against a full
- * recomputation).
+ * A command on bank b raised its bank group's constraints on the commands in
+ * `cmds`. Constraints only grow, so each such candidate of the group gets its
+ * old cycle or the raised constraint, whichever is later (verify_cache checks
+ * this against a full recomputation). An entry is below the refresh due cycle
+ * or UINT64_MAX already, so raising it to v < due needs no due check.
  */
-static void rank_raise_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, const dram_bank_t *b,
-                           uint32_t cmds)
+static void bg_raise_eff(dram_t *d, dram_chan_t *ch, const dram_bank_t *b, uint32_t cmds)
 {
-    const dram_rank_t *rk = &ch->ranks[rank];
-    uint64_t *eff = ch->sc_eff + (size_t)rank * d->banks_per_rank;
-    uint64_t due = rk->ref_eff_due;
-    uint64_t in_bg = b ? b->bg_bits : 0;
-    const dram_bg_t *g = b ? bank_bg(ch, b) : NULL;
+    const dram_rank_t *rk = &ch->ranks[b->rank];
+    uint64_t *eff = ch->sc_eff + (size_t)b->rank * d->banks_per_rank;
+    const dram_bg_t *g = bank_bg(ch, b);
     for (; cmds; cmds &= cmds - 1) {
         unsigned cmd = (unsigned)__builtin_ctz(cmds);
-        uint64_t m = rk->cand_mask[cmd];
-        uint64_t r = rk->next[cmd];
-        uint64_t gr = g && g->next[cmd] > r ? g->next[cmd] : r;
-        /*
-         * An entry is below the refresh due cycle or UINT64_MAX already, so
-         * raising it to v < due needs no due check; v >= due ends them all.
-         */
-        uint64_t v_out = r < due ? r : UINT64_MAX, v_in = gr < due ? gr : UINT64_MAX;
-        for (; m; m &= m - 1) {
+        uint64_t v = g->next[cmd] < rk->ref_eff_due ? g->next[cmd] : UINT64_MAX;
+        for (uint64_t m = rk->cand_mask[cmd] & b->bg_bits; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
-            uint64_t v = v_out ^ ((v_out ^ v_in) & -(in_bg >> i & 1)); /* no branch */
             eff[i] = eff[i] > v ? eff[i] : v;
         }
     }
@@ -470,9 +457,8 @@ static void chan_verify(dram_t *d, dram_chan_t *ch, uint64_t c)
         bank_candidate_find(d, ch, b);
         uint64_t want = UINT64_MAX;
         if (b->cand_cmd != DRAM_NCMD) {
-            want = max_u64(b->next[b->cand_cmd],
-                           max_u64(ch->bgs[ch->sc_bg[i]].next[b->cand_cmd],
-                                   ch->ranks[b->rank].next[b->cand_cmd]));
+            /* the bank's and bank group's part: the scan applies the rank's */
+            want = max_u64(b->next[b->cand_cmd], ch->bgs[ch->sc_bg[i]].next[b->cand_cmd]);
             if (want >= ch->ranks[b->rank].ref_eff_due)
                 want = UINT64_MAX;
         }
@@ -527,19 +513,29 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
     for (uint32_t r = 0; r < d->org.ranks; r++) {
         if (ref_near && floor_c >= ch->ranks[r].ref_due)
             continue; /* the rank's refresh is due: only refresh commands */
+        const dram_rank_t *rk = &ch->ranks[r];
         const uint64_t *eff = ch->sc_eff + (size_t)r * bpr;
+        const uint8_t *cmd = ch->sc_cmd + (size_t)r * bpr;
+        /* the rank's constraints per command, "never" from its refresh due cycle on */
+        uint64_t rv[DRAM_NCMD + 1];
+        for (unsigned x = 0; x < DRAM_NCMD; x++)
+            rv[x] = rk->next[x] < rk->ref_eff_due ? rk->next[x] : UINT64_MAX;
+        rv[DRAM_NCMD] = 0; /* no candidate: its eff is UINT64_MAX already */
         dram_scan_out_t o;
         if (ch->scan_packed) {
             const uint64_t *kp = ch->sc_kp + (size_t)r * bpr;
             /* the DDR4 rank of 16 banks gets its own copy, unrolled */
-            if (!(bpr == 16 ? dram_scan_rank_packed(eff, kp, 16, floor_c, &o)
-                            : dram_scan_rank_packed(eff, kp, bpr, floor_c, &o)))
+            if (!(bpr == 16 ? dram_scan_rank_packed(eff, cmd, rv, kp, 16, floor_c, &o)
+                            : dram_scan_rank_packed(eff, cmd, rv, kp, bpr, floor_c, &o)))
                 continue;
             o.key = ch->sc_key[(size_t)r * bpr + o.i];
         } else {
-            const uint64_t *cm = ch->ranks[r].cand_mask;
+            uint64_t full[64]; /* the two-word scan takes the rank's constraints applied */
+            for (uint32_t i = 0; i < bpr; i++)
+                full[i] = max_u64(eff[i], rv[cmd[i]]);
+            const uint64_t *cm = rk->cand_mask;
             uint64_t live = cm[DRAM_CMD_ACT] | cm[DRAM_CMD_PRE] | cm[DRAM_CMD_RD] | cm[DRAM_CMD_WR];
-            if (!dram_scan_rank(eff, ch->sc_key + (size_t)r * bpr, live, floor_c, &o))
+            if (!dram_scan_rank(full, ch->sc_key + (size_t)r * bpr, live, floor_c, &o))
                 continue;
         }
         if (o.t < best_t || (o.t == best_t && o.key < best_k)) {
@@ -1004,10 +1000,8 @@ static int dram_init(migsim_comp_t *c)
         int64_t lat = r->lat(&d->t);
         if (lat <= 0)
             continue;
-        if (r->scope == DRAM_SCOPE_BANKGROUP || r->scope == DRAM_SCOPE_RANK)
-            d->affect_rank[r->prev] |= 1u << r->next;
-        else if (r->scope == DRAM_SCOPE_OTHER_RANKS)
-            d->affect_other[r->prev] |= 1u << r->next;
+        if (r->scope == DRAM_SCOPE_BANKGROUP)
+            d->affect_bg[r->prev] |= 1u << r->next;
         uint32_t i = d->rule_n[r->prev][r->scope]++;
         assert(i < DRAM_NCMD); /* one rule per (prev, scope, next) */
         d->rule_tab[r->prev][r->scope][i].next = r->next;
@@ -1017,7 +1011,6 @@ static int dram_init(migsim_comp_t *c)
     }
     if (d->t.tFAW > d->max_lat)
         d->max_lat = d->t.tFAW;
-    d->affect_rank[DRAM_CMD_ACT] |= 1u << DRAM_CMD_ACT; /* the four-activate window */
     if (d->banks_per_rank > 64)
         return migsim_error(MIGSIM_ECONFIG, "at most 64 banks per rank");
     d->lat_hist_n = 8192;

@@ -121,14 +121,16 @@ typedef struct dram_chan_s {
      * The scheduler's scan reads these flat arrays, one entry per bank:
      * the candidate command (DRAM_NCMD = none), its bank-scope earliest
      * cycle (bank.next[cmd], which changes only when a command issues on that
-     * bank, and then the entry is recomputed), the effective earliest cycle
-     * over bank, bank group and rank (kept current: a command refreshes the
-     * entries of the candidates its rules constrain, found through the
-     * ranks' cand_mask), its priority key, and the bank group's index.
+     * bank, and then the entry is recomputed), the earliest cycle over bank
+     * and bank group (kept current: a command raises the entries of its bank
+     * group's candidates that its rules constrain, found through the ranks'
+     * cand_mask; the rank's constraints are shared by every candidate of a
+     * command, and the scan applies them), its priority key, and the bank
+     * group's index.
      */
     uint8_t *sc_cmd;            /* owned */
     uint64_t *sc_t;             /* owned */
-    uint64_t *sc_eff;           /* owned: max(sc_t, bank group, rank constraints); UINT64_MAX = none */
+    uint64_t *sc_eff;           /* owned: max(sc_t, bank group constraints); UINT64_MAX = none */
     uint64_t *sc_key;           /* owned */
     uint64_t *sc_kp;            /* owned: the key packed for dram_scan_rank_packed */
     bool scan_packed;           /* the packed scan is exact: timing rules short, ages < 2^36 */
@@ -177,8 +179,7 @@ typedef struct dram_s {
     uint64_t capacity_bytes;    /* all channels */
     uint8_t rule_n[DRAM_NCMD][4]; /* rules per preceding command and scope (dram_scope_t) */
     struct { uint32_t next, lat; } rule_tab[DRAM_NCMD][4][DRAM_NCMD]; /* at most one per next */
-    uint32_t affect_rank[DRAM_NCMD];  /* commands whose bank-group/rank constraints a command moves */
-    uint32_t affect_other[DRAM_NCMD]; /* same, in the other ranks */
+    uint32_t affect_bg[DRAM_NCMD]; /* commands whose bank-group constraints a command moves */
     uint32_t max_lat;           /* longest timing rule (tFAW included), cycles */
     dram_chan_t *chans;         /* owned */
     migsim_store_t store;       /* functional bytes */

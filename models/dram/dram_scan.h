@@ -69,6 +69,7 @@ static inline bool dram_scan_rank(const uint64_t *eff, const uint64_t *key, uint
 #define DRAM_SCAN_D_SHIFT 44
 #define DRAM_SCAN_NEVER_D ((1ull << (64 - DRAM_SCAN_D_SHIFT)) - 1)
 #define DRAM_SCAN_AGE_BITS 36
+#define DRAM_SCAN_NCMD 5 /* commands (dram_cmd_t); rv[] has one more entry, for "none" */
 
 static inline uint64_t dram_scan_pack(unsigned cls, uint64_t age, uint32_t i)
 {
@@ -76,18 +77,22 @@ static inline uint64_t dram_scan_pack(unsigned cls, uint64_t age, uint32_t i)
 }
 
 /*
- * The lowest (max(eff[i], floor_c), class, age, i) over i < n (n <= 64),
- * where kp[i] = dram_scan_pack(class, age, i) and eff[i] == UINT64_MAX means
- * the bank has no candidate (or none before its refresh). Sets out->t, out->i
- * and out->key (the packed key); false when no bank has a candidate.
+ * The lowest (max(eff[i], rv[cmd[i]], floor_c), class, age, i) over i < n
+ * (n <= 64), where kp[i] = dram_scan_pack(class, age, i), rv[c] is a
+ * constraint shared by every bank whose candidate is command c (the rank's),
+ * and UINT64_MAX in eff[i] or rv[cmd[i]] means the bank has no candidate (or
+ * none before its refresh). Sets out->t, out->i and out->key (the packed
+ * key); false when no bank has a candidate.
  */
-static inline bool dram_scan_rank_packed(const uint64_t *eff, const uint64_t *kp, uint32_t n,
+static inline bool dram_scan_rank_packed(const uint64_t *eff, const uint8_t *cmd,
+                                         const uint64_t *rv, const uint64_t *kp, uint32_t n,
                                          uint64_t floor_c, dram_scan_out_t *out)
 {
     uint64_t best = UINT64_MAX;
     for (uint32_t i = 0; i < n; i++) {
         /* max, then subtract: conditional moves, not a branch (readiness is data-dependent) */
-        uint64_t t = eff[i] > floor_c ? eff[i] : floor_c;
+        uint64_t e = eff[i] > rv[cmd[i]] ? eff[i] : rv[cmd[i]];
+        uint64_t t = e > floor_c ? e : floor_c;
         uint64_t d = t - floor_c;
         d = d < DRAM_SCAN_NEVER_D ? d : DRAM_SCAN_NEVER_D;
         uint64_t v = d << DRAM_SCAN_D_SHIFT | kp[i];

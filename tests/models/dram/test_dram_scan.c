@@ -62,6 +62,26 @@ static int same(bool fa, const dram_scan_out_t *a, bool fb, const dram_scan_out_
     return !fa || (a->t == b->t && a->key == b->key && a->i == b->i);
 }
 
+/*
+ * One round: the scan's answer (found, got) must be the reference's for
+ * (eff, key, live, floor_c); returns 1 when the planted-bug reference
+ * (the floor ignored) answers differently, 0 when it agrees.
+ */
+static int check_round(const char *what, uint32_t n, int round, const uint64_t *eff,
+                       const uint64_t *key, uint64_t live, uint64_t floor_c, bool found,
+                       const dram_scan_out_t *got)
+{
+    dram_scan_out_t want = { 0 }, bad = { 0 };
+    bool fw = naive(eff, key, n, live, floor_c, false, &want);
+    if (!same(fw, &want, found, got))
+        fail_msg("%s%u banks, round %d: reference %d (t %llu key %llx bank %u), scan %d "
+                 "(t %llu key %llx bank %u)", what, n, round, fw,
+                 (unsigned long long)want.t, (unsigned long long)want.key, want.i, found,
+                 (unsigned long long)got->t, (unsigned long long)got->key, got->i);
+    bool fb = naive(eff, key, n, live, floor_c, true, &bad);
+    return !same(fb, &bad, found, got);
+}
+
 static void check_against_naive(uint32_t n)
 {
     migsim_rng_t g;
@@ -70,16 +90,9 @@ static void check_against_naive(uint32_t n)
     int caught = 0;
     for (int round = 0; round < 200000; round++) {
         fill(&g, eff, key, n, &live, &floor_c);
-        dram_scan_out_t want = { 0 }, got = { 0 }, bad = { 0 };
-        bool fw = naive(eff, key, n, live, floor_c, false, &want);
+        dram_scan_out_t got = { 0 };
         bool fg = dram_scan_rank(eff, key, live, floor_c, &got);
-        if (!same(fw, &want, fg, &got))
-            fail_msg("%u banks, round %d: reference %d (t %llu key %llx bank %u), scan %d "
-                     "(t %llu key %llx bank %u)", n, round, fw,
-                     (unsigned long long)want.t, (unsigned long long)want.key, want.i, fg,
-                     (unsigned long long)got.t, (unsigned long long)got.key, got.i);
-        bool fb = naive(eff, key, n, live, floor_c, true, &bad);
-        caught += !same(fb, &bad, fg, &got);
+        caught += check_round("", n, round, eff, key, live, floor_c, fg, &got);
     }
     /* the planted bug is visible on this traffic (given two banks to choose from): the
      * comparison has teeth */
@@ -95,7 +108,8 @@ static void test_against_naive(void **state)
 }
 
 /*
- * The packed scan against the same reference: keys are (class, age), with
+ * The packed scan against the same reference, applied to eff raised by the
+ * shared per-command constraint rv[cmd]: keys are (class, age), with
  * ages and cycles pushed to the edges of their fields now and then (age
  * 2^36 - 1, eff - F = NEVER_D - 1) so a field that spilled into its
  * neighbour would show.
@@ -104,8 +118,9 @@ static void check_packed(uint32_t n)
 {
     migsim_rng_t g;
     migsim_rng_seed(&g, 4242 + n);
-    uint64_t eff[64], key[64], kp[64], live, floor_c;
-    int caught = 0;
+    uint64_t eff[64], key[64], kp[64], full[64], rv[DRAM_SCAN_NCMD + 1], live, floor_c;
+    uint8_t cmd[64];
+    int caught = 0, caught_rv = 0;
     for (int round = 0; round < 200000; round++) {
         fill(&g, eff, key, n, &live, &floor_c);
         bool edges = migsim_rng_below(&g, 4) == 0;
@@ -119,22 +134,28 @@ static void check_packed(uint32_t n)
                 eff[i] = UINT64_MAX; /* the packed scan reads every bank */
             key[i] = cls << 56 | age;
             kp[i] = dram_scan_pack((unsigned)cls, age, i);
+            cmd[i] = (uint8_t)migsim_rng_below(&g, DRAM_SCAN_NCMD + 1);
         }
-        dram_scan_out_t want = { 0 }, got = { 0 }, bad = { 0 };
-        bool fw = naive(eff, key, n, live, floor_c, false, &want);
-        bool fg = dram_scan_rank_packed(eff, kp, n, floor_c, &got);
+        /* the shared per-command constraints: below, at and above the floor, or never */
+        for (uint32_t c = 0; c < DRAM_SCAN_NCMD; c++) {
+            uint32_t k = (uint32_t)migsim_rng_below(&g, 8);
+            rv[c] = k == 0 ? UINT64_MAX : floor_c - 4 + migsim_rng_below(&g, 14);
+        }
+        rv[DRAM_SCAN_NCMD] = 0;
+        for (uint32_t i = 0; i < n; i++)
+            full[i] = eff[i] > rv[cmd[i]] ? eff[i] : rv[cmd[i]];
+        dram_scan_out_t got = { 0 }, bad = { 0 };
+        bool fg = dram_scan_rank_packed(eff, cmd, rv, kp, n, floor_c, &got);
         if (fg)
             got.key = key[got.i]; /* the packed key names the bank; compare the full one */
-        if (!same(fw, &want, fg, &got))
-            fail_msg("packed, %u banks, round %d: reference %d (t %llu key %llx bank %u), scan %d "
-                     "(t %llu key %llx bank %u)", n, round, fw,
-                     (unsigned long long)want.t, (unsigned long long)want.key, want.i, fg,
-                     (unsigned long long)got.t, (unsigned long long)got.key, got.i);
-        bool fb = naive(eff, key, n, live, floor_c, true, &bad);
-        caught += !same(fb, &bad, fg, &got);
+        caught += check_round("packed, ", n, round, full, key, live, floor_c, fg, &got);
+        /* a second planted bug: the shared constraints ignored */
+        bool fb = naive(eff, key, n, live, floor_c, false, &bad);
+        caught_rv += !same(fb, &bad, fg, &got);
     }
-    if (n >= 2 && caught < 1000)
-        fail_msg("packed, %u banks: the planted bug differed in only %d rounds", n, caught);
+    if (n >= 2 && (caught < 1000 || caught_rv < 1000))
+        fail_msg("packed, %u banks: the planted bugs differed in only %d and %d rounds", n, caught,
+                 caught_rv);
 }
 
 static void test_packed_against_naive(void **state)
