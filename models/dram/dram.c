@@ -295,7 +295,7 @@ static inline void bank_refresh_eff(dram_chan_t *ch, uint32_t i)
 {
     unsigned cmd = ch->sc_cmd[i];
     uint64_t t = ch->sc_t[i];
-    uint64_t g = ch->bgs[ch->sc_bg[i]].next[cmd];
+    uint64_t g = bank_bg(ch, &ch->banks[i])->next[cmd];
     t = t > g ? t : g;
     /* a command at or after its rank's refresh due cycle waits for the refresh */
     ch->sc_eff[i] = t >= ch->ranks[ch->banks[i].rank].ref_eff_due ? UINT64_MAX : t;
@@ -342,13 +342,13 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
     b->cand_key = (uint64_t)b->cand_class << 56 | b->cand_age;
     size_t i = (size_t)(b - ch->banks);
     dram_rank_t *rk = &ch->ranks[b->rank];
-    uint64_t bit = 1ull << (i - (size_t)b->rank * d->banks_per_rank);
+    uint32_t in_rank = (uint32_t)(i - (size_t)b->rank * d->banks_per_rank);
+    uint64_t bit = 1ull << in_rank;
     if (ch->sc_cmd[i] != DRAM_NCMD)
         rk->cand_mask[ch->sc_cmd[i]] &= ~bit;
     ch->sc_cmd[i] = b->cand_cmd;
     ch->sc_key[i] = b->cand_key;
-    ch->sc_kp[i] = dram_scan_pack(b->cand_class, b->cand_age,
-                                  (uint32_t)(i - (size_t)b->rank * d->banks_per_rank));
+    ch->sc_kp[i] = dram_scan_pack(b->cand_class, b->cand_age, in_rank);
     if (b->cand_cmd == DRAM_NCMD) {
         ch->sc_t[i] = ch->sc_eff[i] = UINT64_MAX;  /* "never": the scan rejects it */
         return;
@@ -458,7 +458,7 @@ static void chan_verify(dram_t *d, dram_chan_t *ch, uint64_t c)
         uint64_t want = UINT64_MAX;
         if (b->cand_cmd != DRAM_NCMD) {
             /* the bank's and bank group's part: the scan applies the rank's */
-            want = max_u64(b->next[b->cand_cmd], ch->bgs[ch->sc_bg[i]].next[b->cand_cmd]);
+            want = max_u64(b->next[b->cand_cmd], bank_bg(ch, b)->next[b->cand_cmd]);
             if (want >= ch->ranks[b->rank].ref_eff_due)
                 want = UINT64_MAX;
         }
@@ -920,7 +920,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     if (b->cand_cmd == DRAM_NCMD)
         return MIGSIM_OK;
     uint64_t t = max_u64(earliest(ch, b, b->cand_cmd), max_u64(c, ch->cmd_next));
-    uint64_t due = d->refresh ? ch->ranks[b->rank].ref_due : UINT64_MAX;
+    uint64_t due = ch->ranks[b->rank].ref_eff_due;
     if (t >= due)
         return MIGSIM_OK;
     dram_cand_t *best = &ch->best;
@@ -1033,16 +1033,14 @@ static int dram_init(migsim_comp_t *c)
         ch->sc_key = calloc(nb, sizeof *ch->sc_key);
         ch->sc_kp = calloc(nb, sizeof *ch->sc_kp);
         ch->scan_packed = d->max_lat < DRAM_SCAN_NEVER_D;
-        ch->sc_bg = calloc(nb, sizeof *ch->sc_bg);
         if (!ch->banks || !ch->bgs || !ch->ranks || !ch->sc_cmd || !ch->sc_t || !ch->sc_key ||
-            !ch->sc_bg || !ch->sc_eff || !ch->sc_kp)
+            !ch->sc_eff || !ch->sc_kp)
             return migsim_error(MIGSIM_ENOMEM, "out of memory");
         for (uint32_t b = 0; b < nb; b++) {
             ch->banks[b].open_row = DRAM_NO_ROW;
             ch->banks[b].rank = (uint16_t)(b / d->banks_per_rank);
             ch->banks[b].bg = (uint16_t)(b % d->banks_per_rank / d->org.banks_per_group);
-            ch->sc_bg[b] = ch->banks[b].rank * d->org.bankgroups + ch->banks[b].bg;
-            ch->banks[b].bgi = ch->sc_bg[b];
+            ch->banks[b].bgi = ch->banks[b].rank * d->org.bankgroups + ch->banks[b].bg;
             uint32_t bpg = d->org.banks_per_group;
             ch->banks[b].bg_bits = ((bpg < 64 ? 1ull << bpg : 0) - 1) << (ch->banks[b].bg * bpg);
             ch->sc_cmd[b] = DRAM_NCMD;
@@ -1098,7 +1096,6 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->sc_eff);
         free(ch->sc_key);
         free(ch->sc_kp);
-        free(ch->sc_bg);
     }
     free(d->chans);
     d->chans = NULL;

@@ -125,8 +125,8 @@ typedef struct dram_chan_s {
      * and bank group (kept current: a command raises the entries of its bank
      * group's candidates that its rules constrain, found through the ranks'
      * cand_mask; the rank's constraints are shared by every candidate of a
-     * command, and the scan applies them), its priority key, and the bank
-     * group's index.
+     * command, and the scan applies them), and its priority key, plain
+     * and packed.
      */
     uint8_t *sc_cmd;            /* owned */
     uint64_t *sc_t;             /* owned */
@@ -134,7 +134,6 @@ typedef struct dram_chan_s {
     uint64_t *sc_key;           /* owned */
     uint64_t *sc_kp;            /* owned: the key packed for dram_scan_rank_packed */
     bool scan_packed;           /* the packed scan is exact: timing rules short, ages < 2^36 */
-    uint32_t *sc_bg;            /* owned */
     uint16_t line_filter[2][1u << DRAM_WQ_FILTER_BITS]; /* queued reads [0] / writes [1] per
                                                            line hash; a queue holds at most
                                                            4096, so no overflow */
