@@ -516,11 +516,13 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
         const dram_rank_t *rk = &ch->ranks[r];
         const uint64_t *eff = ch->sc_eff + (size_t)r * bpr;
         const uint8_t *cmd = ch->sc_cmd + (size_t)r * bpr;
-        /* the rank's constraints per command, "never" from its refresh due cycle on */
-        uint64_t rv[DRAM_NCMD + 1];
-        for (unsigned x = 0; x < DRAM_NCMD; x++)
-            rv[x] = rk->next[x] < rk->ref_eff_due ? rk->next[x] : UINT64_MAX;
-        rv[DRAM_NCMD] = 0; /* no candidate: its eff is UINT64_MAX already */
+        /*
+         * The rank's constraints per command, as they are: a candidate that
+         * they push to or past the refresh due cycle is not "never" here, but
+         * the rank's winner is then at or past it too (it is the minimum),
+         * and no candidate of the rank can issue: the check below.
+         */
+        const uint64_t *rv = rk->next;
         dram_scan_out_t o;
         if (ch->scan_packed) {
             const uint64_t *kp = ch->sc_kp + (size_t)r * bpr;
@@ -538,6 +540,8 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
             if (!dram_scan_rank(full, ch->sc_key + (size_t)r * bpr, live, floor_c, &o))
                 continue;
         }
+        if (o.t >= rk->ref_eff_due)
+            continue; /* every candidate of the rank waits for its refresh */
         if (o.t < best_t || (o.t == best_t && o.key < best_k)) {
             best_t = o.t;
             best_k = o.key;

@@ -80,7 +80,8 @@ typedef struct dram_bg_s {
 } dram_bg_t;
 
 typedef struct dram_rank_s {
-    uint64_t next[DRAM_NCMD];   /* earliest cycle per command from rank rules */
+    uint64_t next[DRAM_NCMD + 1]; /* earliest cycle per command from rank rules; the last
+                                     entry stays 0, the scan's entry for "no candidate" */
     uint64_t faw[4];            /* cycles of the last four ACTs (ring) */
     uint32_t faw_n;             /* ACTs recorded, saturates at 4 */
     uint32_t faw_i;             /* ring position of the oldest */
