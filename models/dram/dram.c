@@ -286,40 +286,10 @@ _Static_assert(DRAM_SCAN_NCMD == DRAM_NCMD, "dram_scan.h counts the commands of 
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b);
 
 /*
- * The candidate's earliest cycle from its bank's and bank group's
- * constraints. The rank's constraints are the same for every candidate of a
- * command, so the scan applies them (dram_scan_rank_packed's rv) instead of
- * every command raising every candidate they touch.
- */
-static inline void bank_refresh_eff(dram_chan_t *ch, uint32_t i)
-{
-    unsigned cmd = ch->sc_cmd[i];
-    uint64_t t = ch->sc_t[i];
-    uint64_t g = bank_bg(ch, &ch->banks[i])->next[cmd];
-    t = t > g ? t : g;
-    /* a command at or after its rank's refresh due cycle waits for the refresh */
-    ch->sc_eff[i] = t >= ch->ranks[ch->banks[i].rank].ref_eff_due ? UINT64_MAX : t;
-}
-
-/* Recompute the earliest cycle of every candidate in `rank` whose command is in `cmds`. */
-static void rank_refresh_eff(dram_t *d, dram_chan_t *ch, uint32_t rank, uint32_t cmds)
-{
-    const dram_rank_t *rk = &ch->ranks[rank];
-    uint32_t base = rank * d->banks_per_rank;
-    for (unsigned cmd = 0; cmd < DRAM_NCMD; cmd++) {
-        if (!(cmds >> cmd & 1))
-            continue;
-        for (uint64_t m = rk->cand_mask[cmd]; m; m &= m - 1)
-            bank_refresh_eff(ch, base + (uint32_t)__builtin_ctzll(m));
-    }
-}
-
-/*
  * A command on bank b raised its bank group's constraints on the commands in
  * `cmds`. Constraints only grow, so each such candidate of the group gets its
  * old cycle or the raised constraint, whichever is later (verify_cache checks
- * this against a full recomputation). An entry is below the refresh due cycle
- * or UINT64_MAX already, so raising it to v < due needs no due check.
+ * this against a full recomputation).
  */
 static void bg_raise_eff(dram_t *d, dram_chan_t *ch, const dram_bank_t *b, uint32_t cmds)
 {
@@ -328,7 +298,7 @@ static void bg_raise_eff(dram_t *d, dram_chan_t *ch, const dram_bank_t *b, uint3
     const dram_bg_t *g = bank_bg(ch, b);
     for (; cmds; cmds &= cmds - 1) {
         unsigned cmd = (unsigned)__builtin_ctz(cmds);
-        uint64_t v = g->next[cmd] < rk->ref_eff_due ? g->next[cmd] : UINT64_MAX;
+        uint64_t v = g->next[cmd];
         for (uint64_t m = rk->cand_mask[cmd] & b->bg_bits; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
             eff[i] = eff[i] > v ? eff[i] : v;
@@ -350,12 +320,16 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
     ch->sc_key[i] = b->cand_key;
     ch->sc_kp[i] = dram_scan_pack(b->cand_class, b->cand_age, in_rank);
     if (b->cand_cmd == DRAM_NCMD) {
-        ch->sc_t[i] = ch->sc_eff[i] = UINT64_MAX;  /* "never": the scan rejects it */
+        ch->sc_eff[i] = UINT64_MAX;  /* "never": the scan rejects it */
         return;
     }
     rk->cand_mask[b->cand_cmd] |= bit;
-    ch->sc_t[i] = b->next[b->cand_cmd];
-    bank_refresh_eff(ch, i);
+    /*
+     * The bank's and bank group's constraints. The rank's are the same for
+     * every candidate of a command, so the scan applies them (rv of
+     * dram_scan_rank_packed), and with them the rank's refresh due cycle.
+     */
+    ch->sc_eff[i] = max_u64(b->next[b->cand_cmd], bank_bg(ch, b)->next[b->cand_cmd]);
 }
 
 /* The oldest request of list m addressed to the bank's open row, or NULL. */
@@ -459,8 +433,6 @@ static void chan_verify(dram_t *d, dram_chan_t *ch, uint64_t c)
         if (b->cand_cmd != DRAM_NCMD) {
             /* the bank's and bank group's part: the scan applies the rank's */
             want = max_u64(b->next[b->cand_cmd], bank_bg(ch, b)->next[b->cand_cmd]);
-            if (want >= ch->ranks[b->rank].ref_eff_due)
-                want = UINT64_MAX;
         }
         uint64_t want_key = (uint64_t)b->cand_class << 56 | b->cand_age;
         uint64_t want_kp = dram_scan_pack(b->cand_class, b->cand_age, i % d->banks_per_rank);
@@ -613,7 +585,6 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         rk->ref_due += d->t.tREFI;
         if (d->refresh) {
             rk->ref_eff_due = rk->ref_due;
-            rank_refresh_eff(d, ch, cand->unit, (1u << DRAM_NCMD) - 1);
             chan_ref_due_min(d, ch);
         }
         return;
@@ -1032,12 +1003,11 @@ static int dram_init(migsim_comp_t *c)
         ch->bgs = calloc((size_t)d->org.ranks * d->org.bankgroups, sizeof *ch->bgs);
         ch->ranks = calloc(d->org.ranks, sizeof *ch->ranks);
         ch->sc_cmd = malloc(nb);
-        ch->sc_t = calloc(nb, sizeof *ch->sc_t);
         ch->sc_eff = calloc(nb, sizeof *ch->sc_eff);
         ch->sc_key = calloc(nb, sizeof *ch->sc_key);
         ch->sc_kp = calloc(nb, sizeof *ch->sc_kp);
         ch->scan_packed = d->max_lat < DRAM_SCAN_NEVER_D;
-        if (!ch->banks || !ch->bgs || !ch->ranks || !ch->sc_cmd || !ch->sc_t || !ch->sc_key ||
+        if (!ch->banks || !ch->bgs || !ch->ranks || !ch->sc_cmd || !ch->sc_key ||
             !ch->sc_eff || !ch->sc_kp)
             return migsim_error(MIGSIM_ENOMEM, "out of memory");
         for (uint32_t b = 0; b < nb; b++) {
@@ -1096,7 +1066,6 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->bgs);
         free(ch->ranks);
         free(ch->sc_cmd);
-        free(ch->sc_t);
         free(ch->sc_eff);
         free(ch->sc_key);
         free(ch->sc_kp);

@@ -120,18 +120,16 @@ typedef struct dram_chan_s {
     migsim_req_t *rsp_tail[3];
     /*
      * The scheduler's scan reads these flat arrays, one entry per bank:
-     * the candidate command (DRAM_NCMD = none), its bank-scope earliest
-     * cycle (bank.next[cmd], which changes only when a command issues on that
-     * bank, and then the entry is recomputed), the earliest cycle over bank
-     * and bank group (kept current: a command raises the entries of its bank
-     * group's candidates that its rules constrain, found through the ranks'
-     * cand_mask; the rank's constraints are shared by every candidate of a
-     * command, and the scan applies them), and its priority key, plain
-     * and packed.
+     * the candidate command (DRAM_NCMD = none), its earliest cycle over the
+     * bank's and bank group's constraints (recomputed when the bank's
+     * candidate changes, and kept current otherwise: a command raises the
+     * entries of its bank group's candidates that its rules constrain, found
+     * through the ranks' cand_mask; the rank's constraints and refresh due
+     * cycle are shared by every candidate of a command, and the scan applies
+     * them), and its priority key, plain and packed.
      */
     uint8_t *sc_cmd;            /* owned */
-    uint64_t *sc_t;             /* owned */
-    uint64_t *sc_eff;           /* owned: max(sc_t, bank group constraints); UINT64_MAX = none */
+    uint64_t *sc_eff;           /* owned: max(bank and bank group constraints); UINT64_MAX = none */
     uint64_t *sc_key;           /* owned */
     uint64_t *sc_kp;            /* owned: the key packed for dram_scan_rank_packed */
     bool scan_packed;           /* the packed scan is exact: timing rules short, ages < 2^36 */

@@ -4,10 +4,9 @@
  * (tests/models/dram/test_dram_scan.c).
  *
  * Bank i has a candidate command that can issue from cycle eff[i]
- * (UINT64_MAX: no candidate, or none before the rank's refresh) with
- * priority key[i] (lower wins). At floor cycle F the candidate issues at
- * max(eff[i], F); the chosen bank is the lowest (max(eff[i], F), key[i]),
- * ties going to the lowest index.
+ * (UINT64_MAX: no candidate) with priority key[i] (lower wins). At floor
+ * cycle F the candidate issues at max(eff[i], F); the chosen bank is the
+ * lowest (max(eff[i], F), key[i]), ties going to the lowest index.
  */
 #ifndef MIGSIM_MODELS_DRAM_SCAN_H
 #define MIGSIM_MODELS_DRAM_SCAN_H
@@ -80,8 +79,8 @@ static inline uint64_t dram_scan_pack(unsigned cls, uint64_t age, uint32_t i)
  * The lowest (max(eff[i], rv[cmd[i]], floor_c), class, age, i) over i < n
  * (n <= 64), where kp[i] = dram_scan_pack(class, age, i), rv[c] is a
  * constraint shared by every bank whose candidate is command c (the rank's),
- * and UINT64_MAX in eff[i] or rv[cmd[i]] means the bank has no candidate (or
- * none before its refresh). Sets out->t, out->i and out->key (the packed
+ * and UINT64_MAX in eff[i] or rv[cmd[i]] means the bank has no candidate.
+ * Sets out->t, out->i and out->key (the packed
  * key); false when no bank has a candidate.
  */
 static inline bool dram_scan_rank_packed(const uint64_t *eff, const uint8_t *cmd,
