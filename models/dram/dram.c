@@ -471,6 +471,23 @@ static __attribute__((noinline)) void chan_scan_refresh(dram_t *d, dram_chan_t *
     }
 }
 
+/* Rank r's choice by the two-word scan (dram_scan_rank), when the packed one is not exact. */
+static __attribute__((noinline)) bool chan_scan_rank_general(const dram_t *d, dram_chan_t *ch,
+                                                             uint32_t r, uint64_t floor_c,
+                                                             dram_scan_out_t *o)
+{
+    uint32_t bpr = d->banks_per_rank;
+    const dram_rank_t *rk = &ch->ranks[r];
+    const uint64_t *eff = ch->sc_eff + (size_t)r * bpr;
+    const uint8_t *cmd = ch->sc_cmd + (size_t)r * bpr;
+    uint64_t full[64]; /* it takes the rank's constraints applied */
+    for (uint32_t i = 0; i < bpr; i++)
+        full[i] = max_u64(eff[i], rk->next[cmd[i]]);
+    const uint64_t *cm = rk->cand_mask;
+    uint64_t live = cm[DRAM_CMD_ACT] | cm[DRAM_CMD_PRE] | cm[DRAM_CMD_RD] | cm[DRAM_CMD_WR];
+    return dram_scan_rank(full, ch->sc_key + (size_t)r * bpr, live, floor_c, o);
+}
+
 /* The command to issue first at or after cycle c, and its cycle. */
 static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
 {
@@ -480,40 +497,29 @@ static void chan_scan(dram_t *d, dram_chan_t *ch, uint64_t c, dram_cand_t *best)
     uint32_t bpr = d->banks_per_rank;
     uint64_t best_t = UINT64_MAX, best_k = UINT64_MAX;
     uint32_t best_i = 0;
-    /* ref_due_min > floor_c: no rank has a refresh due, every rank competes (the usual case) */
-    bool ref_near = ch->ref_due_min <= floor_c;
     for (uint32_t r = 0; r < d->org.ranks; r++) {
-        if (ref_near && floor_c >= ch->ranks[r].ref_due)
-            continue; /* the rank's refresh is due: only refresh commands */
         const dram_rank_t *rk = &ch->ranks[r];
-        const uint64_t *eff = ch->sc_eff + (size_t)r * bpr;
-        const uint8_t *cmd = ch->sc_cmd + (size_t)r * bpr;
         /*
          * The rank's constraints per command, as they are: a candidate that
          * they push to or past the refresh due cycle is not "never" here, but
          * the rank's winner is then at or past it too (it is the minimum),
          * and no candidate of the rank can issue: the check below.
          */
-        const uint64_t *rv = rk->next;
         dram_scan_out_t o;
         if (ch->scan_packed) {
+            const uint64_t *eff = ch->sc_eff + (size_t)r * bpr, *rv = rk->next;
             const uint64_t *kp = ch->sc_kp + (size_t)r * bpr;
+            const uint8_t *cmd = ch->sc_cmd + (size_t)r * bpr;
             /* the DDR4 rank of 16 banks gets its own copy, unrolled */
             if (!(bpr == 16 ? dram_scan_rank_packed(eff, cmd, rv, kp, 16, floor_c, &o)
                             : dram_scan_rank_packed(eff, cmd, rv, kp, bpr, floor_c, &o)))
                 continue;
             o.key = ch->sc_key[(size_t)r * bpr + o.i];
-        } else {
-            uint64_t full[64]; /* the two-word scan takes the rank's constraints applied */
-            for (uint32_t i = 0; i < bpr; i++)
-                full[i] = max_u64(eff[i], rv[cmd[i]]);
-            const uint64_t *cm = rk->cand_mask;
-            uint64_t live = cm[DRAM_CMD_ACT] | cm[DRAM_CMD_PRE] | cm[DRAM_CMD_RD] | cm[DRAM_CMD_WR];
-            if (!dram_scan_rank(full, ch->sc_key + (size_t)r * bpr, live, floor_c, &o))
-                continue;
+        } else if (!chan_scan_rank_general(d, ch, r, floor_c, &o)) {
+            continue;
         }
         if (o.t >= rk->ref_eff_due)
-            continue; /* every candidate of the rank waits for its refresh */
+            continue; /* every candidate of the rank waits for its refresh (due, or due first) */
         if (o.t < best_t || (o.t == best_t && o.key < best_k)) {
             best_t = o.t;
             best_k = o.key;
