@@ -217,7 +217,7 @@ static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32
     }
 }
 
-static void bg_raise_eff(dram_t *d, dram_chan_t *ch, const dram_bank_t *b, uint32_t cmds);
+static void bg_raise_eff(const dram_t *d, dram_chan_t *ch, const dram_bank_t *b);
 
 /* The earliest refresh due cycle over the channel's ranks (UINT64_MAX with refresh off). */
 static void chan_ref_due_min(const dram_t *d, dram_chan_t *ch)
@@ -266,8 +266,8 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
         }
     }
     ch->cmd_next = c + 1;
-    if (cmd != DRAM_CMD_REF && d->affect_bg[cmd])
-        bg_raise_eff(d, ch, &ch->banks[unit], d->affect_bg[cmd]);
+    if (cmd != DRAM_CMD_REF && n[DRAM_SCOPE_BANKGROUP])
+        bg_raise_eff(d, ch, &ch->banks[unit]);
 }
 
 /*
@@ -286,24 +286,22 @@ _Static_assert(DRAM_SCAN_NCMD == DRAM_NCMD, "dram_scan.h counts the commands of 
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b);
 
 /*
- * A command on bank b raised its bank group's constraints on the commands in
- * `cmds`. Constraints only grow, so each such candidate of the group gets its
- * old cycle or the raised constraint, whichever is later (verify_cache checks
- * this against a full recomputation).
+ * A command on bank b raised its bank group's constraints. Constraints only
+ * grow, so each candidate of the group gets its old cycle or its command's
+ * constraint, whichever is later: a candidate whose command was not raised
+ * keeps its cycle, which is no earlier already (verify_cache checks this
+ * against a full recomputation). The banks of a group are contiguous, and a
+ * bank without a candidate reads the group's entry for "none", 0.
  */
-static void bg_raise_eff(dram_t *d, dram_chan_t *ch, const dram_bank_t *b, uint32_t cmds)
+static void bg_raise_eff(const dram_t *d, dram_chan_t *ch, const dram_bank_t *b)
 {
-    const dram_rank_t *rk = &ch->ranks[b->rank];
-    uint64_t *eff = ch->sc_eff + (size_t)b->rank * d->banks_per_rank;
-    const dram_bg_t *g = bank_bg(ch, b);
-    for (; cmds; cmds &= cmds - 1) {
-        unsigned cmd = (unsigned)__builtin_ctz(cmds);
-        uint64_t v = g->next[cmd];
-        for (uint64_t m = rk->cand_mask[cmd] & b->bg_bits; m; m &= m - 1) {
-            unsigned i = (unsigned)__builtin_ctzll(m);
-            eff[i] = eff[i] > v ? eff[i] : v;
-        }
-    }
+    uint32_t bpg = d->org.banks_per_group;
+    size_t first = ((size_t)b->rank * d->org.bankgroups + b->bg) * bpg;
+    uint64_t *eff = ch->sc_eff + first;
+    const uint8_t *cmd = ch->sc_cmd + first;
+    const uint64_t *gn = bank_bg(ch, b)->next;
+    for (uint32_t j = 0; j < bpg; j++)
+        eff[j] = max_u64(eff[j], gn[cmd[j]]);
 }
 
 static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
@@ -311,11 +309,7 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
     bank_candidate_find(d, ch, b);
     b->cand_key = (uint64_t)b->cand_class << 56 | b->cand_age;
     size_t i = (size_t)(b - ch->banks);
-    dram_rank_t *rk = &ch->ranks[b->rank];
     uint32_t in_rank = (uint32_t)(i - (size_t)b->rank * d->banks_per_rank);
-    uint64_t bit = 1ull << in_rank;
-    if (ch->sc_cmd[i] != DRAM_NCMD)
-        rk->cand_mask[ch->sc_cmd[i]] &= ~bit;
     ch->sc_cmd[i] = b->cand_cmd;
     ch->sc_key[i] = b->cand_key;
     ch->sc_kp[i] = dram_scan_pack(b->cand_class, b->cand_age, in_rank);
@@ -323,7 +317,6 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
         ch->sc_eff[i] = UINT64_MAX;  /* "never": the scan rejects it */
         return;
     }
-    rk->cand_mask[b->cand_cmd] |= bit;
     /*
      * The bank's and bank group's constraints. The rank's are the same for
      * every candidate of a command, so the scan applies them (rv of
@@ -483,8 +476,7 @@ static __attribute__((noinline)) bool chan_scan_rank_general(const dram_t *d, dr
     uint64_t full[64]; /* it takes the rank's constraints applied */
     for (uint32_t i = 0; i < bpr; i++)
         full[i] = max_u64(eff[i], rk->next[cmd[i]]);
-    const uint64_t *cm = rk->cand_mask;
-    uint64_t live = cm[DRAM_CMD_ACT] | cm[DRAM_CMD_PRE] | cm[DRAM_CMD_RD] | cm[DRAM_CMD_WR];
+    uint64_t live = bpr < 64 ? (1ull << bpr) - 1 : UINT64_MAX; /* "none" has eff UINT64_MAX */
     return dram_scan_rank(full, ch->sc_key + (size_t)r * bpr, live, floor_c, o);
 }
 
@@ -981,8 +973,6 @@ static int dram_init(migsim_comp_t *c)
         int64_t lat = r->lat(&d->t);
         if (lat <= 0)
             continue;
-        if (r->scope == DRAM_SCOPE_BANKGROUP)
-            d->affect_bg[r->prev] |= 1u << r->next;
         uint32_t i = d->rule_n[r->prev][r->scope]++;
         assert(i < DRAM_NCMD); /* one rule per (prev, scope, next) */
         d->rule_tab[r->prev][r->scope][i].next = r->next;
@@ -1021,8 +1011,6 @@ static int dram_init(migsim_comp_t *c)
             ch->banks[b].rank = (uint16_t)(b / d->banks_per_rank);
             ch->banks[b].bg = (uint16_t)(b % d->banks_per_rank / d->org.banks_per_group);
             ch->banks[b].bgi = ch->banks[b].rank * d->org.bankgroups + ch->banks[b].bg;
-            uint32_t bpg = d->org.banks_per_group;
-            ch->banks[b].bg_bits = ((bpg < 64 ? 1ull << bpg : 0) - 1) << (ch->banks[b].bg * bpg);
             ch->sc_cmd[b] = DRAM_NCMD;
         }
         chan_invalidate_all(d, ch);

@@ -63,7 +63,6 @@ typedef struct dram_bank_s {
     uint32_t open_row;          /* DRAM_NO_ROW when precharged */
     uint16_t rank, bg;          /* position (rank in channel, bank group in rank) */
     uint32_t bgi;               /* bank group in the channel (index into bgs) */
-    uint64_t bg_bits;           /* the banks of its bank group, as bits of its rank */
     migsim_req_t *q_head[2];    /* queued requests, reads [0] / writes [1], oldest first */
     migsim_req_t *q_tail[2];
     uint32_t nq[2];             /* queued requests per list */
@@ -76,7 +75,8 @@ typedef struct dram_bank_s {
 } dram_bank_t;
 
 typedef struct dram_bg_s {
-    uint64_t next[DRAM_NCMD];   /* earliest cycle per command from bank-group rules */
+    uint64_t next[DRAM_NCMD + 1]; /* earliest cycle per command from bank-group rules; the
+                                     last entry stays 0, the entry for "no candidate" */
 } dram_bg_t;
 
 typedef struct dram_rank_s {
@@ -88,7 +88,6 @@ typedef struct dram_rank_s {
     uint64_t ref_due;           /* cycle at which the next REF falls due */
     uint64_t ref_eff_due;       /* ref_due with refresh on, UINT64_MAX with it off */
     uint32_t open_banks;        /* banks with an open row */
-    uint64_t cand_mask[DRAM_NCMD]; /* banks of the rank (bit = index in rank) by candidate command */
 } dram_rank_t;
 
 /* Scheduling candidate: a command and the first cycle it may issue. */
@@ -122,11 +121,11 @@ typedef struct dram_chan_s {
      * The scheduler's scan reads these flat arrays, one entry per bank:
      * the candidate command (DRAM_NCMD = none), its earliest cycle over the
      * bank's and bank group's constraints (recomputed when the bank's
-     * candidate changes, and kept current otherwise: a command raises the
-     * entries of its bank group's candidates that its rules constrain, found
-     * through the ranks' cand_mask; the rank's constraints and refresh due
-     * cycle are shared by every candidate of a command, and the scan applies
-     * them), and its priority key, plain and packed.
+     * candidate changes, and kept current otherwise: a command with bank
+     * group rules raises the entries of its bank group's banks; the rank's
+     * constraints and refresh due cycle are shared by every candidate of a
+     * command, and the scan applies them), and its priority key, plain and
+     * packed.
      */
     uint8_t *sc_cmd;            /* owned */
     uint64_t *sc_eff;           /* owned: max(bank and bank group constraints); UINT64_MAX = none */
@@ -177,7 +176,6 @@ typedef struct dram_s {
     uint64_t capacity_bytes;    /* all channels */
     uint8_t rule_n[DRAM_NCMD][4]; /* rules per preceding command and scope (dram_scope_t) */
     struct { uint32_t next, lat; } rule_tab[DRAM_NCMD][4][DRAM_NCMD]; /* at most one per next */
-    uint32_t affect_bg[DRAM_NCMD]; /* commands whose bank-group constraints a command moves */
     uint32_t max_lat;           /* longest timing rule (tFAW included), cycles */
     dram_chan_t *chans;         /* owned */
     migsim_store_t store;       /* functional bytes */
