@@ -328,6 +328,8 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
 /* The oldest request of list m addressed to the bank's open row, or NULL. */
 static inline migsim_req_t *bank_first_hit(const dram_bank_t *b, unsigned m)
 {
+    if (!b->row_cnt[m][b->open_row % DRAM_ROW_BUCKETS])
+        return NULL; /* nothing queued to a row of its bucket: no walk */
     migsim_req_t *r = b->q_head[m];
     while (r && REQ_ROW(r) != b->open_row)
         r = r->next;
@@ -615,7 +617,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     *pp = req->next;
     if (b->q_tail[m] == req)
         b->q_tail[m] = prev;
-    b->nq[m]--;
+    b->row_cnt[m][REQ_ROW(req) % DRAM_ROW_BUCKETS]--;
     ch->nq[m]--;
     --*filter_slot(ch, m, req->addr >> d->line_shift);
     bank_candidate(d, ch, b);
@@ -852,7 +854,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     else
         b->q_head[m] = req;
     b->q_tail[m] = req;
-    b->nq[m]++;
+    b->row_cnt[m][loc.row % DRAM_ROW_BUCKETS]++;
     ch->nq[m]++;
     ++*filter_slot(ch, m, req->addr >> d->line_shift);
     bool hit = b->open_row == loc.row;

@@ -56,6 +56,7 @@ extern const dram_timing_rule_t dram_rules[];   /* terminated by name == NULL */
 extern const char *const dram_cmd_names[DRAM_NCMD];
 
 #define DRAM_NO_ROW UINT32_MAX
+#define DRAM_ROW_BUCKETS 16   /* per-bank counts of queued requests by row (dram_bank_t) */
 #define DRAM_WQ_FILTER_BITS 10  /* counting filter of queued write lines: 1024 counters */
 
 typedef struct dram_bank_s {
@@ -65,7 +66,8 @@ typedef struct dram_bank_s {
     uint32_t bgi;               /* bank group in the channel (index into bgs) */
     migsim_req_t *q_head[2];    /* queued requests, reads [0] / writes [1], oldest first */
     migsim_req_t *q_tail[2];
-    uint32_t nq[2];             /* queued requests per list */
+    uint16_t row_cnt[2][DRAM_ROW_BUCKETS]; /* queued requests per list by row % 16: zero
+                                             means none to any row of that bucket */
     /* cached scheduling candidate for the channel's current mode (see dram_chan_t.sc_*) */
     uint8_t cand_cmd;           /* dram_cmd_t, or DRAM_NCMD for none */
     uint8_t cand_class;         /* priority class (lower wins) */
