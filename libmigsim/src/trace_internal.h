@@ -1,14 +1,17 @@
 /*
  * trace_internal.h - what the trace_*.c files share and nothing else sees:
  * the native format's layout constants (described in traces/FORMAT.md),
- * little-endian helpers, and writer poisoning used by the importers.
+ * little-endian helpers, the byte shuffle of compression 2, and writer
+ * poisoning used by the importers.
  *
  * Hot path: none of its own; the inline little-endian helpers are used per
- * record only on big-endian hosts (little-endian hosts copy records whole).
+ * record only on big-endian hosts (little-endian hosts copy records whole);
+ * the un-shuffle runs once per block read (trace_shuffle.c).
  */
 #ifndef MIGSIM_TRACE_INTERNAL_H
 #define MIGSIM_TRACE_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -68,6 +71,25 @@ static inline uint64_t trace_get64(const unsigned char *p)
 #define TRACE_HOST_LE 1
 #else
 #define TRACE_HOST_LE 0
+#endif
+
+/*
+ * The byte shuffle of compression 2 over a block of n records (n >= 1): the
+ * records' 24 * n bytes `src` become 24 planes in `dst`, byte k of record i
+ * at dst[k * n + i] (shuffle), and back (unshuffle). dst and src do not
+ * overlap. The plain versions pick the fastest loop for the host (SSE2 on
+ * x86-64, 16 records per step); the _scalar ones are the reference loops,
+ * kept callable so that the tests can compare the two.
+ */
+void migsim__trace_shuffle(unsigned char *dst, const unsigned char *src, size_t n);
+void migsim__trace_unshuffle(unsigned char *dst, const unsigned char *src, size_t n);
+void migsim__trace_shuffle_scalar(unsigned char *dst, const unsigned char *src, size_t n);
+void migsim__trace_unshuffle_scalar(unsigned char *dst, const unsigned char *src, size_t n);
+
+#if defined(__SSE2__)
+#define TRACE_SHUFFLE_SIMD 1 /* migsim__trace_(un)shuffle are the SSE2 loops */
+#else
+#define TRACE_SHUFFLE_SIMD 0 /* they are the scalar loops */
 #endif
 
 /* Poison a writer with `err` (a negative MIGSIM_E* code): later puts fail

@@ -1,7 +1,9 @@
 /*
  * test_trace.c - tests of the trace layer (migsim/trace.h): native format
  * round trips and seeks, an independent encoder of the documented format
- * (traces/FORMAT.md) read back by the library, corrupt and truncated files,
+ * (traces/FORMAT.md) read back by the library, the byte shuffle's SSE2
+ * loops against the scalar ones (with a planted bug), corrupt and truncated
+ * files,
  * the generator's determinism and statistics, the record source, the
  * importers against the peer traces of DRAMSim3 and Ramulator (checked with
  * an independent fgets/strtoull reader), bad text input, and the CLI.
@@ -28,6 +30,7 @@
 #include "migsim/errors.h"
 #include "migsim/rng.h"
 #include "migsim/trace.h"
+#include "trace_internal.h" /* the shuffle loops, compared with each other */
 #include "tracetest.h"
 
 #define DRAMSIM3_PEER MIGSIM_SHARED_DIR "/peer-traces/dramsim3/example.trace"
@@ -220,6 +223,90 @@ static void test_roundtrip_blocks(void **st)
         assert_rec_eq(&back[i], &v[i]);
     free(back);
     free(v);
+}
+
+/* ---- byte shuffle of compression 2: SSE2 loops against the scalar ones ---- */
+
+typedef void shuffle_fn(unsigned char *dst, const unsigned char *src, size_t n);
+
+/* Planted bug: un-shuffles with planes 3 and 17 swapped. */
+static void unshuffle_swapped_planes(unsigned char *dst, const unsigned char *src, size_t n)
+{
+    unsigned char *t = malloc(n * 24);
+    assert_non_null(t);
+    memcpy(t, src, n * 24);
+    memcpy(t + 3 * n, src + 17 * n, n);
+    memcpy(t + 17 * n, src + 3 * n, n);
+    migsim__trace_unshuffle_scalar(dst, t, n);
+    free(t);
+}
+
+/* 1 if f and ref turn the same n * 24 random bytes into the same output.
+ * The outputs start filled differently, so a byte that either leaves
+ * unwritten is a difference. Planes 3 and 17 differ at every record. */
+static int shuffles_agree(shuffle_fn *f, shuffle_fn *ref, size_t n, uint64_t seed)
+{
+    size_t bytes = n * 24;
+    unsigned char *src = malloc(bytes), *a = malloc(bytes), *b = malloc(bytes);
+    assert_true(src && a && b);
+    migsim_rng_t r;
+    migsim_rng_seed(&r, seed);
+    for (size_t i = 0; i < bytes; i++)
+        src[i] = (unsigned char)migsim_rng_next(&r);
+    for (size_t i = 0; i < n; i++)
+        if (src[3 * n + i] == src[17 * n + i])
+            src[17 * n + i] ^= 0x80;
+    memset(a, 0xa5, bytes);
+    memset(b, 0x5a, bytes);
+    f(a, src, n);
+    ref(b, src, n);
+    int same = memcmp(a, b, bytes) == 0;
+    free(src);
+    free(a);
+    free(b);
+    return same;
+}
+
+static void test_shuffle_simd(void **st)
+{
+    (void)st;
+    if (!TRACE_SHUFFLE_SIMD)
+        fprintf(stderr, "no SSE2 on this host: the loops compared are both scalar\n");
+    size_t ns[100 + 6];
+    size_t count = 0;
+    for (size_t n = 1; n <= 100; n++)
+        ns[count++] = n;
+    static const size_t large[] = {4095, 4096, 4097, 12345, 65536 + 7, MIGSIM_TRACE_MAX_BLOCK};
+    for (size_t k = 0; k < sizeof large / sizeof large[0]; k++)
+        ns[count++] = large[k];
+    for (size_t k = 0; k < count; k++) {
+        size_t n = ns[k];
+        assert_true(shuffles_agree(migsim__trace_unshuffle, migsim__trace_unshuffle_scalar, n,
+                                   n));
+        assert_true(shuffles_agree(migsim__trace_shuffle, migsim__trace_shuffle_scalar, n,
+                                   n + 1));
+        /* the planted bug is caught at every size */
+        assert_false(shuffles_agree(migsim__trace_unshuffle, unshuffle_swapped_planes, n, n));
+    }
+
+    /* The scalar loops against FORMAT.md's layout, and the round trip. */
+    for (size_t k = 0; k < count; k += 7) {
+        size_t n = ns[k], bytes = n * 24;
+        unsigned char *rec = malloc(bytes), *pl = malloc(bytes), *back = malloc(bytes);
+        assert_true(rec && pl && back);
+        for (size_t i = 0; i < bytes; i++)
+            rec[i] = (unsigned char)(i * 2654435761u >> 13);
+        migsim__trace_shuffle_scalar(pl, rec, n);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < 24; j++)
+                assert_int_equal(pl[j * n + i], rec[i * 24 + j]);
+        migsim__trace_shuffle(pl, rec, n);
+        migsim__trace_unshuffle(back, pl, n);
+        assert_memory_equal(back, rec, bytes);
+        free(rec);
+        free(pl);
+        free(back);
+    }
 }
 
 static void test_roundtrip_gap_and_none(void **st)
@@ -1199,6 +1286,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_blocks),
+        cmocka_unit_test(test_shuffle_simd),
         cmocka_unit_test(test_roundtrip_gap_and_none),
         cmocka_unit_test(test_seek),
         cmocka_unit_test(test_writer_atomic),
