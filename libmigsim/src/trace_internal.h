@@ -19,11 +19,11 @@
 
 #define TRACE_MAGIC         "MIGSTRC1" /* header, 8 bytes */
 #define TRACE_END_MAGIC     "MIGSTRE1" /* footer, last 8 bytes of the file */
-#define TRACE_VERSION       1u
+#define TRACE_VERSION       2u         /* what the writer writes */
+#define TRACE_VERSION_MIN   1u         /* oldest version the reader reads */
 #define TRACE_HDR_BYTES     64u
 #define TRACE_IDX_BYTES     40u        /* one block index entry */
 #define TRACE_FTR_BYTES     48u
-#define TRACE_COMP_ZLIB     1u         /* header byte 15: block compression */
 
 _Static_assert(sizeof(migsim_trace_rec_t) == MIGSIM_TRACE_REC_BYTES,
                "in-memory record must match the 24-byte disk record");

@@ -1,9 +1,10 @@
 /*
  * test_trace.c - tests of the trace layer (migsim/trace.h): native format
  * round trips and seeks, an independent encoder of the documented format
- * (traces/FORMAT.md) read back by the library, the byte shuffle's SSE2
- * loops against the scalar ones (with a planted bug), corrupt and truncated
- * files,
+ * (traces/FORMAT.md, versions 1 and 2, both compressions) read back by the
+ * library and compared byte for byte with the library's files, the byte
+ * shuffle's SSE2 loops against the scalar ones (with a planted bug),
+ * corrupt and truncated files,
  * the generator's determinism and statistics, the record source, the
  * importers against the peer traces of DRAMSim3 and Ramulator (checked with
  * an independent fgets/strtoull reader), bad text input, and the CLI.
@@ -77,19 +78,30 @@ static migsim_trace_rec_t *make_recs(size_t n, uint64_t seed)
     return v;
 }
 
-static void write_trace(const char *p, const migsim_trace_rec_t *v, size_t n,
-                        migsim_time_mode_t mode, uint32_t block_recs)
+static void write_trace_comp(const char *p, const migsim_trace_rec_t *v, size_t n,
+                             migsim_time_mode_t mode, uint32_t block_recs,
+                             migsim_trace_comp_t comp, int level)
 {
     migsim_trace_wopts_t o;
     migsim_trace_wopts_default(&o);
     o.time_mode = mode;
     o.block_recs = block_recs;
+    o.compression = comp;
+    o.level = level;
     migsim_trace_writer_t *w;
     assert_int_equal(migsim_trace_writer_open(&w, p, &o), 0);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(migsim_trace_put(w, &v[i]), 0);
     assert_int_equal(migsim_trace_writer_count(w), n);
     assert_int_equal(migsim_trace_writer_close(w), 0);
+}
+
+/* With the default compression and level. */
+static void write_trace(const char *p, const migsim_trace_rec_t *v, size_t n,
+                        migsim_time_mode_t mode, uint32_t block_recs)
+{
+    write_trace_comp(p, v, n, mode, block_recs, MIGSIM_TRACE_COMP_ZLIB_SHUFFLE,
+                     MIGSIM_TRACE_DEF_LEVEL);
 }
 
 /* ---- independent encoder of traces/FORMAT.md ------------------------------ */
@@ -100,26 +112,39 @@ static void le(unsigned char *p, uint64_t v, int n)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
+/* How the independent encoder writes a file: header version and
+ * compression bytes (any values, undefined ones included) and zlib level. */
+typedef struct native_fmt_s {
+    unsigned version; /* 1: block CRC over the records; else over the stored bytes */
+    unsigned comp;    /* 2: blocks byte-shuffled; any other value: as they are */
+    int level;        /* compress2() level */
+} native_fmt_t;
+
+static const native_fmt_t FMT_V1 = {1, 1, 6};
+static const native_fmt_t FMT_V2_PLAIN = {2, 1, MIGSIM_TRACE_DEF_LEVEL};
+static const native_fmt_t FMT_V2_SHUF = {2, 2, MIGSIM_TRACE_DEF_LEVEL};
+
 /* Build a native file from the format description alone; records are
  * written verbatim (invalid ones included). */
-static void build_native(const char *p, const migsim_trace_rec_t *v, size_t n, uint32_t brecs,
-                         unsigned mode)
+static void build_native_fmt(const char *p, const migsim_trace_rec_t *v, size_t n,
+                             uint32_t brecs, unsigned mode, native_fmt_t fmt)
 {
     FILE *f = fopen(p, "wb");
     assert_non_null(f);
     unsigned char h[64] = {0};
     memcpy(h, "MIGSTRC1", 8);
-    le(h + 8, 1, 2);
+    le(h + 8, fmt.version, 2);
     le(h + 10, 64, 2);
     le(h + 12, 24, 2);
     h[14] = (unsigned char)mode;
-    h[15] = 1;
+    h[15] = (unsigned char)fmt.comp;
     le(h + 16, brecs, 4);
     le(h + 60, crc32(0, h, 60), 4);
     fwrite(h, 1, 64, f);
     size_t nblk = (n + brecs - 1) / brecs;
     unsigned char *idx = calloc(nblk ? nblk : 1, 40);
     unsigned char *raw = malloc((size_t)brecs * 24);
+    unsigned char *planes = malloc((size_t)brecs * 24);
     uLong cap = compressBound((uLong)brecs * 24);
     unsigned char *comp = malloc(cap);
     uint64_t off = 64, sum = 0;
@@ -135,8 +160,16 @@ static void build_native(const char *p, const migsim_trace_rec_t *v, size_t n, u
             o[21] = q->src_kind;
             le(o + 22, q->src_idx, 2);
         }
+        /* compression 2: byte j of record i at j * nrecs + i */
+        const unsigned char *payload = raw;
+        if (fmt.comp == 2) {
+            for (size_t i = 0; i < cnt; i++)
+                for (size_t j = 0; j < 24; j++)
+                    planes[j * cnt + i] = raw[i * 24 + j];
+            payload = planes;
+        }
         uLongf cl = cap;
-        assert_int_equal(compress2(comp, &cl, raw, (uLong)cnt * 24, 6), Z_OK);
+        assert_int_equal(compress2(comp, &cl, payload, (uLong)cnt * 24, fmt.level), Z_OK);
         fwrite(comp, 1, cl, f);
         uint64_t ft = mode == 0 ? v[first].time : mode == 3 ? 0 : sum + v[first].time;
         for (size_t i = 0; i < cnt && mode != 0 && mode != 3; i++)
@@ -147,7 +180,8 @@ static void build_native(const char *p, const migsim_trace_rec_t *v, size_t n, u
         le(e + 12, cnt, 4);
         le(e + 16, first, 8);
         le(e + 24, ft, 8);
-        le(e + 32, crc32(0, raw, (uInt)(cnt * 24)), 4);
+        le(e + 32, fmt.version == 1 ? crc32(0, raw, (uInt)(cnt * 24)) : crc32(0, comp, (uInt)cl),
+           4);
         off += cl;
     }
     fwrite(idx, 1, nblk * 40, f);
@@ -163,7 +197,15 @@ static void build_native(const char *p, const migsim_trace_rec_t *v, size_t n, u
     assert_int_equal(fclose(f), 0);
     free(idx);
     free(raw);
+    free(planes);
     free(comp);
+}
+
+/* Version 2, shuffled, at the writer's default level. */
+static void build_native(const char *p, const migsim_trace_rec_t *v, size_t n, uint32_t brecs,
+                         unsigned mode)
+{
+    build_native_fmt(p, v, n, brecs, mode, FMT_V2_SHUF);
 }
 
 /* Read every record; returns the count, or the error code (< 0). */
@@ -221,6 +263,91 @@ static void test_roundtrip_blocks(void **st)
     assert_int_equal(read_all(p2, back, n), (long long)n);
     for (size_t i = 0; i < n; i++)
         assert_rec_eq(&back[i], &v[i]);
+    free(back);
+    free(v);
+}
+
+/* Both compressions, block sizes around the SSE2 step of 16 records, and a
+ * last block shorter than the others: the library's file reads back, equals
+ * byte for byte the independent encoder's at the same level, and reads like
+ * it; version 1 files of the same records read identically. */
+static void test_roundtrip_formats(void **st)
+{
+    (void)st;
+    static const struct { uint32_t brecs; size_t n; } sizes[] = {
+        {1, 40}, {15, 82}, {16, 89}, {17, 101}, {16, 64}, /* 64: no partial block */
+        {100, 1037}, {4096, 2 * 4096 + 1000},
+    };
+    static const migsim_trace_comp_t comps[] = {MIGSIM_TRACE_COMP_ZLIB,
+                                                MIGSIM_TRACE_COMP_ZLIB_SHUFFLE};
+    const size_t nmax = 2 * 4096 + 1000;
+    migsim_trace_rec_t *v = make_recs(nmax, 17);
+    migsim_trace_rec_t *back = malloc(nmax * sizeof *back);
+    assert_non_null(back);
+    const char *lib = tpath("fmt_lib.mtr"), *ind = tpath("fmt_ind.mtr");
+    for (size_t c = 0; c < 2; c++) {
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            const uint32_t brecs = sizes[k].brecs;
+            const size_t n = sizes[k].n;
+            write_trace_comp(lib, v, n, MIGSIM_TIME_ABS_PS, brecs, comps[c],
+                             MIGSIM_TRACE_DEF_LEVEL);
+            migsim_trace_reader_t *r;
+            assert_int_equal(migsim_trace_open(&r, lib), 0);
+            const migsim_trace_info_t *in = migsim_trace_info(r);
+            assert_int_equal(in->version, 2);
+            assert_int_equal(in->compression, comps[c]);
+            assert_int_equal(in->blocks, (n + brecs - 1) / brecs);
+            const migsim_trace_rec_t *q;
+            for (size_t i = 0; i < n; i++) {
+                assert_int_equal(migsim_trace_next(r, &q), 1);
+                assert_rec_eq(q, &v[i]);
+            }
+            assert_int_equal(migsim_trace_next(r, &q), 0);
+            /* the last block by seeking, after the others */
+            assert_int_equal(migsim_trace_seek(r, n - 1), 0);
+            assert_int_equal(migsim_trace_next(r, &q), 1);
+            assert_rec_eq(q, &v[n - 1]);
+            migsim_trace_close(r);
+
+            native_fmt_t fmt = comps[c] == MIGSIM_TRACE_COMP_ZLIB ? FMT_V2_PLAIN : FMT_V2_SHUF;
+            build_native_fmt(ind, v, n, brecs, MIGSIM_TIME_ABS_PS, fmt);
+            size_t nl, ni;
+            unsigned char *bl = read_bytes(lib, &nl), *bi = read_bytes(ind, &ni);
+            if (nl != ni || memcmp(bl, bi, nl) != 0)
+                fprintf(stderr, "compression %d, block_recs %" PRIu32 ", %zu records: the "
+                        "library's file (%zu bytes) differs from the encoder's (%zu)\n",
+                        (int)comps[c], brecs, n, nl, ni);
+            assert_int_equal(nl, ni);
+            assert_memory_equal(bl, bi, nl);
+            free(bl);
+            free(bi);
+            assert_int_equal(read_all(ind, back, nmax), (long long)n);
+            for (size_t i = 0; i < n; i++)
+                assert_rec_eq(&back[i], &v[i]);
+
+            if (c == 0) { /* version 1 (compression 1 only) */
+                build_native_fmt(ind, v, n, brecs, MIGSIM_TIME_ABS_PS, FMT_V1);
+                assert_int_equal(migsim_trace_open(&r, ind), 0);
+                assert_int_equal(migsim_trace_info(r)->version, 1);
+                assert_int_equal(migsim_trace_info(r)->compression, MIGSIM_TRACE_COMP_ZLIB);
+                migsim_trace_close(r);
+                assert_int_equal(read_all(ind, back, nmax), (long long)n);
+                for (size_t i = 0; i < n; i++)
+                    assert_rec_eq(&back[i], &v[i]);
+            }
+        }
+    }
+    /* Gap and untimed modes through the shuffle too (their index times). */
+    for (size_t i = 0; i < 300; i++)
+        v[i].time = i % 5;
+    build_native_fmt(ind, v, 300, 64, MIGSIM_TIME_GAP_PS, FMT_V2_SHUF);
+    assert_int_equal(read_all(ind, back, nmax), 300);
+    assert_rec_eq(&back[299], &v[299]);
+    for (size_t i = 0; i < 300; i++)
+        v[i].time = 0;
+    build_native_fmt(ind, v, 300, 64, MIGSIM_TIME_NONE, FMT_V2_SHUF);
+    assert_int_equal(read_all(ind, back, nmax), 300);
+    assert_rec_eq(&back[150], &v[150]);
     free(back);
     free(v);
 }
@@ -307,6 +434,39 @@ static void test_shuffle_simd(void **st)
         free(pl);
         free(back);
     }
+}
+
+/* Header values the reader does not know: an error naming the file. */
+static void test_bad_version_compression(void **st)
+{
+    (void)st;
+    migsim_trace_rec_t *v = make_recs(50, 8);
+    const char *p = tpath("ver.mtr");
+    static const struct { native_fmt_t fmt; const char *msg; } cases[] = {
+        {{3, 2, 3}, "ver.mtr: header: unsupported version 3 (this reader reads 1..2)"},
+        {{0, 1, 3}, "ver.mtr: header: unsupported version 0"},
+        {{0x102, 2, 3}, "ver.mtr: header: unsupported version 258"},
+        {{2, 3, 3}, "ver.mtr: header: unknown compression 3 (version 2 defines 1..2)"},
+        {{2, 0, 3}, "ver.mtr: header: unknown compression 0"},
+        {{2, 255, 3}, "ver.mtr: header: unknown compression 255"},
+        {{1, 2, 3}, "ver.mtr: header: unknown compression 2 (version 1 defines 1..1)"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        build_native_fmt(p, v, 50, 16, MIGSIM_TIME_ABS_PS, cases[k].fmt);
+        migsim_trace_reader_t *r = (migsim_trace_reader_t *)1;
+        assert_int_equal(migsim_trace_open(&r, p), MIGSIM_EFORMAT);
+        assert_null(r);
+        assert_msg_has(cases[k].msg);
+    }
+    /* The writer refuses an unknown compression. */
+    migsim_trace_wopts_t o;
+    migsim_trace_wopts_default(&o);
+    o.compression = (migsim_trace_comp_t)3;
+    migsim_trace_writer_t *w;
+    assert_int_equal(migsim_trace_writer_open(&w, p, &o), MIGSIM_EINVAL);
+    assert_null(w);
+    assert_msg_has("ver.mtr: compression 3 unknown");
+    free(v);
 }
 
 static void test_roundtrip_gap_and_none(void **st)
@@ -546,6 +706,36 @@ static void test_bad_header(void **st)
     free(b);
 }
 
+/* Where block k of a file is: its offset and stored bytes, from the index. */
+static void block_at(const unsigned char *b, size_t n, uint64_t k, uint64_t *off, uint32_t *len)
+{
+    uint64_t ioff = 0;
+    for (int i = 7; i >= 0; i--)
+        ioff = ioff << 8 | b[n - 48 + i];
+    const unsigned char *e = b + ioff + 40 * k;
+    *off = 0;
+    for (int i = 7; i >= 0; i--)
+        *off = *off << 8 | e[i];
+    *len = (uint32_t)(e[8] | e[9] << 8 | e[10] << 16 | (uint32_t)e[11] << 24);
+}
+
+/* Reading the file at p gives records 0..99 of v, then an error in block 1
+ * whose message has `needle` (sticky). */
+static void expect_block1_error(const char *p, const migsim_trace_rec_t *v, const char *needle)
+{
+    migsim_trace_reader_t *r;
+    assert_int_equal(migsim_trace_open(&r, p), 0); /* index intact */
+    const migsim_trace_rec_t *q;
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(migsim_trace_next(r, &q), 1);
+        assert_rec_eq(q, &v[i]);
+    }
+    assert_int_equal(migsim_trace_next(r, &q), MIGSIM_EFORMAT);
+    assert_msg_has(needle);
+    assert_int_equal(migsim_trace_next(r, &q), MIGSIM_EFORMAT); /* sticky */
+    migsim_trace_close(r);
+}
+
 static void test_corrupt_block(void **st)
 {
     (void)st;
@@ -558,29 +748,54 @@ static void test_corrupt_block(void **st)
     for (int i = 7; i >= 0; i--)
         ioff = ioff << 8 | b[n - 48 + i];
     unsigned char *e1 = b + ioff + 40;
-    uint64_t off1 = 0;
-    for (int i = 7; i >= 0; i--)
-        off1 = off1 << 8 | e1[i];
-    uint32_t len1 = (uint32_t)(e1[8] | e1[9] << 8 | e1[10] << 16 | (uint32_t)e1[11] << 24);
+    uint64_t off1;
+    uint32_t len1;
+    block_at(b, n, 1, &off1, &len1);
 
-    /* the zlib header (bytes 0 and 1) and the deflate data; the 4-byte Adler-32 trailer is
-     * not checked by the reader (traces/FORMAT.md: the block CRC covers the same bytes) */
-    for (uint32_t at = 0; at < len1 - 4; at += at < 2 ? 1 : len1 / 7 + 1) {
+    /* Version 2: any flipped stored byte (zlib header, deflate data, Adler-32
+     * trailer) fails the block's CRC, checked before inflating: a flip of the
+     * zlib header or the deflate data would otherwise be inflate's error. */
+    char crc_msg[128];
+    snprintf(crc_msg, sizeof crc_msg,
+             "blk.mtr: block 1 (records 100..199): CRC mismatch in its %" PRIu32 " stored bytes",
+             len1);
+    for (uint32_t at = 0; at < len1; at++) {
         b[off1 + at] ^= 0x55;
         write_bytes(p, b, n);
         b[off1 + at] ^= 0x55;
-        migsim_trace_reader_t *r;
-        assert_int_equal(migsim_trace_open(&r, p), 0); /* index intact */
-        const migsim_trace_rec_t *q;
-        for (int i = 0; i < 100; i++) {
-            assert_int_equal(migsim_trace_next(r, &q), 1);
-            assert_rec_eq(q, &v[i]);
-        }
-        assert_int_equal(migsim_trace_next(r, &q), MIGSIM_EFORMAT);
-        assert_msg_has("blk.mtr: block 1 (records 100..199)");
-        assert_int_equal(migsim_trace_next(r, &q), MIGSIM_EFORMAT); /* sticky */
-        migsim_trace_close(r);
+        expect_block1_error(p, v, crc_msg);
     }
+
+    /* A broken zlib stream with a matching CRC (index and footer CRCs
+     * recomputed too) is inflate's to catch. */
+    b[off1] ^= 0x0f; /* compression method 8 (deflate) no more */
+    le(e1 + 32, crc32(0, b + off1, len1), 4);
+    le(b + n - 16, crc32(0, b + ioff, (uInt)(n - 48 - ioff)), 4);
+    le(b + n - 12, crc32(0, b + n - 48, 36), 4);
+    write_bytes(p, b, n);
+    expect_block1_error(p, v, "blk.mtr: block 1 (records 100..199): corrupt compressed data");
+    b[off1] ^= 0x0f;
+    le(e1 + 32, crc32(0, b + off1, len1), 4);
+    le(b + n - 16, crc32(0, b + ioff, (uInt)(n - 48 - ioff)), 4);
+    le(b + n - 12, crc32(0, b + n - 48, 36), 4);
+
+    /* Version 1: the CRC covers the records and is checked after inflating;
+     * the zlib header and the deflate data are checked by inflate or by the
+     * CRC, the Adler-32 trailer by neither (traces/FORMAT.md). */
+    const char *p1 = tpath("blk1.mtr");
+    build_native_fmt(p1, v, 250, 100, MIGSIM_TIME_ABS_PS, FMT_V1);
+    size_t n1;
+    unsigned char *b1 = read_bytes(p1, &n1);
+    uint64_t o1;
+    uint32_t l1;
+    block_at(b1, n1, 1, &o1, &l1);
+    for (uint32_t at = 0; at < l1 - 4; at += at < 2 ? 1 : l1 / 7 + 1) {
+        b1[o1 + at] ^= 0x55;
+        write_bytes(p1, b1, n1);
+        b1[o1 + at] ^= 0x55;
+        expect_block1_error(p1, v, "blk1.mtr: block 1 (records 100..199)");
+    }
+    free(b1);
 
     /* A CRC in the index that does not match the data: caught by the
      * per-block CRC (index and footer CRCs recomputed so that only it can). */
@@ -630,33 +845,37 @@ static void test_invalid_records_in_file(void **st)
         {77, 3, "badrec.mtr: record 77: time"},    /* time backwards in a block */
         {200, 4, "badrec.mtr: record 200: time"},  /* backwards across blocks */
     };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        migsim_trace_rec_t *w = malloc(n * sizeof *w);
-        memcpy(w, v, n * sizeof *w);
-        size_t i = cases[k].at;
-        switch (cases[k].field) {
-        case 0: w[i].op = 2; break;
-        case 1: w[i].src_kind = MIGSIM_SRC_COUNT_; break;
-        case 2: w[i].size = 0; break;
-        case 3: w[i].time = w[i - 1].time - 1; break;
-        default: /* block 2 (records 200..299) starts before block 1 ends,
-                    while the index first times stay non-decreasing */
-            w[199].time = w[198].time + 10;
-            for (size_t j = 200; j < n; j++)
-                w[j].time = w[199].time - 1;
-            break;
+    const native_fmt_t fmts[] = {FMT_V1, FMT_V2_PLAIN, FMT_V2_SHUF};
+    for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            migsim_trace_rec_t *w = malloc(n * sizeof *w);
+            memcpy(w, v, n * sizeof *w);
+            size_t i = cases[k].at;
+            switch (cases[k].field) {
+            case 0: w[i].op = 2; break;
+            case 1: w[i].src_kind = MIGSIM_SRC_COUNT_; break;
+            case 2: w[i].size = 0; break;
+            case 3: w[i].time = w[i - 1].time - 1; break;
+            default: /* block 2 (records 200..299) starts before block 1 ends,
+                        while the index first times stay non-decreasing */
+                w[199].time = w[198].time + 10;
+                for (size_t j = 200; j < n; j++)
+                    w[j].time = w[199].time - 1;
+                break;
+            }
+            build_native_fmt(p, w, n, 100, MIGSIM_TIME_ABS_PS, fmts[f]);
+            long long got = read_all(p, NULL, 0);
+            if (got != MIGSIM_EFORMAT)
+                fprintf(stderr, "format %zu, case %zu: got %lld (%s)\n", f, k, got,
+                        migsim_errmsg());
+            assert_int_equal(got, MIGSIM_EFORMAT);
+            assert_msg_has(cases[k].msg);
+            free(w);
         }
-        build_native(p, w, n, 100, MIGSIM_TIME_ABS_PS);
-        long long got = read_all(p, NULL, 0);
-        if (got != MIGSIM_EFORMAT)
-            fprintf(stderr, "case %zu: got %lld (%s)\n", k, got, migsim_errmsg());
-        assert_int_equal(got, MIGSIM_EFORMAT);
-        assert_msg_has(cases[k].msg);
-        free(w);
+        /* Unmodified, the same builder gives a valid file. */
+        build_native_fmt(p, v, n, 100, MIGSIM_TIME_ABS_PS, fmts[f]);
+        assert_int_equal(read_all(p, NULL, 0), (long long)n);
     }
-    /* Unmodified, the same builder gives a valid file. */
-    build_native(p, v, n, 100, MIGSIM_TIME_ABS_PS);
-    assert_int_equal(read_all(p, NULL, 0), (long long)n);
     free(v);
 }
 
@@ -1286,7 +1505,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_blocks),
+        cmocka_unit_test(test_roundtrip_formats),
         cmocka_unit_test(test_shuffle_simd),
+        cmocka_unit_test(test_bad_version_compression),
         cmocka_unit_test(test_roundtrip_gap_and_none),
         cmocka_unit_test(test_seek),
         cmocka_unit_test(test_writer_atomic),

@@ -7,13 +7,13 @@
  * One record is one memory access issued by a CPU core or an I/O device
  * (migsim_trace_rec_t, 24 bytes). The native file (".mtr", byte layout in
  * traces/FORMAT.md) holds fixed-size little-endian records compressed with
- * zlib in independent blocks, then a block index and a footer, so a reader
- * can seek to any record and stream block by block; a trace is never loaded
- * whole.
+ * zlib in independent blocks (by default byte-shuffled first: 24 byte planes
+ * per block), then a block index and a footer, so a reader can seek to any
+ * record and stream block by block; a trace is never loaded whole.
  *
  * Hot path: migsim_trace_next() and migsim_recsrc_next(), called once per
  * record by the trace players. They do not allocate; the per-record cost is a
- * bounds check and a copy, plus one inflate and CRC32 per block.
+ * bounds check and a copy, plus one CRC32, inflate and un-shuffle per block.
  *
  * Errors follow migsim/errors.h: a negative MIGSIM_E* code, with a message
  * (migsim_errmsg()) that names the file and, where it applies, the line,
@@ -80,13 +80,32 @@ int migsim_trace_rec_check(const migsim_trace_rec_t *rec, const char *what,
 
 typedef struct migsim_trace_writer_s migsim_trace_writer_t;
 
+/* How the blocks of a file are compressed (header byte 15, FORMAT.md). */
+typedef enum migsim_trace_comp_e {
+    MIGSIM_TRACE_COMP_ZLIB         = 1, /* zlib over the records as they are */
+    MIGSIM_TRACE_COMP_ZLIB_SHUFFLE = 2, /* zlib over the block's records
+                                           byte-shuffled: byte k of record i
+                                           at k * nrecs + i (version 2 only) */
+} migsim_trace_comp_t;
+
+/* "zlib", "zlib-shuffle"; "?" for an unknown value. */
+const char *migsim_trace_comp_name(migsim_trace_comp_t comp);
+
 typedef struct migsim_trace_wopts_s {
     migsim_time_mode_t time_mode; /* meaning of rec.time; default ABS_PS */
     uint32_t block_recs;   /* records per compressed block,
                               1..MIGSIM_TRACE_MAX_BLOCK; default 4096 */
-    int level;             /* zlib level 0..9 (1 fastest to write); default 6, which
-                              reads 15-27% faster than 1 for 3x the writing time */
+    int level;             /* zlib level 0..9 (1 fastest to write); default
+                              MIGSIM_TRACE_DEF_LEVEL, the fastest to read
+                              with ZLIB_SHUFFLE, whose blocks inflate at
+                              half the speed from level 4 up (lazy
+                              matching); ZLIB blocks read about as fast
+                              from 6 up (the default of version 1) */
+    migsim_trace_comp_t compression; /* ZLIB or ZLIB_SHUFFLE; default
+                              ZLIB_SHUFFLE (half the size, faster to read) */
 } migsim_trace_wopts_t;
+
+#define MIGSIM_TRACE_DEF_LEVEL 3 /* default zlib level (of ZLIB_SHUFFLE) */
 
 /* Fill *o with the defaults above. */
 void migsim_trace_wopts_default(migsim_trace_wopts_t *o);
@@ -107,7 +126,8 @@ int migsim_trace_writer_open(migsim_trace_writer_t **out, const char *path,
  * returns MIGSIM_EINVAL naming the output file and record index. Any error
  * poisons the writer: further puts fail and close() deletes the temporary
  * file and returns the first error. Cost: a 24-byte encode; every
- * block_recs records one deflate and one write.
+ * block_recs records one shuffle (compression 2), one deflate, one CRC32
+ * and one write.
  */
 int migsim_trace_put(migsim_trace_writer_t *w, const migsim_trace_rec_t *rec);
 
@@ -147,15 +167,18 @@ typedef struct migsim_trace_info_s {
                               last record's position on the time axis;
                               NONE: 0 */
     uint64_t file_bytes;   /* size of the file, bytes */
+    unsigned version;      /* format version of the file, 1 or 2 */
+    migsim_trace_comp_t compression; /* of its blocks (1 in version 1) */
 } migsim_trace_info_t;
 
 /*
- * Open a native trace. Validates header (magic, version, record size, time
- * mode, CRC), footer and block index; no block is read yet. Returns 0 and
- * sets *out, or MIGSIM_EIO (cannot open/read), MIGSIM_ETRUNC (file shorter
- * than its structure says, or footer missing), MIGSIM_EFORMAT (anything
- * else wrong), MIGSIM_ENOMEM. Memory used: the index (40 bytes per block)
- * plus two block buffers.
+ * Open a native trace: format version 1 or 2 (FORMAT.md). Validates header
+ * (magic, version, compression, record size, time mode, CRC), footer and
+ * block index; no block is read yet. Returns 0 and sets *out, or MIGSIM_EIO
+ * (cannot open/read), MIGSIM_ETRUNC (file shorter than its structure says,
+ * or footer missing), MIGSIM_EFORMAT (anything else wrong), MIGSIM_ENOMEM.
+ * Memory used: the index (40 bytes per block) plus two block buffers (three
+ * for shuffled blocks).
  */
 int migsim_trace_open(migsim_trace_reader_t **out, const char *path);
 
