@@ -1439,6 +1439,7 @@ static void test_cli(void **st)
     snprintf(args, sizeof args, "trace info %s", g);
     assert_int_equal(run_cli(args, out, sizeof out), 0);
     assert_non_null(strstr(out, "records:       10240"));
+    assert_non_null(strstr(out, "format:        version 2, compression 2 (zlib-shuffle)"));
     assert_non_null(strstr(out, "time mode:     abs-ps"));
     assert_non_null(strstr(out, "source dma    10240"));
     assert_non_null(strstr(out, "footprint:     256 pages"));
@@ -1456,6 +1457,15 @@ static void test_cli(void **st)
         assert_int_equal(run_cli(args, out, sizeof out), 0);
         assert_non_null(strstr(out, "records:       38374"));
     }
+    /* a version 1 file says so */
+    migsim_trace_rec_t *v = make_recs(100, 4);
+    build_native_fmt(tpath("cli_v1.mtr"), v, 100, 32, MIGSIM_TIME_ABS_PS, FMT_V1);
+    free(v);
+    snprintf(args, sizeof args, "trace info %s", tpath("cli_v1.mtr"));
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "format:        version 1, compression 1 (zlib)"));
+    assert_non_null(strstr(out, "records:       100 in 4 blocks"));
+
     write_text(tpath("cli_bad.trace"), "0x10 READ 1\n0x20 WRITE 2\n0x30 WRIT 3\n");
     snprintf(args, sizeof args, "trace info --from dramsim3 %s", tpath("cli_bad.trace"));
     assert_int_equal(run_cli(args, out, sizeof out), 2);

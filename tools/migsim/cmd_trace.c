@@ -311,6 +311,8 @@ static int cmd_info(int argc, char **argv)
     printf("file:          %s (%" PRIu64 " bytes)\n", path, in->file_bytes);
     printf("records:       %" PRIu64 " in %" PRIu64 " blocks of up to %" PRIu32 "\n",
            in->records, in->blocks, in->block_recs);
+    printf("format:        version %u, compression %u (%s)\n", in->version,
+           (unsigned)in->compression, migsim_trace_comp_name(in->compression));
     printf("time mode:     %s\n", migsim_time_mode_name(in->time_mode));
     printf("reads:         %" PRIu64 " (%.2f%%)\n", ops[0], n ? 100.0 * ops[0] / n : 0.0);
     printf("writes:        %" PRIu64 " (%.2f%%)\n", ops[1], n ? 100.0 * ops[1] / n : 0.0);
