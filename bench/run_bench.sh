@@ -116,13 +116,33 @@ except Exception:
 EOF
 }
 
+# The format this migsim writes, as "version V compression C" (FORMAT.md:
+# header bytes 8..9 and 15), read from a one-record probe trace; "unknown" if
+# the probe fails. Part of every trace's stamp, so that traces written in
+# another format (version 1 before) are generated again.
+trace_format() {
+    local probe=$OUT/.format-probe.mtr
+    if ! "$MIGSIM" trace gen --pattern sequential --count 1 -o "$probe" >/dev/null 2>&1; then
+        echo unknown; return
+    fi
+    python3 - "$probe" <<'EOF'
+import struct, sys
+with open(sys.argv[1], 'rb') as f:
+    h = f.read(16)
+print('version %d compression %d' % (struct.unpack_from('<H', h, 8)[0], h[15])
+      if len(h) == 16 else 'unknown')
+EOF
+    rm -f "$probe"
+}
+
 # gen_trace NAME PATTERN COUNT: make $OUT/NAME.mtr unless it is already there
-# with the same arguments (stamp file NAME.mtr.args) and COUNT records.
-# Sets GEN_S (wall seconds, 0 when reused) and GEN_STATE (generated|reused).
+# with the same arguments and trace format (stamp file NAME.mtr.args) and
+# COUNT records. Sets GEN_S (wall seconds, 0 when reused) and GEN_STATE
+# (generated|reused).
 gen_trace() {
     local name=$1 pattern=$2 count=$3 file=$OUT/$1.mtr
     local args=(--pattern "$pattern" --count "$count" "${GEN_COMMON[@]}")
-    local stamp="${args[*]}"
+    local stamp="${args[*]} (format $TRACE_FORMAT)"
     if [ -f "$file" ] && [ "$(cat "$file.args" 2>/dev/null)" = "$stamp" ] &&
        [ "$(trace_records "$file")" = "$count" ]; then
         GEN_S=0; GEN_STATE=reused
@@ -145,6 +165,7 @@ GEN_INFO=()   # name:state:seconds
 RUN_INFO=()   # name:run:process-wall-seconds
 
 echo "== migsim: $MIGSIM (build type ${BUILD_TYPE:-unknown}), pinned: $PINNED"
+TRACE_FORMAT=$(trace_format)
 echo "== trace generation (not counted in the speed figures)"
 for t in $TRACES; do
     if gen_trace "$t" "$t" "$COUNT"; then
