@@ -68,31 +68,20 @@ void migsim__trace_shuffle_scalar(unsigned char *dst, const unsigned char *src, 
 
 /*
  * One round of a byte transpose by perfect shuffles. Number the bytes of
- * rows x[0..R) (R = 16 or 8, 16 bytes each) by the bit string row:column;
+ * rows x[0..R) (R = `rows`, 16 or 8, 16 bytes each) by the bit string row:column;
  * the round interleaves row i with row i + R/2, which rotates that string
  * left by one bit. log2(R) + 4 bits in all, so rounds move the column bits
  * above the row bits: 4 rounds transpose a 16 x 16 block, 3 rounds turn
  * 8 rows of 16 into 16 rows of 8 (two per vector), 4 rounds turn those back.
  */
-static inline void tr_round16(__m128i x[16])
+static inline void tr_round(__m128i *x, int rows)
 {
     __m128i y[16];
-    for (int i = 0; i < 8; i++) {
-        y[2 * i] = _mm_unpacklo_epi8(x[i], x[i + 8]);
-        y[2 * i + 1] = _mm_unpackhi_epi8(x[i], x[i + 8]);
+    for (int i = 0; i < rows / 2; i++) {
+        y[2 * i] = _mm_unpacklo_epi8(x[i], x[i + rows / 2]);
+        y[2 * i + 1] = _mm_unpackhi_epi8(x[i], x[i + rows / 2]);
     }
-    for (int i = 0; i < 16; i++)
-        x[i] = y[i];
-}
-
-static inline void tr_round8(__m128i x[8])
-{
-    __m128i y[8];
-    for (int i = 0; i < 4; i++) {
-        y[2 * i] = _mm_unpacklo_epi8(x[i], x[i + 4]);
-        y[2 * i + 1] = _mm_unpackhi_epi8(x[i], x[i + 4]);
-    }
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < rows; i++)
         x[i] = y[i];
 }
 
@@ -106,9 +95,9 @@ void migsim__trace_unshuffle(unsigned char *dst, const unsigned char *src, size_
         for (int k = 0; k < 8; k++) /* planes 16..23 */
             b[k] = _mm_loadu_si128((const __m128i *)(src + (size_t)(16 + k) * n + i));
         for (int r = 0; r < 4; r++)
-            tr_round16(a); /* a[j]: bytes 0..15 of record i + j */
+            tr_round(a, 16); /* a[j]: bytes 0..15 of record i + j */
         for (int r = 0; r < 3; r++)
-            tr_round8(b);  /* b[v]: bytes 16..23 of records i + 2v, i + 2v + 1 */
+            tr_round(b, 8);  /* b[v]: bytes 16..23 of records i + 2v, i + 2v + 1 */
         unsigned char *d = dst + i * REC;
         for (int j = 0; j < 16; j++)
             _mm_storeu_si128((__m128i *)(d + j * REC), a[j]);
@@ -134,9 +123,9 @@ void migsim__trace_shuffle(unsigned char *dst, const unsigned char *src, size_t 
                 _mm_loadl_epi64((const __m128i *)(s + (2 * v) * REC + 16)),
                 _mm_loadl_epi64((const __m128i *)(s + (2 * v + 1) * REC + 16)));
         for (int r = 0; r < 4; r++)
-            tr_round16(a); /* a[k]: plane k */
+            tr_round(a, 16); /* a[k]: plane k */
         for (int r = 0; r < 4; r++)
-            tr_round8(b);  /* b[k]: plane 16 + k */
+            tr_round(b, 8);  /* b[k]: plane 16 + k */
         for (int k = 0; k < 16; k++)
             _mm_storeu_si128((__m128i *)(dst + (size_t)k * n + i), a[k]);
         for (int k = 0; k < 8; k++)
