@@ -311,6 +311,18 @@ static void write_trace(const char *path, uint64_t n, uint64_t range, uint64_t g
 }
 
 /* Run the default platform on random traffic with a command log; return the checker's result. */
+/* sets = a configuration's k settings followed by the test's own; the count. */
+static size_t join_sets(const char **sets, const char *const *cfg, size_t k,
+                        const char *const *own, size_t nown)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < k; j++)
+        sets[n++] = cfg[j];
+    for (size_t j = 0; j < nown; j++)
+        sets[n++] = own[j];
+    return n;
+}
+
 static void run_logged(const char *const *sets, size_t n, const char *log, dram_check_result_t *res)
 {
     migsim_sim_t *sim;
@@ -339,15 +351,12 @@ static void test_scheduler_against_checker(void **state)
         { "dram0.page_policy=\"closed\"", "dram0.channels=2", "dram0.scheduler=\"fcfs\"",
           "dram0.preset=\"DDR4-3200\"", "cpu0.gen_gap_ps=3000" },
     };
+    static const char *const own[] = { "dram0.cmd_log=\"test_dram_cmd.log\"",
+                                       "dram0.verify_cache=true", "cpu0.gen_count=60000",
+                                       "cpu0.gen_range_bytes=\"64MiB\"" };
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
         const char *sets[10];
-        size_t n = 0;
-        for (int j = 0; j < 5; j++)
-            sets[n++] = cfgs[i][j];
-        sets[n++] = "dram0.cmd_log=\"test_dram_cmd.log\"";
-        sets[n++] = "dram0.verify_cache=true";
-        sets[n++] = "cpu0.gen_count=60000";
-        sets[n++] = "cpu0.gen_range_bytes=\"64MiB\"";
+        size_t n = join_sets(sets, cfgs[i], 5, own, 4);
         dram_check_result_t res;
         run_logged(sets, n, "test_dram_cmd.log", &res);
         if (res.violations)
@@ -400,14 +409,11 @@ static void test_packed_scan_same_commands(void **state)
         { "dram0.page_policy=\"open\"", "dram0.bankgroups=2", "dram0.scheduler=\"fcfs\"",
           "cpu0.gen_gap_ps=2000" },
     };
+    static const char *const own[] = { "dram0.cmd_log=\"test_dram_packed.log\"",
+                                       "cpu0.gen_count=40000", "cpu0.gen_range_bytes=\"64MiB\"" };
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
         const char *sets[8];
-        size_t n = 0;
-        for (int j = 0; j < 4; j++)
-            sets[n++] = cfgs[i][j];
-        sets[n++] = "dram0.cmd_log=\"test_dram_packed.log\"";
-        sets[n++] = "cpu0.gen_count=40000";
-        sets[n++] = "cpu0.gen_range_bytes=\"64MiB\"";
+        size_t n = join_sets(sets, cfgs[i], 4, own, 3);
         size_t la, lb;
         char *a = log_of(sets, n, true, &la), *b = log_of(sets, n, false, &lb);
         assert_true(la > 100000);
