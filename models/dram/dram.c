@@ -184,14 +184,16 @@ static inline uint64_t ps_to_cyc_ceil(const dram_t *d, uint64_t ps)
     return q + (r != 0);
 }
 
+/* Earliest cycle `cmd` may issue on bank `b` from its bank's and bank group's constraints. */
+static inline uint64_t bank_group_earliest(dram_chan_t *ch, const dram_bank_t *b, unsigned cmd)
+{
+    return max_u64(b->next[cmd], bank_bg(ch, b)->next[cmd]);
+}
+
 /* Earliest cycle `cmd` may issue on bank `b` from the recorded constraints. */
 static inline uint64_t earliest(dram_chan_t *ch, dram_bank_t *b, unsigned cmd)
 {
-    uint64_t t = b->next[cmd];
-    uint64_t g = bank_bg(ch, b)->next[cmd];
-    uint64_t r = ch->ranks[b->rank].next[cmd];
-    t = t > g ? t : g;
-    return t > r ? t : r;
+    return max_u64(bank_group_earliest(ch, b, cmd), ch->ranks[b->rank].next[cmd]);
 }
 
 static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32_t unit,
@@ -322,7 +324,7 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
      * every candidate of a command, so the scan applies them (rv of
      * dram_scan_rank_packed), and with them the rank's refresh due cycle.
      */
-    ch->sc_eff[i] = max_u64(b->next[b->cand_cmd], bank_bg(ch, b)->next[b->cand_cmd]);
+    ch->sc_eff[i] = bank_group_earliest(ch, b, b->cand_cmd);
 }
 
 /* The oldest request of list m addressed to the bank's open row, or NULL. */
@@ -427,7 +429,7 @@ static void chan_verify(dram_t *d, dram_chan_t *ch, uint64_t c)
         uint64_t want = UINT64_MAX;
         if (b->cand_cmd != DRAM_NCMD) {
             /* the bank's and bank group's part: the scan applies the rank's */
-            want = max_u64(b->next[b->cand_cmd], bank_bg(ch, b)->next[b->cand_cmd]);
+            want = bank_group_earliest(ch, b, b->cand_cmd);
         }
         uint64_t want_key = (uint64_t)b->cand_class << 56 | b->cand_age;
         uint64_t want_kp = dram_scan_pack(b->cand_class, b->cand_age, i % d->banks_per_rank);
