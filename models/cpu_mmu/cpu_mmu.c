@@ -539,6 +539,7 @@ static void mmu_finalize(migsim_comp_t *c)
     for (uint32_t k = 0; k < XLAT_MAX_SIZES; k++)
         h += m->walker.st_pwc_hits[k];
     m->st_pwc_hits = h;
+    m->st_fault_waiting = m->faultq.n;
 }
 
 static void mmu_fini(migsim_comp_t *c)
@@ -613,6 +614,9 @@ static const migsim_stat_def_t mmu_stats[] = {
     SU("faults", st_faults, "faults", "accesses that found an invalid PTE (walk or fault in progress)"),
     SU("fault_stall_ps", st_fault_stall_ps, "ps",
        "sum over faulted accesses: first fault to the successful translation"),
+    SU("fault_waiting_reqs", st_fault_waiting, "requests",
+       "accesses in the fault list when the statistics were taken; at the end of a run, faults no "
+       "PTE change resolved (an unmapped VA): they never complete"),
     SU("pte_changed_calls", st_pte_changed, "calls", "cpu_mmu_pte_changed calls"),
     SU("shootdowns", st_shootdowns, "calls", "cpu_mmu_shootdown calls"),
     SU("tlb_entries_invalidated", st_tlb_inval, "entries", "L1 and L2 entries removed by shootdowns"),

@@ -148,6 +148,7 @@ typedef struct cpu_mmu_s {
     uint64_t st_pwc_hits;          /* walks that started below a PWC hit (finalize) */
     uint64_t st_faults;            /* fault events (walk faults and accesses joining a fault) */
     uint64_t st_fault_stall_ps;    /* sum over accesses: first fault to successful translation, ps */
+    uint64_t st_fault_waiting;     /* accesses in the fault list when stats are taken (finalize) */
     uint64_t st_walk_restarts;     /* walk results discarded because their range changed */
     uint64_t st_walk_errors;       /* requests answered with CPU_MMU_STATUS_WALK_ERROR */
     uint64_t st_shootdowns;        /* cpu_mmu_shootdown calls */

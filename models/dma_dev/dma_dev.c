@@ -159,7 +159,7 @@ static void dev_resp(migsim_port_t *port, migsim_req_t *req)
 {
     dma_dev_t *d = (dma_dev_t *)port->owner;
     migsim_tick_t now = d->comp.k->now;
-    srclat_record(&d->lat, d->comp.sim, now, req->t_issue);
+    srclat_record(&d->lat, d->comp.sim, now, req->t_issue, req->status);
     migsim_req_free(d->comp.pool, req);
     d->inflight--;
     if (!d->blocked && !d->suspended && d->ring_n && !migsim_event_queued(&d->issue_ev))
@@ -281,6 +281,9 @@ static const migsim_param_t dev_params[] = {
          "arrived records waiting to issue at most; arrivals beyond it are dropped"),
     PU32("line_bytes", line_bytes, "bytes", 64, 1, 64, "records are split into requests of at most one line"),
     MIGSIM_PARAM_BOOL(dma_dev_t, "payload", payload, 1, "writes carry deterministic data"),
+    MIGSIM_PARAM_BOOL(dma_dev_t, "expect_faults", expect_faults, 0,
+                      "responses with a fault status (I/O page faults) are part of the scenario; "
+                      "false: migsim run exits with status 1 when any comes back"),
     MIGSIM_PARAM_ENUM(dma_dev_t, "gen_pattern", gen_pattern, 0, pattern_names,
                       "generator pattern; nic_rx: receive ring, block: block device"),
     PU64("gen_count", gen_count, "records", 10000, 0, 0, "generator records"),
@@ -326,9 +329,10 @@ static const migsim_stat_def_t dev_stats[] = {
     SU("write_reqs", st_writes, "requests", "DMA write requests issued"),
     SU("issued_bytes", st_bytes, "bytes", "bytes requested"),
     SU("refused_sends", st_refused, "requests", "sends the target refused"),
-    SU("completed_reqs", lat.done, "requests", "responses received"),
-    SF("latency_avg_ns", lat.avg_ns, "ns", "issue to response, average"),
-    SU("latency_max_ps", lat.max_ps, "ps", "issue to response, largest"),
+    SU("completed_reqs", lat.done, "requests", "responses received, faulted ones included"),
+    SRCLAT_FAULT_STAT(dma_dev_t, lat),
+    SF("latency_avg_ns", lat.avg_ns, "ns", "issue to response, average, responses without a fault"),
+    SU("latency_max_ps", lat.max_ps, "ps", "issue to response, largest, responses without a fault"),
     SF("wait_avg_ns", st_wait_avg_ns, "ns", "arrival to first issue of a record, average"),
     SU("suspended_ps", st_suspended_ps, "ps", "time spent suspended"),
     SU("buffer_peak_bytes", st_buffer_peak, "bytes", "largest buffer occupancy"),

@@ -13,6 +13,9 @@
  * of US 9,081,764) stops issue only: records keep arriving, the buffer
  * fills, and overflow drops.
  *
+ * Faults: a response with a fault status (an I/O page fault answered by the
+ * IOMMU) counts in faulted_reqs and in no latency figure (srclat.h).
+ *
  * Statistics: request latency (issue to response) overall and split by the
  * migration phase (migsim_sim_phase(): before, during, after) read when the
  * response arrives, each phase in a log-linear histogram (migsim/hist.h) for
@@ -56,6 +59,7 @@ typedef struct dma_dev_s {
     uint32_t ring_records;         /* arrived records waiting to issue, at most */
     uint32_t line_bytes;           /* request size, power of two <= 64 */
     bool payload;                  /* writes carry deterministic data */
+    bool expect_faults;            /* faulted responses are expected (read by migsim run) */
     uint32_t gen_pattern;          /* migsim_gen_pattern_t */
     uint64_t gen_count, gen_base, gen_range_bytes, gen_stride_bytes;
     uint32_t gen_size_bytes;

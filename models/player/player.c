@@ -121,7 +121,7 @@ static void player_resp(migsim_port_t *port, migsim_req_t *req)
 {
     player_t *p = (player_t *)port->owner;
     migsim_tick_t now = p->comp.k->now;
-    srclat_record(&p->lat, p->comp.sim, now, req->t_issue);
+    srclat_record(&p->lat, p->comp.sim, now, req->t_issue, req->status);
     migsim_req_free(p->comp.pool, req);
     bool was_full = p->inflight-- >= p->max_inflight;
     if (was_full && !p->blocked && !migsim_event_queued(&p->ev))
@@ -214,6 +214,9 @@ static const migsim_param_t player_params[] = {
     PU64("start_ps", start_ps, "ps", 0, 0, 0, "time of the first issue opportunity; added to absolute times"),
     MIGSIM_PARAM_BOOL(player_t, "payload", payload, 0,
                       "writes carry deterministic data, reads ask for data"),
+    MIGSIM_PARAM_BOOL(player_t, "expect_faults", expect_faults, 0,
+                      "responses with a fault status are part of the scenario; false: migsim run "
+                      "exits with status 1 when any comes back"),
     PENUM("gen_pattern", gen_pattern, 1, pattern_names, "generator address pattern"),
     PU64("gen_count", gen_count, "records", 100000, 0, 0, "generator records"),
     PU64("gen_base", gen_base, "bytes", 0, 0, 0, "generator first address"),
@@ -243,11 +246,12 @@ static const migsim_stat_def_t player_stats[] = {
     SU("write_reqs", st_writes, "requests", "write requests issued"),
     SU("issued_bytes", st_bytes, "bytes", "bytes requested"),
     SU("refused_sends", st_refused, "requests", "sends the target refused (back-pressure)"),
-    SU("completed_reqs", lat.done, "requests", "responses received"),
+    SU("completed_reqs", lat.done, "requests", "responses received, faulted ones included"),
+    SRCLAT_FAULT_STAT(player_t, lat),
     SU("stall_ps", st_stall_ps, "ps", "sum over records of issue time minus due time"),
     SF("stall_avg_ns", st_stall_avg_ns, "ns", "average delay of a record behind its due time"),
-    SF("latency_avg_ns", lat.avg_ns, "ns", "issue to response, average"),
-    SF("latency_max_ns", st_lat_max_ns, "ns", "issue to response, largest"),
+    SF("latency_avg_ns", lat.avg_ns, "ns", "issue to response, average, responses without a fault"),
+    SF("latency_max_ns", st_lat_max_ns, "ns", "issue to response, largest, responses without a fault"),
     SU("first_issue_ps", st_first_ps, "ps", "time of the first issue"),
     SU("last_done_ps", lat.last_done_ps, "ps", "time of the last response"),
     SRCLAT_STATS(player_t, lat),

@@ -46,6 +46,7 @@ typedef struct player_s {
     uint64_t insn_ps;              /* ps per instruction for GAP_INSNS traces */
     uint64_t start_ps;             /* time offset added to every record */
     bool payload;                  /* writes carry data, reads ask for it */
+    bool expect_faults;            /* faulted responses are expected (read by migsim run) */
     uint32_t gen_pattern;          /* migsim_gen_pattern_t */
     uint64_t gen_count, gen_base, gen_range_bytes, gen_stride_bytes;
     uint32_t gen_size_bytes;

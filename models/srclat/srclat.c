@@ -21,7 +21,8 @@ void srclat_fini(srclat_t *l)
 
 void srclat_finalize(srclat_t *l)
 {
-    l->avg_ns = l->done ? (double)l->sum_ps / (double)l->done / 1000.0 : 0;
+    uint64_t ok = l->done - l->faulted;
+    l->avg_ns = ok ? (double)l->sum_ps / (double)ok / 1000.0 : 0;
     for (int ph = 0; ph < MIGSIM_PHASES; ph++)
         migsim_hist_summary(&l->hist[ph], 1e-3, l->phase_ns[ph]);
 }

@@ -2,6 +2,12 @@
  * srclat.h - what a request source (trace player, DMA device) measures of its
  * requests' latency: issue to response, in total and per migration phase.
  *
+ * A response with a fault status (req->status != 0: an I/O page fault, a
+ * page walk that read an error) counts in `done` and in `faulted`, and in no
+ * latency figure: its time measures how fast the fault was reported, not an
+ * access to memory. The sum, maximum, average and per-phase histograms are of
+ * the responses without a fault (done - faulted of them).
+ *
  * The phase is the simulation's phase when the response arrives
  * (migsim_sim_phase). The histograms resolve 1 ps and bound the percentile
  * error up to 2^42 ps (hist.h).
@@ -21,10 +27,11 @@ extern "C" {
 #endif
 
 typedef struct srclat_s {
-    uint64_t done;                 /* responses received */
-    uint64_t sum_ps, max_ps;       /* issue to response */
+    uint64_t done;                 /* responses received, faulted ones included */
+    uint64_t faulted;              /* responses with a fault status (in no latency figure) */
+    uint64_t sum_ps, max_ps;       /* issue to response, responses without a fault */
     uint64_t last_done_ps;         /* time of the last response */
-    double avg_ns;                 /* sum_ps / done, by srclat_finalize */
+    double avg_ns;                 /* sum_ps / (done - faulted), by srclat_finalize */
     migsim_hist_t hist[MIGSIM_PHASES]; /* owned buckets, per phase; .count = completed_*_reqs */
     double phase_ns[MIGSIM_PHASES][MIGSIM_HIST_SUMMARY]; /* avg, p50, p99, max, ns; NAN when
                                                             none completed */
@@ -34,10 +41,19 @@ typedef struct srclat_s {
 int srclat_init(srclat_t *l);
 void srclat_fini(srclat_t *l);
 
-/* A response arrived at `now` for a request issued at `issued`. */
+/*
+ * A response arrived at `now` for a request issued at `issued`, with the
+ * request's status (0 = performed; otherwise a fault, counted apart).
+ */
 static inline void srclat_record(srclat_t *l, migsim_sim_t *sim, migsim_tick_t now,
-                                 migsim_tick_t issued)
+                                 migsim_tick_t issued, int32_t status)
 {
+    if (status != 0) {
+        l->faulted++;
+        l->done++;
+        l->last_done_ps = now;
+        return;
+    }
     uint64_t lat = now - issued;
     l->sum_ps += lat;
     if (lat > l->max_ps)
@@ -59,7 +75,7 @@ void srclat_finalize(srclat_t *l);
  */
 #define SRCLAT_PHASE_STATS(T, m, ph, i) \
     MIGSIM_STAT_U64(T, "completed_" ph "_reqs", m.hist[i].count, "requests", \
-                    "responses received " ph " the migration"), \
+                    "responses without a fault received " ph " the migration"), \
     MIGSIM_STAT_F64(T, "latency_" ph "_avg_ns", m.phase_ns[i][MIGSIM_HIST_AVG], "ns", \
                     "issue to response, average, responses " ph " the migration; null if none"), \
     MIGSIM_STAT_F64(T, "latency_" ph "_p50_ns", m.phase_ns[i][MIGSIM_HIST_P50], "ns", \
@@ -70,6 +86,12 @@ void srclat_finalize(srclat_t *l);
                     "null if none"), \
     MIGSIM_STAT_F64(T, "latency_" ph "_max_ns", m.phase_ns[i][MIGSIM_HIST_MAX], "ns", \
                     "issue to response, largest, responses " ph " the migration; null if none")
+
+/* Responses with a fault status, of a srclat_t member `m` of component type T. */
+#define SRCLAT_FAULT_STAT(T, m) \
+    MIGSIM_STAT_U64(T, "faulted_reqs", m.faulted, "requests", \
+                    "responses with a fault status (I/O page fault, page-walk error); in no " \
+                    "latency figure")
 
 /* All three phases, in order. */
 #define SRCLAT_STATS(T, m) \

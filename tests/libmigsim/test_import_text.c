@@ -29,6 +29,7 @@
 #include "migsim/errors.h"
 #include "migsim/trace.h"
 #include "tracetest.h"
+#include "testutil/cli.h"
 
 #define PEER MIGSIM_SHARED_DIR "/peer-traces/"
 
@@ -630,24 +631,6 @@ static void test_qemu(void **st)
 }
 
 /* ---- CLI --------------------------------------------------------------------------- */
-
-static int run_cli(const char *args, const char *outfile)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>&1", MIGSIM_CLI, args, outfile);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int file_has(const char *path, const char *s)
-{
-    size_t n;
-    unsigned char *b = read_bytes(path, &n);
-    b[n] = 0;
-    int r = strstr((char *)b, s) != NULL;
-    free(b);
-    return r;
-}
 
 static int ends_with_newline(const char *path)
 {

@@ -40,6 +40,21 @@ static bool comp_is(migsim_comp_t *c, const char *type)
     return strcmp(c->ops->type, type) == 0;
 }
 
+/* A boolean parameter of c, read through its table; false when c has none of that name. */
+static bool param_bool(migsim_comp_t *c, const char *name)
+{
+    for (const migsim_param_t *p = c->ops->params; p && p->name; p++)
+        if (p->type == MIGSIM_PT_BOOL && strcmp(p->name, name) == 0)
+            return *(const bool *)((const char *)c + p->offset);
+    return false;
+}
+
+/* Is c a request source whose responses srclat.h counts (faulted_reqs)? */
+static bool comp_is_source(migsim_comp_t *c)
+{
+    return comp_is(c, "trace_player") || comp_is(c, "dma_dev");
+}
+
 /* Records pulled so far by every trace player. */
 static double records_done(migsim_sim_t *sim)
 {
@@ -62,10 +77,11 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
         const char *n = c->name;
         if (comp_is(c, "trace_player")) {
             fprintf(f, "%-8s records %.0f: %.0f reads, %.0f writes; latency avg %.1f ns, max %.1f ns; "
-                       "stalled behind trace times %.1f ns/record\n",
+                       "faulted %.0f; stalled behind trace times %.1f ns/record\n",
                     n, stat_or(sim, n, "records", 0), stat_or(sim, n, "read_reqs", 0),
                     stat_or(sim, n, "write_reqs", 0), stat_or(sim, n, "latency_avg_ns", 0),
-                    stat_or(sim, n, "latency_max_ns", 0), stat_or(sim, n, "stall_avg_ns", 0));
+                    stat_or(sim, n, "latency_max_ns", 0), stat_or(sim, n, "faulted_reqs", 0),
+                    stat_or(sim, n, "stall_avg_ns", 0));
         } else if (comp_is(c, "dram")) {
             fprintf(f, "%-8s %.0f reads, %.0f writes; row hits %.1f%% (%.0f hit, %.0f miss, %.0f conflict); "
                        "%.2f GB/s\n",
@@ -108,23 +124,29 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
             fprintf(f, "%-8s lost writes: %.0f (of %.0f lines written by CPUs and devices)\n", "",
                     stat_or(sim, n, "lost_writes", 0), stat_or(sim, n, "oracle_lines", 0));
         } else if (comp_is(c, "cpu_mmu")) {
-            fprintf(f, "%-8s TLB: L1 %.0f hits, %.0f misses; %.0f walks; %.0f faults stalled %.3f us; "
-                       "%.0f shootdowns\n",
+            fprintf(f, "%-8s TLB: L1 %.0f hits, %.0f misses; %.0f walks; %.0f faults stalled %.3f us, "
+                       "%.0f never resolved; %.0f walk errors; %.0f shootdowns\n",
                     n, stat_or(sim, n, "l1_hits", 0), stat_or(sim, n, "l1_misses", 0),
                     stat_or(sim, n, "walks", 0), stat_or(sim, n, "faults", 0),
-                    stat_or(sim, n, "fault_stall_ps", 0) / 1e6, stat_or(sim, n, "shootdowns", 0));
+                    stat_or(sim, n, "fault_stall_ps", 0) / 1e6, stat_or(sim, n, "fault_waiting_reqs", 0),
+                    stat_or(sim, n, "walk_errors", 0), stat_or(sim, n, "shootdowns", 0));
         } else if (comp_is(c, "iommu")) {
-            fprintf(f, "%-8s IOTLB: %.0f hits, %.0f misses; %.0f walks; %.0f invalidations\n", n,
+            fprintf(f, "%-8s IOTLB: %.0f hits, %.0f misses; %.0f walks; faulted %.0f (%.0f walk errors); "
+                       "%.0f invalidations\n", n,
                     stat_or(sim, n, "iotlb_hits", 0), stat_or(sim, n, "iotlb_misses", 0),
-                    stat_or(sim, n, "walks", 0), stat_or(sim, n, "invalidations", 0));
+                    stat_or(sim, n, "walks", 0),
+                    stat_or(sim, n, "faults", 0) + stat_or(sim, n, "walk_errors", 0),
+                    stat_or(sim, n, "walk_errors", 0), stat_or(sim, n, "invalidations", 0));
         } else if (comp_is(c, "dualwrite")) {
             fprintf(f, "%-8s %.0f dual writes (%.0f extra bytes), %.0f writes held %.3f us by the interlock\n",
                     n, stat_or(sim, n, "dual_writes", 0), stat_or(sim, n, "extra_bytes_written", 0),
                     stat_or(sim, n, "held_writes", 0), stat_or(sim, n, "hold_time_ps", 0) / 1e6);
         } else if (comp_is(c, "dma_dev")) {
-            fprintf(f, "%-8s DMA %.0f records, %.0f dropped; latency avg %.1f ns; suspended %.3f us\n", n,
+            fprintf(f, "%-8s DMA %.0f records, %.0f dropped; faulted %.0f; latency avg %.1f ns; "
+                       "suspended %.3f us\n", n,
                     stat_or(sim, n, "arrived_records", 0), stat_or(sim, n, "dropped_records", 0),
-                    stat_or(sim, n, "latency_avg_ns", 0), stat_or(sim, n, "suspended_ps", 0) / 1e6);
+                    stat_or(sim, n, "faulted_reqs", 0), stat_or(sim, n, "latency_avg_ns", 0),
+                    stat_or(sim, n, "suspended_ps", 0) / 1e6);
             double b = stat_or(sim, n, "latency_before_avg_ns", -1), du = stat_or(sim, n, "latency_during_avg_ns", -1),
                    a = stat_or(sim, n, "latency_after_avg_ns", -1);
             if (b >= 0)
@@ -264,10 +286,13 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
     }
     /*
      * Failures of the simulated system go into the exit status: a lost write,
-     * or requests that never completed (an access to an address no page table
-     * maps waits on its page fault for ever).
+     * requests that never completed (an access to an address no page table
+     * maps waits on its page fault for ever), or requests answered with a
+     * fault status (an I/O page fault) at a source whose expect_faults is
+     * false. (A CPU access that faults on a PTE the migration made invalid
+     * waits and then completes: that is the mechanism, not a failure.)
      */
-    double lost = 0, stuck = 0;
+    double lost = 0, stuck = 0, faulted = 0;
     bool ended = migsim_sim_kernel(sim)->live == 0; /* idle, not stopped at sim.end_ps */
     for (size_t i = 0; i < migsim_sim_ncomps(sim); i++) {
         migsim_comp_t *c = migsim_sim_comp(sim, i);
@@ -281,6 +306,13 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
             issued = stat_or(sim, c->name, "read_reqs", 0) + stat_or(sim, c->name, "write_reqs", 0);
             done = stat_or(sim, c->name, "completed_reqs", 0);
         }
+        double nf = comp_is_source(c) ? stat_or(sim, c->name, "faulted_reqs", 0) : 0;
+        if (nf > 0 && !param_bool(c, "expect_faults")) {
+            fprintf(stderr, "%s: %s: %.0f requests were answered with a fault (translation fault: "
+                            "addresses outside the mapped memory?); set %s.expect_faults=true if "
+                            "the scenario means them\n", P, c->name, nf, c->name);
+            faulted += nf;
+        }
         if (ended && issued > done) {
             fprintf(stderr, "%s: %s: %.0f requests never completed (waiting on page faults? "
                             "addresses outside the mapped memory)\n", P, c->name, issued - done);
@@ -290,7 +322,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
     migsim_sim_destroy(sim);
     if (lost > 0)
         fprintf(stderr, "%s: %.0f written lines were lost\n", P, lost);
-    return lost > 0 || stuck > 0 ? 1 : 0;
+    return lost > 0 || stuck > 0 || faulted > 0 ? 1 : 0;
 }
 
 int migsim_cli_describe(int argc, char **argv)

@@ -6,6 +6,9 @@
  * the phase switched by the test between runs: the per-phase counts add up
  * to the total and latency statistics exist only for phases with responses.
  * The nic_rx and block generators drive the device through its parameters.
+ * Responses with a fault status count in faulted_reqs and in no latency
+ * figure (closed form against a test target); `migsim run` exits 1 when a
+ * device's requests fault unexpectedly, 0 when expect_faults says so.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +25,7 @@
 #include "dram/dram.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "testutil/cli.h"
 
 static migsim_sim_t *make(const char *dev_json)
 {
@@ -268,6 +273,129 @@ static void test_generator_config_errors(void **state)
     }
 }
 
+/* ---- faults ---------------------------------------------------------------------- */
+
+/*
+ * A target bound to nic0.out (sim.external_ports) that answers a request at
+ * IOVA below 1 MiB after OK_PS with status 0, and any other after FAULT_PS
+ * with IOMMU_STATUS_FAULT, as an IOMMU answers an unmapped IOVA. One
+ * request is in flight at a time (records 1 us apart).
+ */
+#define OK_PS 50000ull
+#define FAULT_PS 7000ull
+#define IOMMU_STATUS_FAULT_ (-64) /* models/iommu/iommu.h: IOMMU_STATUS_FAULT */
+
+typedef struct ftgt_s {
+    migsim_port_t port;            /* first: the port callbacks get it */
+    migsim_sim_t *sim;
+    migsim_event_t ev;
+    migsim_req_t *req;             /* the request in flight */
+} ftgt_t;
+
+static void ftgt_answer(migsim_event_t *ev)
+{
+    ftgt_t *t = ev->ctx;
+    migsim_req_t *req = t->req;
+    t->req = NULL;
+    if (req->addr >= (1u << 20))
+        req->status = IOMMU_STATUS_FAULT_;
+    migsim_port_respond(&t->port, req);
+}
+
+static int ftgt_recv(migsim_port_t *self, migsim_req_t *req)
+{
+    ftgt_t *t = (ftgt_t *)self;
+    assert_null(t->req);
+    t->req = req;
+    migsim_tick_t now = migsim_sim_now(t->sim);
+    migsim_schedule(migsim_sim_kernel(t->sim), &t->ev, now + (req->addr >= (1u << 20) ? FAULT_PS : OK_PS));
+    return 0;
+}
+
+static migsim_sim_t *make_fault_target(ftgt_t *t, const char *dev_json)
+{
+    char cfg[1024];
+    snprintf(cfg, sizeof cfg,
+             "{ \"base\": \"none\", \"sim\": { \"external_ports\": [\"nic0.out\"] },"
+             "  \"components\": { \"nic0\": { \"type\": \"dma_dev\" %s } } }", dev_json);
+    memset(t, 0, sizeof *t);
+    if (migsim_sim_create(&t->sim, cfg, "test") != 0)
+        fail_msg("%s", migsim_errmsg());
+    t->port.recv = ftgt_recv;
+    t->port.name = "ftgt";
+    assert_int_equal(migsim_event_init(migsim_sim_kernel(t->sim), &t->ev, ftgt_answer, t, 40, 0,
+                                       "ftgt.answer"), 0);
+    assert_int_equal(migsim_sim_bind(t->sim, "nic0.out", &t->port), 0);
+    return t->sim;
+}
+
+/*
+ * 40 one-line records 1 us apart alternate between IOVA below 1 MiB
+ * (answered after 50 ns) and above (a fault after 7 ns): 20 faulted, and
+ * every latency figure is that of the 20 others, exactly 50 ns.
+ */
+static void test_fault_not_in_latency(void **state)
+{
+    (void)state;
+    ftgt_t t;
+    migsim_sim_t *sim = make_fault_target(&t, ", \"gen_pattern\": \"strided\", \"gen_count\": 40, "
+                                              "\"gen_size_bytes\": 64, \"gen_range_bytes\": 2097152, "
+                                              "\"gen_stride_bytes\": 1048640, \"gen_gap_ps\": 1000000, "
+                                              "\"gen_read_frac\": 0.5");
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    assert_true(stat(sim, "nic0.completed_reqs") == 40);
+    assert_true(stat(sim, "nic0.latency_avg_ns") == OK_PS / 1000.0);
+    assert_true(stat(sim, "nic0.latency_max_ps") == OK_PS);
+    assert_true(stat(sim, "nic0.faulted_reqs") == 20);
+    assert_true(stat(sim, "nic0.completed_before_reqs") == 20);
+    double p50 = stat(sim, "nic0.latency_before_p50_ns");
+    assert_true(fabs(p50 - 50.0) <= 50.0 / 128);
+    assert_true(stat(sim, "nic0.latency_before_max_ns") >= 50.0 - 50.0 / 128);
+    migsim_event_fini(migsim_sim_kernel(sim), &t.ev);
+    migsim_sim_destroy(sim);
+}
+
+#ifdef MIGSIM_CLI
+/*
+ * The default platform scaled to a 1 MiB page, the NIC's ring placed at
+ * IOVA 8 GiB where nothing is mapped: every NIC request faults in the IOMMU.
+ * The run exits with status 1 and says so, and the summary shows the faults
+ * on the device and on the IOMMU; with nic0.expect_faults the same run
+ * exits 0.
+ */
+#define SMALL "--set mig.page_bytes=1MiB --set cpu0.gen_range_bytes=1MiB " \
+              "--set disk0.gen_range_bytes=1MiB --set cpu0.gen_count=200 --set nic0.gen_count=200 " \
+              "--set disk0.gen_count=4 --set mig.start_ps=100000000 --set nic0.gen_range_bytes=1MiB " \
+              "--set nic0.gen_ring_entries=256"
+
+static void test_cli_faults_fail_the_run(void **state)
+{
+    (void)state;
+    const char *log = "dma_cli_faults.log";
+    assert_int_equal(run_cli("run " SMALL " --set nic0.gen_base=8GiB", log), 1);
+    assert_true(file_has(log, "nic0.expect_faults=true"));
+    /* every NIC request faulted: the device and the IOMMU show the same count */
+    const char *dev = "nic0     DMA 200 records, 0 dropped; faulted ";
+    assert_true(file_has(log, dev));
+    unsigned long nf = strtoul(strstr(read_text(log), dev) + strlen(dev), NULL, 10);
+    assert_true(nf >= 200); /* at least one line per record */
+    char io[128];
+    snprintf(io, sizeof io, "faulted %lu (0 walk errors)", nf);
+    assert_true(file_has(log, io));
+    snprintf(io, sizeof io, "nic0: %lu requests were answered with a fault", nf);
+    assert_true(file_has(log, io));
+
+    assert_int_equal(run_cli("run " SMALL " --set nic0.gen_base=8GiB --set nic0.expect_faults=true", log), 0);
+    assert_false(file_has(log, "answered with a fault"));
+
+    /* mapped: no fault anywhere */
+    assert_int_equal(run_cli("run " SMALL, log), 0);
+    assert_true(file_has(log, "nic0     DMA 200 records, 0 dropped; faulted 0;"));
+    assert_true(file_has(log, "faulted 0 (0 walk errors)"));
+
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +407,10 @@ int main(void)
         cmocka_unit_test(test_nic_rx_generator),
         cmocka_unit_test(test_block_generator),
         cmocka_unit_test(test_generator_config_errors),
+        cmocka_unit_test(test_fault_not_in_latency),
+#ifdef MIGSIM_CLI
+        cmocka_unit_test(test_cli_faults_fail_the_run),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
