@@ -15,10 +15,20 @@
 
 static void dev_issue(dma_dev_t *d);
 
-/* Pull the next record and schedule its arrival. */
+/*
+ * Pull the next DMA record and schedule its arrival. Records of another
+ * source kind are counted in dropped_kind_records and skipped; in GAP_PS
+ * mode their gaps still pass (the next DMA record keeps its place in time).
+ */
 static void dev_fetch(dma_dev_t *d)
 {
-    int rc = migsim_recsrc_next(d->src, &d->next);
+    uint64_t skipped_gap = 0;
+    int rc;
+    while ((rc = migsim_recsrc_next(d->src, &d->next)) > 0 && d->next.src_kind != MIGSIM_SRC_DMA) {
+        d->st_dropped_kind++;
+        d->st_dropped++;
+        skipped_gap += d->next.time;
+    }
     if (rc <= 0) {
         d->eof = true;
         d->have_next = false;
@@ -29,10 +39,12 @@ static void dev_fetch(dma_dev_t *d)
     d->have_next = true;
     migsim_tick_t now = d->comp.k->now, t;
     switch (d->time_mode) {
-    case MIGSIM_TIME_ABS_PS: t = d->next.time; break;
-    case MIGSIM_TIME_GAP_PS: t = d->last_arrival + d->next.time; break;
+    case MIGSIM_TIME_ABS_PS: t = d->start_ps + d->next.time; break;
+    case MIGSIM_TIME_GAP_PS: t = d->last_arrival + skipped_gap + d->next.time; break;
     default:                 t = now; break; /* instruction gaps mean nothing to a device */
     }
+    if (t < d->start_ps)
+        t = d->start_ps;
     migsim_schedule(d->comp.k, &d->arrive_ev, t > now ? t : now);
 }
 
@@ -47,6 +59,7 @@ static void dev_arrive(migsim_event_t *ev)
         const migsim_trace_rec_t *r = &d->next;
         bool write = r->op == MIGSIM_OP_WRITE;
         if (d->ring_n == d->ring_records || (write && d->buffered + r->size > d->buffer_bytes)) {
+            d->st_dropped_full++;
             d->st_dropped++;
             d->st_dropped_bytes += r->size;
         } else {
@@ -189,6 +202,43 @@ void dma_dev_suspend(dma_dev_t *d, bool suspend)
         migsim_schedule(d->comp.k, &d->issue_ev, now);
 }
 
+/*
+ * Refuse a trace meant for another source: when none of its first
+ * DMA_DEV_KIND_PROBE_RECS records is a DMA record (e.g. a CPU trace given to
+ * a device), the whole trace would be skipped. Reads one block ahead with a
+ * reader of its own; a trace with DMA records early and others later is
+ * replayed, its other records counted in dropped_kind_records.
+ */
+static int dev_check_kind(const char *path)
+{
+    static const char *const kind_names[MIGSIM_SRC_COUNT_] = { "cpu", "dma", "copy", "walk", "other" };
+    migsim_trace_reader_t *r;
+    int rc = migsim_trace_open(&r, path);
+    if (rc)
+        return rc;
+    uint64_t n = 0, per_kind[MIGSIM_SRC_COUNT_] = { 0 };
+    const migsim_trace_rec_t *rec;
+    while (n < DMA_DEV_KIND_PROBE_RECS && (rc = migsim_trace_next(r, &rec)) == 1) {
+        per_kind[rec->src_kind]++; /* checked by the reader: < MIGSIM_SRC_COUNT_ */
+        n++;
+    }
+    migsim_trace_close(r);
+    if (rc < 0)
+        return rc;
+    if (n == 0 || per_kind[MIGSIM_SRC_DMA] > 0)
+        return MIGSIM_OK;
+    int most = 0;
+    for (int k = 1; k < MIGSIM_SRC_COUNT_; k++)
+        if (per_kind[k] > per_kind[most])
+            most = k;
+    return migsim_error(MIGSIM_ECONFIG,
+                        "trace: %s: none of its first %llu records is a DMA record (%llu of them "
+                        "are %s records): a dma_dev replays DMA records only; convert with "
+                        "--src dma, or give it to a trace_player",
+                        path, (unsigned long long)n, (unsigned long long)per_kind[most],
+                        kind_names[most]);
+}
+
 static int dev_init(migsim_comp_t *c)
 {
     dma_dev_t *d = (dma_dev_t *)c;
@@ -201,7 +251,9 @@ static int dev_init(migsim_comp_t *c)
     if (rc)
         return rc;
     if (d->trace[0]) {
-        rc = migsim_recsrc_open_file(&d->src, d->trace);
+        rc = dev_check_kind(d->trace);
+        if (rc == 0)
+            rc = migsim_recsrc_open_file(&d->src, d->trace);
     } else {
         migsim_gen_config_t g;
         migsim_gen_config_default(&g);
@@ -243,8 +295,9 @@ static void dev_finalize(migsim_comp_t *c)
 {
     dma_dev_t *d = (dma_dev_t *)c;
     srclat_finalize(&d->lat);
-    uint64_t issued = d->st_arrived - d->st_dropped;
+    uint64_t issued = d->st_arrived - d->st_dropped_full;
     d->st_wait_avg_ns = issued ? (double)d->st_wait_sum_ps / (double)issued / 1000.0 : 0;
+    d->st_records = d->st_arrived + d->st_dropped_kind;
 }
 
 static void dev_fini(migsim_comp_t *c)
@@ -308,6 +361,8 @@ static const migsim_param_t dev_params[] = {
          "block: bytes per transfer (addresses are multiples of it from gen_base)"),
     MIGSIM_PARAM_ENUM(dma_dev_t, "gen_block_order", gen_block_order, 0, order_names,
                       "block: sequential or random block addresses"),
+    PU64("start_ps", start_ps, "ps", 0, 0, 0,
+         "time of the first arrival; added to absolute record times (as the trace player's)"),
     PU32("dev_id", dev_id, "", 0, 0, 65535, "device number (src_idx of generated records)"),
     MIGSIM_PARAMS_END,
 };
@@ -322,9 +377,14 @@ static const migsim_port_def_t dev_ports[] = {
 #define SF(n, f, u, h) MIGSIM_STAT_F64(dma_dev_t, n, f, u, h)
 
 static const migsim_stat_def_t dev_stats[] = {
-    SU("arrived_records", st_arrived, "records", "records that arrived"),
-    SU("dropped_records", st_dropped, "records", "records dropped: buffer or record queue full"),
-    SU("dropped_bytes", st_dropped_bytes, "bytes", "bytes of dropped records"),
+    SU("arrived_records", st_arrived, "records", "DMA records that arrived"),
+    SU("dropped_records", st_dropped, "records",
+       "records not replayed: dropped_full_records + dropped_kind_records"),
+    SU("dropped_full_records", st_dropped_full, "records", "arrived records dropped: buffer or record queue full"),
+    SU("dropped_kind_records", st_dropped_kind, "records",
+       "trace records of another source kind than DMA (CPU, ...), skipped"),
+    SU("trace_records", st_records, "records", "records read: arrived_records + dropped_kind_records"),
+    SU("dropped_bytes", st_dropped_bytes, "bytes", "bytes of records dropped because the buffer or queue was full"),
     SU("read_reqs", st_reads, "requests", "DMA read requests issued"),
     SU("write_reqs", st_writes, "requests", "DMA write requests issued"),
     SU("issued_bytes", st_bytes, "bytes", "bytes requested"),

@@ -3,7 +3,9 @@
  * the DMA reads and writes of a trace to its `out` port by IOVA.
  *
  * Two processes run side by side. Arrival: each record arrives at its trace
- * time whether or not the device can issue; a write's data (device to
+ * time (start_ps + time for absolute times; a gap after the previous
+ * arrival for GAP_PS; no arrival before start_ps, the trace player's rule)
+ * whether or not the device can issue; a write's data (device to
  * memory, e.g. a received packet) enters the device buffer, and when the
  * buffer or the record queue is full the record is dropped and counted.
  * Issue: arrived records are issued in order, line by line, with at most
@@ -12,6 +14,11 @@
  * sent. Suspension (dma_dev_suspend, the "suspend the I/O device" baseline
  * of US 9,081,764) stops issue only: records keep arriving, the buffer
  * fills, and overflow drops.
+ *
+ * Source kind: a device replays the trace's DMA records only. Records of
+ * another kind (CPU, ...) are skipped and counted (dropped_kind_records); a
+ * trace none of whose first DMA_DEV_KIND_PROBE_RECS records is a DMA record
+ * (a CPU trace given to a device) is refused at init.
  *
  * Faults: a response with a fault status (an I/O page fault answered by the
  * IOMMU) counts in faulted_reqs and in no latency figure (srclat.h).
@@ -44,6 +51,9 @@
 extern "C" {
 #endif
 
+/* A trace none of whose first this many records is a DMA record is refused at init. */
+#define DMA_DEV_KIND_PROBE_RECS 4096u
+
 typedef struct dma_rec_s {
     migsim_trace_rec_t rec;        /* the record as read */
     migsim_tick_t arrived;         /* its arrival time, ps */
@@ -72,6 +82,7 @@ typedef struct dma_dev_s {
     uint32_t gen_pkt_max_bytes;    /* nic_rx: largest packet, bytes, <= gen_buf_bytes */
     uint32_t gen_block_bytes;      /* block: bytes per transfer, 1..1 MiB */
     uint32_t gen_block_order;      /* block: migsim_gen_order_t (0 sequential, 1 random) */
+    uint64_t start_ps;             /* first arrival opportunity; added to ABS_PS record times, ps */
     uint32_t dev_id;               /* src_idx of generated records */
     /* state */
     migsim_recsrc_t *src;          /* owned */
@@ -92,7 +103,11 @@ typedef struct dma_dev_s {
     uint64_t rec_index;
     migsim_event_t arrive_ev, issue_ev;
     /* statistics */
-    uint64_t st_arrived, st_dropped, st_dropped_bytes, st_reads, st_writes, st_bytes;
+    uint64_t st_arrived, st_dropped_bytes, st_reads, st_writes, st_bytes;
+    uint64_t st_dropped_full;      /* arrived records dropped: buffer or record queue full */
+    uint64_t st_dropped_kind;      /* records of another source kind than DMA, skipped */
+    uint64_t st_dropped;           /* the sum of the two */
+    uint64_t st_records;           /* records read: arrived + kind-skipped (finalize) */
     uint64_t st_refused, st_wait_sum_ps;
     uint64_t st_suspended_ps, st_buffer_peak;
     double st_wait_avg_ns;

@@ -142,9 +142,15 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
                     n, stat_or(sim, n, "dual_writes", 0), stat_or(sim, n, "extra_bytes_written", 0),
                     stat_or(sim, n, "held_writes", 0), stat_or(sim, n, "hold_time_ps", 0) / 1e6);
         } else if (comp_is(c, "dma_dev")) {
-            fprintf(f, "%-8s DMA %.0f records, %.0f dropped; faulted %.0f; latency avg %.1f ns; "
-                       "suspended %.3f us\n", n,
-                    stat_or(sim, n, "arrived_records", 0), stat_or(sim, n, "dropped_records", 0),
+            double recs = stat_or(sim, n, "trace_records", 0), full = stat_or(sim, n, "dropped_full_records", 0),
+                   kind = stat_or(sim, n, "dropped_kind_records", 0);
+            fprintf(f, "%-8s DMA %.0f records, %.0f dropped (%.1f%%", n, recs, full + kind,
+                    recs > 0 ? 100.0 * (full + kind) / recs : 0.0);
+            if (full > 0)
+                fprintf(f, ", %.0f buffer or queue full", full);
+            if (kind > 0)
+                fprintf(f, ", %.0f not DMA records", kind);
+            fprintf(f, "); faulted %.0f; latency avg %.1f ns; suspended %.3f us\n",
                     stat_or(sim, n, "faulted_reqs", 0), stat_or(sim, n, "latency_avg_ns", 0),
                     stat_or(sim, n, "suspended_ps", 0) / 1e6);
             double b = stat_or(sim, n, "latency_before_avg_ns", -1), du = stat_or(sim, n, "latency_during_avg_ns", -1),

@@ -9,6 +9,9 @@
  * Responses with a fault status count in faulted_reqs and in no latency
  * figure (closed form against a test target); `migsim run` exits 1 when a
  * device's requests fault unexpectedly, 0 when expect_faults says so.
+ * start_ps places a trace in time (closed form, absolute times and gaps);
+ * a trace of CPU records is refused, and the CPU records of a DMA trace are
+ * skipped and counted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -355,13 +358,135 @@ static void test_fault_not_in_latency(void **state)
     migsim_sim_destroy(sim);
 }
 
+/* ---- start time -------------------------------------------------------------------- */
+
+static void write_trace(const char *path, migsim_time_mode_t mode, const migsim_trace_rec_t *r,
+                        size_t n)
+{
+    migsim_trace_wopts_t o;
+    migsim_trace_wopts_default(&o);
+    o.time_mode = mode;
+    migsim_trace_writer_t *w;
+    assert_int_equal(migsim_trace_writer_open(&w, path, &o), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(migsim_trace_put(w, &r[i]), 0);
+    assert_int_equal(migsim_trace_writer_close(w), 0);
+}
+
+static migsim_trace_rec_t dma_rec(uint64_t time, uint64_t addr, uint8_t kind)
+{
+    migsim_trace_rec_t r = { .time = time, .addr = addr, .size = 64, .op = MIGSIM_OP_WRITE,
+                             .src_kind = kind, .src_idx = 0 };
+    return r;
+}
+
+/* Arrivals of a trace under start_ps S, checked at the tick before each and at it. */
+static void expect_arrivals(const char *trace, uint64_t start, const migsim_tick_t *at, size_t n)
+{
+    char json[512];
+    snprintf(json, sizeof json, ", \"trace\": \"%s\", \"start_ps\": %llu", trace,
+             (unsigned long long)start);
+    migsim_sim_t *sim = make(json);
+    dma_dev_t *d = (dma_dev_t *)migsim_sim_find(sim, "nic0");
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(migsim_sim_run(sim, at[i] - 1), 0);
+        assert_int_equal(d->st_arrived, i);
+        assert_int_equal(migsim_sim_run(sim, at[i]), 0);
+        assert_int_equal(d->st_arrived, i + 1);
+    }
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    assert_int_equal(d->st_arrived, n);
+    migsim_sim_destroy(sim);
+}
+
+/*
+ * start_ps has the trace player's meaning: an absolute time t arrives at
+ * start_ps + t; gaps run from the previous arrival, and nothing arrives
+ * before start_ps.
+ */
+static void test_start_ps(void **state)
+{
+    (void)state;
+    const uint64_t S = 7000000;
+    migsim_trace_rec_t abs[3] = { dma_rec(1000, 0x1000, MIGSIM_SRC_DMA),
+                                  dma_rec(5000, 0x2000, MIGSIM_SRC_DMA),
+                                  dma_rec(9300000, 0x3000, MIGSIM_SRC_DMA) };
+    write_trace("dma_start_abs.mtr", MIGSIM_TIME_ABS_PS, abs, 3);
+    const migsim_tick_t at_abs[3] = { S + 1000, S + 5000, S + 9300000 };
+    expect_arrivals("dma_start_abs.mtr", S, at_abs, 3);
+    const migsim_tick_t at_abs0[3] = { 1000, 5000, 9300000 };
+    expect_arrivals("dma_start_abs.mtr", 0, at_abs0, 3);
+
+    /* gaps: the first (2 us) is below start_ps, so it arrives at start_ps */
+    migsim_trace_rec_t gap[3] = { dma_rec(2000000, 0x1000, MIGSIM_SRC_DMA),
+                                  dma_rec(3000, 0x2000, MIGSIM_SRC_DMA),
+                                  dma_rec(4000, 0x3000, MIGSIM_SRC_DMA) };
+    write_trace("dma_start_gap.mtr", MIGSIM_TIME_GAP_PS, gap, 3);
+    const migsim_tick_t at_gap[3] = { S, S + 3000, S + 7000 };
+    expect_arrivals("dma_start_gap.mtr", S, at_gap, 3);
+}
+
+/* ---- records of another source kind --------------------------------------------------- */
+
+/*
+ * A trace none of whose first DMA_DEV_KIND_PROBE_RECS records is a DMA record
+ * is refused at creation, naming the file, the component's JSON path and the
+ * parameter; a DMA trace with a few CPU records replays the DMA ones and
+ * counts the others (their gaps still pass).
+ */
+static void test_trace_of_another_kind(void **state)
+{
+    (void)state;
+    enum { N = DMA_DEV_KIND_PROBE_RECS + 10 };
+    static migsim_trace_rec_t r[N];
+    for (size_t i = 0; i < N; i++)
+        r[i] = dma_rec(1000 * i, 64 * i, MIGSIM_SRC_CPU);
+    r[N - 1].src_kind = MIGSIM_SRC_DMA; /* the first DMA record comes after the probe */
+    write_trace("dma_kind_cpu.mtr", MIGSIM_TIME_ABS_PS, r, N);
+    char cfg[1024];
+    snprintf(cfg, sizeof cfg,
+             "{ \"base\": \"none\", \"components\": {"
+             "  \"nic0\": { \"type\": \"dma_dev\", \"trace\": \"dma_kind_cpu.mtr\" },"
+             "  \"dram0\": { \"type\": \"dram\" } },"
+             "  \"links\": [ { \"from\": \"nic0.out\", \"to\": \"dram0.in\" } ] }");
+    migsim_sim_t *sim = NULL;
+    assert_true(migsim_sim_create(&sim, cfg, "kind.json") < 0);
+    assert_null(sim);
+    const char *msg = migsim_errmsg();
+    static const char *const want[] = { "kind.json", "$.components.nic0", "trace",
+                                        "dma_kind_cpu.mtr", "4096 of them are cpu records" };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+        if (!strstr(msg, want[k]))
+            fail_msg("message \"%s\" lacks \"%s\"", msg, want[k]);
+
+    /* 12 records 1 us apart (gaps), records 3, 4 and 9 of kind CPU */
+    migsim_trace_rec_t m[12];
+    for (size_t i = 0; i < 12; i++)
+        m[i] = dma_rec(1000000, 4096 * i, i == 3 || i == 4 || i == 9 ? MIGSIM_SRC_CPU : MIGSIM_SRC_DMA);
+    write_trace("dma_kind_mixed.mtr", MIGSIM_TIME_GAP_PS, m, 12);
+    sim = make(", \"trace\": \"dma_kind_mixed.mtr\"");
+    dma_dev_t *d = (dma_dev_t *)migsim_sim_find(sim, "nic0");
+    assert_int_equal(migsim_sim_run(sim, 6000000 - 1), 0);
+    assert_int_equal(d->st_arrived, 3);          /* records 0, 1, 2 */
+    assert_int_equal(migsim_sim_run(sim, 6000000), 0);
+    assert_int_equal(d->st_arrived, 4);          /* record 5 at 6 us: the skipped gaps passed */
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    assert_true(stat(sim, "nic0.arrived_records") == 9);
+    assert_true(stat(sim, "nic0.dropped_kind_records") == 3);
+    assert_true(stat(sim, "nic0.dropped_full_records") == 0);
+    assert_true(stat(sim, "nic0.dropped_records") == 3);
+    assert_true(stat(sim, "nic0.trace_records") == 12);
+    assert_true(stat(sim, "nic0.write_reqs") == 9);
+    migsim_sim_destroy(sim);
+}
+
 #ifdef MIGSIM_CLI
 /*
  * The default platform scaled to a 1 MiB page, the NIC's ring placed at
  * IOVA 8 GiB where nothing is mapped: every NIC request faults in the IOMMU.
  * The run exits with status 1 and says so, and the summary shows the faults
  * on the device and on the IOMMU; with nic0.expect_faults the same run
- * exits 0.
+ * exits 0. A CPU trace given to the NIC is refused with status 2.
  */
 #define SMALL "--set mig.page_bytes=1MiB --set cpu0.gen_range_bytes=1MiB " \
               "--set disk0.gen_range_bytes=1MiB --set cpu0.gen_count=200 --set nic0.gen_count=200 " \
@@ -375,7 +500,7 @@ static void test_cli_faults_fail_the_run(void **state)
     assert_int_equal(run_cli("run " SMALL " --set nic0.gen_base=8GiB", log), 1);
     assert_true(file_has(log, "nic0.expect_faults=true"));
     /* every NIC request faulted: the device and the IOMMU show the same count */
-    const char *dev = "nic0     DMA 200 records, 0 dropped; faulted ";
+    const char *dev = "nic0     DMA 200 records, 0 dropped (0.0%); faulted ";
     assert_true(file_has(log, dev));
     unsigned long nf = strtoul(strstr(read_text(log), dev) + strlen(dev), NULL, 10);
     assert_true(nf >= 200); /* at least one line per record */
@@ -390,9 +515,16 @@ static void test_cli_faults_fail_the_run(void **state)
 
     /* mapped: no fault anywhere */
     assert_int_equal(run_cli("run " SMALL, log), 0);
-    assert_true(file_has(log, "nic0     DMA 200 records, 0 dropped; faulted 0;"));
+    assert_true(file_has(log, "nic0     DMA 200 records, 0 dropped (0.0%); faulted 0;"));
     assert_true(file_has(log, "faulted 0 (0 walk errors)"));
 
+    /* a CPU trace for the NIC */
+    migsim_trace_rec_t r[4];
+    for (size_t i = 0; i < 4; i++)
+        r[i] = dma_rec(1000 * i, 0x100000000ull + 64 * i, MIGSIM_SRC_CPU);
+    write_trace("dma_cli_cpu.mtr", MIGSIM_TIME_ABS_PS, r, 4);
+    assert_int_equal(run_cli("run " SMALL " --set nic0.trace=dma_cli_cpu.mtr", log), 2);
+    assert_true(file_has(log, "$.components.nic0: trace: dma_cli_cpu.mtr: none of its first 4 records"));
 }
 #endif
 
@@ -408,6 +540,8 @@ int main(void)
         cmocka_unit_test(test_block_generator),
         cmocka_unit_test(test_generator_config_errors),
         cmocka_unit_test(test_fault_not_in_latency),
+        cmocka_unit_test(test_start_ps),
+        cmocka_unit_test(test_trace_of_another_kind),
 #ifdef MIGSIM_CLI
         cmocka_unit_test(test_cli_faults_fail_the_run),
 #endif
