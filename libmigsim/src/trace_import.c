@@ -352,6 +352,22 @@ static int imp_fold_page(imp_t *im, uint64_t page, uint64_t *out)
 
 static int imp_put(imp_t *im, const migsim_trace_rec_t *rec)
 {
+    migsim_trace_rec_t shifted;
+    if (im->o.rebase_time) {
+        if (!im->have_first) {
+            im->have_first = 1;
+            im->first_time = rec->time;
+        }
+        if (rec->time < im->first_time)
+            return imp_err(im, MIGSIM_EFORMAT, "time %" PRIu64 " ps is before the first record's "
+                           "(%" PRIu64 " ps)", rec->time, im->first_time);
+        if (rec->time - im->first_time > UINT64_MAX - im->o.start_ps)
+            return imp_err(im, MIGSIM_ERANGE, "time %" PRIu64 " ps shifted to start at %" PRIu64
+                           " ps overflows 64 bits", rec->time, im->o.start_ps);
+        shifted = *rec;
+        shifted.time = im->o.start_ps + (rec->time - im->first_time);
+        rec = &shifted;
+    }
     int rc = migsim_trace_put(im->w, rec);
     if (rc)
         return rc;
@@ -1226,6 +1242,7 @@ static void imp_reset(imp_t *im)
     im->gem5_freq = 0;
     im->ndev = 0;
     im->have_t0 = 0;
+    im->have_first = 0;
 }
 
 static int imp_check_opts(const imp_t *im)
@@ -1249,6 +1266,10 @@ static int imp_check_opts(const imp_t *im)
         return migsim_error(MIGSIM_EINVAL, "%s: dma_dir %u out of range", p, o->dma_dir);
     if ((unsigned)o->place >= MIGSIM_PLACE_COUNT_)
         return migsim_error(MIGSIM_EINVAL, "%s: placement %d out of range", p, (int)o->place);
+    if (o->rebase_time && migsim_import_time_mode(im->fmt) != MIGSIM_TIME_ABS_PS)
+        return migsim_error(MIGSIM_EINVAL, "%s: a start time needs absolute record times; %s "
+                            "records carry %s", p, migsim_import_fmt_name(im->fmt),
+                            migsim_time_mode_name(migsim_import_time_mode(im->fmt)));
     if (o->place != MIGSIM_PLACE_KEEP) {
         uint64_t g = o->place == MIGSIM_PLACE_FOLD ? 4096 : 64;
         if (o->region_bytes == 0 || o->region_bytes % g || o->region_base % g)

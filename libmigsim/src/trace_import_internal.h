@@ -52,6 +52,8 @@ typedef struct imp_s {
     uint64_t last_time;           /* ABS_PS: time of the last record, ps */
     int have_time;                /* a record with a time was emitted */
     int have_t0;                  /* ftrace/QEMU: a first stamp was seen */
+    int have_first;               /* rebase_time: a record was written */
+    uint64_t first_time;          /* rebase_time: its time as imported, ps */
     uint64_t t0_sec, t0_frac;     /* ftrace/QEMU: first stamp, s and ps; times
                                      are ps since it */
     /* per-format state */

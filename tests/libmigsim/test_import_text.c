@@ -4,8 +4,9 @@
  * address placement (keep, fold, scale) on every importer: fixtures written
  * by the tests themselves, the Ramulator peer files checked against an
  * independent fgets/strtoull reader, a lackey trace recorded with valgrind
- * at test time and replayed by `migsim run`, and bad input (garbage lines,
- * bad numbers, sizes out of range, truncated gzip and xz).
+ * at test time and replayed by `migsim run`, absolute times rebased to a
+ * start time (library and `trace convert --start`), and bad input (garbage
+ * lines, bad numbers, sizes out of range, truncated gzip and xz).
  *
  * Every failure test asserts the error code, that the message names the
  * file and line, and that nothing is left under the output name or as a
@@ -641,6 +642,55 @@ static int ends_with_newline(const char *path)
     return r;
 }
 
+/*
+ * A start time rebases absolute times: the first record written is at
+ * start_ps and record i at start_ps + t_i - t_0 (the QEMU fixture's first
+ * record is at 0 of its own clock, the descriptor-less lines follow).
+ */
+static void test_qemu_start(void **st)
+{
+    (void)st;
+    const char *in = tpath("qemu_s.log"), *out = tpath("qs.mtr");
+    /* the first DMA event comes 9.3 s after the log's first stamp */
+    static const char LOG[] =
+        "1234@1700000000.000000:vtd_context_cache_reset \n"
+        "1234@1700000009.300000:pci_nvme_map_addr addr 0x7f000000 len 64\n"
+        "1234@1700000009.300250:pci_nvme_map_addr addr 0x7f001000 len 128\n";
+    write_text(in, LOG);
+    migsim_trace_rec_t r[8];
+    migsim_import_report_t rep;
+    assert_int_equal(import_file(in, MIGSIM_IMPORT_QEMU, out, NULL, &rep), 0);
+    assert_int_equal(read_records(out, r, 8), 3);
+    assert_int_equal(r[0].time, 9300000000000ull); /* 9.3 s of the log's own clock */
+
+    migsim_import_opts_t o;
+    migsim_import_opts_default(&o);
+    o.rebase_time = 1;
+    o.start_ps = 5000000;
+    assert_int_equal(import_file(in, MIGSIM_IMPORT_QEMU, out, &o, &rep), 0);
+    assert_int_equal(read_records(out, r, 8), 3);
+    assert_int_equal(r[0].time, 5000000ull);
+    assert_int_equal(r[1].time, 5000000ull + 250000000ull);     /* 250 us later */
+    assert_int_equal(r[2].time, 5000000ull + 250000000ull);     /* second line of that transfer */
+    assert_int_equal(r[1].addr, 0x7f001000);
+
+    /* the same through the CLI, and refused for a format without absolute times */
+    char a[1024], log[256];
+    snprintf(log, sizeof log, "%s", tpath("start.log"));
+    snprintf(a, sizeof a, "trace convert --from qemu --start 0 -o %s %s", out, in);
+    assert_int_equal(run_cli(a, log), 0);
+    assert_int_equal(read_records(out, r, 8), 3);
+    assert_int_equal(r[0].time, 0);
+    assert_int_equal(r[2].time, 250000000ull);
+    write_text(tpath("st.lackey"), LACKEY_FIX);
+    snprintf(a, sizeof a, "trace convert --from lackey --start 0 -o %s %s", tpath("st_lackey.mtr"),
+             tpath("st.lackey"));
+    assert_int_equal(run_cli(a, log), 2);
+    assert_true(file_has(log, "a start time needs absolute record times"));
+    assert_false(exists(tpath("st_lackey.mtr")));
+    assert_no_temp();
+}
+
 static void test_cli_convert(void **st)
 {
     (void)st;
@@ -699,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_place_scale),
         cmocka_unit_test(test_ftrace),
         cmocka_unit_test(test_qemu),
+        cmocka_unit_test(test_qemu_start),
         cmocka_unit_test(test_cli_convert),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -27,6 +27,7 @@ static void trace_usage(FILE *f)
           "                       [--clock-ps N] [--size N] [--src cpu|dma] [--src-idx N]\n"
           "                       [--place keep|fold|scale] [--region BASE:SIZE]\n"
           "                       [--insns drop|keep] [--cloudsuite] [--dma-dir write|read|skip]\n"
+          "                       [--start PS]  (absolute-time formats: first record at PS ps)\n"
           "    FORMAT: dramsim3, ramulator, ramulator-cpu, lackey, champsim, ftrace, qemu,\n"
           "            gem5\n"
           "  migsim trace gen --pattern sequential|random|strided|nic_rx|block --count N\n"
@@ -371,7 +372,8 @@ static int cmd_convert(int argc, char **argv)
     int have_region = 0;
     optscan_t o = {argc, argv, 1, NULL};
     static const char *const names[] = {"--from", "-o", "--clock-ps", "--size", "--src-idx",
-                                        "--src", "--place", "--region", "--insns", "--dma-dir"};
+                                        "--src", "--place", "--region", "--insns", "--dma-dir",
+                                        "--start"};
     while (o.i < argc) {
         int m = 0;
         size_t which = 0;
@@ -436,6 +438,11 @@ static int cmd_convert(int argc, char **argv)
                 io.keep_insns = 1;
             else
                 return usage_error("bad --insns '%s' (drop or keep)", o.val);
+            break;
+        case 10:
+            if (parse_size(o.val, &io.start_ps))
+                return usage_error("bad --start '%s' (ps)", o.val);
+            io.rebase_time = 1;
             break;
         default:
             if (strcmp(o.val, "write") == 0)

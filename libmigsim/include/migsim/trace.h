@@ -444,6 +444,11 @@ typedef struct migsim_import_opts_s {
     uint64_t region_bytes;/* FOLD/SCALE: region size, > 0; FOLD: a multiple
                            of 4096, SCALE: a multiple of 64;
                            region_base + region_bytes <= 2^64 */
+    uint8_t rebase_time;  /* ABS_PS formats only: 1 = shift every time so that
+                           the first record written is at start_ps (record
+                           i at start_ps + t_i - t_0); 0 = times as the
+                           importer reads them (default) */
+    uint64_t start_ps;    /* rebase_time: time of the first record, ps */
 } migsim_import_opts_t;
 
 /* Why an input line or record produced no record. */
