@@ -67,6 +67,22 @@ static double records_done(migsim_sim_t *sim)
     return n;
 }
 
+/*
+ * A source's "latency avg X ns[, max Y ns]" (max_ns < 0: no maximum), or, when
+ * every response faulted, a note instead of figures of nothing.
+ */
+static void put_src_latency(FILE *f, migsim_sim_t *sim, const char *n, double max_ns)
+{
+    double done = stat_or(sim, n, "completed_reqs", 0), faulted = stat_or(sim, n, "faulted_reqs", 0);
+    if (faulted > 0 && faulted == done) {
+        fputs("no latency (every response faulted)", f);
+        return;
+    }
+    fprintf(f, "latency avg %.1f ns", stat_or(sim, n, "latency_avg_ns", 0));
+    if (max_ns >= 0)
+        fprintf(f, ", max %.1f ns", max_ns);
+}
+
 static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
 {
     double sim_ns = (double)migsim_sim_now(sim) / 1000.0;
@@ -76,12 +92,11 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
         migsim_comp_t *c = migsim_sim_comp(sim, i);
         const char *n = c->name;
         if (comp_is(c, "trace_player")) {
-            fprintf(f, "%-8s records %.0f: %.0f reads, %.0f writes; latency avg %.1f ns, max %.1f ns; "
-                       "faulted %.0f; stalled behind trace times %.1f ns/record\n",
-                    n, stat_or(sim, n, "records", 0), stat_or(sim, n, "read_reqs", 0),
-                    stat_or(sim, n, "write_reqs", 0), stat_or(sim, n, "latency_avg_ns", 0),
-                    stat_or(sim, n, "latency_max_ns", 0), stat_or(sim, n, "faulted_reqs", 0),
-                    stat_or(sim, n, "stall_avg_ns", 0));
+            fprintf(f, "%-8s records %.0f: %.0f reads, %.0f writes; ", n, stat_or(sim, n, "records", 0),
+                    stat_or(sim, n, "read_reqs", 0), stat_or(sim, n, "write_reqs", 0));
+            put_src_latency(f, sim, n, stat_or(sim, n, "latency_max_ns", 0));
+            fprintf(f, "; faulted %.0f; stalled behind trace times %.1f ns/record\n",
+                    stat_or(sim, n, "faulted_reqs", 0), stat_or(sim, n, "stall_avg_ns", 0));
         } else if (comp_is(c, "dram")) {
             fprintf(f, "%-8s %.0f reads, %.0f writes; row hits %.1f%% (%.0f hit, %.0f miss, %.0f conflict); "
                        "%.2f GB/s\n",
@@ -150,9 +165,9 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
                 fprintf(f, ", %.0f buffer or queue full", full);
             if (kind > 0)
                 fprintf(f, ", %.0f not DMA records", kind);
-            fprintf(f, "); faulted %.0f; latency avg %.1f ns; suspended %.3f us\n",
-                    stat_or(sim, n, "faulted_reqs", 0), stat_or(sim, n, "latency_avg_ns", 0),
-                    stat_or(sim, n, "suspended_ps", 0) / 1e6);
+            fprintf(f, "); faulted %.0f; ", stat_or(sim, n, "faulted_reqs", 0));
+            put_src_latency(f, sim, n, -1);
+            fprintf(f, "; suspended %.3f us\n", stat_or(sim, n, "suspended_ps", 0) / 1e6);
             double b = stat_or(sim, n, "latency_before_avg_ns", -1), du = stat_or(sim, n, "latency_during_avg_ns", -1),
                    a = stat_or(sim, n, "latency_after_avg_ns", -1);
             if (b >= 0)

@@ -499,6 +499,7 @@ static void test_cli_faults_fail_the_run(void **state)
     const char *log = "dma_cli_faults.log";
     assert_int_equal(run_cli("run " SMALL " --set nic0.gen_base=8GiB", log), 1);
     assert_true(file_has(log, "nic0.expect_faults=true"));
+    assert_true(file_has(log, "; no latency (every response faulted); suspended"));
     /* every NIC request faulted: the device and the IOMMU show the same count */
     const char *dev = "nic0     DMA 200 records, 0 dropped (0.0%); faulted ";
     assert_true(file_has(log, dev));
