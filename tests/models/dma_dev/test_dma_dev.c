@@ -26,6 +26,7 @@
 
 #include "dma_dev/dma_dev.h"
 #include "dram/dram.h"
+#include "iommu/iommu.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 #include "testutil/cli.h"
@@ -286,7 +287,6 @@ static void test_generator_config_errors(void **state)
  */
 #define OK_PS 50000ull
 #define FAULT_PS 7000ull
-#define IOMMU_STATUS_FAULT_ (-64) /* models/iommu/iommu.h: IOMMU_STATUS_FAULT */
 
 typedef struct ftgt_s {
     migsim_port_t port;            /* first: the port callbacks get it */
@@ -301,7 +301,7 @@ static void ftgt_answer(migsim_event_t *ev)
     migsim_req_t *req = t->req;
     t->req = NULL;
     if (req->addr >= (1u << 20))
-        req->status = IOMMU_STATUS_FAULT_;
+        req->status = IOMMU_STATUS_FAULT;
     migsim_port_respond(&t->port, req);
 }
 
