@@ -481,7 +481,7 @@ static int sim_bind_links(migsim_sim_t *sim, const cJSON *links)
                 sim->nlinks++;
         }
         if (rc)
-            return migsim_error(rc, "%s: %s: %s", src, path, migsim_errmsg());
+            return migsim_error_wrap(rc, "%s: %s", src, path);
     }
     return MIGSIM_OK;
 }
@@ -707,9 +707,7 @@ static int sim_create(migsim_sim_t **out, const char *json, const char *name,
     for (size_t i = 0; i < sim->ncomps; i++) {
         migsim_comp_t *c = sim->comps[i];
         if (c->ops->init && (rc = c->ops->init(c))) {
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s", migsim_errmsg());
-            rc = migsim_error(rc, "%s: %s: %s", sim->source, c->config_path, msg);
+            rc = migsim_error_wrap(rc, "%s: %s", sim->source, c->config_path);
             if (c->ops->fini)
                 c->ops->fini(c); /* init may fail half way; fini frees what it took */
             sim->comps[i] = NULL;
@@ -933,8 +931,7 @@ int migsim_sim_bind_port(migsim_sim_t *sim, migsim_port_t *p, migsim_port_t *ext
     else if ((rc = migsim_port_bind_link(&sim->links[sim->nlinks], &sim->k, external, p,
                                          latency_ps, capacity)) == 0)
         sim->nlinks++;
-    return rc ? migsim_error(rc, "migsim_sim_bind(%s.%s): %s", cname, p->name, migsim_errmsg())
-              : MIGSIM_OK;
+    return rc ? migsim_error_wrap(rc, "migsim_sim_bind(%s.%s)", cname, p->name) : MIGSIM_OK;
 }
 
 size_t migsim_sim_nlink_specs(const migsim_sim_t *sim)
@@ -969,7 +966,7 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
             migsim_comp_t *c = sim->comps[i];
             int rc = c->ops->start ? c->ops->start(c) : 0;
             if (rc)
-                return migsim_error(rc, "%s: %s: %s", sim->source, c->config_path, migsim_errmsg());
+                return migsim_error_wrap(rc, "%s: %s", sim->source, c->config_path);
         }
         if (sim->epoch_ps)
             migsim_schedule(&sim->k, &sim->epoch_ev, sim->epoch_ps);
