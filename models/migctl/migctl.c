@@ -559,11 +559,13 @@ static migsim_comp_t *mig_find(migctl_t *m, const char *name, const char *type, 
 {
     migsim_comp_t *c = migsim_sim_find(m->comp.sim, name);
     if (!c) {
-        migsim_error(MIGSIM_ECONFIG, "%s: no component named \"%s\"", param, name);
+        migsim_error(MIGSIM_ECONFIG, "%s.%s: no component named \"%s\"", m->comp.config_path,
+                     param, name);
         return NULL;
     }
     if (strcmp(c->ops->type, type) != 0) {
-        migsim_error(MIGSIM_ECONFIG, "%s: \"%s\" is a %s, not a %s", param, name, c->ops->type, type);
+        migsim_error(MIGSIM_ECONFIG, "%s.%s: \"%s\" is a %s, not %s %s", m->comp.config_path, param,
+                     name, c->ops->type, strchr("aeiou", type[0]) ? "an" : "a", type);
         return NULL;
     }
     return c;
@@ -575,13 +577,45 @@ static int mig_find_list(migctl_t *m, const char *list, const char *type, const 
 {
     *n = 0;
     char buf[512];
+    if (strlen(list) >= sizeof buf)
+        return migsim_error(MIGSIM_ECONFIG, "%s.%s: longer than %zu characters", m->comp.config_path,
+                            param, sizeof buf - 1);
     snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
         if (*n == MIGCTL_MAX_PEERS)
-            return migsim_error(MIGSIM_ECONFIG, "%s: at most %d names", param, MIGCTL_MAX_PEERS);
+            return migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %d names", m->comp.config_path,
+                                param, MIGCTL_MAX_PEERS);
         if (!(out[(*n)++] = mig_find(m, tok, type, param)))
             return MIGSIM_ECONFIG;
     }
+    return MIGSIM_OK;
+}
+
+/* Before any component's init: find the peers, so that a wrong name is an error before the run. */
+static int mig_configure(migsim_comp_t *c)
+{
+    migctl_t *m = (migctl_t *)c;
+    migsim_comp_t *found[MIGCTL_MAX_PEERS];
+    uint32_t n;
+    int rc;
+    if ((rc = mig_find_list(m, m->cpu_mmus, "cpu_mmu", "cpu_mmus", found, &n)))
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        m->mmus[i] = (cpu_mmu_t *)found[i];
+    m->nmmus = n;
+    if ((rc = mig_find_list(m, m->dma_devs, "dma_dev", "dma_devs", found, &n)))
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        m->devs[i] = (dma_dev_t *)found[i];
+    m->ndevs = n;
+    if (m->iommu[0] && !(m->iommu_c = (iommu_t *)mig_find(m, m->iommu, "iommu", "iommu")))
+        return MIGSIM_ECONFIG;
+    if (m->dualwrite[0] && !(m->dw = (dualwrite_t *)mig_find(m, m->dualwrite, "dualwrite", "dualwrite")))
+        return MIGSIM_ECONFIG;
+    if (!(m->dram_c = (dram_t *)mig_find(m, m->dram, "dram", "dram")))
+        return MIGSIM_ECONFIG;
+    if (m->llc[0] && !(m->llc_c = (llc_t *)mig_find(m, m->llc, "llc", "llc")))
+        return MIGSIM_ECONFIG;
     return MIGSIM_OK;
 }
 
@@ -621,6 +655,9 @@ static int mig_init(migsim_comp_t *c)
     if (m->identity_bytes && (m->va < m->identity_bytes || m->iova < m->identity_bytes ||
                               m->cur_pa < m->identity_bytes || m->tgt_pa < m->identity_bytes))
         return migsim_error(MIGSIM_ECONFIG, "the identity region [0, identity_bytes) overlaps the page");
+    if ((m->policy == MIGCTL_SEGMENTED || m->policy == MIGCTL_DUAL_WHOLE) && !m->dw)
+        return migsim_error(MIGSIM_ECONFIG, "%s.dualwrite: policy %s needs a dual-write chip",
+                            c->config_path, m->policy == MIGCTL_SEGMENTED ? "segmented" : "dual_write_whole");
     oracle_init(&m->oracle);
     if ((rc = migsim_hist_init(&m->copy_hist, 1024, 1ull << 50)))  /* about 1 ns resolution */
         return rc;
@@ -630,30 +667,7 @@ static int mig_init(migsim_comp_t *c)
 static int mig_start(migsim_comp_t *c)
 {
     migctl_t *m = (migctl_t *)c;
-    migsim_comp_t *found[MIGCTL_MAX_PEERS];
-    uint32_t n;
     int rc;
-    if ((rc = mig_find_list(m, m->cpu_mmus, "cpu_mmu", "cpu_mmus", found, &n)))
-        return rc;
-    for (uint32_t i = 0; i < n; i++)
-        m->mmus[i] = (cpu_mmu_t *)found[i];
-    m->nmmus = n;
-    if ((rc = mig_find_list(m, m->dma_devs, "dma_dev", "dma_devs", found, &n)))
-        return rc;
-    for (uint32_t i = 0; i < n; i++)
-        m->devs[i] = (dma_dev_t *)found[i];
-    m->ndevs = n;
-    if (m->iommu[0] && !(m->iommu_c = (iommu_t *)mig_find(m, m->iommu, "iommu", "iommu")))
-        return MIGSIM_ECONFIG;
-    if (m->dualwrite[0] && !(m->dw = (dualwrite_t *)mig_find(m, m->dualwrite, "dualwrite", "dualwrite")))
-        return MIGSIM_ECONFIG;
-    if (!(m->dram_c = (dram_t *)mig_find(m, m->dram, "dram", "dram")))
-        return MIGSIM_ECONFIG;
-    if (m->llc[0] && !(m->llc_c = (llc_t *)mig_find(m, m->llc, "llc", "llc")))
-        return MIGSIM_ECONFIG;
-    if ((m->policy == MIGCTL_SEGMENTED || m->policy == MIGCTL_DUAL_WHOLE) && !m->dw)
-        return migsim_error(MIGSIM_ECONFIG, "policy %s needs a dual-write chip (parameter dualwrite)",
-                            m->policy == MIGCTL_SEGMENTED ? "segmented" : "dual_write_whole");
     m->dram_fmem = dram_fmem(m->dram_c);
     m->fmem = m->llc_c ? llc_fmem(m->llc_c, &m->dram_fmem) : m->dram_fmem;
     /* the page tables: CPU in the first half of the region, I/O in the second */
@@ -755,7 +769,8 @@ static const migsim_param_t mig_params[] = {
          "block 218: time between the IOTLB invalidation completing and the chip being disabled"),
     MIGSIM_PARAM_U32(migctl_t, "copy_inflight", copy_inflight, "requests", 16, 1, 4096,
                      "copy engine requests outstanding at most"),
-    MIGSIM_PARAM_STR(migctl_t, "cpu_mmus", cpu_mmus, "", "CPU MMU components, comma-separated"),
+    MIGSIM_PARAM_STR(migctl_t, "cpu_mmus", cpu_mmus, "",
+                     "CPU MMU components, comma-separated (resolved when the simulation is built)"),
     MIGSIM_PARAM_STR(migctl_t, "iommu", iommu, "", "the IOMMU component (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "dualwrite", dualwrite, "", "the dual-write chip (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "dma_devs", dma_devs, "", "DMA devices to suspend (suspend_io)"),
@@ -820,6 +835,7 @@ const migsim_comp_ops_t migctl_ops = {
     .params = mig_params,
     .ports = mig_ports,
     .stats = mig_stats,
+    .configure = mig_configure,
     .init = mig_init,
     .start = mig_start,
     .finalize_stats = mig_finalize,

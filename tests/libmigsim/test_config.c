@@ -5,7 +5,7 @@
  * onto the embedded default changes only the keys given; "base":"none"
  * needs a complete platform; null deletes a key; command-line overrides;
  * migsim_parse_size; migsim_describe; an error message wrapped with context
- * (also formatted with itself).
+ * (also formatted with itself); which parameters the configuration set.
  *
  * Values are checked in the component state structs of the trace player and
  * the DRAM controller (models/player/player.h, models/dram/dram.h).
@@ -307,6 +307,25 @@ static void test_error_formatted_with_itself(void **state)
     migsim_error_wrap(MIGSIM_EINVAL, "ctx");
     assert_int_equal(strlen(migsim_errmsg()), 1023);
     assert_memory_equal(migsim_errmsg(), "ctx: xxx", 8);
+}
+
+/* Which parameters the configuration set, and which kept their table default. */
+static void test_param_given(void **state)
+{
+    (void)state;
+    migsim_sim_t *s = create_ok("{\"base\": \"dram\", \"components\": {\"cpu0\": {\"gen_count\": null,"
+                                " \"gen_seed\": 5}}}");
+    migsim_comp_t *c = &cpu0(s)->comp;
+    assert_true(migsim_comp_param_given(c, "gen_seed"));        /* this configuration */
+    assert_true(migsim_comp_param_given(c, "gen_range_bytes")); /* the embedded platform */
+    assert_false(migsim_comp_param_given(c, "gen_count"));      /* deleted: the table default */
+    assert_false(migsim_comp_param_given(c, "gen_base"));
+    assert_false(migsim_comp_param_given(c, "no_such_parameter"));
+    migsim_sim_destroy(s);
+    const char *ovr[] = { "cpu0.gen_base=4096" };
+    assert_int_equal(migsim_sim_create_platform(&s, "dram", ovr, 1), 0);
+    assert_true(migsim_comp_param_given(migsim_sim_find(s, "cpu0"), "gen_base"));
+    migsim_sim_destroy(s);
 }
 
 static void test_bad_base(void **state)
@@ -651,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_component_init_errors),
         cmocka_unit_test(test_bad_base),
         cmocka_unit_test(test_error_formatted_with_itself),
+        cmocka_unit_test(test_param_given),
         cmocka_unit_test(test_merge_changes_only_given_keys),
         cmocka_unit_test(test_merge_null_deletes),
         cmocka_unit_test(test_base_none_needs_full_config),

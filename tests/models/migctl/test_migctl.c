@@ -12,7 +12,9 @@
  *   - determinism: identical statistics JSON from identical inputs;
  *   - the analytic check: with no traffic, the migration takes the sum of
  *     its step costs plus the copy at the DRAM's read bandwidth (one burst
- *     per tBL, less refresh), within 5%.
+ *     per tBL, less refresh), within 5%;
+ *   - configuration checked when the simulation is built: its peers exist
+ *     and have the right types.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -304,6 +306,45 @@ static void test_analytic_duration(void **state)
     migsim_sim_destroy(sim);
 }
 
+/* The migration platform with only `sets`: 0 and the simulation, or the error code (*out NULL). */
+static int create(const char *const *sets, size_t n, migsim_sim_t **out)
+{
+    migsim_error_clear();
+    int rc = migsim_sim_create_platform(out, "migration", sets, n);
+    if (rc == 0)
+        assert_non_null(*out);
+    else
+        assert_null(*out);
+    return rc;
+}
+
+static void expect_error(const char *const *sets, size_t n, const char *want)
+{
+    migsim_sim_t *sim = NULL;
+    int rc = create(sets, n, &sim);
+    if (rc == 0) {
+        migsim_sim_destroy(sim);
+        fail_msg("accepted; expected \"%s\"", want);
+    }
+    assert_int_equal(rc, MIGSIM_ECONFIG);
+    assert_string_equal(migsim_errmsg(), want);
+}
+
+/* A peer that does not exist, or is of the wrong type, is an error when the simulation is built. */
+static void test_peers_resolved_at_create(void **state)
+{
+    (void)state;
+    const char *nobody[] = { "mig.cpu_mmus=\"mmu0,nobody\"" };
+    expect_error(nobody, 1, "<migration>: $.components.mig.cpu_mmus: no component named \"nobody\"");
+    const char *wrong[] = { "mig.iommu=\"dw0\"" };
+    expect_error(wrong, 1, "<migration>: $.components.mig.iommu: \"dw0\" is a dualwrite, not an iommu");
+    const char *nodram[] = { "mig.dram=\"llc0\"" };
+    expect_error(nodram, 1, "<migration>: $.components.mig.dram: \"llc0\" is a llc, not a dram");
+    const char *nochip[] = { "mig.dualwrite=\"\"" };
+    expect_error(nochip, 1, "<migration>: $.components.mig.dualwrite: policy segmented needs a "
+                            "dual-write chip");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_cpu_not_stalled_by_remap),
         cmocka_unit_test(test_mixed_layout_keeps_walks_right),
         cmocka_unit_test(test_analytic_duration),
+        cmocka_unit_test(test_peers_resolved_at_create),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
