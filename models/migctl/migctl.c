@@ -591,7 +591,36 @@ static int mig_find_list(migctl_t *m, const char *list, const char *type, const 
     return MIGSIM_OK;
 }
 
-/* Before any component's init: find the peers, so that a wrong name is an error before the run. */
+/*
+ * The controller builds both page tables with its ladder and address width;
+ * a CPU MMU or the IOMMU walks its table with its own copy of them, so the
+ * two must be the same (a walker with another ladder reads the radix levels
+ * wrongly: pages it cannot find, or the wrong ones).
+ */
+static int mig_same_table(migctl_t *m, const migsim_comp_t *peer, const char *ladder, uint32_t va_bits)
+{
+    uint64_t mine[XLAT_MAX_SIZES], theirs[XLAT_MAX_SIZES];
+    uint32_t nm, nt;
+    if (xlat_ladder_parse(m->ladder, mine, &nm) || xlat_ladder_parse(ladder, theirs, &nt)) {
+        migsim_error_clear();
+        return MIGSIM_OK; /* not a ladder: the component's own init says so */
+    }
+    if (nm != nt || memcmp(mine, theirs, nm * sizeof mine[0]) != 0)
+        return migsim_error(MIGSIM_ECONFIG, "%s.ladder \"%s\" differs from %s.ladder \"%s\": one "
+                            "page table, one ladder", peer->config_path, ladder, m->comp.config_path,
+                            m->ladder);
+    if (va_bits != m->va_bits)
+        return migsim_error(MIGSIM_ECONFIG, "%s.va_bits %u differs from %s.va_bits %u: one page "
+                            "table, one format", peer->config_path, va_bits, m->comp.config_path,
+                            m->va_bits);
+    return MIGSIM_OK;
+}
+
+/*
+ * Before any component's init: find the peers (a wrong name is an error
+ * before the run), and check that every MMU walks its table with the
+ * controller's ladder.
+ */
 static int mig_configure(migsim_comp_t *c)
 {
     migctl_t *m = (migctl_t *)c;
@@ -616,6 +645,12 @@ static int mig_configure(migsim_comp_t *c)
         return MIGSIM_ECONFIG;
     if (m->llc[0] && !(m->llc_c = (llc_t *)mig_find(m, m->llc, "llc", "llc")))
         return MIGSIM_ECONFIG;
+    for (uint32_t i = 0; i < m->nmmus; i++)
+        if ((rc = mig_same_table(m, &m->mmus[i]->comp, m->mmus[i]->ladder_str, m->mmus[i]->va_bits)))
+            return rc;
+    if (m->iommu_c && (rc = mig_same_table(m, &m->iommu_c->comp, m->iommu_c->ladder_str,
+                                           m->iommu_c->va_bits)))
+        return rc;
     return MIGSIM_OK;
 }
 
@@ -777,8 +812,10 @@ static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_STR(migctl_t, "dram", dram, "dram0", "the DRAM holding the bytes"),
     MIGSIM_PARAM_STR(migctl_t, "llc", llc, "", "the last-level cache in front of it (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "ladder", ladder, "4K,64K,1M,16M,256M,1G,4G",
-                     "page sizes of both page tables, smallest first"),
-    MIGSIM_PARAM_U32(migctl_t, "va_bits", va_bits, "bits", 48, 32, 57, "virtual address width"),
+                     "page sizes of both page tables, smallest first; every CPU MMU and the IOMMU "
+                     "must have the same sizes (one page table, one ladder)"),
+    MIGSIM_PARAM_U32(migctl_t, "va_bits", va_bits, "bits", 48, 32, 57,
+                     "virtual address width of both page tables; the MMUs' va_bits must equal it"),
     MU64("pt_base", pt_base, "bytes", 64u << 20, 0, 0, "PA of the page-table region"),
     MU64("pt_bytes", pt_bytes, "bytes", 64u << 20, 1u << 16, 0,
          "bytes of the page-table region (CPU table in the first half, I/O in the second)"),

@@ -14,7 +14,8 @@
  *     its step costs plus the copy at the DRAM's read bandwidth (one burst
  *     per tBL, less refresh), within 5%;
  *   - configuration checked when the simulation is built: its peers exist
- *     and have the right types.
+ *     and have the right types; the MMUs walk the page tables with the
+ *     controller's ladder.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -345,6 +346,43 @@ static void test_peers_resolved_at_create(void **state)
                             "dual-write chip");
 }
 
+/*
+ * The controller builds both page tables with its ladder; the MMUs walk them.
+ * A ladder or address width that differs from the controller's is an error
+ * naming both parameters; the same change made to all three runs, losing
+ * nothing, with every CPU and DMA access translated.
+ */
+static void test_one_ladder_per_table(void **state)
+{
+    (void)state;
+    const char *mig_only[] = { "mig.page_bytes=\"16MiB\"", "mig.ladder=\"4K,64K,1M,16M,4G\"" };
+    expect_error(mig_only, 2, "<migration>: $.components.mmu0.ladder \"4K,64K,1M,16M,256M,1G,4G\" "
+                              "differs from $.components.mig.ladder \"4K,64K,1M,16M,4G\": one page "
+                              "table, one ladder");
+    const char *io[] = { "iommu0.ladder=\"4K,64K,1M,16M,256M,4G\"" };
+    expect_error(io, 1, "<migration>: $.components.iommu0.ladder \"4K,64K,1M,16M,256M,4G\" differs "
+                        "from $.components.mig.ladder \"4K,64K,1M,16M,256M,1G,4G\": one page "
+                        "table, one ladder");
+    const char *bits[] = { "iommu0.va_bits=39" };
+    expect_error(bits, 1, "<migration>: $.components.iommu0.va_bits 39 differs from "
+                          "$.components.mig.va_bits 48: one page table, one format");
+    /* spelled differently, the same sizes */
+    const char *same[] = { "mmu0.ladder=\"4KiB,64KiB,1MiB,16MiB,256MiB,1GiB,4GiB\"" };
+    migsim_sim_t *sim = NULL;
+    if (create(same, 1, &sim) != 0)
+        fail_msg("%s", migsim_errmsg());
+    migsim_sim_destroy(sim);
+    const char *all[] = { "mig.ladder=\"4K,64K,1M,16M,64M,4G\"", "mmu0.ladder=\"4K,64K,1M,16M,64M,4G\"",
+                          "iommu0.ladder=\"4K,64K,1M,16M,64M,4G\"" };
+    sim = make(all, 3);
+    run(sim);
+    assert_true(stat(sim, "mig.end_ps") > 0);
+    assert_true(stat(sim, "mig.lost_writes") == 0);
+    assert_true(stat(sim, "iommu0.faults") == 0);
+    assert_true(stat(sim, "cpu0.completed_reqs") == 3000);
+    migsim_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_mixed_layout_keeps_walks_right),
         cmocka_unit_test(test_analytic_duration),
         cmocka_unit_test(test_peers_resolved_at_create),
+        cmocka_unit_test(test_one_ladder_per_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
