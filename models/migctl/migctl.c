@@ -16,6 +16,7 @@
 #include "dualwrite/dualwrite.h"
 #include "iommu/iommu.h"
 #include "llc/llc.h"
+#include "player/player.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
@@ -617,9 +618,82 @@ static int mig_same_table(migctl_t *m, const migsim_comp_t *peer, const char *la
 }
 
 /*
- * Before any component's init: find the peers (a wrong name is an error
- * before the run), and check that every MMU walks its table with the
- * controller's ladder.
+ * The translation unit (CPU MMU or IOMMU) that the traffic of `src` reaches
+ * first, following $.links downstream through anything else (crossbars);
+ * NULL when it reaches none.
+ */
+static migsim_comp_t *mig_translator(migctl_t *m, migsim_comp_t *src)
+{
+    migsim_sim_t *sim = m->comp.sim;
+    migsim_comp_t *seen[64];
+    uint32_t nseen = 0, next = 0;
+    seen[nseen++] = src;
+    while (next < nseen) {
+        migsim_comp_t *c = seen[next++];
+        for (size_t i = 0; i < migsim_sim_nlink_specs(sim); i++) {
+            const migsim_link_spec_t *l = migsim_sim_link_spec(sim, i);
+            if (l->from->owner != c)
+                continue;
+            migsim_comp_t *to = l->to->owner;
+            if (to->ops == &cpu_mmu_ops || to->ops == &iommu_ops)
+                return to;
+            bool known = false;
+            for (uint32_t k = 0; k < nseen && !known; k++)
+                known = seen[k] == to;
+            if (!known && nseen < sizeof seen / sizeof seen[0])
+                seen[nseen++] = to;
+        }
+    }
+    return NULL;
+}
+
+/* [base, base + len) lies inside [lo, lo + n). */
+static bool mig_inside(uint64_t base, uint64_t len, uint64_t lo, uint64_t n)
+{
+    return base >= lo && base - lo <= n && len <= n - (base - lo);
+}
+
+/*
+ * A generator behind one of the controller's translation units: a region
+ * left out of the configuration follows the migrating page (its VA behind a
+ * CPU MMU, its IOVA behind the IOMMU; from gen_base to the end of the page
+ * or of the identity region when only gen_base is given); a region given
+ * must lie inside the page or the identity region of that address space.
+ */
+static int mig_gen_region(migctl_t *m, migsim_comp_t *g, uint64_t *base, uint64_t *range)
+{
+    migsim_comp_t *t = mig_translator(m, g);
+    bool cpu = false;
+    for (uint32_t i = 0; i < m->nmmus; i++)
+        cpu |= t == &m->mmus[i]->comp;
+    if (!t || (!cpu && (!m->iommu_c || t != &m->iommu_c->comp)))
+        return MIGSIM_OK;
+    const char *space = cpu ? "VA" : "IOVA";
+    uint64_t page = cpu ? m->va : m->iova;
+    bool gb = migsim_comp_param_given(g, "gen_base"), gr = migsim_comp_param_given(g, "gen_range_bytes");
+    if (!gb)
+        *base = page;
+    if (!gr) {
+        if (*base >= page && *base - page < m->page_bytes)
+            *range = m->page_bytes - (*base - page);
+        else if (*base < m->identity_bytes)
+            *range = m->identity_bytes - *base;
+    }
+    if (mig_inside(*base, *range, page, m->page_bytes) || mig_inside(*base, *range, 0, m->identity_bytes))
+        return MIGSIM_OK;
+    return migsim_error(MIGSIM_ECONFIG, "%s.gen_base 0x%" PRIx64 "%s, %s.gen_range_bytes %" PRIu64 "%s: "
+                        "the generator's %ss lie outside every mapping of %s (the page at %s 0x%"
+                        PRIx64 ", %" PRIu64 " bytes; the identity region [0, 0x%" PRIx64 "))",
+                        g->config_path, *base, gb ? "" : " (not given)", g->config_path, *range,
+                        gr ? "" : " (not given)", space, m->comp.config_path, space, page,
+                        m->page_bytes, m->identity_bytes);
+}
+
+/*
+ * Before any component's init: find the peers, check that every MMU walks
+ * its table with the controller's ladder, and place the generators that
+ * reach the page. Generators read their region at their own init, which may
+ * come before this component's in configuration order, hence this phase.
  */
 static int mig_configure(migsim_comp_t *c)
 {
@@ -651,6 +725,15 @@ static int mig_configure(migsim_comp_t *c)
     if (m->iommu_c && (rc = mig_same_table(m, &m->iommu_c->comp, m->iommu_c->ladder_str,
                                            m->iommu_c->va_bits)))
         return rc;
+    for (size_t i = 0; i < migsim_sim_ncomps(c->sim); i++) {
+        migsim_comp_t *g = migsim_sim_comp(c->sim, i);
+        if (g->ops == &player_ops && !((player_t *)g)->trace[0])
+            rc = mig_gen_region(m, g, &((player_t *)g)->gen_base, &((player_t *)g)->gen_range_bytes);
+        else if (g->ops == &dma_dev_ops && !((dma_dev_t *)g)->trace[0])
+            rc = mig_gen_region(m, g, &((dma_dev_t *)g)->gen_base, &((dma_dev_t *)g)->gen_range_bytes);
+        if (rc)
+            return rc;
+    }
     return MIGSIM_OK;
 }
 
