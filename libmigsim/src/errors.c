@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char err_msg[1024];
 
@@ -28,12 +29,36 @@ const char *migsim_strerror(int err)
     }
 }
 
+/*
+ * Both format into a buffer of their own and copy it in at the end, so that an
+ * argument may be the message itself (migsim_errmsg()).
+ */
 int migsim_error(int code, const char *fmt, ...)
 {
+    char buf[sizeof err_msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    memcpy(err_msg, buf, strlen(buf) + 1);
+    return code;
+}
+
+int migsim_error_wrap(int code, const char *fmt, ...)
+{
+    char buf[sizeof err_msg];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    buf[len] = '\0';
+    for (const char *p = ": "; *p && len + 1 < sizeof buf; p++)
+        buf[len++] = *p;
+    for (const char *p = err_msg; *p && len + 1 < sizeof buf; p++)
+        buf[len++] = *p;
+    buf[len] = '\0';
+    memcpy(err_msg, buf, strlen(buf) + 1);
     return code;
 }
 

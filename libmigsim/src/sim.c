@@ -122,6 +122,23 @@ migsim_port_t *migsim_comp_port(migsim_comp_t *c, const char *name)
     return NULL;
 }
 
+bool migsim_comp_param_given(const migsim_comp_t *c, const char *name)
+{
+    size_t i = 0;
+    for (const migsim_param_t *p = c->ops->params; p && p->name; p++, i++)
+        if (strcmp(p->name, name) == 0)
+            return c->params_given && c->params_given[i];
+    return false;
+}
+
+/* Put the configuration's name, and the component's path unless the message names one, in front. */
+static int comp_error(const migsim_sim_t *sim, const migsim_comp_t *c, int rc)
+{
+    if (strncmp(migsim_errmsg(), "$.", 2) == 0)
+        return migsim_error_wrap(rc, "%s", sim->source);
+    return migsim_error_wrap(rc, "%s: %s", sim->source, c->config_path);
+}
+
 const migsim_comp_ops_t *migsim_registry_find(const char *type)
 {
     for (size_t i = 0; migsim_registry[i]; i++)
@@ -238,6 +255,7 @@ static void comp_free(migsim_comp_t *c, bool inited)
         if (p->type == MIGSIM_PT_STR)
             free(*(char **)((char *)c + p->offset));
     free((char *)c->config_path);
+    free(c->params_given);
     free(c->name);
     free(c);
 }
@@ -359,8 +377,12 @@ static int sim_add_component(migsim_sim_t *sim, const cJSON *cfg)
     c->pool = &sim->pool;
     c->name = sim_strdup(cfg->string);
     c->config_path = sim_strdup(path);
+    size_t nparams = 0;
+    for (const migsim_param_t *p = ops->params; p && p->name; p++)
+        nparams++;
+    c->params_given = calloc(nparams ? nparams : 1, 1);
     sim->comps[sim->ncomps++] = c;
-    if (!c->name || !c->config_path)
+    if (!c->name || !c->config_path || !c->params_given)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
     for (const migsim_param_t *p = ops->params; p && p->name; p++)
         param_set_default(c, p);
@@ -379,6 +401,7 @@ static int sim_add_component(migsim_sim_t *sim, const cJSON *cfg)
         int rc = param_set_json(sim, c, p, it, ppath);
         if (rc)
             return rc;
+        c->params_given[p - ops->params] = 1;
     }
     for (const migsim_param_t *p = ops->params; p && p->name; p++) {
         char **s = (char **)((char *)c + p->offset);
@@ -481,7 +504,7 @@ static int sim_bind_links(migsim_sim_t *sim, const cJSON *links)
                 sim->nlinks++;
         }
         if (rc)
-            return migsim_error(rc, "%s: %s: %s", src, path, migsim_errmsg());
+            return migsim_error_wrap(rc, "%s: %s", src, path);
     }
     return MIGSIM_OK;
 }
@@ -706,10 +729,15 @@ static int sim_create(migsim_sim_t **out, const char *json, const char *name,
         goto fail;
     for (size_t i = 0; i < sim->ncomps; i++) {
         migsim_comp_t *c = sim->comps[i];
+        if (c->ops->configure && (rc = c->ops->configure(c))) {
+            rc = comp_error(sim, c, rc);
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        migsim_comp_t *c = sim->comps[i];
         if (c->ops->init && (rc = c->ops->init(c))) {
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s", migsim_errmsg());
-            rc = migsim_error(rc, "%s: %s: %s", sim->source, c->config_path, msg);
+            rc = comp_error(sim, c, rc);
             if (c->ops->fini)
                 c->ops->fini(c); /* init may fail half way; fini frees what it took */
             sim->comps[i] = NULL;
@@ -933,8 +961,7 @@ int migsim_sim_bind_port(migsim_sim_t *sim, migsim_port_t *p, migsim_port_t *ext
     else if ((rc = migsim_port_bind_link(&sim->links[sim->nlinks], &sim->k, external, p,
                                          latency_ps, capacity)) == 0)
         sim->nlinks++;
-    return rc ? migsim_error(rc, "migsim_sim_bind(%s.%s): %s", cname, p->name, migsim_errmsg())
-              : MIGSIM_OK;
+    return rc ? migsim_error_wrap(rc, "migsim_sim_bind(%s.%s)", cname, p->name) : MIGSIM_OK;
 }
 
 size_t migsim_sim_nlink_specs(const migsim_sim_t *sim)
@@ -969,7 +996,7 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
             migsim_comp_t *c = sim->comps[i];
             int rc = c->ops->start ? c->ops->start(c) : 0;
             if (rc)
-                return migsim_error(rc, "%s: %s: %s", sim->source, c->config_path, migsim_errmsg());
+                return comp_error(sim, c, rc);
         }
         if (sim->epoch_ps)
             migsim_schedule(&sim->k, &sim->epoch_ev, sim->epoch_ps);

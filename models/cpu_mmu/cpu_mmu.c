@@ -564,7 +564,8 @@ static void mmu_fini(migsim_comp_t *c)
 
 static const migsim_param_t mmu_params[] = {
     MIGSIM_PARAM_STR(cpu_mmu_t, "ladder", ladder_str, "4K,64K,1M,16M,256M,4G",
-                     "page sizes, smallest first, comma separated (powers of two >= 4K)"),
+                     "page sizes, smallest first, comma separated (powers of two >= 4K); the "
+                     "sizes of the migration controller's ladder when one builds the table"),
     PU32("va_bits", va_bits, "bits", 48, 12, XLAT_MAX_VA_BITS, "virtual address width"),
     PU32("l1_sets", l1_sets, "sets", 16, 1, 1u << 20, "L1 TLB sets per page size (power of two)"),
     PU32("l1_ways", l1_ways, "ways", 4, 1, 255, "L1 TLB ways per page size"),

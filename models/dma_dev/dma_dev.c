@@ -340,8 +340,11 @@ static const migsim_param_t dev_params[] = {
     MIGSIM_PARAM_ENUM(dma_dev_t, "gen_pattern", gen_pattern, 0, pattern_names,
                       "generator pattern; nic_rx: receive ring, block: block device"),
     PU64("gen_count", gen_count, "records", 10000, 0, 0, "generator records"),
-    PU64("gen_base", gen_base, "bytes", 0, 0, 0, "generator first IOVA"),
-    PU64("gen_range_bytes", gen_range_bytes, "bytes", 1u << 20, 1, 0, "generator IOVA window"),
+    PU64("gen_base", gen_base, "bytes", 0, 0, 0,
+         "generator first IOVA; not given behind a migration controller's IOMMU: the page's IOVA"),
+    PU64("gen_range_bytes", gen_range_bytes, "bytes", 1u << 20, 1, 0,
+         "generator IOVA window; not given behind a migration controller's IOMMU: to the end of "
+         "the page (a window given must lie inside the page or the identity region)"),
     PU64("gen_stride_bytes", gen_stride_bytes, "bytes", 4096, 1, 0, "generator stride (strided)"),
     PU32("gen_size_bytes", gen_size_bytes, "bytes", 1500, 1, MIGSIM_TRACE_MAX_SIZE,
          "generator transfer size (sequential, random, strided; any size)"),

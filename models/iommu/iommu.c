@@ -518,7 +518,8 @@ static void io_fini(migsim_comp_t *c)
 
 static const migsim_param_t io_params[] = {
     MIGSIM_PARAM_STR(iommu_t, "ladder", ladder_str, "4K,64K,1M,16M,256M,4G",
-                     "I/O page sizes, smallest first, comma separated (powers of two >= 4K)"),
+                     "I/O page sizes, smallest first, comma separated (powers of two >= 4K); the "
+                     "sizes of the migration controller's ladder when one builds the table"),
     PU32("va_bits", va_bits, "bits", 48, 12, XLAT_MAX_VA_BITS, "IOVA width"),
     PU32("iotlb_sets", iotlb_sets, "sets", 16, 1, 1u << 20, "IOTLB sets per page size (power of two)"),
     PU32("iotlb_ways", iotlb_ways, "ways", 8, 1, 255, "IOTLB ways per page size"),

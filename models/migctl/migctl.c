@@ -16,6 +16,7 @@
 #include "dualwrite/dualwrite.h"
 #include "iommu/iommu.h"
 #include "llc/llc.h"
+#include "player/player.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
@@ -559,11 +560,13 @@ static migsim_comp_t *mig_find(migctl_t *m, const char *name, const char *type, 
 {
     migsim_comp_t *c = migsim_sim_find(m->comp.sim, name);
     if (!c) {
-        migsim_error(MIGSIM_ECONFIG, "%s: no component named \"%s\"", param, name);
+        migsim_error(MIGSIM_ECONFIG, "%s.%s: no component named \"%s\"", m->comp.config_path,
+                     param, name);
         return NULL;
     }
     if (strcmp(c->ops->type, type) != 0) {
-        migsim_error(MIGSIM_ECONFIG, "%s: \"%s\" is a %s, not a %s", param, name, c->ops->type, type);
+        migsim_error(MIGSIM_ECONFIG, "%s.%s: \"%s\" is a %s, not %s %s", m->comp.config_path, param,
+                     name, c->ops->type, strchr("aeiou", type[0]) ? "an" : "a", type);
         return NULL;
     }
     return c;
@@ -575,12 +578,161 @@ static int mig_find_list(migctl_t *m, const char *list, const char *type, const 
 {
     *n = 0;
     char buf[512];
+    if (strlen(list) >= sizeof buf)
+        return migsim_error(MIGSIM_ECONFIG, "%s.%s: longer than %zu characters", m->comp.config_path,
+                            param, sizeof buf - 1);
     snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
         if (*n == MIGCTL_MAX_PEERS)
-            return migsim_error(MIGSIM_ECONFIG, "%s: at most %d names", param, MIGCTL_MAX_PEERS);
+            return migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %d names", m->comp.config_path,
+                                param, MIGCTL_MAX_PEERS);
         if (!(out[(*n)++] = mig_find(m, tok, type, param)))
             return MIGSIM_ECONFIG;
+    }
+    return MIGSIM_OK;
+}
+
+/*
+ * The controller builds both page tables with its ladder and address width;
+ * a CPU MMU or the IOMMU walks its table with its own copy of them, so the
+ * two must be the same (a walker with another ladder reads the radix levels
+ * wrongly: pages it cannot find, or the wrong ones).
+ */
+static int mig_same_table(migctl_t *m, const migsim_comp_t *peer, const char *ladder, uint32_t va_bits)
+{
+    uint64_t mine[XLAT_MAX_SIZES], theirs[XLAT_MAX_SIZES];
+    uint32_t nm, nt;
+    if (xlat_ladder_parse(m->ladder, mine, &nm) || xlat_ladder_parse(ladder, theirs, &nt)) {
+        migsim_error_clear();
+        return MIGSIM_OK; /* not a ladder: the component's own init says so */
+    }
+    if (nm != nt || memcmp(mine, theirs, nm * sizeof mine[0]) != 0)
+        return migsim_error(MIGSIM_ECONFIG, "%s.ladder \"%s\" differs from %s.ladder \"%s\": one "
+                            "page table, one ladder", peer->config_path, ladder, m->comp.config_path,
+                            m->ladder);
+    if (va_bits != m->va_bits)
+        return migsim_error(MIGSIM_ECONFIG, "%s.va_bits %u differs from %s.va_bits %u: one page "
+                            "table, one format", peer->config_path, va_bits, m->comp.config_path,
+                            m->va_bits);
+    return MIGSIM_OK;
+}
+
+/*
+ * The translation unit (CPU MMU or IOMMU) that the traffic of `src` reaches
+ * first, following $.links downstream through anything else (crossbars);
+ * NULL when it reaches none.
+ */
+static migsim_comp_t *mig_translator(migctl_t *m, migsim_comp_t *src)
+{
+    migsim_sim_t *sim = m->comp.sim;
+    migsim_comp_t *seen[64];
+    uint32_t nseen = 0, next = 0;
+    seen[nseen++] = src;
+    while (next < nseen) {
+        migsim_comp_t *c = seen[next++];
+        for (size_t i = 0; i < migsim_sim_nlink_specs(sim); i++) {
+            const migsim_link_spec_t *l = migsim_sim_link_spec(sim, i);
+            if (l->from->owner != c)
+                continue;
+            migsim_comp_t *to = l->to->owner;
+            if (to->ops == &cpu_mmu_ops || to->ops == &iommu_ops)
+                return to;
+            bool known = false;
+            for (uint32_t k = 0; k < nseen && !known; k++)
+                known = seen[k] == to;
+            if (!known && nseen < sizeof seen / sizeof seen[0])
+                seen[nseen++] = to;
+        }
+    }
+    return NULL;
+}
+
+/* [base, base + len) lies inside [lo, lo + n). */
+static bool mig_inside(uint64_t base, uint64_t len, uint64_t lo, uint64_t n)
+{
+    return base >= lo && base - lo <= n && len <= n - (base - lo);
+}
+
+/*
+ * A generator behind one of the controller's translation units: a region
+ * left out of the configuration follows the migrating page (its VA behind a
+ * CPU MMU, its IOVA behind the IOMMU; from gen_base to the end of the page
+ * or of the identity region when only gen_base is given); a region given
+ * must lie inside the page or the identity region of that address space.
+ */
+static int mig_gen_region(migctl_t *m, migsim_comp_t *g, uint64_t *base, uint64_t *range)
+{
+    migsim_comp_t *t = mig_translator(m, g);
+    bool cpu = false;
+    for (uint32_t i = 0; i < m->nmmus; i++)
+        cpu |= t == &m->mmus[i]->comp;
+    if (!t || (!cpu && (!m->iommu_c || t != &m->iommu_c->comp)))
+        return MIGSIM_OK;
+    const char *space = cpu ? "VA" : "IOVA";
+    uint64_t page = cpu ? m->va : m->iova;
+    bool gb = migsim_comp_param_given(g, "gen_base"), gr = migsim_comp_param_given(g, "gen_range_bytes");
+    if (!gb)
+        *base = page;
+    if (!gr) {
+        if (*base >= page && *base - page < m->page_bytes)
+            *range = m->page_bytes - (*base - page);
+        else if (*base < m->identity_bytes)
+            *range = m->identity_bytes - *base;
+    }
+    if (mig_inside(*base, *range, page, m->page_bytes) || mig_inside(*base, *range, 0, m->identity_bytes))
+        return MIGSIM_OK;
+    return migsim_error(MIGSIM_ECONFIG, "%s.gen_base 0x%" PRIx64 "%s, %s.gen_range_bytes %" PRIu64 "%s: "
+                        "the generator's %ss lie outside every mapping of %s (the page at %s 0x%"
+                        PRIx64 ", %" PRIu64 " bytes; the identity region [0, 0x%" PRIx64 "))",
+                        g->config_path, *base, gb ? "" : " (not given)", g->config_path, *range,
+                        gr ? "" : " (not given)", space, m->comp.config_path, space, page,
+                        m->page_bytes, m->identity_bytes);
+}
+
+/*
+ * Before any component's init: find the peers, check that every MMU walks
+ * its table with the controller's ladder, and place the generators that
+ * reach the page. Generators read their region at their own init, which may
+ * come before this component's in configuration order, hence this phase.
+ */
+static int mig_configure(migsim_comp_t *c)
+{
+    migctl_t *m = (migctl_t *)c;
+    migsim_comp_t *found[MIGCTL_MAX_PEERS];
+    uint32_t n;
+    int rc;
+    if ((rc = mig_find_list(m, m->cpu_mmus, "cpu_mmu", "cpu_mmus", found, &n)))
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        m->mmus[i] = (cpu_mmu_t *)found[i];
+    m->nmmus = n;
+    if ((rc = mig_find_list(m, m->dma_devs, "dma_dev", "dma_devs", found, &n)))
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        m->devs[i] = (dma_dev_t *)found[i];
+    m->ndevs = n;
+    if (m->iommu[0] && !(m->iommu_c = (iommu_t *)mig_find(m, m->iommu, "iommu", "iommu")))
+        return MIGSIM_ECONFIG;
+    if (m->dualwrite[0] && !(m->dw = (dualwrite_t *)mig_find(m, m->dualwrite, "dualwrite", "dualwrite")))
+        return MIGSIM_ECONFIG;
+    if (!(m->dram_c = (dram_t *)mig_find(m, m->dram, "dram", "dram")))
+        return MIGSIM_ECONFIG;
+    if (m->llc[0] && !(m->llc_c = (llc_t *)mig_find(m, m->llc, "llc", "llc")))
+        return MIGSIM_ECONFIG;
+    for (uint32_t i = 0; i < m->nmmus; i++)
+        if ((rc = mig_same_table(m, &m->mmus[i]->comp, m->mmus[i]->ladder_str, m->mmus[i]->va_bits)))
+            return rc;
+    if (m->iommu_c && (rc = mig_same_table(m, &m->iommu_c->comp, m->iommu_c->ladder_str,
+                                           m->iommu_c->va_bits)))
+        return rc;
+    for (size_t i = 0; i < migsim_sim_ncomps(c->sim); i++) {
+        migsim_comp_t *g = migsim_sim_comp(c->sim, i);
+        if (g->ops == &player_ops && !((player_t *)g)->trace[0])
+            rc = mig_gen_region(m, g, &((player_t *)g)->gen_base, &((player_t *)g)->gen_range_bytes);
+        else if (g->ops == &dma_dev_ops && !((dma_dev_t *)g)->trace[0])
+            rc = mig_gen_region(m, g, &((dma_dev_t *)g)->gen_base, &((dma_dev_t *)g)->gen_range_bytes);
+        if (rc)
+            return rc;
     }
     return MIGSIM_OK;
 }
@@ -621,6 +773,9 @@ static int mig_init(migsim_comp_t *c)
     if (m->identity_bytes && (m->va < m->identity_bytes || m->iova < m->identity_bytes ||
                               m->cur_pa < m->identity_bytes || m->tgt_pa < m->identity_bytes))
         return migsim_error(MIGSIM_ECONFIG, "the identity region [0, identity_bytes) overlaps the page");
+    if ((m->policy == MIGCTL_SEGMENTED || m->policy == MIGCTL_DUAL_WHOLE) && !m->dw)
+        return migsim_error(MIGSIM_ECONFIG, "%s.dualwrite: policy %s needs a dual-write chip",
+                            c->config_path, m->policy == MIGCTL_SEGMENTED ? "segmented" : "dual_write_whole");
     oracle_init(&m->oracle);
     if ((rc = migsim_hist_init(&m->copy_hist, 1024, 1ull << 50)))  /* about 1 ns resolution */
         return rc;
@@ -630,30 +785,7 @@ static int mig_init(migsim_comp_t *c)
 static int mig_start(migsim_comp_t *c)
 {
     migctl_t *m = (migctl_t *)c;
-    migsim_comp_t *found[MIGCTL_MAX_PEERS];
-    uint32_t n;
     int rc;
-    if ((rc = mig_find_list(m, m->cpu_mmus, "cpu_mmu", "cpu_mmus", found, &n)))
-        return rc;
-    for (uint32_t i = 0; i < n; i++)
-        m->mmus[i] = (cpu_mmu_t *)found[i];
-    m->nmmus = n;
-    if ((rc = mig_find_list(m, m->dma_devs, "dma_dev", "dma_devs", found, &n)))
-        return rc;
-    for (uint32_t i = 0; i < n; i++)
-        m->devs[i] = (dma_dev_t *)found[i];
-    m->ndevs = n;
-    if (m->iommu[0] && !(m->iommu_c = (iommu_t *)mig_find(m, m->iommu, "iommu", "iommu")))
-        return MIGSIM_ECONFIG;
-    if (m->dualwrite[0] && !(m->dw = (dualwrite_t *)mig_find(m, m->dualwrite, "dualwrite", "dualwrite")))
-        return MIGSIM_ECONFIG;
-    if (!(m->dram_c = (dram_t *)mig_find(m, m->dram, "dram", "dram")))
-        return MIGSIM_ECONFIG;
-    if (m->llc[0] && !(m->llc_c = (llc_t *)mig_find(m, m->llc, "llc", "llc")))
-        return MIGSIM_ECONFIG;
-    if ((m->policy == MIGCTL_SEGMENTED || m->policy == MIGCTL_DUAL_WHOLE) && !m->dw)
-        return migsim_error(MIGSIM_ECONFIG, "policy %s needs a dual-write chip (parameter dualwrite)",
-                            m->policy == MIGCTL_SEGMENTED ? "segmented" : "dual_write_whole");
     m->dram_fmem = dram_fmem(m->dram_c);
     m->fmem = m->llc_c ? llc_fmem(m->llc_c, &m->dram_fmem) : m->dram_fmem;
     /* the page tables: CPU in the first half of the region, I/O in the second */
@@ -755,15 +887,18 @@ static const migsim_param_t mig_params[] = {
          "block 218: time between the IOTLB invalidation completing and the chip being disabled"),
     MIGSIM_PARAM_U32(migctl_t, "copy_inflight", copy_inflight, "requests", 16, 1, 4096,
                      "copy engine requests outstanding at most"),
-    MIGSIM_PARAM_STR(migctl_t, "cpu_mmus", cpu_mmus, "", "CPU MMU components, comma-separated"),
+    MIGSIM_PARAM_STR(migctl_t, "cpu_mmus", cpu_mmus, "",
+                     "CPU MMU components, comma-separated (resolved when the simulation is built)"),
     MIGSIM_PARAM_STR(migctl_t, "iommu", iommu, "", "the IOMMU component (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "dualwrite", dualwrite, "", "the dual-write chip (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "dma_devs", dma_devs, "", "DMA devices to suspend (suspend_io)"),
     MIGSIM_PARAM_STR(migctl_t, "dram", dram, "dram0", "the DRAM holding the bytes"),
     MIGSIM_PARAM_STR(migctl_t, "llc", llc, "", "the last-level cache in front of it (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "ladder", ladder, "4K,64K,1M,16M,256M,1G,4G",
-                     "page sizes of both page tables, smallest first"),
-    MIGSIM_PARAM_U32(migctl_t, "va_bits", va_bits, "bits", 48, 32, 57, "virtual address width"),
+                     "page sizes of both page tables, smallest first; every CPU MMU and the IOMMU "
+                     "must have the same sizes (one page table, one ladder)"),
+    MIGSIM_PARAM_U32(migctl_t, "va_bits", va_bits, "bits", 48, 32, 57,
+                     "virtual address width of both page tables; the MMUs' va_bits must equal it"),
     MU64("pt_base", pt_base, "bytes", 64u << 20, 0, 0, "PA of the page-table region"),
     MU64("pt_bytes", pt_bytes, "bytes", 64u << 20, 1u << 16, 0,
          "bytes of the page-table region (CPU table in the first half, I/O in the second)"),
@@ -820,6 +955,7 @@ const migsim_comp_ops_t migctl_ops = {
     .params = mig_params,
     .ports = mig_ports,
     .stats = mig_stats,
+    .configure = mig_configure,
     .init = mig_init,
     .start = mig_start,
     .finalize_stats = mig_finalize,

@@ -95,7 +95,7 @@ typedef struct migctl_s {
     uint64_t pt_base, pt_bytes;        /* PA region of the two page tables (split in halves) */
     uint64_t identity_bytes;           /* also map VA/IOVA [0, this) to PA [0, this), largest pages */
     bool oracle_on;                    /* record writes and check at the end */
-    /* resolved at start */
+    /* resolved before init (configure) */
     struct cpu_mmu_s *mmus[MIGCTL_MAX_PEERS];
     uint32_t nmmus;
     struct iommu_s *iommu_c;

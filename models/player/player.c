@@ -219,8 +219,11 @@ static const migsim_param_t player_params[] = {
                       "exits with status 1 when any comes back"),
     PENUM("gen_pattern", gen_pattern, 1, pattern_names, "generator address pattern"),
     PU64("gen_count", gen_count, "records", 100000, 0, 0, "generator records"),
-    PU64("gen_base", gen_base, "bytes", 0, 0, 0, "generator first address"),
-    PU64("gen_range_bytes", gen_range_bytes, "bytes", 1ull << 32, 1, 0, "generator address window"),
+    PU64("gen_base", gen_base, "bytes", 0, 0, 0,
+         "generator first address; not given behind a migration controller's CPU MMU: the page's VA"),
+    PU64("gen_range_bytes", gen_range_bytes, "bytes", 1ull << 32, 1, 0,
+         "generator address window; not given behind a migration controller's CPU MMU: to the end "
+         "of the page (a window given must lie inside the page or the identity region)"),
     PU64("gen_stride_bytes", gen_stride_bytes, "bytes", 4096, 1, 0, "generator stride (strided)"),
     PU32("gen_size_bytes", gen_size_bytes, "bytes", 64, 1, MIGSIM_TRACE_MAX_SIZE, "generator access size"),
     MIGSIM_PARAM_F64(player_t, "gen_read_frac", gen_read_frac, "", 0.67, 0.0, 1.0,

@@ -4,7 +4,8 @@
  * that names the source and the JSON path, and leaves *out NULL; merging
  * onto the embedded default changes only the keys given; "base":"none"
  * needs a complete platform; null deletes a key; command-line overrides;
- * migsim_parse_size; migsim_describe.
+ * migsim_parse_size; migsim_describe; an error message wrapped with context
+ * (also formatted with itself); which parameters the configuration set.
  *
  * Values are checked in the component state structs of the trace player and
  * the DRAM controller (models/player/player.h, models/dram/dram.h).
@@ -279,6 +280,51 @@ static void test_component_init_errors(void **state)
     migsim_sim_t *s = create_ok("{\"components\": {\"dram0\": {\"write_queue_depth\": 16,"
                                 " \"write_high_watermark\": 12, \"write_low_watermark\": 4}}}");
     assert_int_equal(dram0(s)->write_high_watermark, 12);
+    migsim_sim_destroy(s);
+}
+
+/*
+ * An error message formatted with itself as an argument (a caller putting
+ * context in front of a callee's message) reads cleanly, and so does the
+ * wrapper made for it.
+ */
+static void test_error_formatted_with_itself(void **state)
+{
+    (void)state;
+    migsim_error(MIGSIM_ECONFIG, "cpu_mmus: no component named \"%s\"", "nobody");
+    int rc = migsim_error(MIGSIM_ECONFIG, "t.json: $.components.mig: %s", migsim_errmsg());
+    assert_int_equal(rc, MIGSIM_ECONFIG);
+    assert_string_equal(migsim_errmsg(), "t.json: $.components.mig: cpu_mmus: no component named \"nobody\"");
+    migsim_error(MIGSIM_EIO, "inner %d", 7);
+    rc = migsim_error_wrap(MIGSIM_EIO, "%s: %s", "t.json", "$.links[3]");
+    assert_int_equal(rc, MIGSIM_EIO);
+    assert_string_equal(migsim_errmsg(), "t.json: $.links[3]: inner 7");
+    /* a long message is cut at 1023 bytes, never overrun */
+    char big[1100];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    migsim_error(MIGSIM_EINVAL, "%s", big);
+    migsim_error_wrap(MIGSIM_EINVAL, "ctx");
+    assert_int_equal(strlen(migsim_errmsg()), 1023);
+    assert_memory_equal(migsim_errmsg(), "ctx: xxx", 8);
+}
+
+/* Which parameters the configuration set, and which kept their table default. */
+static void test_param_given(void **state)
+{
+    (void)state;
+    migsim_sim_t *s = create_ok("{\"base\": \"dram\", \"components\": {\"cpu0\": {\"gen_count\": null,"
+                                " \"gen_seed\": 5}}}");
+    migsim_comp_t *c = &cpu0(s)->comp;
+    assert_true(migsim_comp_param_given(c, "gen_seed"));        /* this configuration */
+    assert_true(migsim_comp_param_given(c, "gen_range_bytes")); /* the embedded platform */
+    assert_false(migsim_comp_param_given(c, "gen_count"));      /* deleted: the table default */
+    assert_false(migsim_comp_param_given(c, "gen_base"));
+    assert_false(migsim_comp_param_given(c, "no_such_parameter"));
+    migsim_sim_destroy(s);
+    const char *ovr[] = { "cpu0.gen_base=4096" };
+    assert_int_equal(migsim_sim_create_platform(&s, "dram", ovr, 1), 0);
+    assert_true(migsim_comp_param_given(migsim_sim_find(s, "cpu0"), "gen_base"));
     migsim_sim_destroy(s);
 }
 
@@ -623,6 +669,8 @@ int main(void)
         cmocka_unit_test(test_bad_links),
         cmocka_unit_test(test_component_init_errors),
         cmocka_unit_test(test_bad_base),
+        cmocka_unit_test(test_error_formatted_with_itself),
+        cmocka_unit_test(test_param_given),
         cmocka_unit_test(test_merge_changes_only_given_keys),
         cmocka_unit_test(test_merge_null_deletes),
         cmocka_unit_test(test_base_none_needs_full_config),

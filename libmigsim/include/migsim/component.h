@@ -9,12 +9,21 @@
  * `migsim describe`.
  *
  * Life cycle: the sim allocates `size` zeroed bytes, fills parameters from
- * their defaults and the configuration, binds ports, then calls init (which
+ * their defaults and the configuration, binds ports, then calls configure on
+ * every component that has one (before any init: look up peer components
+ * and fill in the peers' parameters that the configuration left out; it
+ * allocates nothing), then init (which
  * validates and allocates; nothing allocates on the hot path afterwards),
  * start (after every component is initialised: schedule the first events),
  * and at the end finalize_stats (derive averages and percentiles) and fini.
  * fini must also accept a state that init left half way (it is called when
  * init fails), freeing only what was allocated.
+ *
+ * An error of configure, init or start is reported with the configuration's
+ * name and the component's JSON path in front ("cfg.json: $.components.mmu0:
+ * ladder: ..."); a message that already begins with a JSON path ("$.") gets
+ * only the configuration's name, so that a component can name the exact
+ * parameter, its own or a peer's ("cfg.json: $.components.mig.cpu_mmus: ...").
  */
 #ifndef MIGSIM_COMPONENT_H
 #define MIGSIM_COMPONENT_H
@@ -96,6 +105,8 @@ struct migsim_comp_ops_s {
     int (*start)(migsim_comp_t *c);       /* schedule first events (all components initialised) */
     void (*finalize_stats)(migsim_comp_t *c); /* compute derived F64 statistics */
     void (*fini)(migsim_comp_t *c);       /* free what init allocated */
+    int (*configure)(migsim_comp_t *c);   /* before any init: resolve peers, check them, set
+                                             their parameters left out; errors via migsim_error */
 };
 
 /*
@@ -136,7 +147,16 @@ struct migsim_comp_s {
     migsim_kernel_t *k;                   /* borrowed: the sim's kernel */
     migsim_req_pool_t *pool;              /* borrowed: the sim's request pool */
     const char *config_path;              /* borrowed: JSON path of its config, for messages */
+    uint8_t *params_given;                /* owned: per ops->params entry, 1 = set by the
+                                             configuration (0 = its table default) */
 };
+
+/*
+ * Whether parameter `name` was set by the configuration (the embedded
+ * platform, a file or an override) rather than left at its table default.
+ * False for an unknown name.
+ */
+bool migsim_comp_param_given(const migsim_comp_t *c, const char *name);
 
 /* The port named `name` of a component, NULL if none. */
 migsim_port_t *migsim_comp_port(migsim_comp_t *c, const char *name);

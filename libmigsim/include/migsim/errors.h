@@ -36,9 +36,22 @@ const char *migsim_strerror(int err);
 /*
  * Record a message for the calling thread and return `code`, so that error
  * paths read `return migsim_error(MIGSIM_EFORMAT, "%s:%lu: bad op", f, l);`.
- * The message is truncated to 1023 bytes.
+ * The message is truncated to 1023 bytes. An argument may be migsim_errmsg()
+ * itself (the message is formatted aside, then copied in).
  */
 int migsim_error(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/*
+ * Put context in front of the calling thread's message: the message becomes
+ * "<fmt formatted>: <message before>" (truncated to 1023 bytes). Returns
+ * `code`. This is the way to add a file name or JSON path to an error that a
+ * callee recorded: `return migsim_error_wrap(rc, "%s: %s", file, path);`.
+ */
+int migsim_error_wrap(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif

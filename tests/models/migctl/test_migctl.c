@@ -12,7 +12,11 @@
  *   - determinism: identical statistics JSON from identical inputs;
  *   - the analytic check: with no traffic, the migration takes the sum of
  *     its step costs plus the copy at the DRAM's read bandwidth (one burst
- *     per tBL, less refresh), within 5%.
+ *     per tBL, less refresh), within 5%;
+ *   - configuration checked when the simulation is built: its peers exist
+ *     and have the right types; the MMUs walk the page tables with the
+ *     controller's ladder; generators left unplaced follow the page, and a
+ *     region given outside every mapping of its address space is refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,11 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dma_dev/dma_dev.h"
 #include "dram/dram.h"
 #include "iommu/iommu.h"
 #include "migctl/migctl.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "player/player.h"
 #include "xlat/xlat.h"
 
 #define MiB (1ull << 20)
@@ -304,6 +310,152 @@ static void test_analytic_duration(void **state)
     migsim_sim_destroy(sim);
 }
 
+/* The migration platform with only `sets`; its configuration must be accepted. */
+static migsim_sim_t *create_ok(const char *const *sets, size_t n)
+{
+    migsim_sim_t *sim = NULL;
+    if (migsim_sim_create_platform(&sim, "migration", sets, n) != 0)
+        fail_msg("%s", migsim_errmsg());
+    return sim;
+}
+
+/* The migration platform with only `sets` must be refused with exactly `want`. */
+static void expect_error(const char *const *sets, size_t n, const char *want)
+{
+    migsim_sim_t *sim = (migsim_sim_t *)&sim; /* not NULL: a refusal must clear it */
+    migsim_error_clear();
+    int rc = migsim_sim_create_platform(&sim, "migration", sets, n);
+    if (rc == 0) {
+        migsim_sim_destroy(sim);
+        fail_msg("accepted; expected \"%s\"", want);
+    }
+    assert_int_equal(rc, MIGSIM_ECONFIG);
+    assert_null(sim);
+    assert_string_equal(migsim_errmsg(), want);
+}
+
+/* A peer that does not exist, or is of the wrong type, is an error when the simulation is built. */
+static void test_peers_resolved_at_create(void **state)
+{
+    (void)state;
+    const char *nobody[] = { "mig.cpu_mmus=\"mmu0,nobody\"" };
+    expect_error(nobody, 1, "<migration>: $.components.mig.cpu_mmus: no component named \"nobody\"");
+    const char *wrong[] = { "mig.iommu=\"dw0\"" };
+    expect_error(wrong, 1, "<migration>: $.components.mig.iommu: \"dw0\" is a dualwrite, not an iommu");
+    const char *nodram[] = { "mig.dram=\"llc0\"" };
+    expect_error(nodram, 1, "<migration>: $.components.mig.dram: \"llc0\" is a llc, not a dram");
+    const char *nochip[] = { "mig.dualwrite=\"\"" };
+    expect_error(nochip, 1, "<migration>: $.components.mig.dualwrite: policy segmented needs a "
+                            "dual-write chip");
+}
+
+/*
+ * The controller builds both page tables with its ladder; the MMUs walk them.
+ * A ladder or address width that differs from the controller's is an error
+ * naming both parameters; the same change made to all three runs, losing
+ * nothing, with every CPU and DMA access translated.
+ */
+static void test_one_ladder_per_table(void **state)
+{
+    (void)state;
+    const char *mig_only[] = { "mig.page_bytes=\"16MiB\"", "mig.ladder=\"4K,64K,1M,16M,4G\"" };
+    expect_error(mig_only, 2, "<migration>: $.components.mmu0.ladder \"4K,64K,1M,16M,256M,1G,4G\" "
+                              "differs from $.components.mig.ladder \"4K,64K,1M,16M,4G\": one page "
+                              "table, one ladder");
+    const char *io[] = { "iommu0.ladder=\"4K,64K,1M,16M,256M,4G\"" };
+    expect_error(io, 1, "<migration>: $.components.iommu0.ladder \"4K,64K,1M,16M,256M,4G\" differs "
+                        "from $.components.mig.ladder \"4K,64K,1M,16M,256M,1G,4G\": one page "
+                        "table, one ladder");
+    const char *bits[] = { "iommu0.va_bits=39" };
+    expect_error(bits, 1, "<migration>: $.components.iommu0.va_bits 39 differs from "
+                          "$.components.mig.va_bits 48: one page table, one format");
+    /* spelled differently, the same sizes */
+    const char *same[] = { "mmu0.ladder=\"4KiB,64KiB,1MiB,16MiB,256MiB,1GiB,4GiB\"" };
+    migsim_sim_destroy(create_ok(same, 1));
+    const char *all[] = { "mig.ladder=\"4K,64K,1M,16M,64M,4G\"", "mmu0.ladder=\"4K,64K,1M,16M,64M,4G\"",
+                          "iommu0.ladder=\"4K,64K,1M,16M,64M,4G\"" };
+    migsim_sim_t *sim = make(all, 3);
+    run(sim);
+    assert_true(stat(sim, "mig.end_ps") > 0);
+    assert_true(stat(sim, "mig.lost_writes") == 0);
+    assert_true(stat(sim, "iommu0.faults") == 0);
+    assert_true(stat(sim, "cpu0.completed_reqs") == 3000);
+    migsim_sim_destroy(sim);
+}
+
+/*
+ * Generators whose region the configuration leaves out follow the migrating
+ * page: the CPU's at its VA, the disk's at its IOVA, page_bytes long. With
+ * only the page size changed, no DMA access faults and every CPU access
+ * completes.
+ */
+static void test_generators_follow_the_page(void **state)
+{
+    (void)state;
+    const char *sets[] = { "mig.page_bytes=\"2MiB\"", "mig.subpage_bytes=\"64KiB\"",
+                           "mig.ladder=\"4K,64K,2M,1G,512G\"", "mmu0.ladder=\"4K,64K,2M,1G,512G\"",
+                           "iommu0.ladder=\"4K,64K,2M,1G,512G\"", "mig.va=\"6GiB\"",
+                           "mig.iova=\"10GiB\"", "mig.start_ps=2000000", "cpu0.gen_count=3000",
+                           "cpu0.gen_gap_ps=20000", "nic0.gen_base=\"10GiB\"",
+                           "nic0.gen_range_bytes=\"1MiB\"", "nic0.gen_ring_entries=64",
+                           "nic0.gen_count=600", "nic0.gen_gap_ps=200000",
+                           "disk0.gen_block_bytes=4096", "disk0.gen_count=400",
+                           "disk0.gen_gap_ps=150000" };
+    migsim_sim_t *sim = create_ok(sets, sizeof sets / sizeof sets[0]);
+    const uint64_t G = 1ull << 30;
+    player_t *cpu = (player_t *)migsim_sim_find(sim, "cpu0");
+    dma_dev_t *disk = (dma_dev_t *)migsim_sim_find(sim, "disk0");
+    dma_dev_t *nic = (dma_dev_t *)migsim_sim_find(sim, "nic0");
+    assert_int_equal(cpu->gen_base, 6 * G);
+    assert_int_equal(cpu->gen_range_bytes, 2 * MiB);
+    assert_int_equal(disk->gen_base, 10 * G);
+    assert_int_equal(disk->gen_range_bytes, 2 * MiB);
+    assert_int_equal(nic->gen_base, 10 * G);          /* given: kept */
+    assert_int_equal(nic->gen_range_bytes, 1 * MiB);
+    run(sim);
+    assert_true(stat(sim, "iommu0.faults") == 0);
+    assert_true(stat(sim, "disk0.completed_reqs") > 0);
+    assert_true(stat(sim, "cpu0.completed_reqs") == 3000);
+    assert_true(stat(sim, "mig.lost_writes") == 0);
+    migsim_sim_destroy(sim);
+    /* only gen_base given, inside the page: the region runs to the page's end */
+    const char *half[] = { "mig.page_bytes=\"1MiB\"", "cpu0.gen_base=\"0x100080000\"",
+                           "nic0.gen_range_bytes=\"1MiB\"", "nic0.gen_ring_entries=64" };
+    sim = create_ok(half, 4);
+    cpu = (player_t *)migsim_sim_find(sim, "cpu0");
+    assert_int_equal(cpu->gen_base, 4 * G + 512 * 1024);
+    assert_int_equal(cpu->gen_range_bytes, 512 * 1024);
+    migsim_sim_destroy(sim);
+}
+
+/* A region given outside every mapping of its source's address space is an error. */
+static void test_generator_outside_every_mapping(void **state)
+{
+    (void)state;
+    /* the CPU's range runs past the page (its base follows the page) */
+    const char *cpu[] = { "mig.page_bytes=\"16MiB\"", "cpu0.gen_range_bytes=\"32MiB\"" };
+    expect_error(cpu, 2, "<migration>: $.components.cpu0.gen_base 0x100000000 (not given), "
+                         "$.components.cpu0.gen_range_bytes 33554432: the generator's VAs lie "
+                         "outside every mapping of $.components.mig (the page at VA 0x100000000, "
+                         "16777216 bytes; the identity region [0, 0x0))");
+    /* a device addresses IOVAs: the page's VA is not one of its mappings */
+    const char *dev[] = { "mig.iova=\"8GiB\"" };
+    expect_error(dev, 1, "<migration>: $.components.nic0.gen_base 0x100000000, "
+                         "$.components.nic0.gen_range_bytes 4194304: the generator's IOVAs lie "
+                         "outside every mapping of $.components.mig (the page at IOVA 0x200000000, "
+                         "1073741824 bytes; the identity region [0, 0x0))");
+    /* the identity region is a mapping; straddling its end is not */
+    const char *ident[] = { "mig.identity_bytes=\"256MiB\"", "cpu0.gen_base=\"128MiB\"",
+                            "cpu0.gen_range_bytes=\"128MiB\"" };
+    migsim_sim_destroy(create_ok(ident, 3));
+    const char *straddle[] = { "mig.identity_bytes=\"256MiB\"", "cpu0.gen_base=\"128MiB\"",
+                               "cpu0.gen_range_bytes=\"256MiB\"" };
+    expect_error(straddle, 3, "<migration>: $.components.cpu0.gen_base 0x8000000, "
+                              "$.components.cpu0.gen_range_bytes 268435456: the generator's VAs "
+                              "lie outside every mapping of $.components.mig (the page at VA "
+                              "0x100000000, 1073741824 bytes; the identity region [0, 0x10000000))");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +467,10 @@ int main(void)
         cmocka_unit_test(test_cpu_not_stalled_by_remap),
         cmocka_unit_test(test_mixed_layout_keeps_walks_right),
         cmocka_unit_test(test_analytic_duration),
+        cmocka_unit_test(test_peers_resolved_at_create),
+        cmocka_unit_test(test_one_ladder_per_table),
+        cmocka_unit_test(test_generators_follow_the_page),
+        cmocka_unit_test(test_generator_outside_every_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
