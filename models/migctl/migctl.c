@@ -894,7 +894,7 @@ static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_STR(migctl_t, "dma_devs", dma_devs, "", "DMA devices to suspend (suspend_io)"),
     MIGSIM_PARAM_STR(migctl_t, "dram", dram, "dram0", "the DRAM holding the bytes"),
     MIGSIM_PARAM_STR(migctl_t, "llc", llc, "", "the last-level cache in front of it (\"\" = none)"),
-    MIGSIM_PARAM_STR(migctl_t, "ladder", ladder, "4K,64K,1M,16M,256M,1G,4G",
+    MIGSIM_PARAM_STR(migctl_t, "ladder", ladder, "4K,64K,1M,16M,256M,4G",
                      "page sizes of both page tables, smallest first; every CPU MMU and the IOMMU "
                      "must have the same sizes (one page table, one ladder)"),
     MIGSIM_PARAM_U32(migctl_t, "va_bits", va_bits, "bits", 48, 32, 57,

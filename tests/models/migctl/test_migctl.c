@@ -383,6 +383,24 @@ static void test_one_ladder_per_table(void **state)
     migsim_sim_destroy(sim);
 }
 
+/* A configuration that names no ladder anywhere is consistent: the three types' defaults agree. */
+static void test_default_ladders_agree(void **state)
+{
+    (void)state;
+    const char *types[] = { "migctl", "cpu_mmu", "iommu" };
+    const char *def[3] = { NULL, NULL, NULL };
+    for (int i = 0; i < 3; i++) {
+        const migsim_comp_ops_t *ops = migsim_registry_find(types[i]);
+        assert_non_null(ops);
+        for (const migsim_param_t *p = ops->params; p->name; p++)
+            if (strcmp(p->name, "ladder") == 0)
+                def[i] = p->def_s;
+        assert_non_null(def[i]);
+    }
+    assert_string_equal(def[0], def[1]);
+    assert_string_equal(def[0], def[2]);
+}
+
 /*
  * Generators whose region the configuration leaves out follow the migrating
  * page: the CPU's at its VA, the disk's at its IOVA, page_bytes long. With
@@ -469,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_analytic_duration),
         cmocka_unit_test(test_peers_resolved_at_create),
         cmocka_unit_test(test_one_ladder_per_table),
+        cmocka_unit_test(test_default_ladders_agree),
         cmocka_unit_test(test_generators_follow_the_page),
         cmocka_unit_test(test_generator_outside_every_mapping),
     };
