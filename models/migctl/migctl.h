@@ -150,12 +150,18 @@ extern const migsim_comp_ops_t migctl_ops;
  * window is subpages [lo, hi): those below lo on the target, the window on
  * the current page as subpage PTEs, those from hi on the current page; with
  * `mixed`, segments 1 and 3 use the largest aligned ladder pages (FIG. 4,
- * item 450), otherwise subpage PTEs throughout (item 400). Returns the leaf
- * PTEs written, or a negative code.
+ * item 450), otherwise subpage PTEs throughout (item 400), all valid.
+ * Only what differs is written: a leaf already there with the same place,
+ * size and PA, valid, is kept (with its A/D bits). Returns the PTE writes
+ * (leaves written plus leaves removed; a leaf rewritten in place counts
+ * once), or a negative code (MIGSIM_ESTATE when a leaf in the way reaches
+ * outside [from, to)). *shoot gets the VA range to shoot down, [0] == [1]
+ * when none: the leaves merged or split (a TLB or page-walk cache may hold
+ * their old shape) and valid leaves that changed.
  */
 int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt,
                           uint64_t page_bytes, uint32_t sub_idx, uint64_t from, uint64_t to,
-                          uint64_t lo, uint64_t hi, bool mixed);
+                          uint64_t lo, uint64_t hi, bool mixed, uint64_t shoot[2]);
 
 /* Add a watcher (0, or MIGSIM_ESTATE when MIGCTL_MAX_WATCHERS are set). */
 int migctl_watch(migctl_t *m, migctl_watch_fn fn, void *ctx);
