@@ -82,7 +82,7 @@ typedef struct migctl_s {
     uint64_t start_ps;                 /* when block 200 runs */
     /* parameters: step costs */
     uint64_t pte_write_ps;             /* per PTE written by the OS */
-    uint64_t ipi_ps;                   /* TLB shootdown, per CPU MMU */
+    uint64_t ipi_ps;                   /* TLB shootdown: IPIs out and acks back, once (plus the slowest handler), ps */
     uint64_t hcall_ps;                 /* one hypervisor call */
     uint64_t init_hw_ps, update_hw_ps; /* chip programming (206; 214) */
     uint64_t final_ps;                 /* 218: after the IOTLB invalidation, before disabling */

@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cpu_mmu/cpu_mmu.h"
 #include "dram/dram.h"
 #include "iommu/iommu.h"
 #include "migctl/migctl.h"
@@ -377,6 +379,91 @@ static void test_mixed_writes_only_changes(void **state)
     }
 }
 
+/* ---- shootdown cost: all IPIs at once, the slowest acknowledgement -------------- */
+
+/*
+ * The migration platform's JSON with `comps` added to its components and
+ * `links` to its links, written to a temporary file (the caller removes it).
+ */
+static void platform_plus(char *path, size_t cap, const char *comps, const char *links)
+{
+    const char *base = migsim_platform_config("migration");
+    const char *c = strstr(base, "\"components\": {"), *l = strstr(base, "\"links\": [");
+    assert_non_null(c);
+    assert_non_null(l);
+    c += strlen("\"components\": {");
+    l += strlen("\"links\": [");
+    snprintf(path, cap, "/tmp/test_migctl_%d.json", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*s %s, %.*s %s, %s", (int)(c - base), base, comps, (int)(l - c), c, links, l);
+    fclose(f);
+}
+
+/* Time from block 208 of the first window to its copy (block 210). */
+static uint64_t first_208(migsim_sim_t *sim)
+{
+    migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
+    uint32_t n;
+    const migctl_step_t *log = migctl_log(m, &n);
+    for (uint32_t i = 0; i + 1 < n; i++)
+        if (log[i].block == 208 && log[i + 1].block == 210)
+            return log[i + 1].time - log[i].time;
+    fail_msg("no 208 followed by 210");
+    return 0;
+}
+
+static void test_shootdown_waits_for_slowest(void **state)
+{
+    (void)state;
+    const char *quiet[] = { "cpu0.gen_count=0", "nic0.gen_count=0", "disk0.gen_count=0",
+                            "mig.page_bytes=\"1MiB\"", "cpu0.gen_range_bytes=\"1MiB\"",
+                            "nic0.gen_range_bytes=\"1MiB\"", "nic0.gen_ring_entries=64",
+                            "disk0.gen_range_bytes=\"1MiB\"", "mig.ipi_ps=700000",
+                            "mmu0.shootdown_handler_ps=500000" };
+    /* one target: block 208 = one PTE write + a hypervisor call + IPI + its handler */
+    migsim_sim_t *sim;
+    if (migsim_sim_create_platform(&sim, "migration", quiet, 10) != 0)
+        fail_msg("%s", migsim_errmsg());
+    run(sim);
+    migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
+    uint64_t one = first_208(sim);
+    assert_int_equal(one, m->pte_write_ps + m->hcall_ps + 700000 + 500000);
+    assert_true(stat(sim, "mmu0.shootdown_stall_ps") == stat(sim, "mig.shootdowns") * 500000);
+    migsim_sim_destroy(sim);
+    /* three targets with handlers of 0.5, 0.9 and 0.3 us: the initiator waits for the 0.9 us */
+    char path[64];
+    platform_plus(path, sizeof path,
+                  "\"mmu1\": { \"type\": \"cpu_mmu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\", "
+                  "\"shootdown_handler_ps\": 900000 }, "
+                  "\"mmu2\": { \"type\": \"cpu_mmu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\", "
+                  "\"shootdown_handler_ps\": 300000 }, "
+                  "\"cpu1\": { \"type\": \"trace_player\", \"gen_count\": 0 }, "
+                  "\"cpu2\": { \"type\": \"trace_player\", \"gen_count\": 0 }",
+                  "{ \"from\": \"cpu1.out\", \"to\": \"mmu1.in\" }, "
+                  "{ \"from\": \"cpu2.out\", \"to\": \"mmu2.in\" }, "
+                  "{ \"from\": \"mmu1.mem\", \"to\": \"xmem.in2\" }, "
+                  "{ \"from\": \"mmu2.mem\", \"to\": \"xmem.in3\" }");
+    const char *more[16];
+    memcpy(more, quiet, sizeof quiet);
+    more[10] = "mig.cpu_mmus=\"mmu0,mmu1,mmu2\"";
+    int rc = migsim_sim_create_overrides(&sim, path, more, 11);
+    remove(path);
+    if (rc != 0)
+        fail_msg("%s", migsim_errmsg());
+    run(sim);
+    m = (migctl_t *)migsim_sim_find(sim, "mig");
+    uint64_t three = first_208(sim);
+    print_message("block 208: %llu ps with one target, %llu ps with three\n",
+                  (unsigned long long)one, (unsigned long long)three);
+    assert_int_equal(three, m->pte_write_ps + m->hcall_ps + 700000 + 900000);
+    double n = stat(sim, "mig.shootdowns");
+    assert_true(stat(sim, "mmu1.shootdown_stall_ps") == n * 900000);
+    assert_true(stat(sim, "mmu2.shootdown_stall_ps") == n * 300000);
+    assert_true(stat(sim, "mmu2.shootdowns") == n);
+    migsim_sim_destroy(sim);
+}
+
 /* No traffic: duration = step costs + the copy at the DRAM's read bandwidth. */
 static void test_analytic_duration(void **state)
 {
@@ -390,7 +477,8 @@ static void test_analytic_duration(void **state)
     migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
     dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     const uint64_t N = 16, k = 4, windows = N / k;
-    uint64_t shoot = m->ipi_ps; /* one CPU MMU */
+    /* a shootdown: the IPI round trip and the one target's handler */
+    uint64_t shoot = m->ipi_ps + ((cpu_mmu_t *)migsim_sim_find(sim, "mmu0"))->shootdown_handler_ps;
     double steps = (double)((N + 1) * m->pte_write_ps + shoot)        /* 202: N written, 1 removed */
                    + (double)m->hcall_ps + (double)m->init_hw_ps       /* 204, 206 */
                    + (double)windows * (k * m->pte_write_ps + m->hcall_ps + shoot) /* 208 */
@@ -426,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_mixed_layout_keeps_walks_right),
         cmocka_unit_test(test_analytic_duration),
         cmocka_unit_test(test_mixed_writes_only_changes),
+        cmocka_unit_test(test_shootdown_waits_for_slowest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
