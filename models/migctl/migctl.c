@@ -770,7 +770,11 @@ static void mig_finalize(migsim_comp_t *c)
     m->st_sub_p50_ns = migsim_hist_percentile(&m->copy_hist, 0.50) / 1000.0;
     m->st_sub_p99_ns = migsim_hist_percentile(&m->copy_hist, 0.99) / 1000.0;
     uint64_t span = m->finished ? m->st_duration_ps : (m->running ? c->k->now - m->st_start_ps : 0);
-    m->st_copy_gbps = span ? (double)(m->st_copy_reads + m->st_copy_writes) * MIG_LINE / (double)span * 1000.0 : 0;
+    m->st_copy_traffic_gbps =
+        span ? (double)(m->st_copy_reads + m->st_copy_writes) * MIG_LINE / (double)span * 1000.0 : 0;
+    /* the page moved, per second of migration (so far: the lines written to the target) */
+    uint64_t moved = m->finished ? m->page_bytes : m->st_copy_writes * MIG_LINE;
+    m->st_page_rate_gbps = span ? (double)moved / (double)span * 1000.0 : 0;
     uint64_t dram_during = m->finished ? m->st_dram_bytes_during
                            : (m->running ? mem_bytes(m) - m->st_dram_bytes_at_start : 0);
     m->st_copy_share = dram_during ? (double)m->st_copy_bytes / (double)dram_during : 0;
@@ -873,7 +877,12 @@ static const migsim_stat_def_t mig_stats[] = {
     MS("copy_window_max_ps", st_copy_ps_max, "ps", "longest window copy"),
     MF("copy_subpage_p50_ns", st_sub_p50_ns, "ns", "median time to copy one subpage (histogram)"),
     MF("copy_subpage_p99_ns", st_sub_p99_ns, "ns", "99th percentile time to copy one subpage"),
-    MF("copy_gbps", st_copy_gbps, "GB/s", "copy bytes / migration time"),
+    MF("page_rate_gbps", st_page_rate_gbps, "GB/s",
+       "migration rate: page_bytes / duration (while running: bytes copied to the target so far "
+       "/ time since block 200)"),
+    MF("copy_traffic_gbps", st_copy_traffic_gbps, "GB/s",
+       "copy engine traffic: bytes read plus bytes written / migration time (twice the page "
+       "rate when every line is copied once)"),
     MF("copy_share", st_copy_share, "ratio",
        "copy bytes / all bytes entering memory (at the cache, else DRAM) during the migration"),
     MS("mem_bytes_during", st_dram_bytes_during, "bytes",

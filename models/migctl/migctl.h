@@ -140,7 +140,9 @@ typedef struct migctl_s {
     uint64_t st_cpu_ptes_max;
     uint64_t st_lost_writes, st_oracle_lines, st_oracle_commits;
     uint64_t st_dram_bytes_at_start, st_dram_bytes_during;
-    double st_copy_avg_ns, st_copy_gbps, st_copy_share;
+    double st_copy_avg_ns, st_copy_share;
+    double st_copy_traffic_gbps;       /* copy reads + writes, bytes per ns of migration */
+    double st_page_rate_gbps;          /* page bytes moved per ns of migration */
 } migctl_t;
 
 extern const migsim_comp_ops_t migctl_ops;

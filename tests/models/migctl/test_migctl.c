@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,6 +465,22 @@ static void test_shootdown_waits_for_slowest(void **state)
     migsim_sim_destroy(sim);
 }
 
+/* The page rate is page bytes per second of migration; the copy traffic counts both sides. */
+static void test_page_rate(void **state)
+{
+    (void)state;
+    const char *extra[] = { "cpu0.gen_count=0", "nic0.gen_count=0", "disk0.gen_count=0" };
+    migsim_sim_t *sim = make(extra, 3);
+    run(sim);
+    double dur = stat(sim, "mig.duration_ps");
+    double rate = stat(sim, "mig.page_rate_gbps"), traffic = stat(sim, "mig.copy_traffic_gbps");
+    print_message("1 MiB in %.0f ps: page rate %.3f GB/s, copy traffic %.3f GB/s\n", dur, rate, traffic);
+    assert_true(fabs(rate - (double)MiB / dur * 1000.0) < 1e-9 * rate);
+    /* every line read once and written once: twice the page */
+    assert_true(fabs(traffic - 2.0 * rate) < 1e-9 * rate);
+    migsim_sim_destroy(sim);
+}
+
 /* No traffic: duration = step costs + the copy at the DRAM's read bandwidth. */
 static void test_analytic_duration(void **state)
 {
@@ -515,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_analytic_duration),
         cmocka_unit_test(test_mixed_writes_only_changes),
         cmocka_unit_test(test_shootdown_waits_for_slowest),
+        cmocka_unit_test(test_page_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
