@@ -385,8 +385,8 @@ static int mmu_recv(migsim_port_t *port, migsim_req_t *req)
     s->wt.next = NULL;
     s->wt.va = req->addr;
     s->wt.access = req->op == MIGSIM_OP_WRITE ? XLAT_ACCESS_WRITE : XLAT_ACCESS_READ;
-    if (m->comp.k->now < m->stall_until_ps)
-        mmu_stall_hold(m, s);  /* the core is in its shootdown handler */
+    if (m->comp.k->now < m->stall_until_ps || m->stallq.head)
+        mmu_stall_hold(m, s);  /* in its shootdown handler, or behind what it held */
     else
         mmu_begin(m, s);
     return MIGSIM_OK;
