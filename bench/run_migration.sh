@@ -58,7 +58,7 @@ for n in names:
     rows[n] = {
         "host_s": h["wall_s"], "records": recs, "records_per_s": recs / h["wall_s"],
         "migration_us": (g("mig.end_ps") - g("mig.start_ps")) / 1e6 if g("mig.end_ps") else None,
-        "copy_gbps": g("mig.copy_gbps"), "copy_share": g("mig.copy_share"),
+        "page_rate_gbps": g("mig.page_rate_gbps"), "copy_traffic_gbps": g("mig.copy_traffic_gbps"), "copy_share": g("mig.copy_share"),
         "cpu_lat_ns": [g("cpu0.latency_before_avg_ns"), g("cpu0.latency_during_avg_ns"), g("cpu0.latency_after_avg_ns")],
         "nic_lat_ns": [g("nic0.latency_before_avg_ns"), g("nic0.latency_during_avg_ns"), g("nic0.latency_after_avg_ns")],
         "cpu_faults": g("mmu0.faults"), "cpu_fault_stall_us": g("mmu0.fault_stall_ps") / 1e6,
@@ -69,7 +69,7 @@ for n in names:
         "peak_rss_mib": h["peak_rss_kib"] / 1024,
     }
 json.dump(rows, open(os.path.join(out, "migration_summary.json"), "w"), indent=2)
-cols = ["host_s", "records_per_s", "migration_us", "copy_gbps", "cpu_faults", "dma_dropped",
+cols = ["host_s", "records_per_s", "migration_us", "page_rate_gbps", "cpu_faults", "dma_dropped",
         "dual_writes", "held_writes", "pte_writes", "cpu_ptes_max", "lost_writes", "peak_rss_mib"]
 print("%-18s" % "run" + "".join("%14s" % c for c in cols))
 for n in names:

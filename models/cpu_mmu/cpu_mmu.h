@@ -34,12 +34,18 @@
  * comes back with a memory error answers the request upstream with
  * req->status = CPU_MMU_STATUS_WALK_ERROR.
  *
- * Shootdown: cpu_mmu_shootdown(va, len) removes every L1, L2 and PWC entry
- * overlapping the range, at once (the IPI cost is the caller's). Requests
- * already translated but not yet accepted by "mem" whose VA is in the range
- * translate again; a walk in progress over a changed range (shootdown or
- * pte_changed at or after the walk's start) has its result discarded and
- * walks again, so no stale translation survives either call.
+ * Shootdown: cpu_mmu_shootdown(va, len) is this core taking the shootdown
+ * IPI. Every L1, L2 and PWC entry overlapping the range is removed at once,
+ * and the core runs its handler (interrupt entry, the flush, exit) for
+ * shootdown_handler_ps: requests arriving on "in" meanwhile are accepted
+ * and held until the handler ends, and so are translated requests not yet
+ * accepted by "mem" whose VA is in the range (they translate again after
+ * it). A shootdown during a handler runs after it. Requests already in the
+ * TLB pipeline or walking go on. The initiator's wait (IPI round trip plus
+ * the slowest handler) is the caller's. A walk in progress over a changed
+ * range (shootdown or pte_changed at or after the walk's start) has its
+ * result discarded and walks again, so no stale translation survives either
+ * call.
  *
  * Back-pressure: at most max_held_reqs requests are held (accepted from
  * "in" and not yet accepted by "mem"); beyond that "in" refuses and is
@@ -78,6 +84,7 @@ typedef enum cpu_mmu_where_e {
     CPU_MMU_WALK,          /* linked into a walk of the walker */
     CPU_MMU_FAULT,         /* in the fault list until cpu_mmu_pte_changed */
     CPU_MMU_OUT,           /* translated, waiting for "mem" to accept (outq) */
+    CPU_MMU_STALL,         /* held while the core runs a shootdown handler (stallq) */
 } cpu_mmu_where_t;
 
 /* One held request. */
@@ -85,7 +92,7 @@ typedef struct cpu_mmu_slot_s {
     xlat_waiter_t wt;              /* the walker's link; wt.ctx points to this slot */
     struct cpu_mmu_slot_s *next;   /* link in the list named by `where` */
     migsim_req_t *req;             /* borrowed from upstream while held; NULL when free */
-    migsim_tick_t due_ps;          /* l1q/l2q: when the probe happens, ps */
+    migsim_tick_t due_ps;          /* l1q/l2q: when the probe happens; stallq: when held, ps */
     migsim_tick_t fault_ps;        /* first fault of this access, ps; valid if faulted */
     uint64_t flt_lo, flt_hi;       /* VA region [lo, hi) the invalid PTE covers (CPU_MMU_FAULT) */
     migsim_tick_t enter_ps;        /* when it last entered the walker, ps */
@@ -121,6 +128,7 @@ typedef struct cpu_mmu_s {
     uint32_t max_walks;            /* concurrent walks, 1..4096 */
     uint32_t max_held_reqs;        /* requests held at most, 1..65536 */
     uint32_t core_id;              /* src_idx of walk requests */
+    uint64_t shootdown_handler_ps; /* one shootdown IPI's handler on this core, ps (0 = none) */
     /* state */
     xlat_ladder_t ladder;          /* parsed ladder_str with va_bits */
     xlat_tlb_t l1, l2;             /* the TLBs (own their arrays) */
@@ -135,12 +143,16 @@ typedef struct cpu_mmu_s {
     cpu_mmu_q_t walkq;             /* waiting for a walk slot, arrival order */
     cpu_mmu_q_t faultq;            /* faulted accesses, fault order */
     cpu_mmu_q_t outq;              /* translated, refused by "mem" or behind one that was */
+    cpu_mmu_q_t stallq;            /* held until the shootdown handler ends, arrival order;
+                                      due_ps = when each was held */
+    migsim_tick_t stall_until_ps;  /* the running shootdown handler ends then (<= now: none) */
     bool mem_blocked;              /* "mem" refused a data request; waiting for its retry */
     bool want_retry;               /* "in" refused a request; retry it when a slot frees */
     cpu_mmu_change_t chg[CPU_MMU_CHANGE_LOG]; /* ring of recent changes */
     uint64_t chg_n;                /* changes logged since start (ring index = chg_n % size) */
     migsim_event_t l1_ev, l2_ev;   /* next L1 / L2 probe */
     migsim_event_t retry_ev;       /* tells "in" to retry, outside any callback */
+    migsim_event_t stall_ev;       /* the shootdown handler ends: release stallq */
     /* statistics */
     uint64_t st_reqs;              /* requests accepted on "in" */
     uint64_t st_l1_hits, st_l1_misses, st_l2_hits, st_l2_misses;
@@ -154,6 +166,9 @@ typedef struct cpu_mmu_s {
     uint64_t st_shootdowns;        /* cpu_mmu_shootdown calls */
     uint64_t st_tlb_inval;         /* L1 + L2 entries removed by shootdowns */
     uint64_t st_pwc_inval;         /* PWC entries removed by shootdowns */
+    uint64_t st_shootdown_stall_ps; /* sum of shootdown handler times: the core ran no trace, ps */
+    uint64_t st_stall_held;        /* requests held by a shootdown handler */
+    uint64_t st_stall_held_ps;     /* sum over them: held to the handler's end, ps */
     uint64_t st_pte_changed;       /* cpu_mmu_pte_changed calls */
     uint64_t st_translated;        /* translated requests accepted by "mem" */
     uint64_t st_refused;           /* "in" requests refused: hold limit */
@@ -173,11 +188,14 @@ extern const migsim_comp_ops_t cpu_mmu_ops;
 int cpu_mmu_set_root(cpu_mmu_t *mmu, uint64_t root_pa);
 
 /*
- * TLB shootdown of [va, va+len): remove every L1, L2 and PWC entry whose
- * region overlaps it, now; translated requests not yet accepted by "mem"
- * inside the range translate again, and walks in progress over it are
- * redone. Adds no simulated time (the caller charges the IPI). Returns the
- * number of TLB entries removed.
+ * TLB shootdown of [va, va+len), as this core's IPI handler: remove every
+ * L1, L2 and PWC entry whose region overlaps it, now; translated requests
+ * not yet accepted by "mem" inside the range translate again after the
+ * handler, and walks in progress over it are redone. The handler runs for
+ * shootdown_handler_ps from now (or from the end of a handler still
+ * running); "in" holds what arrives meanwhile. The initiator's wait is the
+ * caller's (see cpu_mmu_shootdown_ack_ps). Returns the number of TLB
+ * entries removed.
  */
 uint64_t cpu_mmu_shootdown(cpu_mmu_t *mmu, uint64_t va, uint64_t len);
 
@@ -188,6 +206,17 @@ uint64_t cpu_mmu_shootdown(cpu_mmu_t *mmu, uint64_t va, uint64_t len);
  * Returns the number of waiting accesses released.
  */
 uint32_t cpu_mmu_pte_changed(cpu_mmu_t *mmu, uint64_t va, uint64_t len);
+
+/*
+ * When this core's handler for a shootdown sent now would end, relative to
+ * now, ps: the handler time, after any handler still running. The
+ * initiator waits for the largest of these over its targets.
+ */
+static inline uint64_t cpu_mmu_shootdown_ack_ps(const cpu_mmu_t *mmu, migsim_tick_t now)
+{
+    migsim_tick_t start = mmu->stall_until_ps > now ? mmu->stall_until_ps : now;
+    return start - now + mmu->shootdown_handler_ps;
+}
 
 /* Accesses waiting in the fault list. */
 static inline uint32_t cpu_mmu_faulted(const cpu_mmu_t *mmu) { return mmu->faultq.n; }

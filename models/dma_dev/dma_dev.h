@@ -23,7 +23,8 @@
  * Faults: a response with a fault status (an I/O page fault answered by the
  * IOMMU) counts in faulted_reqs and in no latency figure (srclat.h).
  *
- * Statistics: request latency (issue to response) overall and split by the
+ * Statistics: request latency (record arrival to response, so time waiting
+ * in the device counts, suspended or not) overall and split by the
  * migration phase (migsim_sim_phase(): before, during, after) read when the
  * response arrives, each phase in a log-linear histogram (migsim/hist.h) for
  * its average, p50, p99 and maximum.
@@ -111,7 +112,7 @@ typedef struct dma_dev_s {
     uint64_t st_refused, st_wait_sum_ps;
     uint64_t st_suspended_ps, st_buffer_peak;
     double st_wait_avg_ns;
-    srclat_t lat;                  /* issue to response, in total and per migration phase */
+    srclat_t lat;                  /* record arrival to response, in total and per phase */
 } dma_dev_t;
 
 extern const migsim_comp_ops_t dma_dev_ops;

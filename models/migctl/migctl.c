@@ -85,46 +85,95 @@ static void mig_count_ptes(migctl_t *m)
     mig_set_ptes(m, xlat_pt_count_leaves(&m->cpu_pt, m->va, m->page_bytes));
 }
 
+/*
+ * Make the leaf at `va` of ladder size k map `pa`, valid, unless it already
+ * does. Returns the PTE writes (the leaf, plus the leaves it replaces other
+ * than one of its own place and size) and widens *shoot by what changed
+ * shape or translation. [blo, bhi) bounds what may be removed.
+ */
+static int64_t layout_put(xlat_pt_t *pt, uint64_t va, uint64_t pa, uint32_t k, uint64_t blo,
+                          uint64_t bhi, uint64_t shoot[2])
+{
+    uint64_t sz = xlat_size(&pt->ladder, k), lo = va, hi = va + sz;
+    xlat_map_t old;
+    bool have = xlat_pt_lookup(pt, va, &old);
+    bool same_slot = have && old.va == va && old.size_idx == k;
+    if (same_slot && old.pa == pa && (old.pte & XLAT_PTE_V))
+        return 0;  /* already there: nothing written */
+    if (have && old.size_idx > k) {  /* a larger leaf covers va: it goes (split) */
+        lo = old.va;
+        hi = old.va + xlat_size(&pt->ladder, old.size_idx);
+        if (lo < blo || hi > bhi)
+            return migsim_error(MIGSIM_ESTATE, "layout: the leaf at VA 0x%" PRIx64 " reaches "
+                                "outside [0x%" PRIx64 ", 0x%" PRIx64 ")", lo, blo, bhi);
+    }
+    uint64_t over = xlat_pt_count_leaves(pt, va, sz);
+    /* merged or split leaves, and a valid translation retargeted, may be cached */
+    if ((over && !same_slot) || (same_slot && (old.pte & XLAT_PTE_V))) {
+        if (shoot[0] == shoot[1] || lo < shoot[0])
+            shoot[0] = lo;
+        if (hi > shoot[1])
+            shoot[1] = hi;
+    }
+    int rc = xlat_pt_map(pt, va, pa, k, XLAT_MAP_REPLACE);
+    if (rc)
+        return rc;
+    return 1 + (int64_t)over - (same_slot ? 1 : 0);
+}
+
 int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt,
                           uint64_t page_bytes, uint32_t sub_idx, uint64_t from, uint64_t to,
-                          uint64_t lo, uint64_t hi, bool mixed)
+                          uint64_t lo, uint64_t hi, bool mixed, uint64_t shoot[2])
 {
     uint64_t sub = xlat_size(&pt->ladder, sub_idx), n = page_bytes / sub;
+    shoot[0] = shoot[1] = 0;
     if (lo > hi || hi > n || from > to || to > n)
         return migsim_error(MIGSIM_EINVAL, "layout: window [%" PRIu64 ", %" PRIu64 ") or range [%"
                             PRIu64 ", %" PRIu64 ") outside %" PRIu64 " subpages", lo, hi, from, to, n);
-    xlat_map_mode_t big = mixed ? XLAT_MAP_LARGEST : XLAT_MAP_FIXED;
     /* segment 1 (migrated, on the target), 2 (the window), 3 (still on the current page) */
-    struct { uint64_t a, b, base; xlat_map_mode_t mode; } part[3] = {
-        { from, lo < to ? (lo > from ? lo : from) : to, tgt, big },
-        { lo > from ? lo : from, hi < to ? hi : to, cur, XLAT_MAP_FIXED },
-        { hi > from ? hi : from, to, cur, big },
+    struct { uint64_t a, b, base; bool largest; } part[3] = {
+        { from, lo < to ? (lo > from ? lo : from) : to, tgt, mixed },
+        { lo > from ? lo : from, hi < to ? hi : to, cur, false },
+        { hi > from ? hi : from, to, cur, mixed },
     };
     int64_t total = 0;
     for (int i = 0; i < 3; i++) {
-        if (part[i].a >= part[i].b)
-            continue;
-        int64_t r = xlat_pt_map_range(pt, va + part[i].a * sub, part[i].base + part[i].a * sub,
-                                      (part[i].b - part[i].a) * sub, part[i].mode, sub_idx,
-                                      XLAT_MAP_REPLACE);
-        if (r < 0)
-            return r;
-        total += r;
+        for (uint64_t off = part[i].a * sub, end = part[i].b * sub; off < end;) {
+            int k = part[i].largest ? xlat_ladder_largest(&pt->ladder, va + off, part[i].base + off,
+                                                          end - off)
+                                    : (int)sub_idx;
+            if (k < 0)
+                return migsim_error(MIGSIM_EINVAL, "layout: VA 0x%" PRIx64 " not aligned to a "
+                                    "ladder size", va + off);
+            int64_t w = layout_put(pt, va + off, part[i].base + off, (uint32_t)k,
+                                   va + from * sub, va + to * sub, shoot);
+            if (w < 0)
+                return w;
+            total += w;
+            off += xlat_size(&pt->ladder, (uint32_t)k);
+        }
     }
     return total;
 }
 
-/* Lay out subpages [from, to) of the CPU mapping for the window [lo, hi). */
-static int64_t mig_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, uint64_t hi)
+/*
+ * Lay out subpages [from, to) of the CPU mapping for the window [lo, hi);
+ * returns the PTE writes, shoot[] the range to shoot down (see
+ * migctl_map_layout).
+ */
+static int64_t mig_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, uint64_t hi,
+                          uint64_t shoot[2])
 {
     uint64_t va = m->va + from * m->subpage_bytes, len = (to - from) * m->subpage_bytes;
     /* the page's PTE count changes only inside the block: count it before and after */
     bool whole = from == 0 && to == m->subpages;
     uint64_t before = whole ? 0 : xlat_pt_count_leaves(&m->cpu_pt, va, len);
     int64_t n = migctl_map_layout(&m->cpu_pt, m->va, m->cur_pa, m->tgt_pa, m->page_bytes,
-                                  m->sub_idx, from, to, lo, hi, m->pte_mode == 1);
-    if (n < 0)
+                                  m->sub_idx, from, to, lo, hi, m->pte_mode == 1, shoot);
+    if (n < 0) {
         migsim_sim_fail(m->comp.sim, (int)n);
+        shoot[0] = shoot[1] = 0;
+    }
     if (whole)
         mig_count_ptes(m);
     else
@@ -150,13 +199,29 @@ static void mig_block(const migctl_t *m, uint64_t a, uint64_t b, uint64_t *from,
     *to = m->subpages;
 }
 
-/* Invalidate the TLB entries of every CPU MMU for a range; returns the IPI cost. */
+/*
+ * Shoot down a range in every CPU MMU: the IPIs go to all of them at once,
+ * each runs its handler, and the initiator waits for the slowest
+ * acknowledgement. Returns the initiator's wait: ipi_ps plus the latest
+ * handler end.
+ */
 static uint64_t mig_shootdown(migctl_t *m, uint64_t va, uint64_t len)
 {
-    for (uint32_t i = 0; i < m->nmmus; i++)
+    uint64_t slowest = 0;
+    for (uint32_t i = 0; i < m->nmmus; i++) {
+        uint64_t ack = cpu_mmu_shootdown_ack_ps(m->mmus[i], m->comp.k->now);
+        if (ack > slowest)
+            slowest = ack;
         cpu_mmu_shootdown(m->mmus[i], va, len);
+    }
     m->st_shootdowns++;
-    return m->ipi_ps * m->nmmus;
+    return m->nmmus ? m->ipi_ps + slowest : 0;
+}
+
+/* Shoot down what a layout change left cached, if anything; returns the initiator's wait. */
+static uint64_t mig_shootdown_layout(migctl_t *m, const uint64_t shoot[2])
+{
+    return shoot[1] > shoot[0] ? mig_shootdown(m, shoot[0], shoot[1] - shoot[0]) : 0;
 }
 
 static void mig_pte_changed(migctl_t *m, uint64_t va, uint64_t len)
@@ -406,12 +471,15 @@ static void mig_step(migsim_event_t *ev)
         else
             mig_next(m, 208, 0);
         return;
-    case 202: /* map the large page as subpage PTEs (or the FIG. 4 mix) */
+    case 202: { /* map the large page as subpage PTEs (or the FIG. 4 mix) */
         mig_log(m, 202, 0);
-        n = (uint64_t)mig_layout(m, 0, all, 0, m->subpages_per_call < all ? m->subpages_per_call : all);
+        uint64_t shoot[2];
+        n = (uint64_t)mig_layout(m, 0, all, 0, m->subpages_per_call < all ? m->subpages_per_call : all,
+                                 shoot);
         m->st_pte_writes += n;
-        mig_next(m, 204, n * m->pte_write_ps + mig_shootdown(m, m->va, m->page_bytes));
+        mig_next(m, 204, n * m->pte_write_ps + mig_shootdown_layout(m, shoot));
         return;
+    }
     case 204: /* the OS calls the hypervisor to start */
         mig_log(m, 204, 0);
         m->st_hcalls++;
@@ -473,14 +541,15 @@ static void mig_step(migsim_event_t *ev)
         m->win_hi = done_hi + m->subpages_per_call < all ? done_hi + m->subpages_per_call : all;
         uint64_t shoot = 0;
         if (m->pte_mode == 1) {
-            uint64_t from, to;
+            uint64_t from, to, range[2];
             mig_block(m, done_lo, m->win_hi > done_hi ? m->win_hi : done_hi, &from, &to);
-            n = (uint64_t)mig_layout(m, from, to, m->win_lo, m->win_hi);
+            n = (uint64_t)mig_layout(m, from, to, m->win_lo, m->win_hi, range);
             /*
-             * The block's tables changed shape (leaves merged, tables freed and
-             * reused): page-walk caches may point into them, so shoot it down.
+             * Where leaves merged or split, tables were freed or made: TLBs and
+             * page-walk caches may hold the old shape, so shoot that range down
+             * (nothing when the copied subpages were only retargeted).
              */
-            shoot = mig_shootdown(m, m->va + from * m->subpage_bytes, (to - from) * m->subpage_bytes);
+            shoot = mig_shootdown_layout(m, range);
         } else {
             n = 0;
             for (uint64_t s = done_lo; s < done_hi; s++) {
@@ -833,7 +902,11 @@ static void mig_finalize(migsim_comp_t *c)
     m->st_sub_p50_ns = migsim_hist_percentile(&m->copy_hist, 0.50) / 1000.0;
     m->st_sub_p99_ns = migsim_hist_percentile(&m->copy_hist, 0.99) / 1000.0;
     uint64_t span = m->finished ? m->st_duration_ps : (m->running ? c->k->now - m->st_start_ps : 0);
-    m->st_copy_gbps = span ? (double)(m->st_copy_reads + m->st_copy_writes) * MIG_LINE / (double)span * 1000.0 : 0;
+    m->st_copy_traffic_gbps =
+        span ? (double)(m->st_copy_reads + m->st_copy_writes) * MIG_LINE / (double)span * 1000.0 : 0;
+    /* the page moved, per second of migration (so far: the lines written to the target) */
+    uint64_t moved = m->finished ? m->page_bytes : m->st_copy_writes * MIG_LINE;
+    m->st_page_rate_gbps = span ? (double)moved / (double)span * 1000.0 : 0;
     uint64_t dram_during = m->finished ? m->st_dram_bytes_during
                            : (m->running ? mem_bytes(m) - m->st_dram_bytes_at_start : 0);
     m->st_copy_share = dram_during ? (double)m->st_copy_bytes / (double)dram_during : 0;
@@ -879,7 +952,12 @@ static const migsim_param_t mig_params[] = {
                      "subpages per hypervisor call (claims 6, 17)"),
     MU64("start_ps", start_ps, "ps", 10000000, 0, 0, "when the migration starts (block 200)"),
     MU64("pte_write_ps", pte_write_ps, "ps", 20000, 0, 0, "OS time per PTE written"),
-    MU64("ipi_ps", ipi_ps, "ps", 2000000, 0, 0, "TLB shootdown cost per CPU MMU (IPI round trip)"),
+    MU64("ipi_ps", ipi_ps, "ps", 800000, 0, 0,
+         "TLB shootdown: sending the IPIs to every CPU MMU at once and seeing the "
+         "acknowledgements, besides the slowest target's handler (cpu_mmu shootdown_handler_ps); "
+         "paid once per shootdown. Default: an estimate, 1.3 us in all for one bare-metal x86 "
+         "target (the order measured by Amit, USENIX ATC 2017); in a virtual machine with a busy "
+         "second vCPU use about 11 to 15 us in all (estimate; see models/MIGRATION.md)"),
     MU64("hcall_ps", hcall_ps, "ps", 1000000, 0, 0, "one hypervisor call"),
     MU64("init_hw_ps", init_hw_ps, "ps", 500000, 0, 0, "programming the chip at block 206"),
     MU64("update_hw_ps", update_hw_ps, "ps", 200000, 0, 0, "moving the chip's window at block 214"),
@@ -922,7 +1000,8 @@ static const migsim_stat_def_t mig_stats[] = {
     MS("end_ps", st_end_ps, "ps", "block 222 (0 if not reached)"),
     MS("duration_ps", st_duration_ps, "ps", "block 200 to block 222"),
     MS("hypervisor_calls", st_hcalls, "calls", "hypervisor calls"),
-    MS("pte_writes", st_pte_writes, "PTEs", "CPU and I/O PTEs written by the OS"),
+    MS("pte_writes", st_pte_writes, "PTEs",
+       "CPU and I/O PTEs written by the OS: leaves written or changed plus leaves removed"),
     MS("shootdowns", st_shootdowns, "shootdowns", "TLB shootdowns (each to every CPU MMU)"),
     MS("iotlb_invalidations", st_iotlb_invalidations, "invalidations", "IOTLB invalidations"),
     MS("copy_reads", st_copy_reads, "requests", "copy engine line reads"),
@@ -934,7 +1013,12 @@ static const migsim_stat_def_t mig_stats[] = {
     MS("copy_window_max_ps", st_copy_ps_max, "ps", "longest window copy"),
     MF("copy_subpage_p50_ns", st_sub_p50_ns, "ns", "median time to copy one subpage (histogram)"),
     MF("copy_subpage_p99_ns", st_sub_p99_ns, "ns", "99th percentile time to copy one subpage"),
-    MF("copy_gbps", st_copy_gbps, "GB/s", "copy bytes / migration time"),
+    MF("page_rate_gbps", st_page_rate_gbps, "GB/s",
+       "migration rate: page_bytes / duration (while running: bytes copied to the target so far "
+       "/ time since block 200)"),
+    MF("copy_traffic_gbps", st_copy_traffic_gbps, "GB/s",
+       "copy engine traffic: bytes read plus bytes written / migration time (twice the page "
+       "rate when every line is copied once)"),
     MF("copy_share", st_copy_share, "ratio",
        "copy bytes / all bytes entering memory (at the cache, else DRAM) during the migration"),
     MS("mem_bytes_during", st_dram_bytes_during, "bytes",

@@ -82,7 +82,7 @@ typedef struct migctl_s {
     uint64_t start_ps;                 /* when block 200 runs */
     /* parameters: step costs */
     uint64_t pte_write_ps;             /* per PTE written by the OS */
-    uint64_t ipi_ps;                   /* TLB shootdown, per CPU MMU */
+    uint64_t ipi_ps;                   /* TLB shootdown: IPIs out and acks back, once (plus the slowest handler), ps */
     uint64_t hcall_ps;                 /* one hypervisor call */
     uint64_t init_hw_ps, update_hw_ps; /* chip programming (206; 214) */
     uint64_t final_ps;                 /* 218: after the IOTLB invalidation, before disabling */
@@ -140,7 +140,9 @@ typedef struct migctl_s {
     uint64_t st_cpu_ptes_max;
     uint64_t st_lost_writes, st_oracle_lines, st_oracle_commits;
     uint64_t st_dram_bytes_at_start, st_dram_bytes_during;
-    double st_copy_avg_ns, st_copy_gbps, st_copy_share;
+    double st_copy_avg_ns, st_copy_share;
+    double st_copy_traffic_gbps;       /* copy reads + writes, bytes per ns of migration */
+    double st_page_rate_gbps;          /* page bytes moved per ns of migration */
 } migctl_t;
 
 extern const migsim_comp_ops_t migctl_ops;
@@ -150,12 +152,18 @@ extern const migsim_comp_ops_t migctl_ops;
  * window is subpages [lo, hi): those below lo on the target, the window on
  * the current page as subpage PTEs, those from hi on the current page; with
  * `mixed`, segments 1 and 3 use the largest aligned ladder pages (FIG. 4,
- * item 450), otherwise subpage PTEs throughout (item 400). Returns the leaf
- * PTEs written, or a negative code.
+ * item 450), otherwise subpage PTEs throughout (item 400), all valid.
+ * Only what differs is written: a leaf already there with the same place,
+ * size and PA, valid, is kept (with its A/D bits). Returns the PTE writes
+ * (leaves written plus leaves removed; a leaf rewritten in place counts
+ * once), or a negative code (MIGSIM_ESTATE when a leaf in the way reaches
+ * outside [from, to)). *shoot gets the VA range to shoot down, [0] == [1]
+ * when none: the leaves merged or split (a TLB or page-walk cache may hold
+ * their old shape) and valid leaves that changed.
  */
 int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt,
                           uint64_t page_bytes, uint32_t sub_idx, uint64_t from, uint64_t to,
-                          uint64_t lo, uint64_t hi, bool mixed);
+                          uint64_t lo, uint64_t hi, bool mixed, uint64_t shoot[2]);
 
 /* Add a watcher (0, or MIGSIM_ESTATE when MIGCTL_MAX_WATCHERS are set). */
 int migctl_watch(migctl_t *m, migctl_watch_fn fn, void *ctx);

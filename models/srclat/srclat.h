@@ -1,6 +1,9 @@
 /*
  * srclat.h - what a request source (trace player, DMA device) measures of its
- * requests' latency: issue to response, in total and per migration phase.
+ * requests' latency: from the request's t_issue to its response, in total and
+ * per migration phase. A DMA device stamps t_issue with its record's arrival
+ * at the device (so time waiting in the device counts); the trace player with
+ * the time it issues the request.
  *
  * A response with a fault status (req->status != 0: an I/O page fault, a
  * page walk that read an error) counts in `done` and in `faulted`, and in no
@@ -29,7 +32,7 @@ extern "C" {
 typedef struct srclat_s {
     uint64_t done;                 /* responses received, faulted ones included */
     uint64_t faulted;              /* responses with a fault status (in no latency figure) */
-    uint64_t sum_ps, max_ps;       /* issue to response, responses without a fault */
+    uint64_t sum_ps, max_ps;       /* t_issue to response, responses without a fault */
     uint64_t last_done_ps;         /* time of the last response */
     double avg_ns;                 /* sum_ps / (done - faulted), by srclat_finalize */
     migsim_hist_t hist[MIGSIM_PHASES]; /* owned buckets, per phase; .count = completed_*_reqs */
@@ -77,15 +80,19 @@ void srclat_finalize(srclat_t *l);
     MIGSIM_STAT_U64(T, "completed_" ph "_reqs", m.hist[i].count, "requests", \
                     "responses without a fault received " ph " the migration"), \
     MIGSIM_STAT_F64(T, "latency_" ph "_avg_ns", m.phase_ns[i][MIGSIM_HIST_AVG], "ns", \
-                    "issue to response, average, responses " ph " the migration; null if none"), \
+                    "start (DMA: record arrival; CPU: issue) to response, average, responses " ph \
+                    " the migration; null if none"), \
     MIGSIM_STAT_F64(T, "latency_" ph "_p50_ns", m.phase_ns[i][MIGSIM_HIST_P50], "ns", \
-                    "issue to response, median (within 1/128), responses " ph " the migration; " \
+                    "start (DMA: record arrival; CPU: issue) to response, median (within 1/128), " \
+                    "responses " ph " the migration; " \
                     "null if none"), \
     MIGSIM_STAT_F64(T, "latency_" ph "_p99_ns", m.phase_ns[i][MIGSIM_HIST_P99], "ns", \
-                    "issue to response, 99th percentile (within 1/128), " ph " the migration; " \
+                    "start (DMA: record arrival; CPU: issue) to response, 99th percentile (within " \
+                    "1/128), " ph " the migration; " \
                     "null if none"), \
     MIGSIM_STAT_F64(T, "latency_" ph "_max_ns", m.phase_ns[i][MIGSIM_HIST_MAX], "ns", \
-                    "issue to response, largest, responses " ph " the migration; null if none")
+                    "start (DMA: record arrival; CPU: issue) to response, largest, responses " ph \
+                    " the migration; null if none")
 
 /* Responses with a fault status, of a srclat_t member `m` of component type T. */
 #define SRCLAT_FAULT_STAT(T, m) \

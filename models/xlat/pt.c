@@ -380,8 +380,7 @@ int xlat_pt_map(xlat_pt_t *pt, uint64_t va, uint64_t pa, uint32_t k, unsigned op
     return pt_wr(pt, slot, pte);
 }
 
-/* Largest ladder index whose size divides both a and b and is <= left; -1 if none. */
-static int pt_largest(const xlat_ladder_t *l, uint64_t a, uint64_t b, uint64_t left)
+int xlat_ladder_largest(const xlat_ladder_t *l, uint64_t a, uint64_t b, uint64_t left)
 {
     for (int j = (int)l->n - 1; j >= 0; j--) {
         uint64_t s = xlat_size(l, (uint32_t)j);
@@ -412,7 +411,7 @@ int64_t xlat_pt_map_range(xlat_pt_t *pt, uint64_t va, uint64_t pa, uint64_t len,
     for (uint64_t off = 0; off < len;) {
         uint32_t k = size_idx;
         if (mode == XLAT_MAP_LARGEST)
-            k = (uint32_t)pt_largest(l, va + off, pa + off, len - off);
+            k = (uint32_t)xlat_ladder_largest(l, va + off, pa + off, len - off);
         int rc = xlat_pt_map(pt, va + off, pa + off, k, opts);
         if (rc)
             return rc;
@@ -428,7 +427,7 @@ uint64_t xlat_pt_count_cover(const xlat_ladder_t *l, uint64_t va, uint64_t len)
     if ((va | len) & (unit - 1))
         return 0;
     for (uint64_t off = 0; off < len; n++)
-        off += xlat_size(l, (uint32_t)pt_largest(l, va + off, va + off, len - off));
+        off += xlat_size(l, (uint32_t)xlat_ladder_largest(l, va + off, va + off, len - off));
     return n;
 }
 

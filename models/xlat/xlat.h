@@ -109,6 +109,13 @@ static inline uint64_t xlat_level_index(const xlat_ladder_t *l, uint32_t k, uint
 /* Ladder index of a size in bytes, or -1 when it is not on the ladder. */
 int xlat_ladder_index(const xlat_ladder_t *l, uint64_t size);
 
+/*
+ * Ladder index of the largest page size that divides both a and b (a VA and
+ * its PA) and is at most `left` bytes; -1 if none (the XLAT_MAP_LARGEST
+ * choice at one position).
+ */
+int xlat_ladder_largest(const xlat_ladder_t *l, uint64_t a, uint64_t b, uint64_t left);
+
 /* ---- PTE format -------------------------------------------------------------- */
 
 #define XLAT_PTE_V 0x1ull                 /* valid */

@@ -126,10 +126,12 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
             double end = stat_or(sim, n, "end_ps", 0), start = stat_or(sim, n, "start_ps", 0);
             if (end > 0)
                 fprintf(f, "%-8s migration %.3f us (from %.3f to %.3f us): %.0f hypervisor calls, "
-                           "%.0f PTE writes, %.0f shootdowns; copy %.2f GB/s, %.0f%% of memory traffic\n",
+                           "%.0f PTE writes, %.0f shootdowns; page moved at %.2f GB/s (copy traffic %.2f "
+                           "GB/s read + write, %.0f%% of memory traffic)\n",
                         n, (end - start) / 1e6, start / 1e6, end / 1e6, stat_or(sim, n, "hypervisor_calls", 0),
                         stat_or(sim, n, "pte_writes", 0), stat_or(sim, n, "shootdowns", 0),
-                        stat_or(sim, n, "copy_gbps", 0), 100.0 * stat_or(sim, n, "copy_share", 0));
+                        stat_or(sim, n, "page_rate_gbps", 0), stat_or(sim, n, "copy_traffic_gbps", 0),
+                        100.0 * stat_or(sim, n, "copy_share", 0));
             else if (start > 0)
                 fprintf(f, "%-8s migration started at %.3f us and did not finish\n", n, start / 1e6);
             else

@@ -33,7 +33,7 @@ struct migsim_req_s {
     uint64_t id;             /* unique within the simulation, in allocation order */
     uint64_t addr;           /* byte address at the current hop (virtual, IOVA or physical) */
     uint64_t orig_addr;      /* address as the source issued it */
-    migsim_tick_t t_issue;   /* when the source issued it, ps */
+    migsim_tick_t t_issue;   /* when the source issued it (a DMA device: its record arrived), ps */
     migsim_tick_t t_arrive;  /* when it reached the current target, ps */
     migsim_tick_t t_done;    /* when the target completed it, ps */
     uint32_t size;           /* bytes, 1..MIGSIM_REQ_DATA_BYTES for data-carrying requests */

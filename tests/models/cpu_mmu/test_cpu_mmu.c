@@ -15,7 +15,9 @@
  * - a fault waits for cpu_mmu_pte_changed; a second access to the faulted
  *   page joins without a walk; fault_stall_ps is the closed-form sum;
  * - shootdown: a retargeted PTE is used only after the shootdown, which
- *   costs no time and forces a full re-walk (walk count + 1);
+ *   forces a full re-walk (walk count + 1); with no handler time it costs
+ *   no time; with one, an access arriving during the handler is held to
+ *   its end (closed form), and a second IPI is handled after the first;
  * - back-pressure with a one-entry DRAM read queue and a small hold limit:
  *   nothing lost, every read sees the last write, both sides refused;
  *   the same run twice gives identical statistics JSON;
@@ -236,7 +238,7 @@ static void test_shootdown_rewalks(void **state)
 {
     (void)state;
     probe_t p;
-    probe_open(&p, "\"l1_ps\": 1000, \"l2_ps\": 3000", NULL, true);
+    probe_open(&p, "\"l1_ps\": 1000, \"l2_ps\": 3000, \"shootdown_handler_ps\": 0", NULL, true);
     uint64_t va = 15360ull << 32 | 0x3000, pa = 0x10003000, pa2 = 0x1000c000;
     map(&p, va, pa, 0, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
     uint64_t path[8];
@@ -278,6 +280,46 @@ static void test_shootdown_rewalks(void **state)
     assert_int_equal(p.addr[3], pa2);
     assert_true(stat(&p, "walks") == 2);
     assert_true(stat(&p, "walk_mem_reads") == 12);
+    migsim_sim_destroy(p.sim);
+}
+
+/*
+ * The shootdown's handler: an access arriving d after the IPI, within the
+ * handler H, is held until the handler ends and then translates from scratch
+ * (the flush emptied the TLBs): done = cold walk and data read from ts + H.
+ */
+static void test_shootdown_handler_holds(void **state)
+{
+    (void)state;
+    probe_t p;
+    const uint64_t H = 1300000, d = 400000;
+    probe_open(&p, "\"l1_ps\": 1000, \"l2_ps\": 3000, \"shootdown_handler_ps\": 1300000", NULL, true);
+    uint64_t va = 15360ull << 32 | 0x5000, pa = 0x10003000;
+    map(&p, va, pa, 0, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    uint64_t path[8];
+    assert_int_equal(pte_path(&p, va, path), 6);
+    pa = place(&p, va, pa, 4096, path, 6);
+    migsim_tick_t ts = 100 * tck(&p);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), ts);
+    assert_int_equal(cpu_mmu_shootdown_ack_ps(p.m, ts), H);
+    cpu_mmu_shootdown(p.m, va, 4096);
+    /* a second IPI now would be handled after the first */
+    assert_int_equal(cpu_mmu_shootdown_ack_ps(p.m, ts), 2 * H);
+    send_at(&p, ts + d, 0, MIGSIM_OP_READ, va + 0x40, 0);
+    run_all(&p);
+    migsim_tick_t w = dram_reads(&p, ts + H + L1PS + L2PS, path, 6);
+    uint64_t data = pa + 0x40;
+    assert_int_equal(p.done[0], dram_reads(&p, w, &data, 1));
+    assert_true(stat(&p, "shootdown_stall_ps") == (double)H);
+    assert_true(stat(&p, "shootdown_held_reqs") == 1);
+    assert_true(stat(&p, "shootdown_held_ps") == (double)(H - d));
+    /* after the handler, an access is not held: an L1 hit, l1_ps before its data read */
+    migsim_tick_t t1 = ts + 2 * H;
+    send_at(&p, t1, 1, MIGSIM_OP_READ, va + 0x80, 0);
+    run_all(&p);
+    data = pa + 0x80;
+    assert_int_equal(p.done[1], dram_reads(&p, t1 + L1PS, &data, 1));
+    assert_true(stat(&p, "shootdown_held_reqs") == 1);
     migsim_sim_destroy(p.sim);
 }
 
@@ -343,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_fault_then_pte_changed),
         cmocka_unit_test(test_shootdown_during_walk),
         cmocka_unit_test(test_shootdown_rewalks),
+        cmocka_unit_test(test_shootdown_handler_holds),
         cmocka_unit_test(test_backpressure_deterministic),
         cmocka_unit_test(test_no_root_is_a_config_error),
         cmocka_unit_test(test_bad_ladder),

@@ -24,10 +24,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cpu_mmu/cpu_mmu.h"
 #include "dma_dev/dma_dev.h"
 #include "dram/dram.h"
 #include "iommu/iommu.h"
@@ -145,12 +148,13 @@ static void test_fig4_counts(void **state)
     assert_int_equal(xlat_pt_create(&pt, &cfg), 0);
     const uint64_t G4 = 4ull << 30, va = 1ull << 40, cur = 1ull << 36, tgt = 2ull << 36;
     int sub = xlat_ladder_index(&cfg.ladder, 64 << 10);
+    uint64_t shoot[2];
     /* FIG. 4, 400: every subpage its own PTE */
-    assert_int_equal(migctl_map_layout(&pt, va, cur, tgt, G4, (uint32_t)sub, 0, 65536, 0, 0, false), 65536);
+    assert_int_equal(migctl_map_layout(&pt, va, cur, tgt, G4, (uint32_t)sub, 0, 65536, 0, 0, false, shoot), 65536);
     assert_int_equal(xlat_pt_count_leaves(&pt, va, G4), 65536);
     /* FIG. 4, 450: at 818 MiB, the window one subpage, the rest largest aligned */
     uint64_t lo = (818 * MiB) / (64 << 10);
-    int64_t w = migctl_map_layout(&pt, va, cur, tgt, G4, (uint32_t)sub, 0, 65536, lo, lo + 1, true);
+    int64_t w = migctl_map_layout(&pt, va, cur, tgt, G4, (uint32_t)sub, 0, 65536, lo, lo + 1, true, shoot);
     assert_true(w > 0);
     const uint64_t lad[] = { 4096, 64 << 10, MiB, 16 * MiB, 256 * MiB, G4 };
     uint64_t want = cover(lad, 6, 0, 818 * MiB) + 1 + cover(lad, 6, 818 * MiB + (64 << 10), G4);
@@ -274,6 +278,215 @@ static void test_mixed_layout_keeps_walks_right(void **state)
     migsim_sim_destroy(sim);
 }
 
+/* ---- FIG. 4 item 450: what the OS writes and shoots down ------------------------ */
+
+/* A leaf of the naive model: subpages [at, at + n) on `base` (0 current, 1 target). */
+typedef struct { uint64_t at, n; int base, valid; } leaf_t;
+
+/* The layout for the window [lo, hi) of `subs` subpages: sizes[] in subpages, smallest first. */
+static size_t naive_layout(leaf_t *out, uint64_t subs, uint64_t lo, uint64_t hi, bool mixed,
+                           const uint64_t *sizes, int nsizes)
+{
+    size_t n = 0;
+    for (uint64_t at = 0; at < subs;) {
+        int base = at < lo ? 1 : 0;
+        uint64_t end = at < lo ? lo : (at < hi ? hi : subs), size = 1;
+        if (mixed && (at < lo || at >= hi))
+            for (int k = nsizes - 1; k >= 0; k--)
+                if (at % sizes[k] == 0 && at + sizes[k] <= end) {
+                    size = sizes[k];
+                    break;
+                }
+        out[n++] = (leaf_t){ at, size, base, 1 };
+        at += size;
+    }
+    return n;
+}
+
+/*
+ * Replace the leaf set `cur` by `want`: PTE writes are the leaves of `want`
+ * not already in `cur` (same place, size, page and valid) plus the leaves of
+ * `cur` whose place and size `want` does not keep; a shootdown is due when
+ * the shapes differ.
+ */
+static uint64_t naive_diff(leaf_t *cur, size_t *ncur, const leaf_t *want, size_t nwant, bool *shape)
+{
+    uint64_t w = 0;
+    *shape = false;
+    for (size_t i = 0; i < nwant; i++) {
+        bool same = false, slot = false;
+        for (size_t j = 0; j < *ncur; j++)
+            if (cur[j].at == want[i].at && cur[j].n == want[i].n) {
+                slot = true;
+                same = cur[j].base == want[i].base && cur[j].valid == want[i].valid;
+            }
+        w += !same;
+        *shape |= !slot;
+    }
+    for (size_t j = 0; j < *ncur; j++) {
+        bool kept = false;
+        for (size_t i = 0; i < nwant; i++)
+            kept |= cur[j].at == want[i].at && cur[j].n == want[i].n;
+        w += !kept;
+        *shape |= !kept;
+    }
+    memcpy(cur, want, nwant * sizeof *want);
+    *ncur = nwant;
+    return w;
+}
+
+/*
+ * The mixed layout on a 1 MiB page of 256 4 KiB subpages (ladder 4K, 64K,
+ * 1M: 16 subpages per 64 KiB) writes only the leaves that change and shoots
+ * down only where leaves merged or split. The expected counts come from the
+ * naive leaf-set model above, step by step through FIG. 2; the old rewrite
+ * of the whole block around the window wrote and shot down far more.
+ */
+static void test_mixed_writes_only_changes(void **state)
+{
+    (void)state;
+    const uint64_t subs = 256, sizes[] = { 1, 16, 256 };
+    for (uint64_t per = 1; per <= 3; per += 2) {
+        char set[64];
+        snprintf(set, sizeof set, "mig.subpages_per_call=%llu", (unsigned long long)per);
+        const char *extra[] = { set, "mig.pte_mode=\"mixed\"", "mig.subpage_bytes=4096",
+                                "cpu0.gen_count=0", "nic0.gen_count=0", "disk0.gen_count=0" };
+        migsim_sim_t *sim = make(extra, 6);
+        run(sim);
+        static leaf_t cur[512], want[512];
+        size_t ncur = 1, nw;
+        cur[0] = (leaf_t){ 0, subs, 0, 1 };
+        bool shape;
+        uint64_t lo = 0, hi = per < subs ? per : subs;
+        nw = naive_layout(want, subs, lo, hi, true, sizes, 3);                 /* 202 */
+        uint64_t writes = naive_diff(cur, &ncur, want, nw, &shape), shoots = shape;
+        for (;;) {
+            writes += hi - lo;                                                   /* 208 */
+            for (size_t j = 0; j < ncur; j++)
+                if (cur[j].at >= lo && cur[j].at < hi)
+                    cur[j].valid = 0;
+            shoots++;
+            if (hi >= subs)
+                break;
+            lo = hi;                                                             /* 216 */
+            hi = hi + per < subs ? hi + per : subs;
+            nw = naive_layout(want, subs, lo, hi, true, sizes, 3);
+            writes += naive_diff(cur, &ncur, want, nw, &shape);
+            shoots += shape;
+        }
+        writes += 1;                                  /* 218: the I/O PTE */
+        writes += ncur + 1, shoots++;                 /* 220: all removed, one large leaf */
+        print_message("mixed, %llu per call: %g PTE writes (model %llu), %g shootdowns (model %llu)\n",
+                      (unsigned long long)per, stat(sim, "mig.pte_writes"), (unsigned long long)writes,
+                      stat(sim, "mig.shootdowns"), (unsigned long long)shoots);
+        assert_true(stat(sim, "mig.pte_writes") == (double)writes);
+        assert_true(stat(sim, "mig.shootdowns") == (double)shoots);
+        assert_true(stat(sim, "mig.lost_writes") == 0);
+        migsim_sim_destroy(sim);
+    }
+}
+
+/* ---- shootdown cost: all IPIs at once, the slowest acknowledgement -------------- */
+
+/*
+ * The migration platform's JSON with `comps` added to its components and
+ * `links` to its links, written to a temporary file (the caller removes it).
+ */
+static void platform_plus(char *path, size_t cap, const char *comps, const char *links)
+{
+    const char *base = migsim_platform_config("migration");
+    const char *c = strstr(base, "\"components\": {"), *l = strstr(base, "\"links\": [");
+    assert_non_null(c);
+    assert_non_null(l);
+    c += strlen("\"components\": {");
+    l += strlen("\"links\": [");
+    snprintf(path, cap, "/tmp/test_migctl_%d.json", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*s %s, %.*s %s, %s", (int)(c - base), base, comps, (int)(l - c), c, links, l);
+    fclose(f);
+}
+
+/* Time from block 208 of the first window to its copy (block 210). */
+static uint64_t first_208(migsim_sim_t *sim)
+{
+    migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
+    uint32_t n;
+    const migctl_step_t *log = migctl_log(m, &n);
+    for (uint32_t i = 0; i + 1 < n; i++)
+        if (log[i].block == 208 && log[i + 1].block == 210)
+            return log[i + 1].time - log[i].time;
+    fail_msg("no 208 followed by 210");
+    return 0;
+}
+
+static void test_shootdown_waits_for_slowest(void **state)
+{
+    (void)state;
+    const char *quiet[] = { "cpu0.gen_count=0", "nic0.gen_count=0", "disk0.gen_count=0",
+                            "mig.page_bytes=\"1MiB\"", "cpu0.gen_range_bytes=\"1MiB\"",
+                            "nic0.gen_range_bytes=\"1MiB\"", "nic0.gen_ring_entries=64",
+                            "disk0.gen_range_bytes=\"1MiB\"", "mig.ipi_ps=700000",
+                            "mmu0.shootdown_handler_ps=500000" };
+    /* one target: block 208 = one PTE write + a hypervisor call + IPI + its handler */
+    migsim_sim_t *sim;
+    if (migsim_sim_create_platform(&sim, "migration", quiet, 10) != 0)
+        fail_msg("%s", migsim_errmsg());
+    run(sim);
+    migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
+    uint64_t one = first_208(sim);
+    assert_int_equal(one, m->pte_write_ps + m->hcall_ps + 700000 + 500000);
+    assert_true(stat(sim, "mmu0.shootdown_stall_ps") == stat(sim, "mig.shootdowns") * 500000);
+    migsim_sim_destroy(sim);
+    /* three targets with handlers of 0.5, 0.9 and 0.3 us: the initiator waits for the 0.9 us */
+    char path[64];
+    platform_plus(path, sizeof path,
+                  "\"mmu1\": { \"type\": \"cpu_mmu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\", "
+                  "\"shootdown_handler_ps\": 900000 }, "
+                  "\"mmu2\": { \"type\": \"cpu_mmu\", \"ladder\": \"4K,64K,1M,16M,256M,1G,4G\", "
+                  "\"shootdown_handler_ps\": 300000 }, "
+                  "\"cpu1\": { \"type\": \"trace_player\", \"gen_count\": 0 }, "
+                  "\"cpu2\": { \"type\": \"trace_player\", \"gen_count\": 0 }",
+                  "{ \"from\": \"cpu1.out\", \"to\": \"mmu1.in\" }, "
+                  "{ \"from\": \"cpu2.out\", \"to\": \"mmu2.in\" }, "
+                  "{ \"from\": \"mmu1.mem\", \"to\": \"xmem.in2\" }, "
+                  "{ \"from\": \"mmu2.mem\", \"to\": \"xmem.in3\" }");
+    const char *more[16];
+    memcpy(more, quiet, sizeof quiet);
+    more[10] = "mig.cpu_mmus=\"mmu0,mmu1,mmu2\"";
+    int rc = migsim_sim_create_overrides(&sim, path, more, 11);
+    remove(path);
+    if (rc != 0)
+        fail_msg("%s", migsim_errmsg());
+    run(sim);
+    m = (migctl_t *)migsim_sim_find(sim, "mig");
+    uint64_t three = first_208(sim);
+    print_message("block 208: %llu ps with one target, %llu ps with three\n",
+                  (unsigned long long)one, (unsigned long long)three);
+    assert_int_equal(three, m->pte_write_ps + m->hcall_ps + 700000 + 900000);
+    double n = stat(sim, "mig.shootdowns");
+    assert_true(stat(sim, "mmu1.shootdown_stall_ps") == n * 900000);
+    assert_true(stat(sim, "mmu2.shootdown_stall_ps") == n * 300000);
+    assert_true(stat(sim, "mmu2.shootdowns") == n);
+    migsim_sim_destroy(sim);
+}
+
+/* The page rate is page bytes per second of migration; the copy traffic counts both sides. */
+static void test_page_rate(void **state)
+{
+    (void)state;
+    const char *extra[] = { "cpu0.gen_count=0", "nic0.gen_count=0", "disk0.gen_count=0" };
+    migsim_sim_t *sim = make(extra, 3);
+    run(sim);
+    double dur = stat(sim, "mig.duration_ps");
+    double rate = stat(sim, "mig.page_rate_gbps"), traffic = stat(sim, "mig.copy_traffic_gbps");
+    print_message("1 MiB in %.0f ps: page rate %.3f GB/s, copy traffic %.3f GB/s\n", dur, rate, traffic);
+    assert_true(fabs(rate - (double)MiB / dur * 1000.0) < 1e-9 * rate);
+    /* every line read once and written once: twice the page */
+    assert_true(fabs(traffic - 2.0 * rate) < 1e-9 * rate);
+    migsim_sim_destroy(sim);
+}
+
 /* No traffic: duration = step costs + the copy at the DRAM's read bandwidth. */
 static void test_analytic_duration(void **state)
 {
@@ -287,13 +500,15 @@ static void test_analytic_duration(void **state)
     migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
     dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     const uint64_t N = 16, k = 4, windows = N / k;
-    double steps = (double)(N * m->pte_write_ps + m->ipi_ps)          /* 202 */
+    /* a shootdown: the IPI round trip and the one target's handler */
+    uint64_t shoot = m->ipi_ps + ((cpu_mmu_t *)migsim_sim_find(sim, "mmu0"))->shootdown_handler_ps;
+    double steps = (double)((N + 1) * m->pte_write_ps + shoot)        /* 202: N written, 1 removed */
                    + (double)m->hcall_ps + (double)m->init_hw_ps       /* 204, 206 */
-                   + (double)windows * (k * m->pte_write_ps + m->hcall_ps + m->ipi_ps) /* 208 */
+                   + (double)windows * (k * m->pte_write_ps + m->hcall_ps + shoot) /* 208 */
                    + (double)(windows - 1) * (m->update_hw_ps + k * m->pte_write_ps)    /* 214, 216 */
                    + (double)((iommu_t *)migsim_sim_find(sim, "iommu0"))->inval_ps
                    + (double)m->final_ps                                               /* 218 */
-                   + (double)((N + 1) * m->pte_write_ps + m->ipi_ps);  /* 220 */
+                   + (double)((N + 1) * m->pte_write_ps + shoot);      /* 220 */
     /*
      * The copy reads the page from DRAM (the writes stay in the 8 MiB cache):
      * one burst per tBL on the data bus, which refresh takes away tRFC of
@@ -490,6 +705,9 @@ int main(void)
         cmocka_unit_test(test_default_ladders_agree),
         cmocka_unit_test(test_generators_follow_the_page),
         cmocka_unit_test(test_generator_outside_every_mapping),
+        cmocka_unit_test(test_mixed_writes_only_changes),
+        cmocka_unit_test(test_shootdown_waits_for_slowest),
+        cmocka_unit_test(test_page_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
