@@ -71,7 +71,8 @@ int migsim_parse_size(const char *s, uint64_t *out)
     char *end;
     errno = 0;
     uint64_t v = strtoull(digits, &end, hex ? 16 : 10);
-    if (errno)
+    bool over = errno == ERANGE; /* a well-formed number past 64 bits: checked after the suffix */
+    if (errno && !over)
         return MIGSIM_EINVAL;
     uint64_t mul = 1;
     if (*end) {
@@ -88,8 +89,8 @@ int migsim_parse_size(const char *s, uint64_t *out)
         if (!mul)
             return MIGSIM_EINVAL;
     }
-    if (v && mul > UINT64_MAX / v)
-        return MIGSIM_EINVAL;
+    if (over || (v && mul > UINT64_MAX / v))
+        return MIGSIM_ERANGE;
     *out = v * mul;
     return MIGSIM_OK;
 }
@@ -161,7 +162,11 @@ static int param_set_json(migsim_sim_t *sim, migsim_comp_t *c, const migsim_para
                                     "%s: %s: expected a non-negative integer, got %g", src, path, d);
             u = (uint64_t)d;
         } else if (cJSON_IsString(v)) {
-            if (migsim_parse_size(v->valuestring, &u) != 0)
+            int prc = migsim_parse_size(v->valuestring, &u);
+            if (prc == MIGSIM_ERANGE)
+                return migsim_error(MIGSIM_ECONFIG, "%s: %s: \"%s\" overflows 64 bits (at most "
+                                    "%" PRIu64 ")", src, path, v->valuestring, UINT64_MAX);
+            if (prc != 0)
                 return migsim_error(MIGSIM_ECONFIG,
                                     "%s: %s: \"%s\" is not an integer (suffixes K, M, G, KiB, MiB, GiB)",
                                     src, path, v->valuestring);
@@ -321,8 +326,12 @@ static int get_u64(const char *src, const cJSON *obj, const char *key, const cha
         *out = (uint64_t)v->valuedouble;
         return MIGSIM_OK;
     }
-    if (cJSON_IsString(v) && migsim_parse_size(v->valuestring, out) == 0)
+    int prc = cJSON_IsString(v) ? migsim_parse_size(v->valuestring, out) : MIGSIM_EINVAL;
+    if (prc == MIGSIM_OK)
         return MIGSIM_OK;
+    if (prc == MIGSIM_ERANGE)
+        return migsim_error(MIGSIM_ECONFIG, "%s: %s.%s: \"%s\" overflows 64 bits (at most "
+                            "%" PRIu64 ")", src, path, key, v->valuestring, UINT64_MAX);
     return migsim_error(MIGSIM_ECONFIG, "%s: %s.%s: expected a non-negative integer, got %s",
                         src, path, key, json_kind(v));
 }

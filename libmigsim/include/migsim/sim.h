@@ -171,7 +171,11 @@ int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall
 
 void migsim_sim_destroy(migsim_sim_t *sim);
 
-/* Parse "4GiB", "64K", "0x1000", "1000" into bytes or a count. 0 or MIGSIM_EINVAL. */
+/*
+ * Parse "4GiB", "64K", "0x1000", "1000" into bytes or a count. 0; MIGSIM_ERANGE
+ * for a well-formed value above UINT64_MAX ("99999999999999999999", "20000000TiB");
+ * MIGSIM_EINVAL for anything else.
+ */
 int migsim_parse_size(const char *s, uint64_t *out);
 
 /* Print every component type (or just `type`) with parameters, ports and statistics. */
