@@ -495,6 +495,176 @@ static int sim_bind_links(migsim_sim_t *sim, const cJSON *links)
     return MIGSIM_OK;
 }
 
+/* ---- the link graph: loops and route depth --------------------------------- */
+
+/*
+ * Requests flow from initiators towards memory. A loop in the links (a
+ * component whose requests, or requests they cause, come back to it)
+ * recurses without end on zero-latency links and never goes idle on delay
+ * links; a path that pushes more return-path entries than a request's route
+ * holds (MIGSIM_REQ_ROUTE_MAX) would lose the way back. Both are
+ * configuration errors naming an entry of $.links.
+ *
+ * The graph has an edge from component A to component B for each $.links
+ * entry from an OUT port of A to an IN port of B. For the loop check a
+ * request reaching a component may cause traffic on any of its OUT ports;
+ * the route depth follows the request itself: its IN port pushes
+ * route_push entries and, unless route_ends, it travels on through the
+ * component's OUT ports.
+ */
+
+typedef struct sim_graph_s {
+    migsim_sim_t *sim;
+    size_t *from, *to;          /* owned: component index of each spec's ends */
+    uint8_t *state;             /* owned: per component: 0 new, 1 on the DFS path, 2 done */
+    size_t *path;               /* owned: the DFS path, component indices */
+    size_t *next;               /* owned: per component: next spec to look at */
+    unsigned *down;             /* owned: per component: entries its OUT ports may push */
+    size_t *best;               /* owned: per component: the spec giving down[], or SIZE_MAX */
+} sim_graph_t;
+
+static size_t comp_index(const migsim_sim_t *sim, const migsim_comp_t *c)
+{
+    size_t i = 0;
+    while (i < sim->ncomps && sim->comps[i] != c)
+        i++;
+    return i;
+}
+
+static const migsim_port_def_t *port_def_of(const migsim_port_t *p)
+{
+    for (const migsim_port_def_t *d = p->owner->ops->ports; d && d->name; d++)
+        if ((const migsim_port_t *)((const char *)p->owner + d->offset) == p)
+            return d;
+    return NULL;
+}
+
+/* Entries pushed on a request sent on spec i, from its target port down. */
+static unsigned graph_depth(sim_graph_t *g, size_t i)
+{
+    const migsim_port_def_t *d = port_def_of(g->sim->specs[i].to);
+    unsigned n = d ? d->route_push : 0;
+    if (!d || !d->route_ends) {
+        size_t c = g->to[i];
+        if (g->state[c] != 2) { /* memoised; the graph has no loop, so this ends */
+            g->down[c] = 0;
+            g->best[c] = SIZE_MAX;
+            for (size_t j = 0; j < g->sim->nspecs; j++) {
+                unsigned dj = g->from[j] == c ? graph_depth(g, j) : 0;
+                if (g->from[j] == c && (g->best[c] == SIZE_MAX || dj > g->down[c])) {
+                    g->down[c] = dj;
+                    g->best[c] = j;
+                }
+            }
+            g->state[c] = 2;
+        }
+        n += g->down[c];
+    }
+    return n;
+}
+
+static void path_add(char *buf, size_t cap, const char *fmt, const char *a, const char *b)
+{
+    size_t len = strlen(buf);
+    if (len < cap)
+        snprintf(buf + len, cap - len, fmt, a, b);
+}
+
+static int graph_check(sim_graph_t *g)
+{
+    migsim_sim_t *sim = g->sim;
+    const char *src = sim->source;
+    size_t n = sim->ncomps, depth = 0;
+    for (size_t i = 0; i < sim->nspecs; i++) {
+        g->from[i] = comp_index(sim, sim->specs[i].from->owner);
+        g->to[i] = comp_index(sim, sim->specs[i].to->owner);
+    }
+    /* loops: depth-first search, iterative; an edge to a component on the path closes one */
+    for (size_t root = 0; root < n; root++) {
+        if (g->state[root])
+            continue;
+        g->state[root] = 1;
+        g->path[depth++] = root;
+        while (depth) {
+            size_t c = g->path[depth - 1], j = g->next[c];
+            while (j < sim->nspecs && g->from[j] != c)
+                j++;
+            if (j == sim->nspecs) {
+                g->state[c] = 2;
+                depth--;
+                continue;
+            }
+            g->next[c] = j + 1;
+            size_t t = g->to[j];
+            if (g->state[t] == 1) {
+                char cyc[512] = "";
+                size_t k = depth;
+                while (g->path[k - 1] != t)
+                    k--;
+                for (; k <= depth; k++)
+                    path_add(cyc, sizeof cyc, "%s%s -> ", sim->comps[g->path[k - 1]]->name, "");
+                path_add(cyc, sizeof cyc, "%s%s", sim->comps[t]->name, "");
+                return migsim_error(MIGSIM_ECONFIG, "%s: $.links[%zu]: closes a loop (%s): requests "
+                                    "flow from initiators to memory and must not come back to a "
+                                    "component they have passed", src, j, cyc);
+            }
+            if (g->state[t] == 0) {
+                g->state[t] = 1;
+                g->path[depth++] = t;
+            }
+        }
+    }
+    /* route depth: the deepest path from any link */
+    memset(g->state, 0, n);
+    size_t worst = SIZE_MAX;
+    unsigned worst_n = 0;
+    for (size_t i = 0; i < sim->nspecs; i++) {
+        unsigned d = graph_depth(g, i);
+        if (d > worst_n) {
+            worst_n = d;
+            worst = i;
+        }
+    }
+    if (worst_n <= MIGSIM_REQ_ROUTE_MAX)
+        return MIGSIM_OK;
+    char route[640] = "";
+    for (size_t i = worst; i != SIZE_MAX;) {
+        const migsim_link_spec_t *l = &sim->specs[i];
+        if (!route[0])
+            path_add(route, sizeof route, "%s.%s", l->from->owner->name, l->from->name);
+        path_add(route, sizeof route, " -> %s.%s", l->to->owner->name, l->to->name);
+        const migsim_port_def_t *d = port_def_of(l->to);
+        i = d && d->route_ends ? SIZE_MAX : g->best[g->to[i]];
+    }
+    return migsim_error(MIGSIM_ECONFIG, "%s: $.links[%zu]: a request sent here pushes %u return-path "
+                        "entries (%s), more than the %u a request's route holds", src, worst,
+                        worst_n, route, MIGSIM_REQ_ROUTE_MAX);
+}
+
+static int sim_check_graph(migsim_sim_t *sim)
+{
+    size_t n = sim->ncomps, m = sim->nspecs ? sim->nspecs : 1;
+    sim_graph_t g = { .sim = sim };
+    g.from = calloc(m, sizeof *g.from);
+    g.to = calloc(m, sizeof *g.to);
+    g.state = calloc(n, 1);
+    g.path = calloc(n, sizeof *g.path);
+    g.next = calloc(n, sizeof *g.next);
+    g.down = calloc(n, sizeof *g.down);
+    g.best = calloc(n, sizeof *g.best);
+    int rc = g.from && g.to && g.state && g.path && g.next && g.down && g.best
+                 ? graph_check(&g)
+                 : migsim_error(MIGSIM_ENOMEM, "out of memory");
+    free(g.from);
+    free(g.to);
+    free(g.state);
+    free(g.path);
+    free(g.next);
+    free(g.down);
+    free(g.best);
+    return rc;
+}
+
 static const migsim_stat_def_t *stat_find(migsim_comp_t *c, const char *name)
 {
     for (const migsim_stat_def_t *s = c->ops->stats; s && s->name; s++)
@@ -584,6 +754,8 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
                                     src, c->name, p->name);
         }
     }
+    if ((rc = sim_check_graph(sim)))
+        return rc;
     if (sim->epoch_ps) {
         if (epoch_stats && cJSON_GetArraySize(epoch_stats) > 0) {
             size_t i = 0;
