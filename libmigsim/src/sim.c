@@ -49,6 +49,7 @@ struct migsim_sim_s {
     sim_series_t *series;       /* owned */
     size_t nseries;
     size_t nsamples, cap_samples;
+    size_t max_samples;         /* MIGSIM_SERIES_MAX_VALUES / nseries: the series' bound */
     migsim_tick_t *sample_t;    /* owned: sample times, ps */
     int fail_code;              /* input error raised during the run */
     char fail_msg[1024];
@@ -784,6 +785,16 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
                     if ((rc = sim_add_series(sim, sim->comps[i], sd)))
                         return rc;
         }
+        /* the series' bound: known before the run with sim.end_ps, else checked at each sample */
+        sim->max_samples = MIGSIM_SERIES_MAX_VALUES / (sim->nseries ? sim->nseries : 1);
+        uint64_t want = sim->end_ps / sim->epoch_ps;
+        if (sim->end_ps && want > sim->max_samples)
+            return migsim_error(MIGSIM_ECONFIG, "%s: $.sim.epoch_ps: %" PRIu64 " ps up to sim.end_ps "
+                                "%" PRIu64 " ps is %" PRIu64 " samples of %zu statistics, more than "
+                                "the series holds (%u values: %zu samples); raise sim.epoch_ps or "
+                                "sample fewer statistics (sim.epoch_stats)", src, sim->epoch_ps,
+                                sim->end_ps, want, sim->nseries, MIGSIM_SERIES_MAX_VALUES,
+                                sim->max_samples);
         if ((rc = migsim_event_init(&sim->k, &sim->epoch_ev, sim_epoch, sim, 255,
                                     MIGSIM_EV_DAEMON, "sim.epoch")))
             return rc;
@@ -1032,19 +1043,36 @@ static void sim_finalize_all(migsim_sim_t *sim)
             sim->comps[i]->ops->finalize_stats(sim->comps[i]);
 }
 
-static void sim_sample(migsim_sim_t *sim)
+/* Take one sample of the series; false (and the run stopped with an error) when it cannot. */
+static bool sim_sample(migsim_sim_t *sim)
 {
+    if (sim->nsamples == sim->max_samples) {
+        migsim_sim_fail(sim, migsim_error(MIGSIM_ECONFIG, "%s: $.sim.epoch_ps: the series is full "
+                                          "at %zu samples of %zu statistics (at most %u values) "
+                                          "at %" PRIu64 " ps; raise sim.epoch_ps, set sim.end_ps or "
+                                          "sample fewer statistics (sim.epoch_stats)", sim->source,
+                                          sim->nsamples, sim->nseries, MIGSIM_SERIES_MAX_VALUES,
+                                          sim->k.now));
+        return false;
+    }
     if (sim->nsamples == sim->cap_samples) {
         size_t cap = sim->cap_samples ? 2 * sim->cap_samples : 256;
+        if (cap > sim->max_samples)
+            cap = sim->max_samples;
         migsim_tick_t *t = realloc(sim->sample_t, cap * sizeof *t);
-        if (!t)
-            return;
-        sim->sample_t = t;
-        for (size_t i = 0; i < sim->nseries; i++) {
+        if (t)
+            sim->sample_t = t;
+        for (size_t i = 0; t && i < sim->nseries; i++) {
             double *v = realloc(sim->series[i].v, cap * sizeof *v);
             if (!v)
-                return;
-            sim->series[i].v = v;
+                t = NULL;
+            else
+                sim->series[i].v = v;
+        }
+        if (!t) {
+            migsim_sim_fail(sim, migsim_error(MIGSIM_ENOMEM, "%s: $.sim.epoch_ps: out of memory "
+                                              "for %zu samples", sim->source, cap));
+            return false;
         }
         sim->cap_samples = cap;
     }
@@ -1053,13 +1081,14 @@ static void sim_sample(migsim_sim_t *sim)
     for (size_t i = 0; i < sim->nseries; i++)
         sim->series[i].v[sim->nsamples] = stat_value(sim->series[i].comp, sim->series[i].def);
     sim->nsamples++;
+    return true;
 }
 
 static void sim_epoch(migsim_event_t *ev)
 {
     migsim_sim_t *sim = ev->ctx;
-    sim_sample(sim);
-    migsim_schedule(&sim->k, &sim->epoch_ev, sim->k.now + sim->epoch_ps);
+    if (sim_sample(sim))
+        migsim_schedule(&sim->k, &sim->epoch_ev, sim->k.now + sim->epoch_ps);
 }
 
 void migsim_sim_fail(migsim_sim_t *sim, int code)
@@ -1149,8 +1178,12 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
         for (size_t i = 0; i < sim->ncomps; i++) {
             migsim_comp_t *c = sim->comps[i];
             int rc = c->ops->start ? c->ops->start(c) : 0;
-            if (rc)
-                return migsim_error(rc, "%s: %s: %s", sim->source, c->config_path, migsim_errmsg());
+            if (rc) {
+                char msg[1024];
+                snprintf(msg, sizeof msg, "%s", migsim_errmsg());
+                migsim_sim_fail(sim, migsim_error(rc, "%s: %s: %s", sim->source, c->config_path, msg));
+                return rc;
+            }
         }
         if (sim->epoch_ps)
             migsim_schedule(&sim->k, &sim->epoch_ev, sim->epoch_ps);
@@ -1240,6 +1273,21 @@ static long peak_rss_kib(void)
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
+/* True when the run is complete (idle, or at sim.end_ps, with no error); else why not. */
+static bool sim_status(const migsim_sim_t *sim, char *why, size_t cap)
+{
+    if (sim->fail_code)
+        snprintf(why, cap, "%s", sim->fail_msg);
+    else if (!sim->started)
+        snprintf(why, cap, "not run");
+    else if (!migsim_sim_done(sim))
+        snprintf(why, cap, "stopped at %" PRIu64 " ps with work left (not idle, sim.end_ps not "
+                 "reached)", sim->k.now);
+    else
+        return true;
+    return false;
+}
+
 char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
 {
     sim_finalize_all(sim);
@@ -1253,6 +1301,13 @@ char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
     cJSON_AddItemToObject(s, "time_ps", json_u64(sim->k.now));
     cJSON_AddItemToObject(s, "events", json_u64(sim->k.fired));
     cJSON_AddItemToObject(s, "req_peak_in_flight", json_u64(sim->pool.peak_in_use));
+    char reason[1100];
+    if (sim_status(sim, reason, sizeof reason)) {
+        cJSON_AddStringToObject(s, "status", "complete");
+    } else {
+        cJSON_AddStringToObject(s, "status", "partial");
+        cJSON_AddStringToObject(s, "reason", reason);
+    }
     cJSON *st = cJSON_AddObjectToObject(root, "stats");
     for (size_t i = 0; i < sim->ncomps; i++) {
         migsim_comp_t *c = sim->comps[i];

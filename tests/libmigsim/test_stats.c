@@ -2,7 +2,10 @@
  * test_stats.c - the statistics JSON and the epoch series: sections present,
  * samples at every epoch boundary while the system is busy and none after it
  * goes idle, cumulative counters that never decrease and end at the final
- * value, and errors for unknown series names.
+ * value, and errors for unknown series names. The series is bounded
+ * (MIGSIM_SERIES_MAX_VALUES): before the run with sim.end_ps, at the bound
+ * during it without. The "sim" section says whether the run is complete, and
+ * why not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,11 +14,22 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+
+/* The statistics JSON of sim, parsed (host section with wall time host_wall_s, none if < 0). */
+static cJSON *stats_of(migsim_sim_t *sim, double host_wall_s)
+{
+    char *text = migsim_sim_stats_json(sim, host_wall_s);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_non_null(j);
+    return j;
+}
 
 static cJSON *run_json(const char *const *sets, size_t n, migsim_tick_t *end)
 {
@@ -25,11 +39,8 @@ static cJSON *run_json(const char *const *sets, size_t n, migsim_tick_t *end)
         fail_msg("%s", migsim_errmsg());
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
     *end = migsim_sim_now(sim);
-    char *text = migsim_sim_stats_json(sim, 1.5);
+    cJSON *j = stats_of(sim, 1.5);
     migsim_sim_destroy(sim);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    assert_non_null(j);
     return j;
 }
 
@@ -118,6 +129,102 @@ static void test_stat_lookup(void **state)
     migsim_sim_destroy(sim);
 }
 
+static const char *sim_str(cJSON *j, const char *key)
+{
+    cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "sim"), key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* With sim.end_ps the sample count is known: over the bound is refused before the run. */
+static void test_series_bound_before_run(void **state)
+{
+    (void)state;
+    /* 4 statistics: MIGSIM_SERIES_MAX_VALUES / 4 = 1,000,000 samples at most */
+    const char *stats4 = "sim.epoch_stats=[\"dram0.read_reqs\", \"dram0.write_reqs\", "
+                         "\"cpu0.records\", \"dram0.act_cmds\"]";
+    const char *fits[] = { stats4, "sim.epoch_ps=1", "sim.end_ps=1000000" };
+    migsim_sim_t *sim = NULL;
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", fits, 3), 0);
+    migsim_sim_destroy(sim);
+    const char *over[] = { stats4, "sim.epoch_ps=1", "sim.end_ps=1000001" };
+    sim = (migsim_sim_t *)1;
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", over, 3), MIGSIM_ECONFIG);
+    assert_null(sim);
+    const char *msg = migsim_errmsg();
+    if (!strstr(msg, "$.sim.epoch_ps: 1 ps up to sim.end_ps 1000001 ps is 1000001 samples of 4 "
+                     "statistics, more than the series holds (4000000 values: 1000000 samples)"))
+        fail_msg("message: %s", msg);
+    /* the reported case: 1 ps over the default migration's 500 ms, every statistic */
+    const char *huge[] = { "sim.epoch_ps=1", "sim.end_ps=500000000000" };
+    sim = (migsim_sim_t *)1;
+    assert_int_equal(migsim_sim_create_platform(&sim, "migration", huge, 2), MIGSIM_ECONFIG);
+    assert_non_null(strstr(migsim_errmsg(), "$.sim.epoch_ps"));
+}
+
+/*
+ * Without sim.end_ps the run stops when the series is full, at exactly
+ * MIGSIM_SERIES_MAX_VALUES / statistics samples, with an error naming
+ * $.sim.epoch_ps; the statistics say "partial" and why.
+ */
+static void test_series_bound_during_run(void **state)
+{
+    (void)state;
+    const char *sets[] = { "sim.epoch_ps=1", "cpu0.gen_count=20" };
+    migsim_sim_t *sim;
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 2), 0);
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ECONFIG);
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", migsim_errmsg());
+    cJSON *j = stats_of(sim, -1);
+    int nstats = cJSON_GetArraySize(cJSON_GetObjectItem(j, "stats"));
+    int max = 4000000 / nstats;
+    char want[256];
+    snprintf(want, sizeof want, "$.sim.epoch_ps: the series is full at %d samples of %d statistics "
+             "(at most 4000000 values) at %d ps", max, nstats, max + 1);
+    if (!strstr(msg, want))
+        fail_msg("message: %s\nwanted: %s", msg, want);
+    assert_int_equal(migsim_sim_now(sim), max + 1);
+    cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "series"), "time_ps");
+    assert_int_equal(cJSON_GetArraySize(t), max);
+    assert_int_equal((int)cJSON_GetArrayItem(t, max - 1)->valuedouble, max);
+    assert_string_equal(sim_str(j, "status"), "partial");
+    assert_string_equal(sim_str(j, "reason"), msg);
+    cJSON_Delete(j);
+    migsim_sim_destroy(sim);
+}
+
+/* "complete" for a run that went idle or reached sim.end_ps; "partial" with a reason otherwise. */
+static void test_status(void **state)
+{
+    (void)state;
+    const char *sets[] = { "cpu0.gen_count=200" };
+    migsim_sim_t *sim;
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 1), 0);
+    cJSON *j = stats_of(sim, -1);
+    assert_string_equal(sim_str(j, "status"), "partial");
+    assert_string_equal(sim_str(j, "reason"), "not run");
+    cJSON_Delete(j);
+    assert_int_equal(migsim_sim_run(sim, 100000), 0); /* 100 ns of a 1.6 us run */
+    j = stats_of(sim, -1);
+    assert_string_equal(sim_str(j, "status"), "partial");
+    assert_string_equal(sim_str(j, "reason"),
+                        "stopped at 100000 ps with work left (not idle, sim.end_ps not reached)");
+    cJSON_Delete(j);
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    j = stats_of(sim, -1);
+    assert_string_equal(sim_str(j, "status"), "complete");
+    assert_null(sim_str(j, "reason"));
+    cJSON_Delete(j);
+    migsim_sim_destroy(sim);
+    const char *ends[] = { "cpu0.gen_count=200", "sim.end_ps=100000" };
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", ends, 2), 0);
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    j = stats_of(sim, -1);
+    assert_string_equal(sim_str(j, "status"), "complete");
+    cJSON_Delete(j);
+    migsim_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +232,9 @@ int main(void)
         cmocka_unit_test(test_series_all_and_none),
         cmocka_unit_test(test_series_bad_names),
         cmocka_unit_test(test_stat_lookup),
+        cmocka_unit_test(test_series_bound_before_run),
+        cmocka_unit_test(test_series_bound_during_run),
+        cmocka_unit_test(test_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,14 @@ typedef struct migsim_link_spec_s {
 size_t migsim_sim_nlink_specs(const migsim_sim_t *sim);
 const migsim_link_spec_t *migsim_sim_link_spec(const migsim_sim_t *sim, size_t i); /* NULL past end */
 
+/*
+ * The epoch series (sim.epoch_ps) holds at most this many values (samples x
+ * sampled statistics). With sim.end_ps the bound is checked when the
+ * configuration is read; without it, a run that reaches it stops with
+ * MIGSIM_ECONFIG naming $.sim.epoch_ps.
+ */
+#define MIGSIM_SERIES_MAX_VALUES 4000000u
+
 /* sim.end_ps (0 = run until idle). */
 migsim_tick_t migsim_sim_end_ps(const migsim_sim_t *sim);
 
@@ -160,7 +168,10 @@ int migsim_sim_stat(migsim_sim_t *sim, const char *dotted, double *value);
 
 /*
  * Statistics as JSON text (caller frees with free()). Sections: "migsim"
- * (format), "sim" (simulated time, events), "stats" (every statistic by
+ * (format), "sim" (simulated time, events, and "status": "complete" when the
+ * run went idle or reached sim.end_ps without error, else "partial" with a
+ * "reason": the error that stopped it, "not run", or the time it was
+ * stopped at with work left), "stats" (every statistic by
  * dotted name), "series" (epoch samples), "host" (wall time, peak RSS: the
  * only non-deterministic section). `host_wall_s` < 0 omits "host".
  */
