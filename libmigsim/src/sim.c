@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SIM_MAX_COMPS 1024u
@@ -1346,11 +1348,77 @@ char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
     return text;
 }
 
+/*
+ * Statistics go to a regular file (or a new name) through a temporary file
+ * in the same directory and a rename, so a failed write leaves the old file
+ * whole. Anything else (a device such as /dev/stdout or /dev/full, a pipe,
+ * a symbolic link) is written in place: a rename would replace the node
+ * itself with a regular file.
+ */
+static bool stats_in_place(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+/* Write text and a newline to f and close it; 0 or the errno of the failure. */
+static int stats_put(FILE *f, const char *text)
+{
+    errno = 0;
+    bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0;
+    int err = ok ? 0 : (errno ? errno : EIO);
+    if (fclose(f) != 0 && !err)
+        err = errno ? errno : EIO;
+    return err;
+}
+
+int migsim_stats_path_check(const char *path)
+{
+    struct stat st;
+    if (!path || !*path)
+        return migsim_error(MIGSIM_EINVAL, "statistics file: empty name");
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: is a directory", path);
+    if (stats_in_place(path)) {
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0 && errno != ENXIO) /* ENXIO: a pipe with no reader yet */
+            return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: %s", path,
+                                strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return MIGSIM_OK;
+    }
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    const char *why = stat(dir, &st) != 0 ? strerror(errno)
+                      : !S_ISDIR(st.st_mode) ? "not a directory"
+                      : access(dir, W_OK | X_OK) != 0 ? strerror(errno)
+                      : NULL;
+    if (why)
+        return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: directory %s: %s", path,
+                            dir, why);
+    return MIGSIM_OK;
+}
+
 int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall_s)
 {
     char *text = migsim_sim_stats_json(sim, host_wall_s);
     if (!text)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    if (stats_in_place(path)) {
+        FILE *f = fopen(path, "w");
+        int err = f ? stats_put(f, text) : errno;
+        free(text);
+        if (err)
+            return migsim_error(MIGSIM_EIO, "%s: cannot write: %s", path, strerror(err));
+        return MIGSIM_OK;
+    }
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
@@ -1358,12 +1426,12 @@ int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall
         free(text);
         return migsim_error(MIGSIM_EIO, "%s: cannot create: %s", tmp, strerror(errno));
     }
-    bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    ok = (fclose(f) == 0) && ok;
+    int err = stats_put(f, text);
     free(text);
-    if (!ok || rename(tmp, path) != 0) {
+    if (err || rename(tmp, path) != 0) {
+        err = err ? err : errno;
         remove(tmp);
-        return migsim_error(MIGSIM_EIO, "%s: cannot write: %s", path, strerror(errno));
+        return migsim_error(MIGSIM_EIO, "%s: cannot write: %s", path, strerror(err));
     }
     return MIGSIM_OK;
 }

@@ -5,7 +5,9 @@
  * value, and errors for unknown series names. The series is bounded
  * (MIGSIM_SERIES_MAX_VALUES): before the run with sim.end_ps, at the bound
  * during it without. The "sim" section says whether the run is complete, and
- * why not.
+ * why not. Statistics written to anything that is not a regular file (a
+ * symbolic link, a pipe, a device) are written in place, and a write error
+ * such as a full device is reported.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "migsim/errors.h"
 #include "migsim/sim.h"
@@ -31,13 +35,20 @@ static cJSON *stats_of(migsim_sim_t *sim, double host_wall_s)
     return j;
 }
 
-static cJSON *run_json(const char *const *sets, size_t n, migsim_tick_t *end)
+/* The dram platform with `sets`, run to the end. */
+static migsim_sim_t *run_dram(const char *const *sets, size_t n)
 {
     migsim_sim_t *sim;
     int rc = migsim_sim_create_platform(&sim, "dram", sets, n);
     if (rc)
         fail_msg("%s", migsim_errmsg());
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    return sim;
+}
+
+static cJSON *run_json(const char *const *sets, size_t n, migsim_tick_t *end)
+{
+    migsim_sim_t *sim = run_dram(sets, n);
     *end = migsim_sim_now(sim);
     cJSON *j = stats_of(sim, 1.5);
     migsim_sim_destroy(sim);
@@ -118,9 +129,7 @@ static void test_stat_lookup(void **state)
 {
     (void)state;
     const char *sets[] = { "cpu0.gen_count=5000" };
-    migsim_sim_t *sim;
-    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 1), 0);
-    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    migsim_sim_t *sim = run_dram(sets, 1);
     double v;
     assert_int_equal(migsim_sim_stat(sim, "cpu0.completed_reqs", &v), 0);
     assert_true(v == 5000);
@@ -225,6 +234,69 @@ static void test_status(void **state)
     migsim_sim_destroy(sim);
 }
 
+/*
+ * A symbolic link stays a link (its target gets the statistics); a pipe
+ * named by /proc/self/fd gets them; /dev/full reports "No space left on
+ * device" and stays a device. A rename would have replaced each node.
+ */
+static void test_write_stats_in_place(void **state)
+{
+    (void)state;
+    const char *sets[] = { "cpu0.gen_count=100" };
+    migsim_sim_t *sim = run_dram(sets, 1);
+    char *want = migsim_sim_stats_json(sim, -1);
+    size_t wlen = strlen(want);
+    /* a symbolic link to a regular file */
+    char dir[] = "/tmp/migsim_out_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char target[64], link[64];
+    snprintf(target, sizeof target, "%s/target.json", dir);
+    snprintf(link, sizeof link, "%s/link.json", dir);
+    FILE *f = fopen(target, "w");
+    assert_non_null(f);
+    fputs("old contents, longer than nothing", f);
+    fclose(f);
+    assert_int_equal(symlink("target.json", link), 0);
+    assert_int_equal(migsim_sim_write_stats(sim, link, -1), 0);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    static char got[1 << 16];
+    f = fopen(target, "r");
+    assert_non_null(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    assert_int_equal(n, wlen + 1);
+    assert_memory_equal(got, want, wlen);
+    unlink(link);
+    unlink(target);
+    rmdir(dir);
+    /* a pipe */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    char ppath[64];
+    snprintf(ppath, sizeof ppath, "/proc/self/fd/%d", fds[1]);
+    assert_int_equal(migsim_sim_write_stats(sim, ppath, -1), 0);
+    close(fds[1]);
+    n = 0;
+    for (ssize_t k; (k = read(fds[0], got + n, sizeof got - 1 - n)) > 0;)
+        n += (size_t)k;
+    close(fds[0]);
+    assert_int_equal(n, wlen + 1);
+    assert_memory_equal(got, want, wlen);
+    /* a full device: the error is reported, the device stays */
+    if (lstat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode)) {
+        assert_int_equal(migsim_sim_write_stats(sim, "/dev/full", -1), MIGSIM_EIO);
+        assert_string_equal(migsim_errmsg(), "/dev/full: cannot write: No space left on device");
+        assert_int_equal(lstat("/dev/full", &st), 0);
+        assert_true(S_ISCHR(st.st_mode));
+        assert_int_equal(migsim_stats_path_check("/dev/full"), 0);
+    }
+    free(want);
+    migsim_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_series_bound_before_run),
         cmocka_unit_test(test_series_bound_during_run),
         cmocka_unit_test(test_status),
+        cmocka_unit_test(test_write_stats_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

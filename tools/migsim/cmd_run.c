@@ -219,7 +219,8 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
         return 2;
     }
-    if (drv->attach && (rc = drv->attach(sim, drv->ctx)) != 0) {
+    if ((drv->attach && (rc = drv->attach(sim, drv->ctx)) != 0) ||
+        (out && (rc = migsim_stats_path_check(out)) != 0)) { /* --out fails now, not after the run */
         fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
         migsim_sim_destroy(sim);
         return 2;
@@ -252,6 +253,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
     }
     if (!quiet)
         print_summary(stdout, sim, wall);
+    fflush(stdout); /* the summary before the statistics when --out is /dev/stdout */
     if (out) {
         rc = migsim_sim_write_stats(sim, out, wall);
         if (rc) {

@@ -177,8 +177,21 @@ int migsim_sim_stat(migsim_sim_t *sim, const char *dotted, double *value);
  */
 char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s);
 
-/* Write the statistics JSON to `path` atomically (temp file + rename). */
+/*
+ * Write the statistics JSON to `path`: a regular file (or a new name)
+ * atomically (a temporary file in its directory, then a rename); anything
+ * else (a device such as /dev/stdout, a pipe, a symbolic link) in place.
+ * MIGSIM_EIO with the path and the reason (e.g. "No space left on device").
+ */
 int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall_s);
+
+/*
+ * Whether migsim_sim_write_stats(path) can work, checked before a run: a
+ * regular file or a new name needs an existing, writable directory and is
+ * not a directory itself; anything else must open for writing. 0, or
+ * MIGSIM_EIO with a message naming the path. Nothing is created or changed.
+ */
+int migsim_stats_path_check(const char *path);
 
 void migsim_sim_destroy(migsim_sim_t *sim);
 
