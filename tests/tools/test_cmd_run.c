@@ -1,6 +1,11 @@
 /*
  * test_cmd_run.c - `migsim run` (tools/migsim/cmd_run.c) as a user runs it.
  *
+ * The summary reads statistics by name; a name missing from its
+ * component's table aborts the program (it used to print 0). The summary is
+ * run over both embedded platforms and every example configuration in
+ * bench/configs (scaled to a 1 MiB page), which together hold every
+ * component type, and must finish with status 0 or 1 and no such report.
  * --out is checked before the run: a missing directory or a directory name
  * stops the program at once, with nothing simulated.
  */
@@ -10,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +24,14 @@
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
+/* The migration platform scaled to a 1 MiB page and a few thousand records. */
+static const char *const scale[] = {
+    "mig.page_bytes=1MiB", "mig.start_ps=2000000",
+    "cpu0.gen_range_bytes=1MiB", "cpu0.gen_count=3000", "cpu0.gen_gap_ps=20000",
+    "nic0.gen_range_bytes=1MiB", "nic0.gen_ring_entries=64", "nic0.gen_count=1500",
+    "nic0.gen_gap_ps=60000", "disk0.gen_range_bytes=1MiB", "disk0.gen_block_bytes=4096",
+    "disk0.gen_count=200", "disk0.gen_gap_ps=300000",
+};
 static const char *const dram_small[] = { "cpu0.gen_count=2000" };
 
 typedef struct cli_result_s {
@@ -50,6 +64,63 @@ static void cli_run(cli_result_t *r, const char *args, const char *const *sets, 
     slurp("cmd_run.err", r->err, sizeof r->err);
 }
 
+/* Record the component types of a configuration (platform or file) in `seen`. */
+static void note_types(const char *platform, const char *path, const char *const *sets, size_t n,
+                       bool *seen)
+{
+    migsim_sim_t *sim;
+    if (migsim_sim_create_ex(&sim, platform, path, sets, n, 0) != 0)
+        fail_msg("%s", migsim_errmsg());
+    for (size_t i = 0; i < migsim_sim_ncomps(sim); i++)
+        for (size_t t = 0; migsim_registry[t]; t++)
+            seen[t] |= migsim_sim_comp(sim, i)->ops == migsim_registry[t];
+    migsim_sim_destroy(sim);
+}
+
+static void expect_summary(const char *label, const cli_result_t *r)
+{
+    if (r->status != 0 && r->status != 1)
+        fail_msg("%s: status %d\n%s", label, r->status, r->err);
+    if (strstr(r->err, "internal error"))
+        fail_msg("%s: %s", label, r->err);
+    assert_non_null(strstr(r->out, "simulated time"));
+    assert_non_null(strstr(r->out, "\nhost "));
+}
+
+/* Every name the summary reads is in its component's statistic table, for every component type. */
+static void test_summary_names_exist(void **state)
+{
+    (void)state;
+    static cli_result_t r;
+    bool seen[64] = { false };
+    cli_run(&r, "--platform dram", dram_small, 1);
+    expect_summary("dram", &r);
+    note_types("dram", NULL, dram_small, 1, seen);
+    cli_run(&r, "--platform migration", scale, sizeof scale / sizeof scale[0]);
+    expect_summary("migration", &r);
+    note_types("migration", NULL, scale, sizeof scale / sizeof scale[0], seen);
+    DIR *d = opendir(MIGSIM_SOURCE_DIR "/bench/configs");
+    assert_non_null(d);
+    int nconf = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        char path[1024], args[1200];
+        snprintf(path, sizeof path, "%s/bench/configs/%s", MIGSIM_SOURCE_DIR, e->d_name);
+        snprintf(args, sizeof args, "--config '%s'", path);
+        cli_run(&r, args, scale, sizeof scale / sizeof scale[0]);
+        expect_summary(e->d_name, &r);
+        note_types(NULL, path, scale, sizeof scale / sizeof scale[0], seen);
+        nconf++;
+    }
+    closedir(d);
+    assert_true(nconf >= 7);
+    for (size_t t = 0; migsim_registry[t]; t++)
+        if (!seen[t])
+            fail_msg("no configuration holds a component of type %s", migsim_registry[t]->type);
+}
+
 /* --out that cannot be written stops the program before the run: no summary, status 2. */
 static void test_out_checked_before_run(void **state)
 {
@@ -69,6 +140,7 @@ static void test_out_checked_before_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_summary_names_exist),
         cmocka_unit_test(test_out_checked_before_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
