@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -566,11 +567,18 @@ static unsigned graph_depth(sim_graph_t *g, size_t i)
     return n;
 }
 
-static void path_add(char *buf, size_t cap, const char *fmt, const char *a, const char *b)
+/* Append to the message text in buf (cap bytes), truncating. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void path_add(char *buf, size_t cap, const char *fmt, ...)
 {
     size_t len = strlen(buf);
-    if (len < cap)
-        snprintf(buf + len, cap - len, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    if (len + 1 < cap)
+        vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
 }
 
 static int graph_check(sim_graph_t *g)
@@ -605,8 +613,8 @@ static int graph_check(sim_graph_t *g)
                 while (g->path[k - 1] != t)
                     k--;
                 for (; k <= depth; k++)
-                    path_add(cyc, sizeof cyc, "%s%s -> ", sim->comps[g->path[k - 1]]->name, "");
-                path_add(cyc, sizeof cyc, "%s%s", sim->comps[t]->name, "");
+                    path_add(cyc, sizeof cyc, "%s -> ", sim->comps[g->path[k - 1]]->name);
+                path_add(cyc, sizeof cyc, "%s", sim->comps[t]->name);
                 return migsim_error(MIGSIM_ECONFIG, "%s: $.links[%zu]: closes a loop (%s): requests "
                                     "flow from initiators to memory and must not come back to a "
                                     "component they have passed", src, j, cyc);
