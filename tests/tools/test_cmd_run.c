@@ -7,7 +7,8 @@
  * bench/configs (scaled to a 1 MiB page), which together hold every
  * component type, and must finish with status 0 or 1 and no such report.
  * --out is checked before the run: a missing directory or a directory name
- * stops the program at once, with nothing simulated.
+ * stops the program at once, with nothing simulated. Statistics of a run
+ * that failed part way say "partial" and why.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -137,11 +138,28 @@ static void test_out_checked_before_run(void **state)
     assert_non_null(strstr(r.err, ".: cannot write the statistics: is a directory"));
 }
 
+/* A run that fails part way writes its statistics under --out marked partial, with the reason. */
+static void test_partial_stats_marked(void **state)
+{
+    (void)state;
+    static cli_result_t r;
+    static const char *const sets[] = { "cpu0.gen_count=20", "sim.epoch_ps=1" };
+    remove("cmd_run_partial.json");
+    cli_run(&r, "--platform dram --quiet --out cmd_run_partial.json", sets, 2);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "partial statistics written to cmd_run_partial.json"));
+    static char text[1 << 22];
+    slurp("cmd_run_partial.json", text, sizeof text);
+    assert_non_null(strstr(text, "\"status\":\t\"partial\""));
+    assert_non_null(strstr(text, "\"reason\":\t\"<dram>: $.sim.epoch_ps: the series is full at "));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_names_exist),
         cmocka_unit_test(test_out_checked_before_run),
+        cmocka_unit_test(test_partial_stats_marked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
