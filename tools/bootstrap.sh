@@ -51,6 +51,8 @@ test)
         -DMIGSIM_TESTS=OFF
     for t in build-fuzz/fuzz_*; do
         corpus=$(mktemp -d)
+        seeds=tests/fuzz/corpus/$(basename "$t" | sed 's/^fuzz_//') # committed seeds, if any
+        [ -d "$seeds" ] && cp "$seeds"/* "$corpus"/
         if ! "$t" -seed=1 -runs=10000 -max_len=4096 -rss_limit_mb=2048 -timeout=10 "$corpus" \
             >"$corpus.log" 2>&1; then
             tail -20 "$corpus.log"

@@ -15,11 +15,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SIM_MAX_COMPS 1024u
@@ -49,6 +52,7 @@ struct migsim_sim_s {
     sim_series_t *series;       /* owned */
     size_t nseries;
     size_t nsamples, cap_samples;
+    size_t max_samples;         /* MIGSIM_SERIES_MAX_VALUES / nseries: the series' bound */
     migsim_tick_t *sample_t;    /* owned: sample times, ps */
     int fail_code;              /* input error raised during the run */
     char fail_msg[1024];
@@ -71,7 +75,8 @@ int migsim_parse_size(const char *s, uint64_t *out)
     char *end;
     errno = 0;
     uint64_t v = strtoull(digits, &end, hex ? 16 : 10);
-    if (errno)
+    bool over = errno == ERANGE; /* a well-formed number past 64 bits: checked after the suffix */
+    if (errno && !over)
         return MIGSIM_EINVAL;
     uint64_t mul = 1;
     if (*end) {
@@ -88,8 +93,8 @@ int migsim_parse_size(const char *s, uint64_t *out)
         if (!mul)
             return MIGSIM_EINVAL;
     }
-    if (v && mul > UINT64_MAX / v)
-        return MIGSIM_EINVAL;
+    if (over || (v && mul > UINT64_MAX / v))
+        return MIGSIM_ERANGE;
     *out = v * mul;
     return MIGSIM_OK;
 }
@@ -178,7 +183,11 @@ static int param_set_json(migsim_sim_t *sim, migsim_comp_t *c, const migsim_para
                                     "%s: %s: expected a non-negative integer, got %g", src, path, d);
             u = (uint64_t)d;
         } else if (cJSON_IsString(v)) {
-            if (migsim_parse_size(v->valuestring, &u) != 0)
+            int prc = migsim_parse_size(v->valuestring, &u);
+            if (prc == MIGSIM_ERANGE)
+                return migsim_error(MIGSIM_ECONFIG, "%s: %s: \"%s\" overflows 64 bits (at most "
+                                    "%" PRIu64 ")", src, path, v->valuestring, UINT64_MAX);
+            if (prc != 0)
                 return migsim_error(MIGSIM_ECONFIG,
                                     "%s: %s: \"%s\" is not an integer (suffixes K, M, G, KiB, MiB, GiB)",
                                     src, path, v->valuestring);
@@ -339,8 +348,12 @@ static int get_u64(const char *src, const cJSON *obj, const char *key, const cha
         *out = (uint64_t)v->valuedouble;
         return MIGSIM_OK;
     }
-    if (cJSON_IsString(v) && migsim_parse_size(v->valuestring, out) == 0)
+    int prc = cJSON_IsString(v) ? migsim_parse_size(v->valuestring, out) : MIGSIM_EINVAL;
+    if (prc == MIGSIM_OK)
         return MIGSIM_OK;
+    if (prc == MIGSIM_ERANGE)
+        return migsim_error(MIGSIM_ECONFIG, "%s: %s.%s: \"%s\" overflows 64 bits (at most "
+                            "%" PRIu64 ")", src, path, key, v->valuestring, UINT64_MAX);
     return migsim_error(MIGSIM_ECONFIG, "%s: %s.%s: expected a non-negative integer, got %s",
                         src, path, key, json_kind(v));
 }
@@ -509,6 +522,183 @@ static int sim_bind_links(migsim_sim_t *sim, const cJSON *links)
     return MIGSIM_OK;
 }
 
+/* ---- the link graph: loops and route depth --------------------------------- */
+
+/*
+ * Requests flow from initiators towards memory. A loop in the links (a
+ * component whose requests, or requests they cause, come back to it)
+ * recurses without end on zero-latency links and never goes idle on delay
+ * links; a path that pushes more return-path entries than a request's route
+ * holds (MIGSIM_REQ_ROUTE_MAX) would lose the way back. Both are
+ * configuration errors naming an entry of $.links.
+ *
+ * The graph has an edge from component A to component B for each $.links
+ * entry from an OUT port of A to an IN port of B. For the loop check a
+ * request reaching a component may cause traffic on any of its OUT ports;
+ * the route depth follows the request itself: its IN port pushes
+ * route_push entries and, unless route_ends, it travels on through the
+ * component's OUT ports.
+ */
+
+typedef struct sim_graph_s {
+    migsim_sim_t *sim;
+    size_t *from, *to;          /* owned: component index of each spec's ends */
+    uint8_t *state;             /* owned: per component: 0 new, 1 on the DFS path, 2 done */
+    size_t *path;               /* owned: the DFS path, component indices */
+    size_t *next;               /* owned: per component: next spec to look at */
+    unsigned *down;             /* owned: per component: entries its OUT ports may push */
+    size_t *best;               /* owned: per component: the spec giving down[], or SIZE_MAX */
+} sim_graph_t;
+
+static size_t comp_index(const migsim_sim_t *sim, const migsim_comp_t *c)
+{
+    size_t i = 0;
+    while (i < sim->ncomps && sim->comps[i] != c)
+        i++;
+    return i;
+}
+
+static const migsim_port_def_t *port_def_of(const migsim_port_t *p)
+{
+    for (const migsim_port_def_t *d = p->owner->ops->ports; d && d->name; d++)
+        if ((const migsim_port_t *)((const char *)p->owner + d->offset) == p)
+            return d;
+    return NULL;
+}
+
+/* Entries pushed on a request sent on spec i, from its target port down. */
+static unsigned graph_depth(sim_graph_t *g, size_t i)
+{
+    const migsim_port_def_t *d = port_def_of(g->sim->specs[i].to);
+    unsigned n = d ? d->route_push : 0;
+    if (!d || !d->route_ends) {
+        size_t c = g->to[i];
+        if (g->state[c] != 2) { /* memoised; the graph has no loop, so this ends */
+            g->down[c] = 0;
+            g->best[c] = SIZE_MAX;
+            for (size_t j = 0; j < g->sim->nspecs; j++) {
+                unsigned dj = g->from[j] == c ? graph_depth(g, j) : 0;
+                if (g->from[j] == c && (g->best[c] == SIZE_MAX || dj > g->down[c])) {
+                    g->down[c] = dj;
+                    g->best[c] = j;
+                }
+            }
+            g->state[c] = 2;
+        }
+        n += g->down[c];
+    }
+    return n;
+}
+
+/* Append to the message text in buf (cap bytes), truncating. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void path_add(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    if (len + 1 < cap)
+        vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+static int graph_check(sim_graph_t *g)
+{
+    migsim_sim_t *sim = g->sim;
+    const char *src = sim->source;
+    size_t n = sim->ncomps, depth = 0;
+    for (size_t i = 0; i < sim->nspecs; i++) {
+        g->from[i] = comp_index(sim, sim->specs[i].from->owner);
+        g->to[i] = comp_index(sim, sim->specs[i].to->owner);
+    }
+    /* loops: depth-first search, iterative; an edge to a component on the path closes one */
+    for (size_t root = 0; root < n; root++) {
+        if (g->state[root])
+            continue;
+        g->state[root] = 1;
+        g->path[depth++] = root;
+        while (depth) {
+            size_t c = g->path[depth - 1], j = g->next[c];
+            while (j < sim->nspecs && g->from[j] != c)
+                j++;
+            if (j == sim->nspecs) {
+                g->state[c] = 2;
+                depth--;
+                continue;
+            }
+            g->next[c] = j + 1;
+            size_t t = g->to[j];
+            if (g->state[t] == 1) {
+                char cyc[512] = "";
+                size_t k = depth;
+                while (g->path[k - 1] != t)
+                    k--;
+                for (; k <= depth; k++)
+                    path_add(cyc, sizeof cyc, "%s -> ", sim->comps[g->path[k - 1]]->name);
+                path_add(cyc, sizeof cyc, "%s", sim->comps[t]->name);
+                return migsim_error(MIGSIM_ECONFIG, "%s: $.links[%zu]: closes a loop (%s): requests "
+                                    "flow from initiators to memory and must not come back to a "
+                                    "component they have passed", src, j, cyc);
+            }
+            if (g->state[t] == 0) {
+                g->state[t] = 1;
+                g->path[depth++] = t;
+            }
+        }
+    }
+    /* route depth: the deepest path from any link */
+    memset(g->state, 0, n);
+    size_t worst = SIZE_MAX;
+    unsigned worst_n = 0;
+    for (size_t i = 0; i < sim->nspecs; i++) {
+        unsigned d = graph_depth(g, i);
+        if (d > worst_n) {
+            worst_n = d;
+            worst = i;
+        }
+    }
+    if (worst_n <= MIGSIM_REQ_ROUTE_MAX)
+        return MIGSIM_OK;
+    char route[640] = "";
+    for (size_t i = worst; i != SIZE_MAX;) {
+        const migsim_link_spec_t *l = &sim->specs[i];
+        if (!route[0])
+            path_add(route, sizeof route, "%s.%s", l->from->owner->name, l->from->name);
+        path_add(route, sizeof route, " -> %s.%s", l->to->owner->name, l->to->name);
+        const migsim_port_def_t *d = port_def_of(l->to);
+        i = d && d->route_ends ? SIZE_MAX : g->best[g->to[i]];
+    }
+    return migsim_error(MIGSIM_ECONFIG, "%s: $.links[%zu]: a request sent here pushes %u return-path "
+                        "entries (%s), more than the %u a request's route holds", src, worst,
+                        worst_n, route, MIGSIM_REQ_ROUTE_MAX);
+}
+
+static int sim_check_graph(migsim_sim_t *sim)
+{
+    size_t n = sim->ncomps, m = sim->nspecs ? sim->nspecs : 1;
+    sim_graph_t g = { .sim = sim };
+    g.from = calloc(m, sizeof *g.from);
+    g.to = calloc(m, sizeof *g.to);
+    g.state = calloc(n, 1);
+    g.path = calloc(n, sizeof *g.path);
+    g.next = calloc(n, sizeof *g.next);
+    g.down = calloc(n, sizeof *g.down);
+    g.best = calloc(n, sizeof *g.best);
+    int rc = g.from && g.to && g.state && g.path && g.next && g.down && g.best
+                 ? graph_check(&g)
+                 : migsim_error(MIGSIM_ENOMEM, "out of memory");
+    free(g.from);
+    free(g.to);
+    free(g.state);
+    free(g.path);
+    free(g.next);
+    free(g.down);
+    free(g.best);
+    return rc;
+}
+
 static const migsim_stat_def_t *stat_find(migsim_comp_t *c, const char *name)
 {
     for (const migsim_stat_def_t *s = c->ops->stats; s && s->name; s++)
@@ -598,6 +788,8 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
                                     src, c->name, p->name);
         }
     }
+    if ((rc = sim_check_graph(sim)))
+        return rc;
     if (sim->epoch_ps) {
         if (epoch_stats && cJSON_GetArraySize(epoch_stats) > 0) {
             size_t i = 0;
@@ -626,6 +818,16 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
                     if ((rc = sim_add_series(sim, sim->comps[i], sd)))
                         return rc;
         }
+        /* the series' bound: known before the run with sim.end_ps, else checked at each sample */
+        sim->max_samples = MIGSIM_SERIES_MAX_VALUES / (sim->nseries ? sim->nseries : 1);
+        uint64_t want = sim->end_ps / sim->epoch_ps;
+        if (sim->end_ps && want > sim->max_samples)
+            return migsim_error(MIGSIM_ECONFIG, "%s: $.sim.epoch_ps: %" PRIu64 " ps up to sim.end_ps "
+                                "%" PRIu64 " ps is %" PRIu64 " samples of %zu statistics, more than "
+                                "the series holds (%u values: %zu samples); raise sim.epoch_ps or "
+                                "sample fewer statistics (sim.epoch_stats)", src, sim->epoch_ps,
+                                sim->end_ps, want, sim->nseries, MIGSIM_SERIES_MAX_VALUES,
+                                sim->max_samples);
         if ((rc = migsim_event_init(&sim->k, &sim->epoch_ev, sim_epoch, sim, 255,
                                     MIGSIM_EV_DAEMON, "sim.epoch")))
             return rc;
@@ -879,19 +1081,36 @@ static void sim_finalize_all(migsim_sim_t *sim)
             sim->comps[i]->ops->finalize_stats(sim->comps[i]);
 }
 
-static void sim_sample(migsim_sim_t *sim)
+/* Take one sample of the series; false (and the run stopped with an error) when it cannot. */
+static bool sim_sample(migsim_sim_t *sim)
 {
+    if (sim->nsamples == sim->max_samples) {
+        migsim_sim_fail(sim, migsim_error(MIGSIM_ECONFIG, "%s: $.sim.epoch_ps: the series is full "
+                                          "at %zu samples of %zu statistics (at most %u values) "
+                                          "at %" PRIu64 " ps; raise sim.epoch_ps, set sim.end_ps or "
+                                          "sample fewer statistics (sim.epoch_stats)", sim->source,
+                                          sim->nsamples, sim->nseries, MIGSIM_SERIES_MAX_VALUES,
+                                          sim->k.now));
+        return false;
+    }
     if (sim->nsamples == sim->cap_samples) {
         size_t cap = sim->cap_samples ? 2 * sim->cap_samples : 256;
+        if (cap > sim->max_samples)
+            cap = sim->max_samples;
         migsim_tick_t *t = realloc(sim->sample_t, cap * sizeof *t);
-        if (!t)
-            return;
-        sim->sample_t = t;
-        for (size_t i = 0; i < sim->nseries; i++) {
+        if (t)
+            sim->sample_t = t;
+        for (size_t i = 0; t && i < sim->nseries; i++) {
             double *v = realloc(sim->series[i].v, cap * sizeof *v);
             if (!v)
-                return;
-            sim->series[i].v = v;
+                t = NULL;
+            else
+                sim->series[i].v = v;
+        }
+        if (!t) {
+            migsim_sim_fail(sim, migsim_error(MIGSIM_ENOMEM, "%s: $.sim.epoch_ps: out of memory "
+                                              "for %zu samples", sim->source, cap));
+            return false;
         }
         sim->cap_samples = cap;
     }
@@ -900,13 +1119,14 @@ static void sim_sample(migsim_sim_t *sim)
     for (size_t i = 0; i < sim->nseries; i++)
         sim->series[i].v[sim->nsamples] = stat_value(sim->series[i].comp, sim->series[i].def);
     sim->nsamples++;
+    return true;
 }
 
 static void sim_epoch(migsim_event_t *ev)
 {
     migsim_sim_t *sim = ev->ctx;
-    sim_sample(sim);
-    migsim_schedule(&sim->k, &sim->epoch_ev, sim->k.now + sim->epoch_ps);
+    if (sim_sample(sim))
+        migsim_schedule(&sim->k, &sim->epoch_ev, sim->k.now + sim->epoch_ps);
 }
 
 void migsim_sim_fail(migsim_sim_t *sim, int code)
@@ -995,8 +1215,11 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
         for (size_t i = 0; i < sim->ncomps; i++) {
             migsim_comp_t *c = sim->comps[i];
             int rc = c->ops->start ? c->ops->start(c) : 0;
-            if (rc)
-                return comp_error(sim, c, rc);
+            if (rc) {
+                rc = comp_error(sim, c, rc);
+                migsim_sim_fail(sim, rc); /* the statistics say why they are partial */
+                return rc;
+            }
         }
         if (sim->epoch_ps)
             migsim_schedule(&sim->k, &sim->epoch_ev, sim->epoch_ps);
@@ -1086,6 +1309,21 @@ static long peak_rss_kib(void)
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
+/* True when the run is complete (idle, or at sim.end_ps, with no error); else why not. */
+static bool sim_status(const migsim_sim_t *sim, char *why, size_t cap)
+{
+    if (sim->fail_code)
+        snprintf(why, cap, "%s", sim->fail_msg);
+    else if (!sim->started)
+        snprintf(why, cap, "not run");
+    else if (!migsim_sim_done(sim))
+        snprintf(why, cap, "stopped at %" PRIu64 " ps with work left (not idle, sim.end_ps not "
+                 "reached)", sim->k.now);
+    else
+        return true;
+    return false;
+}
+
 char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
 {
     sim_finalize_all(sim);
@@ -1099,6 +1337,13 @@ char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
     cJSON_AddItemToObject(s, "time_ps", json_u64(sim->k.now));
     cJSON_AddItemToObject(s, "events", json_u64(sim->k.fired));
     cJSON_AddItemToObject(s, "req_peak_in_flight", json_u64(sim->pool.peak_in_use));
+    char reason[1100];
+    if (sim_status(sim, reason, sizeof reason)) {
+        cJSON_AddStringToObject(s, "status", "complete");
+    } else {
+        cJSON_AddStringToObject(s, "status", "partial");
+        cJSON_AddStringToObject(s, "reason", reason);
+    }
     cJSON *st = cJSON_AddObjectToObject(root, "stats");
     for (size_t i = 0; i < sim->ncomps; i++) {
         migsim_comp_t *c = sim->comps[i];
@@ -1137,11 +1382,77 @@ char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
     return text;
 }
 
+/*
+ * Statistics go to a regular file (or a new name) through a temporary file
+ * in the same directory and a rename, so a failed write leaves the old file
+ * whole. Anything else (a device such as /dev/stdout or /dev/full, a pipe,
+ * a symbolic link) is written in place: a rename would replace the node
+ * itself with a regular file.
+ */
+static bool stats_in_place(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+/* Write text and a newline to f and close it; 0 or the errno of the failure. */
+static int stats_put(FILE *f, const char *text)
+{
+    errno = 0;
+    bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0;
+    int err = ok ? 0 : (errno ? errno : EIO);
+    if (fclose(f) != 0 && !err)
+        err = errno ? errno : EIO;
+    return err;
+}
+
+int migsim_stats_path_check(const char *path)
+{
+    struct stat st;
+    if (!path || !*path)
+        return migsim_error(MIGSIM_EINVAL, "statistics file: empty name");
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: is a directory", path);
+    if (stats_in_place(path)) {
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0 && errno != ENXIO) /* ENXIO: a pipe with no reader yet */
+            return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: %s", path,
+                                strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return MIGSIM_OK;
+    }
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    const char *why = stat(dir, &st) != 0 ? strerror(errno)
+                      : !S_ISDIR(st.st_mode) ? "not a directory"
+                      : access(dir, W_OK | X_OK) != 0 ? strerror(errno)
+                      : NULL;
+    if (why)
+        return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: directory %s: %s", path,
+                            dir, why);
+    return MIGSIM_OK;
+}
+
 int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall_s)
 {
     char *text = migsim_sim_stats_json(sim, host_wall_s);
     if (!text)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    if (stats_in_place(path)) {
+        FILE *f = fopen(path, "w");
+        int err = f ? stats_put(f, text) : errno;
+        free(text);
+        if (err)
+            return migsim_error(MIGSIM_EIO, "%s: cannot write: %s", path, strerror(err));
+        return MIGSIM_OK;
+    }
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
@@ -1149,12 +1460,12 @@ int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall
         free(text);
         return migsim_error(MIGSIM_EIO, "%s: cannot create: %s", tmp, strerror(errno));
     }
-    bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    ok = (fclose(f) == 0) && ok;
+    int err = stats_put(f, text);
     free(text);
-    if (!ok || rename(tmp, path) != 0) {
+    if (err || rename(tmp, path) != 0) {
+        err = err ? err : errno;
         remove(tmp);
-        return migsim_error(MIGSIM_EIO, "%s: cannot write: %s", path, strerror(errno));
+        return migsim_error(MIGSIM_EIO, "%s: cannot write: %s", path, strerror(err));
     }
     return MIGSIM_OK;
 }

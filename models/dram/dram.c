@@ -1283,12 +1283,13 @@ static const migsim_param_t dram_params[] = {
 };
 
 static const migsim_port_def_t dram_ports[] = {
-    MIGSIM_PORT_TARGET(dram_t, "in", in, dram_recv,
-                       "memory requests (one line at most each); refused with busy when the "
-                       "channel queue is full"),
-    MIGSIM_PORT_TARGET_OPT(dram_t, "in1", in1, dram_recv,
-                           "a second requester sharing the same queues (optional); its requests "
-                           "are answered on in1"),
+    /* both push one route entry (which port answers) and answer the request themselves */
+    MIGSIM_PORT_TARGET_ROUTE(dram_t, "in", in, dram_recv, false, 1, true,
+                             "memory requests (one line at most each); refused with busy when the "
+                             "channel queue is full"),
+    MIGSIM_PORT_TARGET_ROUTE(dram_t, "in1", in1, dram_recv, true, 1, true,
+                             "a second requester sharing the same queues (optional); its requests "
+                             "are answered on in1"),
     MIGSIM_PORTS_END,
 };
 

@@ -533,7 +533,9 @@ static const migsim_param_t llc_params[] = {
 };
 
 static const migsim_port_def_t llc_ports[] = {
-    MIGSIM_PORT_TARGET(llc_t, "in", in, llc_recv, "requests, at most one line each"),
+    /* answered here: fills and write-backs are the cache's own requests */
+    MIGSIM_PORT_TARGET_ROUTE(llc_t, "in", in, llc_recv, false, 0, true,
+                             "requests, at most one line each"),
     MIGSIM_PORT_INITIATOR(llc_t, "mem", mem, llc_mem_resp, llc_mem_retry,
                           "fills (64-byte reads) and write-backs (64-byte writes)"),
     MIGSIM_PORTS_END,

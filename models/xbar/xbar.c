@@ -51,10 +51,12 @@ static int xbar_init(migsim_comp_t *c)
     return MIGSIM_OK;
 }
 
-#define XIN(n) MIGSIM_PORT_TARGET_OPT(xbar_t, "in" #n, in[n], xbar_recv, "requests from initiator " #n)
+/* each input pushes its index on the request's route (one entry) and forwards it on "out" */
+#define XIN(n) MIGSIM_PORT_TARGET_ROUTE(xbar_t, "in" #n, in[n], xbar_recv, n != 0, 1, false, \
+                                        "requests from initiator " #n)
 
 static const migsim_port_def_t xbar_ports[] = {
-    MIGSIM_PORT_TARGET(xbar_t, "in0", in[0], xbar_recv, "requests from initiator 0"),
+    XIN(0),
     XIN(1), XIN(2), XIN(3), XIN(4), XIN(5), XIN(6), XIN(7),
     MIGSIM_PORT_INITIATOR(xbar_t, "out", out, xbar_resp, xbar_retry, "to the shared target"),
     MIGSIM_PORTS_END,

@@ -540,6 +540,17 @@ static void expect_size_bad(const char *s)
     assert_int_equal(rc, MIGSIM_EINVAL);
 }
 
+/* A well-formed value past 64 bits is MIGSIM_ERANGE, not MIGSIM_EINVAL. */
+static void expect_size_overflow(const char *s)
+{
+    uint64_t v = 12345;
+    int rc = migsim_parse_size(s, &v);
+    if (rc != MIGSIM_ERANGE)
+        print_message("parse_size(\"%s\") = %d, %llu\n", s, rc, (unsigned long long)v);
+    assert_int_equal(rc, MIGSIM_ERANGE);
+    assert_int_equal(v, 12345);
+}
+
 static void test_parse_size(void **state)
 {
     (void)state;
@@ -559,10 +570,17 @@ static void test_parse_size(void **state)
     expect_size("17179869183GiB", UINT64_MAX - (1ull << 30) + 1);
     expect_size("0GiB", 0);
     /* overflow */
-    expect_size_bad("18446744073709551616");
-    expect_size_bad("99999999999999999999999");
-    expect_size_bad("17179869184GiB");
-    expect_size_bad("16777216TiB");
+    expect_size_overflow("18446744073709551616");
+    expect_size_overflow("99999999999999999999999");
+    expect_size_overflow("17179869184GiB");
+    expect_size_overflow("16777216TiB");
+    expect_size_overflow("20000000TiB");
+    expect_size_overflow("99999999999999999999GiB");
+    expect_size_overflow("0x10000000000000000");
+    expect_size_overflow("0x400000000000000K");
+    /* garbage after an overflowing number is garbage */
+    expect_size_bad("99999999999999999999999x");
+    expect_size_bad("99999999999999999999GB");
     /* garbage */
     expect_size_bad("");
     expect_size_bad(NULL);
@@ -581,6 +599,21 @@ static void test_parse_size(void **state)
 }
 
 /* A leading zero is decimal, never octal. */
+/* A size that overflows says so, with its JSON path; garbage still says "not an integer". */
+static void test_size_overflow_message(void **state)
+{
+    (void)state;
+    expect_fail("{\"components\": {\"cpu0\": {\"gen_range_bytes\": \"99999999999999999999GiB\"}}}",
+                MIGSIM_ECONFIG, "$.components.cpu0.gen_range_bytes", "\"99999999999999999999GiB\" overflows 64 bits",
+                NULL);
+    expect_fail("{\"components\": {\"cpu0\": {\"gen_range_bytes\": \"20000000TiB\"}}}", MIGSIM_ECONFIG,
+                "$.components.cpu0.gen_range_bytes", "overflows", NULL);
+    expect_fail("{\"sim\": {\"end_ps\": \"20000000TiB\"}}", MIGSIM_ECONFIG, "$.sim.end_ps",
+                "\"20000000TiB\" overflows 64 bits", NULL);
+    expect_fail("{\"components\": {\"cpu0\": {\"gen_range_bytes\": \"20000000TB\"}}}", MIGSIM_ECONFIG,
+                "$.components.cpu0.gen_range_bytes", "is not an integer", NULL);
+}
+
 static void test_parse_size_no_octal(void **state)
 {
     (void)state;
@@ -679,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_file_variant),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_parse_size_leading_space_minus),
+        cmocka_unit_test(test_size_overflow_message),
         cmocka_unit_test(test_parse_size_no_octal),
         cmocka_unit_test(test_describe_dram),
     };

@@ -175,7 +175,8 @@ static void src_fini(migsim_comp_t *c)
 }
 
 static const migsim_port_def_t src_ports[] = {
-    { "out", MIGSIM_PORT_OUT, offsetof(src_t, out), NULL, src_resp, src_retry, "requests", false },
+    { "out", MIGSIM_PORT_OUT, offsetof(src_t, out), NULL, src_resp, src_retry, "requests", false, 0,
+      false },
     MIGSIM_PORTS_END,
 };
 
@@ -262,7 +263,8 @@ static void sink_fini(migsim_comp_t *c)
 }
 
 static const migsim_port_def_t sink_ports[] = {
-    { "in", MIGSIM_PORT_IN, offsetof(sink_t, in), sink_recv, NULL, NULL, "requests", false },
+    { "in", MIGSIM_PORT_IN, offsetof(sink_t, in), sink_recv, NULL, NULL, "requests", false, 0,
+      true },
     MIGSIM_PORTS_END,
 };
 

@@ -2,7 +2,12 @@
  * test_stats.c - the statistics JSON and the epoch series: sections present,
  * samples at every epoch boundary while the system is busy and none after it
  * goes idle, cumulative counters that never decrease and end at the final
- * value, and errors for unknown series names.
+ * value, and errors for unknown series names. The series is bounded
+ * (MIGSIM_SERIES_MAX_VALUES): before the run with sim.end_ps, at the bound
+ * during it without. The "sim" section says whether the run is complete, and
+ * why not. Statistics written to anything that is not a regular file (a
+ * symbolic link, a pipe, a device) are written in place, and a write error
+ * such as a full device is reported.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,25 +16,42 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
-static cJSON *run_json(const char *const *sets, size_t n, migsim_tick_t *end)
+/* The statistics JSON of sim, parsed (host section with wall time host_wall_s, none if < 0). */
+static cJSON *stats_of(migsim_sim_t *sim, double host_wall_s)
+{
+    char *text = migsim_sim_stats_json(sim, host_wall_s);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_non_null(j);
+    return j;
+}
+
+/* The dram platform with `sets`, run to the end. */
+static migsim_sim_t *run_dram(const char *const *sets, size_t n)
 {
     migsim_sim_t *sim;
     int rc = migsim_sim_create_platform(&sim, "dram", sets, n);
     if (rc)
         fail_msg("%s", migsim_errmsg());
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    return sim;
+}
+
+static cJSON *run_json(const char *const *sets, size_t n, migsim_tick_t *end)
+{
+    migsim_sim_t *sim = run_dram(sets, n);
     *end = migsim_sim_now(sim);
-    char *text = migsim_sim_stats_json(sim, 1.5);
+    cJSON *j = stats_of(sim, 1.5);
     migsim_sim_destroy(sim);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    assert_non_null(j);
     return j;
 }
 
@@ -107,14 +129,171 @@ static void test_stat_lookup(void **state)
 {
     (void)state;
     const char *sets[] = { "cpu0.gen_count=5000" };
-    migsim_sim_t *sim;
-    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 1), 0);
-    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    migsim_sim_t *sim = run_dram(sets, 1);
     double v;
     assert_int_equal(migsim_sim_stat(sim, "cpu0.completed_reqs", &v), 0);
     assert_true(v == 5000);
     assert_int_equal(migsim_sim_stat(sim, "cpu0.nope", &v), MIGSIM_ENOENT);
     assert_int_equal(migsim_sim_stat(sim, "nodot", &v), MIGSIM_ENOENT);
+    migsim_sim_destroy(sim);
+}
+
+static const char *sim_str(cJSON *j, const char *key)
+{
+    cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "sim"), key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* With sim.end_ps the sample count is known: over the bound is refused before the run. */
+static void test_series_bound_before_run(void **state)
+{
+    (void)state;
+    /* 4 statistics: MIGSIM_SERIES_MAX_VALUES / 4 = 1,000,000 samples at most */
+    const char *stats4 = "sim.epoch_stats=[\"dram0.read_reqs\", \"dram0.write_reqs\", "
+                         "\"cpu0.records\", \"dram0.act_cmds\"]";
+    const char *fits[] = { stats4, "sim.epoch_ps=1", "sim.end_ps=1000000" };
+    migsim_sim_t *sim = NULL;
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", fits, 3), 0);
+    migsim_sim_destroy(sim);
+    const char *over[] = { stats4, "sim.epoch_ps=1", "sim.end_ps=1000001" };
+    sim = (migsim_sim_t *)1;
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", over, 3), MIGSIM_ECONFIG);
+    assert_null(sim);
+    const char *msg = migsim_errmsg();
+    if (!strstr(msg, "$.sim.epoch_ps: 1 ps up to sim.end_ps 1000001 ps is 1000001 samples of 4 "
+                     "statistics, more than the series holds (4000000 values: 1000000 samples)"))
+        fail_msg("message: %s", msg);
+    /* the reported case: 1 ps over the default migration's 500 ms, every statistic */
+    const char *huge[] = { "sim.epoch_ps=1", "sim.end_ps=500000000000" };
+    sim = (migsim_sim_t *)1;
+    assert_int_equal(migsim_sim_create_platform(&sim, "migration", huge, 2), MIGSIM_ECONFIG);
+    assert_non_null(strstr(migsim_errmsg(), "$.sim.epoch_ps"));
+}
+
+/*
+ * Without sim.end_ps the run stops when the series is full, at exactly
+ * MIGSIM_SERIES_MAX_VALUES / statistics samples, with an error naming
+ * $.sim.epoch_ps; the statistics say "partial" and why.
+ */
+static void test_series_bound_during_run(void **state)
+{
+    (void)state;
+    const char *sets[] = { "sim.epoch_ps=1", "cpu0.gen_count=20" };
+    migsim_sim_t *sim;
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 2), 0);
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ECONFIG);
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", migsim_errmsg());
+    cJSON *j = stats_of(sim, -1);
+    int nstats = cJSON_GetArraySize(cJSON_GetObjectItem(j, "stats"));
+    int max = 4000000 / nstats;
+    char want[256];
+    snprintf(want, sizeof want, "$.sim.epoch_ps: the series is full at %d samples of %d statistics "
+             "(at most 4000000 values) at %d ps", max, nstats, max + 1);
+    if (!strstr(msg, want))
+        fail_msg("message: %s\nwanted: %s", msg, want);
+    assert_int_equal(migsim_sim_now(sim), max + 1);
+    cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "series"), "time_ps");
+    assert_int_equal(cJSON_GetArraySize(t), max);
+    assert_int_equal((int)cJSON_GetArrayItem(t, max - 1)->valuedouble, max);
+    assert_string_equal(sim_str(j, "status"), "partial");
+    assert_string_equal(sim_str(j, "reason"), msg);
+    cJSON_Delete(j);
+    migsim_sim_destroy(sim);
+}
+
+/* "complete" for a run that went idle or reached sim.end_ps; "partial" with a reason otherwise. */
+static void test_status(void **state)
+{
+    (void)state;
+    const char *sets[] = { "cpu0.gen_count=200" };
+    migsim_sim_t *sim;
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 1), 0);
+    cJSON *j = stats_of(sim, -1);
+    assert_string_equal(sim_str(j, "status"), "partial");
+    assert_string_equal(sim_str(j, "reason"), "not run");
+    cJSON_Delete(j);
+    assert_int_equal(migsim_sim_run(sim, 100000), 0); /* 100 ns of a 1.6 us run */
+    j = stats_of(sim, -1);
+    assert_string_equal(sim_str(j, "status"), "partial");
+    assert_string_equal(sim_str(j, "reason"),
+                        "stopped at 100000 ps with work left (not idle, sim.end_ps not reached)");
+    cJSON_Delete(j);
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    j = stats_of(sim, -1);
+    assert_string_equal(sim_str(j, "status"), "complete");
+    assert_null(sim_str(j, "reason"));
+    cJSON_Delete(j);
+    migsim_sim_destroy(sim);
+    const char *ends[] = { "cpu0.gen_count=200", "sim.end_ps=100000" };
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", ends, 2), 0);
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    j = stats_of(sim, -1);
+    assert_string_equal(sim_str(j, "status"), "complete");
+    cJSON_Delete(j);
+    migsim_sim_destroy(sim);
+}
+
+/*
+ * A symbolic link stays a link (its target gets the statistics); a pipe
+ * named by /proc/self/fd gets them; /dev/full reports "No space left on
+ * device" and stays a device. A rename would have replaced each node.
+ */
+static void test_write_stats_in_place(void **state)
+{
+    (void)state;
+    const char *sets[] = { "cpu0.gen_count=100" };
+    migsim_sim_t *sim = run_dram(sets, 1);
+    char *want = migsim_sim_stats_json(sim, -1);
+    size_t wlen = strlen(want);
+    /* a symbolic link to a regular file */
+    char dir[] = "/tmp/migsim_out_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char target[64], link[64];
+    snprintf(target, sizeof target, "%s/target.json", dir);
+    snprintf(link, sizeof link, "%s/link.json", dir);
+    FILE *f = fopen(target, "w");
+    assert_non_null(f);
+    fputs("old contents, longer than nothing", f);
+    fclose(f);
+    assert_int_equal(symlink("target.json", link), 0);
+    assert_int_equal(migsim_sim_write_stats(sim, link, -1), 0);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    static char got[1 << 16];
+    f = fopen(target, "r");
+    assert_non_null(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    assert_int_equal(n, wlen + 1);
+    assert_memory_equal(got, want, wlen);
+    unlink(link);
+    unlink(target);
+    rmdir(dir);
+    /* a pipe */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    char ppath[64];
+    snprintf(ppath, sizeof ppath, "/proc/self/fd/%d", fds[1]);
+    assert_int_equal(migsim_sim_write_stats(sim, ppath, -1), 0);
+    close(fds[1]);
+    n = 0;
+    for (ssize_t k; (k = read(fds[0], got + n, sizeof got - 1 - n)) > 0;)
+        n += (size_t)k;
+    close(fds[0]);
+    assert_int_equal(n, wlen + 1);
+    assert_memory_equal(got, want, wlen);
+    /* a full device: the error is reported, the device stays */
+    if (lstat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode)) {
+        assert_int_equal(migsim_sim_write_stats(sim, "/dev/full", -1), MIGSIM_EIO);
+        assert_string_equal(migsim_errmsg(), "/dev/full: cannot write: No space left on device");
+        assert_int_equal(lstat("/dev/full", &st), 0);
+        assert_true(S_ISCHR(st.st_mode));
+        assert_int_equal(migsim_stats_path_check("/dev/full"), 0);
+    }
+    free(want);
     migsim_sim_destroy(sim);
 }
 
@@ -125,6 +304,10 @@ int main(void)
         cmocka_unit_test(test_series_all_and_none),
         cmocka_unit_test(test_series_bad_names),
         cmocka_unit_test(test_stat_lookup),
+        cmocka_unit_test(test_series_bound_before_run),
+        cmocka_unit_test(test_series_bound_during_run),
+        cmocka_unit_test(test_status),
+        cmocka_unit_test(test_write_stats_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include "migsim/sim.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,27 @@ static double wall_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/*
+ * Statistic `name` of component `comp`, or `dflt` when its value is not a
+ * finite number. The summary reads only names its component's statistic
+ * table declares; a name the table lacks (a statistic renamed or removed)
+ * is a defect of this file: it is reported and the program aborts, never
+ * printing a made-up value. tests/tools/test_cmd_run.c runs the summary over
+ * every embedded platform and example configuration to catch one.
+ */
 static double stat_or(migsim_sim_t *sim, const char *comp, const char *name, double dflt)
 {
     char buf[256];
     double v;
     snprintf(buf, sizeof buf, "%s.%s", comp, name);
-    return migsim_sim_stat(sim, buf, &v) == 0 ? v : dflt;
+    if (migsim_sim_stat(sim, buf, &v) != 0) {
+        migsim_comp_t *c = migsim_sim_find(sim, comp);
+        fprintf(stderr, "migsim: internal error: the summary reads statistic \"%s\", which the "
+                        "table of type %s lacks (migsim describe %s)\n", buf,
+                c ? c->ops->type : "?", c ? c->ops->type : "");
+        abort();
+    }
+    return isfinite(v) ? v : dflt;
 }
 
 static bool comp_is(migsim_comp_t *c, const char *type)
@@ -264,7 +280,8 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
         return 2;
     }
-    if (drv->attach && (rc = drv->attach(sim, drv->ctx)) != 0) {
+    if ((drv->attach && (rc = drv->attach(sim, drv->ctx)) != 0) ||
+        (out && (rc = migsim_stats_path_check(out)) != 0)) { /* --out fails now, not after the run */
         fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
         migsim_sim_destroy(sim);
         return 2;
@@ -297,6 +314,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
     }
     if (!quiet)
         print_summary(stdout, sim, wall);
+    fflush(stdout); /* the summary before the statistics when --out is /dev/stdout */
     if (out) {
         rc = migsim_sim_write_stats(sim, out, wall);
         if (rc) {

@@ -78,6 +78,15 @@ typedef struct migsim_port_def_s {
     migsim_retry_fn retry;       /* OUT ports (may be NULL if it never gets EBUSY) */
     const char *help;
     bool optional;               /* may be left unconnected */
+    /*
+     * IN ports, for the configuration's route check (sim.c): how many entries
+     * a request taken here pushes on its return path (migsim_req_route_push,
+     * 0 or 1), and whether the request ends here (answered by this component,
+     * which sends requests of its own on its OUT ports, with an empty route)
+     * rather than travelling on through the component's OUT ports.
+     */
+    uint8_t route_push;
+    bool route_ends;
 } migsim_port_def_t;
 
 typedef enum migsim_stype_e {
@@ -128,12 +137,15 @@ struct migsim_comp_ops_s {
 #define MIGSIM_PARAMS_END { NULL, 0, 0, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 
 #define MIGSIM_PORT_TARGET(T, name, field, recv, help) \
-    { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help, false }
+    { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help, false, 0, false }
 #define MIGSIM_PORT_INITIATOR(T, name, field, resp, retry, help) \
-    { name, MIGSIM_PORT_OUT, offsetof(T, field), NULL, resp, retry, help, false }
+    { name, MIGSIM_PORT_OUT, offsetof(T, field), NULL, resp, retry, help, false, 0, false }
 #define MIGSIM_PORT_TARGET_OPT(T, name, field, recv, help) \
-    { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help, true }
-#define MIGSIM_PORTS_END { NULL, 0, 0, NULL, NULL, NULL, NULL, false }
+    { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help, true, 0, false }
+/* An IN port that pushes `push` return-path entries; `ends`: the request is answered here. */
+#define MIGSIM_PORT_TARGET_ROUTE(T, name, field, recv, optional, push, ends, help) \
+    { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help, optional, push, ends }
+#define MIGSIM_PORTS_END { NULL, 0, 0, NULL, NULL, NULL, NULL, false, 0, false }
 
 #define MIGSIM_STAT_U64(T, name, field, unit, help) { name, MIGSIM_ST_U64, offsetof(T, field), unit, help }
 #define MIGSIM_STAT_F64(T, name, field, unit, help) { name, MIGSIM_ST_F64, offsetof(T, field), unit, help }

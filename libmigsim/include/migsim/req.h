@@ -10,6 +10,7 @@
 #ifndef MIGSIM_REQ_H
 #define MIGSIM_REQ_H
 
+#include <assert.h>
 #include <stdint.h>
 
 #include "migsim/types.h"
@@ -19,6 +20,7 @@ extern "C" {
 #endif
 
 #define MIGSIM_REQ_DATA_BYTES 64u   /* payload carried inline: one cache line */
+#define MIGSIM_REQ_ROUTE_MAX 8u     /* return-path entries a request's route holds */
 
 /* Request flags. */
 #define MIGSIM_REQ_HAS_DATA  0x1u   /* data[] holds the bytes to write / read back */
@@ -46,7 +48,9 @@ struct migsim_req_s {
     migsim_req_t *next;      /* intrusive link for whoever holds the request */
     uint64_t scratch[2];     /* the current holder's use (e.g. decoded DRAM address) */
     uint64_t route;          /* return path: forwarding components push their input index
-                                (8 bits each, migsim_req_route_push/pop), up to 8 hops */
+                                (8 bits each, migsim_req_route_push/pop), up to
+                                MIGSIM_REQ_ROUTE_MAX entries; the configuration is checked
+                                so that no path pushes more */
     uint8_t data[MIGSIM_REQ_DATA_BYTES]; /* payload, valid with MIGSIM_REQ_HAS_DATA */
 };
 
@@ -106,6 +110,7 @@ typedef void (*migsim_commit_fn)(void *ctx, const migsim_req_t *req, migsim_tick
 /* Push a forwarding component's input index (0..254) on the request's return path. */
 static inline void migsim_req_route_push(migsim_req_t *r, unsigned idx)
 {
+    assert(idx < 255 && r->route >> 56 == 0); /* a full route is refused at configuration */
     r->route = r->route << 8 | (uint64_t)(idx + 1);
 }
 

@@ -92,6 +92,14 @@ typedef struct migsim_link_spec_s {
 size_t migsim_sim_nlink_specs(const migsim_sim_t *sim);
 const migsim_link_spec_t *migsim_sim_link_spec(const migsim_sim_t *sim, size_t i); /* NULL past end */
 
+/*
+ * The epoch series (sim.epoch_ps) holds at most this many values (samples x
+ * sampled statistics). With sim.end_ps the bound is checked when the
+ * configuration is read; without it, a run that reaches it stops with
+ * MIGSIM_ECONFIG naming $.sim.epoch_ps.
+ */
+#define MIGSIM_SERIES_MAX_VALUES 4000000u
+
 /* sim.end_ps (0 = run until idle). */
 migsim_tick_t migsim_sim_end_ps(const migsim_sim_t *sim);
 
@@ -160,18 +168,38 @@ int migsim_sim_stat(migsim_sim_t *sim, const char *dotted, double *value);
 
 /*
  * Statistics as JSON text (caller frees with free()). Sections: "migsim"
- * (format), "sim" (simulated time, events), "stats" (every statistic by
+ * (format), "sim" (simulated time, events, and "status": "complete" when the
+ * run went idle or reached sim.end_ps without error, else "partial" with a
+ * "reason": the error that stopped it, "not run", or the time it was
+ * stopped at with work left), "stats" (every statistic by
  * dotted name), "series" (epoch samples), "host" (wall time, peak RSS: the
  * only non-deterministic section). `host_wall_s` < 0 omits "host".
  */
 char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s);
 
-/* Write the statistics JSON to `path` atomically (temp file + rename). */
+/*
+ * Write the statistics JSON to `path`: a regular file (or a new name)
+ * atomically (a temporary file in its directory, then a rename); anything
+ * else (a device such as /dev/stdout, a pipe, a symbolic link) in place.
+ * MIGSIM_EIO with the path and the reason (e.g. "No space left on device").
+ */
 int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall_s);
+
+/*
+ * Whether migsim_sim_write_stats(path) can work, checked before a run: a
+ * regular file or a new name needs an existing, writable directory and is
+ * not a directory itself; anything else must open for writing. 0, or
+ * MIGSIM_EIO with a message naming the path. Nothing is created or changed.
+ */
+int migsim_stats_path_check(const char *path);
 
 void migsim_sim_destroy(migsim_sim_t *sim);
 
-/* Parse "4GiB", "64K", "0x1000", "1000" into bytes or a count. 0 or MIGSIM_EINVAL. */
+/*
+ * Parse "4GiB", "64K", "0x1000", "1000" into bytes or a count. 0; MIGSIM_ERANGE
+ * for a well-formed value above UINT64_MAX ("99999999999999999999", "20000000TiB");
+ * MIGSIM_EINVAL for anything else.
+ */
 int migsim_parse_size(const char *s, uint64_t *out);
 
 /* Print every component type (or just `type`) with parameters, ports and statistics. */

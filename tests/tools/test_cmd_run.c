@@ -1,0 +1,165 @@
+/*
+ * test_cmd_run.c - `migsim run` (tools/migsim/cmd_run.c) as a user runs it.
+ *
+ * The summary reads statistics by name; a name missing from its
+ * component's table aborts the program (it used to print 0). The summary is
+ * run over both embedded platforms and every example configuration in
+ * bench/configs (scaled to a 1 MiB page), which together hold every
+ * component type, and must finish with status 0 or 1 and no such report.
+ * --out is checked before the run: a missing directory or a directory name
+ * stops the program at once, with nothing simulated. Statistics of a run
+ * that failed part way say "partial" and why.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "migsim/errors.h"
+#include "migsim/sim.h"
+
+/* The migration platform scaled to a 1 MiB page and a few thousand records. */
+static const char *const scale[] = {
+    "mig.page_bytes=1MiB", "mig.start_ps=2000000",
+    "cpu0.gen_range_bytes=1MiB", "cpu0.gen_count=3000", "cpu0.gen_gap_ps=20000",
+    "nic0.gen_range_bytes=1MiB", "nic0.gen_ring_entries=64", "nic0.gen_count=1500",
+    "nic0.gen_gap_ps=60000", "disk0.gen_range_bytes=1MiB", "disk0.gen_block_bytes=4096",
+    "disk0.gen_count=200", "disk0.gen_gap_ps=300000",
+};
+static const char *const dram_small[] = { "cpu0.gen_count=2000" };
+
+typedef struct cli_result_s {
+    int status;      /* exit status, -1 when killed by a signal */
+    char out[65536]; /* stdout */
+    char err[8192];  /* stderr */
+} cli_result_t;
+
+static void slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+    remove(path);
+}
+
+/* migsim run ARGS plus --set for each override; stdout and stderr captured. */
+static void cli_run(cli_result_t *r, const char *args, const char *const *sets, size_t n)
+{
+    char cmd[8192];
+    int len = snprintf(cmd, sizeof cmd, "'%s' run %s", MIGSIM_CLI, args);
+    for (size_t i = 0; i < n; i++)
+        len += snprintf(cmd + len, sizeof cmd - (size_t)len, " --set '%s'", sets[i]);
+    snprintf(cmd + len, sizeof cmd - (size_t)len, " >cmd_run.out 2>cmd_run.err");
+    int st = system(cmd);
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    slurp("cmd_run.out", r->out, sizeof r->out);
+    slurp("cmd_run.err", r->err, sizeof r->err);
+}
+
+/* Record the component types of a configuration (platform or file) in `seen`. */
+static void note_types(const char *platform, const char *path, const char *const *sets, size_t n,
+                       bool *seen)
+{
+    migsim_sim_t *sim;
+    if (migsim_sim_create_ex(&sim, platform, path, sets, n, 0) != 0)
+        fail_msg("%s", migsim_errmsg());
+    for (size_t i = 0; i < migsim_sim_ncomps(sim); i++)
+        for (size_t t = 0; migsim_registry[t]; t++)
+            seen[t] |= migsim_sim_comp(sim, i)->ops == migsim_registry[t];
+    migsim_sim_destroy(sim);
+}
+
+static void expect_summary(const char *label, const cli_result_t *r)
+{
+    if (r->status != 0 && r->status != 1)
+        fail_msg("%s: status %d\n%s", label, r->status, r->err);
+    if (strstr(r->err, "internal error"))
+        fail_msg("%s: %s", label, r->err);
+    assert_non_null(strstr(r->out, "simulated time"));
+    assert_non_null(strstr(r->out, "\nhost "));
+}
+
+/* Every name the summary reads is in its component's statistic table, for every component type. */
+static void test_summary_names_exist(void **state)
+{
+    (void)state;
+    static cli_result_t r;
+    bool seen[64] = { false };
+    cli_run(&r, "--platform dram", dram_small, 1);
+    expect_summary("dram", &r);
+    note_types("dram", NULL, dram_small, 1, seen);
+    cli_run(&r, "--platform migration", scale, sizeof scale / sizeof scale[0]);
+    expect_summary("migration", &r);
+    note_types("migration", NULL, scale, sizeof scale / sizeof scale[0], seen);
+    DIR *d = opendir(MIGSIM_SOURCE_DIR "/bench/configs");
+    assert_non_null(d);
+    int nconf = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        char path[1024], args[1200];
+        snprintf(path, sizeof path, "%s/bench/configs/%s", MIGSIM_SOURCE_DIR, e->d_name);
+        snprintf(args, sizeof args, "--config '%s'", path);
+        cli_run(&r, args, scale, sizeof scale / sizeof scale[0]);
+        expect_summary(e->d_name, &r);
+        note_types(NULL, path, scale, sizeof scale / sizeof scale[0], seen);
+        nconf++;
+    }
+    closedir(d);
+    assert_true(nconf >= 7);
+    for (size_t t = 0; migsim_registry[t]; t++)
+        if (!seen[t])
+            fail_msg("no configuration holds a component of type %s", migsim_registry[t]->type);
+}
+
+/* --out that cannot be written stops the program before the run: no summary, status 2. */
+static void test_out_checked_before_run(void **state)
+{
+    (void)state;
+    static cli_result_t r;
+    cli_run(&r, "--platform dram --out no-such-dir/stats.json", dram_small, 1);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "no-such-dir/stats.json: cannot write the statistics: directory "
+                                  "no-such-dir: No such file or directory"));
+    cli_run(&r, "--platform dram --out .", dram_small, 1);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, ".: cannot write the statistics: is a directory"));
+}
+
+/* A run that fails part way writes its statistics under --out marked partial, with the reason. */
+static void test_partial_stats_marked(void **state)
+{
+    (void)state;
+    static cli_result_t r;
+    static const char *const sets[] = { "cpu0.gen_count=20", "sim.epoch_ps=1" };
+    remove("cmd_run_partial.json");
+    cli_run(&r, "--platform dram --quiet --out cmd_run_partial.json", sets, 2);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "partial statistics written to cmd_run_partial.json"));
+    static char text[1 << 22];
+    slurp("cmd_run_partial.json", text, sizeof text);
+    assert_non_null(strstr(text, "\"status\":\t\"partial\""));
+    assert_non_null(strstr(text, "\"reason\":\t\"<dram>: $.sim.epoch_ps: the series is full at "));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_summary_names_exist),
+        cmocka_unit_test(test_out_checked_before_run),
+        cmocka_unit_test(test_partial_stats_marked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
