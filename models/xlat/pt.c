@@ -578,7 +578,10 @@ int xlat_ladder_parse(const char *str, uint64_t *sizes, uint32_t *n)
                                 XLAT_MAX_SIZES);
         memcpy(item, p, len);
         item[len] = '\0';
-        if (migsim_parse_size(item, &sizes[*n]) != 0)
+        int prc = migsim_parse_size(item, &sizes[*n]);
+        if (prc == MIGSIM_ERANGE)
+            return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\": \"%s\" overflows 64 bits", str, item);
+        if (prc != 0)
             return migsim_error(MIGSIM_ECONFIG, "ladder \"%s\": \"%s\" is not a size", str, item);
         (*n)++;
         if (!*end)

@@ -563,10 +563,29 @@ static void test_fig4(void **state)
     fx_close(&f);
 }
 
+/* A ladder item that is not a size and one that overflows 64 bits say which they are. */
+static void test_ladder_parse_errors(void **state)
+{
+    (void)state;
+    uint64_t sizes[XLAT_MAX_SIZES];
+    uint32_t n;
+    assert_int_equal(xlat_ladder_parse("4K,2M", sizes, &n), 0);
+    assert_int_equal(n, 2);
+    assert_true(sizes[1] == 2u << 20);
+    assert_int_equal(xlat_ladder_parse("4K,99999999999999999999G", sizes, &n), MIGSIM_ECONFIG);
+    assert_string_equal(migsim_errmsg(),
+                        "ladder \"4K,99999999999999999999G\": \"99999999999999999999G\" overflows 64 bits");
+    assert_int_equal(xlat_ladder_parse("4K,20000000T", sizes, &n), MIGSIM_ECONFIG);
+    assert_non_null(strstr(migsim_errmsg(), "\"20000000T\" overflows 64 bits"));
+    assert_int_equal(xlat_ladder_parse("4K,2Q", sizes, &n), MIGSIM_ECONFIG);
+    assert_string_equal(migsim_errmsg(), "ladder \"4K,2Q\": \"2Q\" is not a size");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ladder),
+        cmocka_unit_test(test_ladder_parse_errors),
         cmocka_unit_test(test_map_errors),
         cmocka_unit_test(test_allocator_exhaustion),
         cmocka_unit_test(test_random_program),
