@@ -158,11 +158,14 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
                     stat_or(sim, n, "lost_writes", 0), stat_or(sim, n, "oracle_lines", 0));
         } else if (comp_is(c, "cpu_mmu")) {
             fprintf(f, "%-8s TLB: L1 %.0f hits, %.0f misses; %.0f walks; %.0f faults stalled %.3f us, "
-                       "%.0f never resolved; %.0f walk errors; %.0f shootdowns\n",
+                       "%.0f never resolved; %.0f walk errors\n",
                     n, stat_or(sim, n, "l1_hits", 0), stat_or(sim, n, "l1_misses", 0),
                     stat_or(sim, n, "walks", 0), stat_or(sim, n, "faults", 0),
                     stat_or(sim, n, "fault_stall_ps", 0) / 1e6, stat_or(sim, n, "fault_waiting_reqs", 0),
-                    stat_or(sim, n, "walk_errors", 0), stat_or(sim, n, "shootdowns", 0));
+                    stat_or(sim, n, "walk_errors", 0));
+            fprintf(f, "%-8s %.0f shootdowns: handlers ran %.3f us, holding %.0f accesses %.3f us\n", "",
+                    stat_or(sim, n, "shootdowns", 0), stat_or(sim, n, "shootdown_stall_ps", 0) / 1e6,
+                    stat_or(sim, n, "shootdown_held_reqs", 0), stat_or(sim, n, "shootdown_held_ps", 0) / 1e6);
         } else if (comp_is(c, "iommu")) {
             fprintf(f, "%-8s IOTLB: %.0f hits, %.0f misses; %.0f walks; faulted %.0f (%.0f walk errors); "
                        "%.0f invalidations\n", n,
