@@ -71,13 +71,13 @@ for n in names:
 json.dump(rows, open(os.path.join(out, "migration_summary.json"), "w"), indent=2)
 cols = ["host_s", "records_per_s", "migration_us", "page_rate_gbps", "cpu_faults", "dma_dropped",
         "dual_writes", "held_writes", "pte_writes", "cpu_ptes_max", "lost_writes", "peak_rss_mib"]
-print("%-18s" % "run" + "".join("%14s" % c for c in cols))
+print("%-18s" % "run" + "".join("%15s" % c for c in cols))
 for n in names:
     r = rows[n]
     cells = []
     for c in cols:
         v = r[c]
-        cells.append("%14s" % ("-" if v is None else ("%.3f" % v if isinstance(v, float) and v < 1000 else "%.0f" % v)))
+        cells.append("%15s" % ("-" if v is None else ("%.3f" % v if isinstance(v, float) and v < 1000 else "%.0f" % v)))
     print("%-18s" % n + "".join(cells))
 print()
 print("%-18s %32s %32s" % ("run", "CPU latency before/during/after", "NIC latency before/during/after"))
