@@ -242,6 +242,7 @@ uint64_t xlat_pwc_invalidate_range(xlat_pwc_t *p, uint64_t va, uint64_t len)
     if (len == 0)
         return 0;
     uint64_t last = va + len - 1 < va ? UINT64_MAX : va + len - 1, n = 0;
+    p->gen++;
     for (uint32_t k = 1; k < p->ladder.n; k++) {
         uint32_t lg = p->ladder.log2[k];
         for (uint32_t i = 0; i < p->entries[k]; i++) {
@@ -258,6 +259,7 @@ uint64_t xlat_pwc_invalidate_range(xlat_pwc_t *p, uint64_t va, uint64_t len)
 
 void xlat_pwc_flush_all(xlat_pwc_t *p)
 {
+    p->gen++;
     for (uint32_t k = 1; k < p->ladder.n; k++)
         for (uint32_t i = 0; i < p->entries[k]; i++)
             if (p->e[k][i].stamp) {

@@ -269,7 +269,12 @@ void xlat_walker_resp(xlat_walker_t *w, migsim_req_t *req)
         wk_finish(w, c, XLAT_WALK_BAD_PTE);
         return;
     }
-    if (w->pwc)
+    /*
+     * Not when the PWC was invalidated since the walk started: the tables it
+     * read may have been freed or rewritten by then, and an entry inserted
+     * now would outlive the shootdown meant to remove it.
+     */
+    if (w->pwc && w->pwc->gen == c->pwc_gen)
         xlat_pwc_insert(w->pwc, k, c->va, pte);
     c->level = k - 1;
     c->table = xlat_pte_addr(pte);
@@ -317,6 +322,7 @@ int xlat_walker_translate(xlat_walker_t *w, xlat_waiter_t *wt)
     c->req = NULL;
     c->reads = c->writes = 0;
     c->pwc_level = 0;
+    c->pwc_gen = w->pwc ? w->pwc->gen : 0;
     c->pte = 0;
     c->start_ps = w->k->now;
     c->level = w->ladder.n - 1;

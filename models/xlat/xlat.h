@@ -351,6 +351,9 @@ typedef struct xlat_pwc_s {
     uint32_t entries[XLAT_MAX_SIZES];                           /* per level, 0..64; [0] unused */
     xlat_pwc_entry_t e[XLAT_MAX_SIZES][XLAT_PWC_MAX_ENTRIES];  /* inline: no allocation */
     uint64_t clock;                                             /* use counter, LRU stamps */
+    uint64_t gen;                                               /* invalidation calls so far: a walk
+                                                                   that saw another value at its
+                                                                   start caches nothing */
     uint64_t st_hits[XLAT_MAX_SIZES];                           /* lookups answered at level k */
     uint64_t st_misses;                                         /* lookups with no level cached */
     uint64_t st_inserts;                                        /* entries written */
@@ -437,6 +440,8 @@ typedef struct xlat_walk_s {
     uint32_t level;             /* level being read */
     uint32_t reads, writes;     /* memory requests issued */
     uint32_t pwc_level;         /* PWC hit level, 0 = none */
+    uint64_t pwc_gen;           /* the PWC's gen at the start: an invalidation since then may have
+                                   removed what this walk read, so it inserts nothing */
     uint8_t active;             /* slot in use */
     uint8_t write;              /* some waiter writes: set D */
     uint8_t at_leaf;            /* leaf read: access kind is fixed */

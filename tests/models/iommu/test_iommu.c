@@ -244,9 +244,9 @@ static char *run_backpressure(void)
     static int expect[PROBE_BP_N];
     probe_bp_program(p, 7, va, expect);
     probe_pump(p);
-    /* invalidations of every page while the traffic runs */
-    for (int step = 1; step <= 16; step++) {
-        migsim_kernel_run_until(migsim_sim_kernel(p->sim), (migsim_tick_t)step * 50000);
+    /* invalidations of every page while the traffic runs: one of 20 ns every 25 ns */
+    for (int step = 1; step <= 32; step++) {
+        migsim_kernel_run_until(migsim_sim_kernel(p->sim), (migsim_tick_t)step * 25000);
         assert_int_equal(iommu_invalidate(p->m, va[step % 8], 4096, NULL, NULL), 0);
     }
     run_all(p);

@@ -238,6 +238,42 @@ static void test_cold_walk_closed_form(void **state)
     owner_close(&o);
 }
 
+/*
+ * A walk in flight when the PWC is invalidated (a shootdown of its range)
+ * caches none of the tables it reads after that: they may have been freed
+ * by the change the shootdown announces, and an entry inserted then would
+ * outlive it. Without that rule the walk below re-inserts levels 3 to 1
+ * after the invalidation, and the next walk starts from a freed table.
+ */
+static void test_pwc_invalidated_during_walk(void **state)
+{
+    (void)state;
+    owner_t o;
+    owner_open(&o, NULL, 4, true, 16 * KiB);  /* every read an idle-bank read */
+    const dram_timing_t *t = &o.d->t;
+    assert_int_equal(xlat_pt_map(&o.pt, VA0, 0x40000000, 0, XLAT_MAP_ACCESSED), 0);
+    uint64_t idle_read = (t->tRCD + t->tCL + dram_tBL(t)) * tck(&o);
+    migsim_tick_t t0 = 100 * tck(&o);
+    at(&o, t0);
+    assert_int_equal(go(&o, 0, VA0, XLAT_ACCESS_READ), 0);
+    at(&o, t0 + 2 * idle_read + idle_read / 2);  /* levels 5 and 4 read and cached */
+    assert_int_equal(o.pwc.st_inserts, 2);
+    assert_int_equal(xlat_pwc_invalidate_range(&o.pwc, VA0, 4 * KiB), 2);
+    run_idle(&o);
+    assert_int_equal(o.res[0].status, XLAT_WALK_OK);  /* the walk itself ends as it would */
+    assert_int_equal(o.res[0].mem_reads, 6);
+    assert_int_equal(o.pwc.st_inserts, 2);            /* nothing cached after the invalidation */
+    uint64_t pte;
+    assert_int_equal(xlat_pwc_lookup(&o.pwc, VA0, &pte), -1);
+    /* a walk started after the invalidation caches again */
+    assert_int_equal(go(&o, 1, VA0 + 8, XLAT_ACCESS_READ), 0);
+    run_idle(&o);
+    assert_int_equal(o.res[1].mem_reads, 6);
+    assert_int_equal(o.pwc.st_inserts, 2 + 5);
+    assert_int_equal(xlat_pwc_lookup(&o.pwc, VA0, &pte), 1);
+    owner_close(&o);
+}
+
 /* ---- (iv): accessed and dirty bits ------------------------------------------------- */
 
 static void test_accessed_dirty(void **state)
@@ -449,6 +485,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_size),
         cmocka_unit_test(test_cold_walk_closed_form),
+        cmocka_unit_test(test_pwc_invalidated_during_walk),
         cmocka_unit_test(test_accessed_dirty),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_coalescing),
