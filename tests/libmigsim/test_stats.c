@@ -163,7 +163,7 @@ static void test_series_bound_before_run(void **state)
     if (!strstr(msg, "$.sim.epoch_ps: 1 ps up to sim.end_ps 1000001 ps is 1000001 samples of 4 "
                      "statistics, more than the series holds (4000000 values: 1000000 samples)"))
         fail_msg("message: %s", msg);
-    /* the reported case: 1 ps over the default migration's 500 ms, every statistic */
+    /* 1 ps epochs over the default migration's 500 ms, every statistic */
     const char *huge[] = { "sim.epoch_ps=1", "sim.end_ps=500000000000" };
     sim = (migsim_sim_t *)1;
     assert_int_equal(migsim_sim_create_platform(&sim, "migration", huge, 2), MIGSIM_ECONFIG);
