@@ -30,7 +30,7 @@ A recipe, a series of shell commands a reader types, is framed the same way:
 
     <!-- recipe: sort.json mmu0.faults>0 mig.lost_writes=0 -->
 
-        valgrind --tool=lackey ... sort README.md > /dev/null
+        valgrind --tool=lackey ... sort traces/FORMAT.md > /dev/null
         migsim trace convert ...
         migsim run ... --out sort.json
 
