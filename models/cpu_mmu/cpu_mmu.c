@@ -5,7 +5,8 @@
  * models/xlat/.
  *
  * Hot path: mmu_recv takes a free slot and either probes L1 at once
- * (l1_ps = 0) or queues it; mmu_l1/mmu_l2 probe and forward; a miss goes to
+ * (l1_ps = 0) or queues it (or, while a shootdown handler runs, holds it
+ * until the handler ends); mmu_l1/mmu_l2 probe and forward; a miss goes to
  * the walker, whose done callback fills the TLBs and forwards. Nothing
  * allocates here; the walker takes its PTE requests from the pool.
  */
