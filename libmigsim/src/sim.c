@@ -1,7 +1,9 @@
 /*
  * sim.c - a simulation built from a JSON configuration: parameter tables
  * applied with validation, components created from the registry, links
- * bound, the run loop, epoch sampling, and the statistics JSON.
+ * bound and their graph checked (no loop, no route deeper than a request
+ * holds), the components' configure and init phases, the run loop, epoch
+ * sampling within its bound, and the statistics JSON and its file.
  *
  * Everything here is set-up or tear-down; the hot path lives in the models.
  * cJSON is used here (configuration, statistics output) and nowhere in the
