@@ -46,7 +46,7 @@ test)
     install_packages
     build build
     ctest --test-dir build --output-on-failure -j"$jobs"
-    echo "bootstrap: the trace parsers' fuzz targets, built with clang, 10000 inputs each (fixed seed)"
+    echo "bootstrap: the fuzz targets (trace parsers, configuration reader, command-log checker), built with clang, 10000 inputs each (fixed seed)"
     build build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DMIGSIM_FUZZ=ON \
         -DMIGSIM_TESTS=OFF
     for t in build-fuzz/fuzz_*; do

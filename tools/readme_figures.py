@@ -30,7 +30,7 @@ A recipe, a series of shell commands a reader types, is framed the same way:
 
     <!-- recipe: sort.json mmu0.faults>0 mig.lost_writes=0 -->
 
-        valgrind --tool=lackey ... sort README.md > /dev/null
+        valgrind --tool=lackey ... sort traces/FORMAT.md > /dev/null
         migsim trace convert ...
         migsim run ... --out sort.json
 
@@ -155,6 +155,9 @@ def main():
     if len(argv) != 1:
         raise SystemExit("usage: readme_figures.py MIGSIM [--update] [--readme README.md]")
     migsim = os.path.abspath(argv[0])
+    if not (os.path.isfile(migsim) and os.access(migsim, os.X_OK)):
+        raise SystemExit(f"readme_figures: {argv[0]}: not an executable program "
+                         "(usage: readme_figures.py MIGSIM [--update] [--readme README.md])")
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     readme = readme or os.path.join(top, "README.md")
     with open(readme, encoding="utf-8") as f:

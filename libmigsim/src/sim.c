@@ -1,7 +1,9 @@
 /*
  * sim.c - a simulation built from a JSON configuration: parameter tables
  * applied with validation, components created from the registry, links
- * bound, the run loop, epoch sampling, and the statistics JSON.
+ * bound and their graph checked (no loop, no route deeper than a request
+ * holds), the components' configure and init phases, the run loop, epoch
+ * sampling within its bound, and the statistics JSON and its file.
  *
  * Everything here is set-up or tear-down; the hot path lives in the models.
  * cJSON is used here (configuration, statistics output) and nowhere in the
@@ -1406,6 +1408,58 @@ static int stats_put(FILE *f, const char *text)
     return err;
 }
 
+/* A new file can be made at `name` (reported as `path`): its directory exists and is writable. */
+static int stats_dir_check(const char *path, const char *name)
+{
+    struct stat st;
+    char dir[4096];
+    const char *slash = strrchr(name, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == name)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - name), name);
+    const char *why = stat(dir, &st) != 0 ? strerror(errno)
+                      : !S_ISDIR(st.st_mode) ? "not a directory"
+                      : access(dir, W_OK | X_OK) != 0 ? strerror(errno)
+                      : NULL;
+    if (why)
+        return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: directory %s: %s", path,
+                            dir, why);
+    return MIGSIM_OK;
+}
+
+/*
+ * The name a chain of symbolic links from `path` ends at, when that name does
+ * not exist (a dangling link, which fopen follows and creates); false when
+ * the chain cannot be read or is longer than 40 links.
+ */
+static bool stats_link_end(const char *path, char *end, size_t cap)
+{
+    struct stat st;
+    snprintf(end, cap, "%s", path);
+    for (int hops = 0; hops < 40; hops++) {
+        if (lstat(end, &st) != 0)
+            return errno == ENOENT;
+        if (!S_ISLNK(st.st_mode))
+            return false;
+        char to[4096];
+        ssize_t n = readlink(end, to, sizeof to - 1);
+        if (n < 0)
+            return false;
+        to[n] = '\0';
+        const char *slash = strrchr(end, '/');
+        int dlen = to[0] == '/' || !slash ? 0 : (int)(slash - end) + 1; /* keep "dir/" */
+        char next[8192];
+        int len = snprintf(next, sizeof next, "%.*s%s", dlen, end, to);
+        if (len < 0 || (size_t)len >= cap)
+            return false;
+        memcpy(end, next, (size_t)len + 1);
+    }
+    return false;
+}
+
 int migsim_stats_path_check(const char *path)
 {
     struct stat st;
@@ -1415,29 +1469,19 @@ int migsim_stats_path_check(const char *path)
         return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: is a directory", path);
     if (stats_in_place(path)) {
         int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0 && errno != ENXIO) /* ENXIO: a pipe with no reader yet */
-            return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: %s", path,
-                                strerror(errno));
-        if (fd >= 0)
+        if (fd >= 0) {
             close(fd);
-        return MIGSIM_OK;
+            return MIGSIM_OK;
+        }
+        if (errno == ENXIO) /* a pipe with no reader yet */
+            return MIGSIM_OK;
+        int err = errno;
+        char end[4096];
+        if (err == ENOENT && stats_link_end(path, end, sizeof end))
+            return stats_dir_check(path, end); /* a link to a file not made yet */
+        return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: %s", path, strerror(err));
     }
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    const char *why = stat(dir, &st) != 0 ? strerror(errno)
-                      : !S_ISDIR(st.st_mode) ? "not a directory"
-                      : access(dir, W_OK | X_OK) != 0 ? strerror(errno)
-                      : NULL;
-    if (why)
-        return migsim_error(MIGSIM_EIO, "%s: cannot write the statistics: directory %s: %s", path,
-                            dir, why);
-    return MIGSIM_OK;
+    return stats_dir_check(path, path);
 }
 
 int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall_s)

@@ -52,6 +52,18 @@ const char *migsim_time_mode_name(migsim_time_mode_t mode)
     }
 }
 
+const char *migsim_src_kind_name(migsim_src_kind_t kind)
+{
+    switch (kind) {
+    case MIGSIM_SRC_CPU:   return "cpu";
+    case MIGSIM_SRC_DMA:   return "dma";
+    case MIGSIM_SRC_COPY:  return "copy";
+    case MIGSIM_SRC_WALK:  return "walk";
+    case MIGSIM_SRC_OTHER: return "other";
+    default:               return "?";
+    }
+}
+
 int migsim_trace_rec_check(const migsim_trace_rec_t *rec, const char *what,
                            uint64_t index)
 {

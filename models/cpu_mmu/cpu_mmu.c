@@ -5,7 +5,8 @@
  * models/xlat/.
  *
  * Hot path: mmu_recv takes a free slot and either probes L1 at once
- * (l1_ps = 0) or queues it; mmu_l1/mmu_l2 probe and forward; a miss goes to
+ * (l1_ps = 0) or queues it (or, while a shootdown handler runs, holds it
+ * until the handler ends); mmu_l1/mmu_l2 probe and forward; a miss goes to
  * the walker, whose done callback fills the TLBs and forwards. Nothing
  * allocates here; the walker takes its PTE requests from the pool.
  */
@@ -17,7 +18,6 @@
 #include <assert.h>
 #include <ctype.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -503,14 +503,6 @@ uint32_t cpu_mmu_pte_changed(cpu_mmu_t *m, uint64_t va, uint64_t len)
 /* ---- life cycle --------------------------------------------------------------------- */
 
 
-/* Re-report an xlat error with a prefix (the message is copied first: it is overwritten). */
-static int mmu_rewrap(int rc, const char *what)
-{
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", migsim_errmsg());
-    return migsim_error(rc, "%s: %s", what, msg);
-}
-
 static int mmu_init(migsim_comp_t *c)
 {
     cpu_mmu_t *m = (cpu_mmu_t *)c;
@@ -520,7 +512,7 @@ static int mmu_init(migsim_comp_t *c)
     if (rc)
         return rc;
     if ((rc = xlat_ladder_from_sizes(&m->ladder, sizes, n, m->va_bits)) != 0)
-        return mmu_rewrap(rc, "ladder");
+        return migsim_error_wrap(rc, "ladder");
     xlat_tlb_cfg_t t1, t2;
     memset(&t1, 0, sizeof t1);
     memset(&t2, 0, sizeof t2);
@@ -535,7 +527,7 @@ static int mmu_init(migsim_comp_t *c)
     if ((rc = xlat_tlb_init(&m->l1, &m->ladder, &t1)) != 0 ||
         (rc = xlat_tlb_init(&m->l2, &m->ladder, &t2)) != 0 ||
         (rc = xlat_pwc_init(&m->pwc, &m->ladder, pwc)) != 0)
-        return mmu_rewrap(rc, "TLB/PWC geometry");
+        return migsim_error_wrap(rc, "TLB/PWC geometry");
     xlat_walker_cfg_t wc = {
         .ladder = &m->ladder,
         .root = 0,
@@ -549,7 +541,7 @@ static int mmu_init(migsim_comp_t *c)
         .src_idx = (uint16_t)m->core_id,
     };
     if ((rc = xlat_walker_init(&m->walker, &wc)) != 0)
-        return mmu_rewrap(rc, "walker");
+        return migsim_error_wrap(rc, "walker");
     m->slots = calloc(m->max_held_reqs, sizeof *m->slots);
     if (!m->slots)
         return migsim_error(MIGSIM_ENOMEM, "%s: out of memory for %u slots", c->name,

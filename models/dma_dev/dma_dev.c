@@ -212,7 +212,6 @@ void dma_dev_suspend(dma_dev_t *d, bool suspend)
  */
 static int dev_check_kind(const char *path)
 {
-    static const char *const kind_names[MIGSIM_SRC_COUNT_] = { "cpu", "dma", "copy", "walk", "other" };
     migsim_trace_reader_t *r;
     int rc = migsim_trace_open(&r, path);
     if (rc)
@@ -237,7 +236,7 @@ static int dev_check_kind(const char *path)
                         "are %s records): a dma_dev replays DMA records only; convert with "
                         "--src dma, or give it to a trace_player",
                         path, (unsigned long long)n, (unsigned long long)per_kind[most],
-                        kind_names[most]);
+                        migsim_src_kind_name((migsim_src_kind_t)most));
 }
 
 static int dev_init(migsim_comp_t *c)

@@ -17,7 +17,6 @@
 #include <assert.h>
 #include <ctype.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -421,13 +420,6 @@ int iommu_set_root(iommu_t *io, uint64_t root_pa)
 /* ---- life cycle ------------------------------------------------------------------------------- */
 
 
-static int io_rewrap(int rc, const char *what)
-{
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", migsim_errmsg());
-    return migsim_error(rc, "%s: %s", what, msg);
-}
-
 static int io_init(migsim_comp_t *c)
 {
     iommu_t *io = (iommu_t *)c;
@@ -437,7 +429,7 @@ static int io_init(migsim_comp_t *c)
     if (rc)
         return rc;
     if ((rc = xlat_ladder_from_sizes(&io->ladder, sizes, n, io->va_bits)) != 0)
-        return io_rewrap(rc, "ladder");
+        return migsim_error_wrap(rc, "ladder");
     xlat_tlb_cfg_t tc;
     memset(&tc, 0, sizeof tc);
     uint32_t pwc[XLAT_MAX_SIZES] = { 0 };
@@ -448,7 +440,7 @@ static int io_init(migsim_comp_t *c)
     }
     if ((rc = xlat_tlb_init(&io->iotlb, &io->ladder, &tc)) != 0 ||
         (rc = xlat_pwc_init(&io->pwc, &io->ladder, pwc)) != 0)
-        return io_rewrap(rc, "IOTLB/PWC geometry");
+        return migsim_error_wrap(rc, "IOTLB/PWC geometry");
     xlat_walker_cfg_t wc = {
         .ladder = &io->ladder,
         .root = 0,
@@ -462,7 +454,7 @@ static int io_init(migsim_comp_t *c)
         .src_idx = (uint16_t)io->dev_id,
     };
     if ((rc = xlat_walker_init(&io->walker, &wc)) != 0)
-        return io_rewrap(rc, "walker");
+        return migsim_error_wrap(rc, "walker");
     io->slots = calloc(io->max_held_reqs, sizeof *io->slots);
     if (!io->slots)
         return migsim_error(MIGSIM_ENOMEM, "%s: out of memory for %u slots", c->name,

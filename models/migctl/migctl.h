@@ -12,6 +12,13 @@
  * last-level cache, or DRAM without one); at the end every written line is
  * read through the final CPU page table and compared (models/MIGRATION.md).
  *
+ * When the simulation is built (configure, before any init) it resolves its
+ * peers by name, refuses a CPU MMU or IOMMU whose ladder or va_bits differs
+ * from its own (it builds the tables they walk), and gives the generators
+ * whose traffic reaches one of its MMUs the page as their region where the
+ * configuration leaves it out (a region given must lie inside the page or
+ * the identity region).
+ *
  * Each step is an event whose delay is the step's configured cost; waiting
  * steps (the copy, an IOTLB invalidation, draining suspended devices) end
  * when the work they wait for ends. Every step is logged with its FIG. 2

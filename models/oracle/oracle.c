@@ -9,6 +9,7 @@
  */
 #include "oracle/oracle.h"
 #include "migsim/errors.h"
+#include "migsim/trace.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -225,8 +226,7 @@ long oracle_check(const oracle_t *o, oracle_resolve_fn resolve, void *rctx,
 int oracle_format(const oracle_mismatch_t *m, char *buf, size_t n)
 {
     static const char *const spaces[] = { "PA", "VA", "IOVA" };
-    static const char *const kinds[] = { "cpu", "dma", "copy", "walk", "other" };
-    const char *kind = m->writer.src_kind < 5 ? kinds[m->writer.src_kind] : "?";
+    const char *kind = migsim_src_kind_name((migsim_src_kind_t)m->writer.src_kind);
     if (!m->mapped)
         return snprintf(buf, n,
                         "lost %s 0x%" PRIx64 ": no final mapping; last writer %s%u req %" PRIu64

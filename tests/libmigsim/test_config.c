@@ -598,7 +598,6 @@ static void test_parse_size(void **state)
     expect_size_bad("5 ");
 }
 
-/* A leading zero is decimal, never octal. */
 /* A size that overflows says so, with its JSON path; garbage still says "not an integer". */
 static void test_size_overflow_message(void **state)
 {
@@ -614,6 +613,7 @@ static void test_size_overflow_message(void **state)
                 "$.components.cpu0.gen_range_bytes", "is not an integer", NULL);
 }
 
+/* A leading zero is decimal, never octal. */
 static void test_parse_size_no_octal(void **state)
 {
     (void)state;

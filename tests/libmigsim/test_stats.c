@@ -163,7 +163,7 @@ static void test_series_bound_before_run(void **state)
     if (!strstr(msg, "$.sim.epoch_ps: 1 ps up to sim.end_ps 1000001 ps is 1000001 samples of 4 "
                      "statistics, more than the series holds (4000000 values: 1000000 samples)"))
         fail_msg("message: %s", msg);
-    /* the reported case: 1 ps over the default migration's 500 ms, every statistic */
+    /* 1 ps epochs over the default migration's 500 ms, every statistic */
     const char *huge[] = { "sim.epoch_ps=1", "sim.end_ps=500000000000" };
     sim = (migsim_sim_t *)1;
     assert_int_equal(migsim_sim_create_platform(&sim, "migration", huge, 2), MIGSIM_ECONFIG);
@@ -297,6 +297,49 @@ static void test_write_stats_in_place(void **state)
     migsim_sim_destroy(sim);
 }
 
+/*
+ * A symbolic link to a file that does not exist yet is a name to write to
+ * (fopen creates its target): the check before the run accepts it when the
+ * target's directory is writable, the statistics land in the target and the
+ * link stays a link. A link whose target's directory is missing is refused
+ * naming that directory.
+ */
+static void test_write_stats_dangling_link(void **state)
+{
+    (void)state;
+    const char *sets[] = { "cpu0.gen_count=100" };
+    migsim_sim_t *sim = run_dram(sets, 1);
+    char dir[] = "/tmp/migsim_out_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char link[64], target[64], link2[64], bad[64];
+    snprintf(link, sizeof link, "%s/link.json", dir);
+    snprintf(target, sizeof target, "%s/new.json", dir);
+    snprintf(link2, sizeof link2, "%s/link2.json", dir);
+    snprintf(bad, sizeof bad, "%s/bad.json", dir);
+    assert_int_equal(symlink("link2.json", link), 0);  /* link -> link2 -> new.json */
+    assert_int_equal(symlink("new.json", link2), 0);
+    assert_int_equal(symlink("no-such-dir/x.json", bad), 0);
+    if (migsim_stats_path_check(link) != 0)
+        fail_msg("refused: %s", migsim_errmsg());
+    assert_int_equal(migsim_sim_write_stats(sim, link, -1), 0);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(lstat(target, &st), 0);
+    assert_true(S_ISREG(st.st_mode) && st.st_size > 100);
+    assert_int_equal(migsim_stats_path_check(bad), MIGSIM_EIO);
+    char want[256];
+    snprintf(want, sizeof want, "%s: cannot write the statistics: directory %s/no-such-dir: No such "
+             "file or directory", bad, dir);
+    assert_string_equal(migsim_errmsg(), want);
+    unlink(bad);
+    unlink(link);
+    unlink(link2);
+    unlink(target);
+    rmdir(dir);
+    migsim_sim_destroy(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_series_bound_during_run),
         cmocka_unit_test(test_status),
         cmocka_unit_test(test_write_stats_in_place),
+        cmocka_unit_test(test_write_stats_dangling_link),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

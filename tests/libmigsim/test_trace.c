@@ -1423,6 +1423,16 @@ static int run_cli(const char *args, char *out, size_t cap)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The names of the source kinds, as `trace info` and error messages print them. */
+static void test_src_kind_names(void **st)
+{
+    (void)st;
+    static const char *const want[MIGSIM_SRC_COUNT_] = { "cpu", "dma", "copy", "walk", "other" };
+    for (int k = 0; k < MIGSIM_SRC_COUNT_; k++)
+        assert_string_equal(migsim_src_kind_name((migsim_src_kind_t)k), want[k]);
+    assert_string_equal(migsim_src_kind_name(MIGSIM_SRC_COUNT_), "?");
+}
+
 static void test_cli(void **st)
 {
     (void)st;
@@ -1533,6 +1543,7 @@ int main(void)
         cmocka_unit_test(test_import_ramulator),
         cmocka_unit_test(test_import_bad_input),
         cmocka_unit_test(test_import_large),
+        cmocka_unit_test(test_src_kind_names),
         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

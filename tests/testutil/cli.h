@@ -1,6 +1,6 @@
 /*
  * testutil/cli.h - running the migsim program from a test: its exit status,
- * with stdout and stderr in a file the test then searches.
+ * with stdout and stderr in files the test then searches.
  *
  * MIGSIM_CLI is the program's path (CMakeLists.txt defines it for every
  * test executable).
@@ -13,13 +13,26 @@
 #include <string.h>
 #include <sys/wait.h>
 
+/*
+ * Exit status of `migsim ARGS` (-1 if it did not exit), its stdout in
+ * `outfile` and its stderr in `errfile` (both in one file when the names
+ * are equal).
+ */
+static inline int run_cli_split(const char *args, const char *outfile, const char *errfile)
+{
+    char cmd[8192];
+    if (strcmp(outfile, errfile) == 0)
+        snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>&1", MIGSIM_CLI, args, outfile);
+    else
+        snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", MIGSIM_CLI, args, outfile, errfile);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* Exit status of `migsim ARGS` (-1 if it did not exit), its output in `outfile`. */
 static inline int run_cli(const char *args, const char *outfile)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>&1", MIGSIM_CLI, args, outfile);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return run_cli_split(args, outfile, outfile);
 }
 
 /* The first 1 MiB of a text file, NUL-terminated, in a static buffer ("" if unreadable). */

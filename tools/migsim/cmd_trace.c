@@ -308,7 +308,6 @@ static int cmd_info(int argc, char **argv)
         return 2;
     }
 
-    static const char *const kname[MIGSIM_SRC_COUNT_] = {"cpu", "dma", "copy", "walk", "other"};
     printf("file:          %s (%" PRIu64 " bytes)\n", path, in->file_bytes);
     printf("records:       %" PRIu64 " in %" PRIu64 " blocks of up to %" PRIu32 "\n",
            in->records, in->blocks, in->block_recs);
@@ -319,7 +318,7 @@ static int cmd_info(int argc, char **argv)
     printf("writes:        %" PRIu64 " (%.2f%%)\n", ops[1], n ? 100.0 * ops[1] / n : 0.0);
     for (int k = 0; k < MIGSIM_SRC_COUNT_; k++)
         if (kinds[k])
-            printf("source %-6s %" PRIu64 "\n", kname[k], kinds[k]);
+            printf("source %-6s %" PRIu64 "\n", migsim_src_kind_name((migsim_src_kind_t)k), kinds[k]);
     if (n) {
         printf("address range: 0x%" PRIx64 " .. 0x%" PRIx64 "\n", amin, amax);
         printf("footprint:     %s%" PRIu64 " pages of 4 KiB (%.1f MiB)%s\n",

@@ -188,7 +188,8 @@ int migsim_sim_write_stats(migsim_sim_t *sim, const char *path, double host_wall
 /*
  * Whether migsim_sim_write_stats(path) can work, checked before a run: a
  * regular file or a new name needs an existing, writable directory and is
- * not a directory itself; anything else must open for writing. 0, or
+ * not a directory itself (so does the name a symbolic link leads to when
+ * nothing is there yet); anything else must open for writing. 0, or
  * MIGSIM_EIO with a message naming the path. Nothing is created or changed.
  */
 int migsim_stats_path_check(const char *path);

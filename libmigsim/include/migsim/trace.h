@@ -66,6 +66,9 @@ typedef enum migsim_time_mode_e {
 /* "abs-ps", "gap-ps", "gap-insns", "none"; "?" for an unknown value. */
 const char *migsim_time_mode_name(migsim_time_mode_t mode);
 
+/* "cpu", "dma", "copy", "walk", "other"; "?" for an unknown value. */
+const char *migsim_src_kind_name(migsim_src_kind_t kind);
+
 /*
  * Check one record: op, src_kind and size in range. Returns 0, or
  * MIGSIM_EFORMAT with a message "<what>: record <index>: ..." (what may be a

@@ -339,8 +339,8 @@ static uint64_t naive_diff(leaf_t *cur, size_t *ncur, const leaf_t *want, size_t
  * The mixed layout on a 1 MiB page of 256 4 KiB subpages (ladder 4K, 64K,
  * 1M: 16 subpages per 64 KiB) writes only the leaves that change and shoots
  * down only where leaves merged or split. The expected counts come from the
- * naive leaf-set model above, step by step through FIG. 2; the old rewrite
- * of the whole block around the window wrote and shot down far more.
+ * naive leaf-set model above, step by step through FIG. 2 (rewriting the
+ * whole block around the window would write and shoot down far more).
  */
 static void test_mixed_writes_only_changes(void **state)
 {
