@@ -5,8 +5,9 @@
  * models/xlat/.
  *
  * Hot path: mmu_recv takes a free slot and either probes L1 at once
- * (l1_ps = 0) or queues it (or, while a shootdown handler runs, holds it
- * until the handler ends); mmu_l1/mmu_l2 probe and forward; a miss goes to
+ * (l1_ps = 0) or queues it (while a shootdown handler runs it refuses: the
+ * core runs the handler, not its trace, and issues again at the handler's
+ * end); mmu_l1/mmu_l2 probe and forward; a miss goes to
  * the walker, whose done callback fills the TLBs and forwards. Nothing
  * allocates here; the walker takes its PTE requests from the pool.
  */
@@ -334,6 +335,12 @@ static void mmu_stall_event(migsim_event_t *ev)
         m->st_stall_held_ps += now - s->due_ps;
         mmu_begin(m, s);
     }
+    if (m->stall_retry) {  /* the core runs its trace again */
+        m->stall_retry = false;
+        m->want_retry = true;
+        if (!migsim_event_queued(&m->retry_ev))
+            migsim_schedule(m->comp.k, &m->retry_ev, now);
+    }
 }
 
 static void mmu_retry_event(migsim_event_t *ev)
@@ -370,6 +377,12 @@ static int mmu_recv(migsim_port_t *port, migsim_req_t *req)
                                      (unsigned long long)page0, m->ladder.va_bits));
         return MIGSIM_EBUSY;
     }
+    if (m->comp.k->now < m->stall_until_ps) {
+        /* the core runs its shootdown handler, not its trace: it issues again at the end */
+        m->stall_retry = true;
+        m->st_stall_refused++;
+        return MIGSIM_EBUSY;
+    }
     cpu_mmu_slot_t *s = m->free_head;
     if (!s) {
         m->want_retry = true;
@@ -385,8 +398,8 @@ static int mmu_recv(migsim_port_t *port, migsim_req_t *req)
     s->wt.next = NULL;
     s->wt.va = req->addr;
     s->wt.access = req->op == MIGSIM_OP_WRITE ? XLAT_ACCESS_WRITE : XLAT_ACCESS_READ;
-    if (m->comp.k->now < m->stall_until_ps || m->stallq.head)
-        mmu_stall_hold(m, s);  /* in its shootdown handler, or behind what it held */
+    if (m->stallq.head)
+        mmu_stall_hold(m, s);  /* the handler ended at this tick: behind what it held */
     else
         mmu_begin(m, s);
     return MIGSIM_OK;
@@ -661,8 +674,12 @@ static const migsim_stat_def_t mmu_stats[] = {
     SU("pwc_entries_invalidated", st_pwc_inval, "entries", "PWC entries removed by shootdowns"),
     SU("shootdown_stall_ps", st_shootdown_stall_ps, "ps",
        "time this core spent in shootdown handlers (running no trace)"),
+    SU("shootdown_refused_reqs", st_stall_refused, "requests",
+       "accesses the core could not issue while its handler ran (\"in\" refused them; retried at "
+       "the handler's end)"),
     SU("shootdown_held_reqs", st_stall_held, "requests",
-       "requests held because they arrived (or had to translate again) during a handler"),
+       "translated accesses not yet sent that had to translate again after a handler (held to its "
+       "end), and accesses arriving at the tick it ended"),
     SU("shootdown_held_ps", st_stall_held_ps, "ps", "sum over held requests: held to the handler's end"),
     SU("refused_reqs", st_refused, "requests", "\"in\" requests refused: hold limit reached"),
     SU("mem_refused_sends", st_mem_refused, "requests", "translated sends \"mem\" refused (resent)"),

@@ -143,11 +143,13 @@ typedef struct cpu_mmu_s {
     cpu_mmu_q_t walkq;             /* waiting for a walk slot, arrival order */
     cpu_mmu_q_t faultq;            /* faulted accesses, fault order */
     cpu_mmu_q_t outq;              /* translated, refused by "mem" or behind one that was */
-    cpu_mmu_q_t stallq;            /* held until the shootdown handler ends, arrival order;
+    cpu_mmu_q_t stallq;            /* accesses to translate again once the shootdown handler ends,
+                                      in order;
                                       due_ps = when each was held */
     migsim_tick_t stall_until_ps;  /* the running shootdown handler ends then (<= now: none) */
     bool mem_blocked;              /* "mem" refused a data request; waiting for its retry */
     bool want_retry;               /* "in" refused a request; retry it when a slot frees */
+    bool stall_retry;              /* "in" refused a request during a handler; retry at its end */
     cpu_mmu_change_t chg[CPU_MMU_CHANGE_LOG]; /* ring of recent changes */
     uint64_t chg_n;                /* changes logged since start (ring index = chg_n % size) */
     migsim_event_t l1_ev, l2_ev;   /* next L1 / L2 probe */
@@ -167,6 +169,7 @@ typedef struct cpu_mmu_s {
     uint64_t st_tlb_inval;         /* L1 + L2 entries removed by shootdowns */
     uint64_t st_pwc_inval;         /* PWC entries removed by shootdowns */
     uint64_t st_shootdown_stall_ps; /* sum of shootdown handler times: the core ran no trace, ps */
+    uint64_t st_stall_refused;     /* "in" requests refused while a shootdown handler ran */
     uint64_t st_stall_held;        /* requests held by a shootdown handler */
     uint64_t st_stall_held_ps;     /* sum over them: held to the handler's end, ps */
     uint64_t st_pte_changed;       /* cpu_mmu_pte_changed calls */

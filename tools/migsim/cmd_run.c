@@ -163,9 +163,10 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
                     stat_or(sim, n, "walks", 0), stat_or(sim, n, "faults", 0),
                     stat_or(sim, n, "fault_stall_ps", 0) / 1e6, stat_or(sim, n, "fault_waiting_reqs", 0),
                     stat_or(sim, n, "walk_errors", 0));
-            fprintf(f, "%-8s %.0f shootdowns: handlers ran %.3f us, holding %.0f accesses %.3f us\n", "",
+            fprintf(f, "%-8s %.0f shootdowns: handlers ran %.3f us, delaying %.0f accesses; %.0f translated "
+                       "again\n", "",
                     stat_or(sim, n, "shootdowns", 0), stat_or(sim, n, "shootdown_stall_ps", 0) / 1e6,
-                    stat_or(sim, n, "shootdown_held_reqs", 0), stat_or(sim, n, "shootdown_held_ps", 0) / 1e6);
+                    stat_or(sim, n, "shootdown_refused_reqs", 0), stat_or(sim, n, "shootdown_held_reqs", 0));
         } else if (comp_is(c, "iommu")) {
             fprintf(f, "%-8s IOTLB: %.0f hits, %.0f misses; %.0f walks; faulted %.0f (%.0f walk errors); "
                        "%.0f invalidations\n", n,

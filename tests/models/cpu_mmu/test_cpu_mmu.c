@@ -284,11 +284,12 @@ static void test_shootdown_rewalks(void **state)
 }
 
 /*
- * The shootdown's handler: an access arriving d after the IPI, within the
- * handler H, is held until the handler ends and then translates from scratch
+ * The shootdown's handler: the core runs it, not its trace. An access the
+ * core offers d after the IPI, within the handler H, is refused; the MMU
+ * calls for it again when the handler ends, and it translates from scratch
  * (the flush emptied the TLBs): done = cold walk and data read from ts + H.
  */
-static void test_shootdown_handler_holds(void **state)
+static void test_shootdown_handler_stops_core(void **state)
 {
     (void)state;
     probe_t p;
@@ -305,21 +306,27 @@ static void test_shootdown_handler_holds(void **state)
     cpu_mmu_shootdown(p.m, va, 4096);
     /* a second IPI now would be handled after the first */
     assert_int_equal(cpu_mmu_shootdown_ack_ps(p.m, ts), 2 * H);
-    send_at(&p, ts + d, 0, MIGSIM_OP_READ, va + 0x40, 0);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), ts + d);
+    p.wait[p.nwait++] = mkreq(&p, 0, MIGSIM_OP_READ, va + 0x40, 0);
+    probe_pump(&p);
+    assert_int_equal(p.nrefused, 1);                 /* the core is in its handler */
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), ts + H - 1);
+    assert_int_equal(p.wait_head, 0);                /* not called for before the handler ends */
     run_all(&p);
+    assert_int_equal(p.wait_head, 1);
     migsim_tick_t w = dram_reads(&p, ts + H + L1PS + L2PS, path, 6);
     uint64_t data = pa + 0x40;
     assert_int_equal(p.done[0], dram_reads(&p, w, &data, 1));
     assert_true(stat(&p, "shootdown_stall_ps") == (double)H);
-    assert_true(stat(&p, "shootdown_held_reqs") == 1);
-    assert_true(stat(&p, "shootdown_held_ps") == (double)(H - d));
-    /* after the handler, an access is not held: an L1 hit, l1_ps before its data read */
+    assert_true(stat(&p, "shootdown_refused_reqs") == 1);
+    assert_true(stat(&p, "shootdown_held_reqs") == 0);
+    /* after the handler, an access goes at once: an L1 hit, l1_ps before its data read */
     migsim_tick_t t1 = ts + 2 * H;
     send_at(&p, t1, 1, MIGSIM_OP_READ, va + 0x80, 0);
     run_all(&p);
     data = pa + 0x80;
     assert_int_equal(p.done[1], dram_reads(&p, t1 + L1PS, &data, 1));
-    assert_true(stat(&p, "shootdown_held_reqs") == 1);
+    assert_true(stat(&p, "shootdown_refused_reqs") == 1);
     migsim_sim_destroy(p.sim);
 }
 
@@ -385,7 +392,7 @@ int main(void)
         cmocka_unit_test(test_fault_then_pte_changed),
         cmocka_unit_test(test_shootdown_during_walk),
         cmocka_unit_test(test_shootdown_rewalks),
-        cmocka_unit_test(test_shootdown_handler_holds),
+        cmocka_unit_test(test_shootdown_handler_stops_core),
         cmocka_unit_test(test_backpressure_deterministic),
         cmocka_unit_test(test_no_root_is_a_config_error),
         cmocka_unit_test(test_bad_ladder),
