@@ -688,32 +688,39 @@ static int mig_same_table(migctl_t *m, const migsim_comp_t *peer, const char *la
 
 /*
  * The translation unit (CPU MMU or IOMMU) that the traffic of `src` reaches
- * first, following $.links downstream through anything else (crossbars);
- * NULL when it reaches none.
+ * first, following $.links downstream through anything else (crossbars),
+ * breadth first; *out = NULL when it reaches none.
  */
-static migsim_comp_t *mig_translator(migctl_t *m, migsim_comp_t *src)
+static int mig_translator(migctl_t *m, migsim_comp_t *src, migsim_comp_t **out)
 {
     migsim_sim_t *sim = m->comp.sim;
-    migsim_comp_t *seen[64];
-    uint32_t nseen = 0, next = 0;
+    size_t n = migsim_sim_ncomps(sim);
+    migsim_comp_t **seen = malloc(n * sizeof *seen);  /* configure time: may allocate */
+    if (!seen)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    size_t nseen = 0, next = 0;
     seen[nseen++] = src;
-    while (next < nseen) {
+    *out = NULL;
+    while (next < nseen && !*out) {
         migsim_comp_t *c = seen[next++];
-        for (size_t i = 0; i < migsim_sim_nlink_specs(sim); i++) {
+        for (size_t i = 0; i < migsim_sim_nlink_specs(sim) && !*out; i++) {
             const migsim_link_spec_t *l = migsim_sim_link_spec(sim, i);
             if (l->from->owner != c)
                 continue;
             migsim_comp_t *to = l->to->owner;
-            if (to->ops == &cpu_mmu_ops || to->ops == &iommu_ops)
-                return to;
+            if (to->ops == &cpu_mmu_ops || to->ops == &iommu_ops) {
+                *out = to;
+                break;
+            }
             bool known = false;
-            for (uint32_t k = 0; k < nseen && !known; k++)
+            for (size_t k = 0; k < nseen && !known; k++)
                 known = seen[k] == to;
-            if (!known && nseen < sizeof seen / sizeof seen[0])
-                seen[nseen++] = to;
+            if (!known)
+                seen[nseen++] = to;  /* each component once: nseen <= n */
         }
     }
-    return NULL;
+    free(seen);
+    return MIGSIM_OK;
 }
 
 /* [base, base + len) lies inside [lo, lo + n). */
@@ -731,7 +738,10 @@ static bool mig_inside(uint64_t base, uint64_t len, uint64_t lo, uint64_t n)
  */
 static int mig_gen_region(migctl_t *m, migsim_comp_t *g, uint64_t *base, uint64_t *range)
 {
-    migsim_comp_t *t = mig_translator(m, g);
+    migsim_comp_t *t = NULL;
+    int rc = mig_translator(m, g, &t);
+    if (rc)
+        return rc;
     bool cpu = false;
     for (uint32_t i = 0; i < m->nmmus; i++)
         cpu |= t == &m->mmus[i]->comp;
