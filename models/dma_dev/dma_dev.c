@@ -38,14 +38,23 @@ static void dev_fetch(dma_dev_t *d)
         return;
     }
     d->have_next = true;
-    migsim_tick_t now = d->comp.k->now, t;
+    migsim_tick_t now = d->comp.k->now, t = now, base = now;
+    uint64_t delta = 0;
     switch (d->time_mode) {
-    case MIGSIM_TIME_ABS_PS: t = d->start_ps + d->next.time; break;
-    case MIGSIM_TIME_GAP_PS: t = d->last_arrival + skipped_gap + d->next.time; break;
-    default:                 t = now; break; /* instruction gaps mean nothing to a device */
+    case MIGSIM_TIME_ABS_PS: base = d->start_ps; delta = d->next.time; break;
+    case MIGSIM_TIME_GAP_PS:
+        base = d->last_arrival;
+        delta = skipped_gap > UINT64_MAX - d->next.time ? UINT64_MAX : skipped_gap + d->next.time;
+        break;
+    default: break; /* instruction gaps mean nothing to a device: now */
     }
-    if (t < d->start_ps)
-        t = d->start_ps;
+    if ((rc = srclat_due(&d->comp, d->trace, d->st_arrived + d->st_dropped_kind, base, delta,
+                         d->start_ps, &t)) != 0) {
+        d->eof = true;
+        d->have_next = false;
+        migsim_sim_fail(d->comp.sim, rc);
+        return;
+    }
     migsim_schedule(d->comp.k, &d->arrive_ev, t > now ? t : now);
 }
 

@@ -40,14 +40,25 @@ static bool player_fetch(player_t *p)
         p->rec_due = now;
         return true;
     }
+    migsim_tick_t base = now;
+    uint64_t delta = 0;
     switch (p->time_mode) {
-    case MIGSIM_TIME_ABS_PS:   p->rec_due = p->start_ps + p->rec.time; break;
-    case MIGSIM_TIME_GAP_PS:   p->rec_due = p->last_issue_ps + p->rec.time; break;
-    case MIGSIM_TIME_GAP_INSNS: p->rec_due = p->last_issue_ps + p->rec.time * p->insn_ps; break;
-    default:                   p->rec_due = now; break;
+    case MIGSIM_TIME_ABS_PS:   base = p->start_ps; delta = p->rec.time; break;
+    case MIGSIM_TIME_GAP_PS:   base = p->last_issue_ps; delta = p->rec.time; break;
+    case MIGSIM_TIME_GAP_INSNS:
+        base = p->last_issue_ps;
+        delta = p->insn_ps && p->rec.time > UINT64_MAX / p->insn_ps ? UINT64_MAX
+                                                                    : p->rec.time * p->insn_ps;
+        break;
+    default: break;
     }
-    if (p->rec_due < p->start_ps)
-        p->rec_due = p->start_ps;
+    if ((rc = srclat_due(&p->comp, p->trace, p->rec_index - 1, base, delta, p->start_ps,
+                         &p->rec_due)) != 0) {
+        p->eof = true;
+        p->have_rec = false;
+        migsim_sim_fail(p->comp.sim, rc);
+        return false;
+    }
     return true;
 }
 

@@ -72,6 +72,16 @@ static inline void srclat_record(srclat_t *l, migsim_sim_t *sim, migsim_tick_t n
 void srclat_finalize(srclat_t *l);
 
 /*
+ * When a trace record of a source is due: base + delta ps (base: start_ps
+ * for absolute times, the previous record's time for gaps), never before
+ * start. Returns 0, or a MIGSIM_EINVAL naming the component, its trace and
+ * the record (index from 0 in the file) when the sum is past the last tick
+ * (MIGSIM_TICK_MAX means "never").
+ */
+int srclat_due(const migsim_comp_t *c, const char *trace, uint64_t rec, migsim_tick_t base,
+               uint64_t delta, migsim_tick_t start, migsim_tick_t *due);
+
+/*
  * The per-phase statistics of a srclat_t member `m` of component type T, for
  * phase name `ph` ("before", "during", "after") and index `i`: responses, and
  * latency avg/p50/p99/max (null when none).

@@ -23,6 +23,7 @@
 
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "migsim/trace.h"
 #include "testutil/cli.h"
 
 /* The migration platform scaled to a 1 MiB page and a few thousand records. */
@@ -153,12 +154,42 @@ static void test_partial_stats_marked(void **state)
     remove("cmd_run_partial.json");
 }
 
+/*
+ * A CPU record whose time, shifted by cpu0.start_ps, is past the last tick
+ * stops the run with status 2, naming the player, its trace and the
+ * record, instead of wrapping to an early time.
+ */
+static void test_record_time_past_the_end(void **state)
+{
+    (void)state;
+    migsim_trace_wopts_t o;
+    migsim_trace_wopts_default(&o);
+    o.time_mode = MIGSIM_TIME_ABS_PS;
+    migsim_trace_writer_t *w;
+    assert_int_equal(migsim_trace_writer_open(&w, "cmd_run_end.mtr", &o), 0);
+    migsim_trace_rec_t r0 = { .time = 1000, .addr = 0x1000, .size = 64, .op = MIGSIM_OP_READ,
+                              .src_kind = MIGSIM_SRC_CPU };
+    migsim_trace_rec_t r1 = r0;
+    r1.time = UINT64_MAX - 10;
+    assert_int_equal(migsim_trace_put(w, &r0), 0);
+    assert_int_equal(migsim_trace_put(w, &r1), 0);
+    assert_int_equal(migsim_trace_writer_close(w), 0);
+    static cli_result_t r;
+    static const char *const sets[] = { "cpu0.start_ps=20" };
+    cli_run(&r, "--platform dram --quiet --trace cmd_run_end.mtr", sets, 1);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "$.components.cpu0: trace \"cmd_run_end.mtr\": record 1: its "
+                                  "time, 18446744073709551605 ps after 20 ps, is past the last tick"));
+    remove("cmd_run_end.mtr");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_names_exist),
         cmocka_unit_test(test_out_checked_before_run),
         cmocka_unit_test(test_partial_stats_marked),
+        cmocka_unit_test(test_record_time_past_the_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

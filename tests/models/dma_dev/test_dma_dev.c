@@ -458,6 +458,37 @@ static void test_start_ps(void **state)
     expect_arrivals("dma_start_gap.mtr", S, at_gap, 3);
 }
 
+/*
+ * A record whose time, shifted by start_ps (or added to the previous
+ * arrival), is past the last tick stops the run with an error naming the
+ * device, its trace and the record, instead of wrapping to an early time.
+ */
+static void test_time_past_the_end(void **state)
+{
+    (void)state;
+    migsim_trace_rec_t abs[2] = { dma_rec(1000, 0x1000, MIGSIM_SRC_DMA),
+                                  dma_rec(UINT64_MAX - 500, 0x2000, MIGSIM_SRC_DMA) };
+    write_trace("dma_time_end.mtr", MIGSIM_TIME_ABS_PS, abs, 2);
+    migsim_sim_t *sim = make(", \"trace\": \"dma_time_end.mtr\", \"start_ps\": 1000");
+    dma_dev_t *d = (dma_dev_t *)migsim_sim_find(sim, "nic0");
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_EINVAL);
+    assert_int_equal(d->st_arrived, 1);
+    assert_non_null(strstr(migsim_errmsg(), "$.components.nic0: trace \"dma_time_end.mtr\": record 1: "
+                                            "its time, 18446744073709551115 ps after 1000 ps, is past"));
+    migsim_sim_destroy(sim);
+    /* without start_ps the same time fits */
+    sim = make(", \"trace\": \"dma_time_end.mtr\"");
+    assert_int_equal(migsim_sim_run(sim, 2000000), 0);
+    migsim_sim_destroy(sim);
+    migsim_trace_rec_t gap[2] = { dma_rec(1000, 0x1000, MIGSIM_SRC_DMA),
+                                  dma_rec(UINT64_MAX - 999, 0x2000, MIGSIM_SRC_DMA) };
+    write_trace("dma_time_end_gap.mtr", MIGSIM_TIME_GAP_PS, gap, 2);
+    sim = make(", \"trace\": \"dma_time_end_gap.mtr\"");
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_EINVAL);
+    assert_non_null(strstr(migsim_errmsg(), "record 1: its time, 18446744073709550616 ps after 1000 ps"));
+    migsim_sim_destroy(sim);
+}
+
 /* ---- records of another source kind --------------------------------------------------- */
 
 /*
@@ -584,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_generator_config_errors),
         cmocka_unit_test(test_fault_not_in_latency),
         cmocka_unit_test(test_start_ps),
+        cmocka_unit_test(test_time_past_the_end),
         cmocka_unit_test(test_trace_of_another_kind),
 #ifdef MIGSIM_CLI
         cmocka_unit_test(test_cli_faults_fail_the_run),
