@@ -30,13 +30,10 @@ void srclat_finalize(srclat_t *l)
         migsim_hist_summary(&l->hist[ph], 1e-3, l->phase_ns[ph]);
 }
 
-int srclat_due(const migsim_comp_t *c, const char *trace, uint64_t rec, migsim_tick_t base,
-               uint64_t delta, migsim_tick_t start, migsim_tick_t *due)
+int srclat_due_error(const migsim_comp_t *c, const char *trace, uint64_t rec, migsim_tick_t base,
+                     uint64_t delta)
 {
-    if (delta >= MIGSIM_TICK_MAX - base)
-        return migsim_error(MIGSIM_EINVAL, "%s: trace \"%s\": record %" PRIu64 ": its time, %" PRIu64
-                            " ps after %" PRIu64 " ps, is past the last tick (2^64 - 2 ps)",
-                            c->config_path, trace, rec, delta, base);
-    *due = base + delta < start ? start : base + delta;
-    return MIGSIM_OK;
+    return migsim_error(MIGSIM_EINVAL, "%s: trace \"%s\": record %" PRIu64 ": its time, %" PRIu64
+                        " ps after %" PRIu64 " ps, is past the last tick (2^64 - 2 ps)",
+                        c->config_path, trace, rec, delta, base);
 }

@@ -71,6 +71,10 @@ static inline void srclat_record(srclat_t *l, migsim_sim_t *sim, migsim_tick_t n
 /* Averages and per-phase summaries, for finalize_stats. */
 void srclat_finalize(srclat_t *l);
 
+/* The error of srclat_due (out of line: it never happens in a valid trace). */
+int srclat_due_error(const migsim_comp_t *c, const char *trace, uint64_t rec, migsim_tick_t base,
+                     uint64_t delta);
+
 /*
  * When a trace record of a source is due: base + delta ps (base: start_ps
  * for absolute times, the previous record's time for gaps), never before
@@ -78,8 +82,15 @@ void srclat_finalize(srclat_t *l);
  * the record (index from 0 in the file) when the sum is past the last tick
  * (MIGSIM_TICK_MAX means "never").
  */
-int srclat_due(const migsim_comp_t *c, const char *trace, uint64_t rec, migsim_tick_t base,
-               uint64_t delta, migsim_tick_t start, migsim_tick_t *due);
+static inline int srclat_due(const migsim_comp_t *c, const char *trace, uint64_t rec,
+                             migsim_tick_t base, uint64_t delta, migsim_tick_t start,
+                             migsim_tick_t *due)
+{
+    if (delta >= MIGSIM_TICK_MAX - base)
+        return srclat_due_error(c, trace, rec, base, delta);
+    *due = base + delta < start ? start : base + delta;
+    return 0;
+}
 
 /*
  * The per-phase statistics of a srclat_t member `m` of component type T, for
