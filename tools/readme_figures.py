@@ -41,6 +41,21 @@ repository's top-level entries, with `migsim` first on PATH; then every
 condition after the JSON file's name (STAT>N, STAT=N or STAT<N, on its
 "stats" section) must hold. A recipe whose first program is not installed
 is reported and skipped. --update leaves recipes as they are.
+
+A C example is framed the same way around its fenced block:
+
+    <!-- compile: exit=2 -->
+    ```c
+    ...
+    ```
+    <!-- /compile -->
+
+With --lib LIBMIGSIM_A (and --cc CC, default cc), the block is compiled as
+C11 with -Wall -Wextra -Werror against the public headers and linked with
+the library: its #include lines go on top, and a block without a main()
+becomes the body of one. The program then runs in a new, empty folder and
+must end with the exit status given. Without --lib compile blocks are
+skipped with a note.
 """
 import os
 import re
@@ -51,7 +66,7 @@ import shutil
 import sys
 import tempfile
 
-OPEN = re.compile(r"^<!-- (figures|recipe): (.+) -->\s*$")
+OPEN = re.compile(r"^<!-- (figures|recipe|compile): (.+) -->\s*$")
 COND = re.compile(r"^([\w.]+)([<=>])(-?[0-9.]+)$")
 INDENT = "    "
 
@@ -143,6 +158,33 @@ def run_recipe(migsim, spec, commands, top, where):
     return wrong
 
 
+def run_compile(spec, body, top, cc, lib, where):
+    """Compiles and runs a C example; returns a list of what went wrong (empty: it holds)."""
+    m = re.match(r"^exit=(\d+)$", spec)
+    if not m:
+        raise SystemExit(f"{where}: bad compile block {spec!r} (exit=N)")
+    code = [l for l in body if not l.startswith("```")]
+    if "main(" not in "\n".join(code):
+        inc = [l for l in code if l.startswith("#include")]
+        rest = [l for l in code if not l.startswith("#include")]
+        code = ["#include <stdio.h>"] + inc + ["int main(void)", "{"] + rest + ["return 0;", "}"]
+    with tempfile.TemporaryDirectory(prefix="readme_c.") as d:
+        src, exe = os.path.join(d, "example.c"), os.path.join(d, "example")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write("\n".join(code) + "\n")
+        p = subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror",
+                            "-I" + os.path.join(top, "libmigsim", "include"), src, lib,
+                            "-lcjson", "-lz", "-lm", "-llzma", "-lprotobuf-c", "-o", exe],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode != 0:
+            return [f"the C example does not compile:\n{p.stdout[-4000:]}"]
+        p = subprocess.run([exe], cwd=d, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode != int(m.group(1)):
+            return [f"the C example exited with status {p.returncode}, expected {m.group(1)}:\n"
+                    f"{p.stdout[-2000:]}"]
+    return []
+
+
 def main():
     argv = sys.argv[1:]
     update = "--update" in argv
@@ -152,8 +194,15 @@ def main():
         i = argv.index("--readme")
         readme = argv[i + 1]
         del argv[i:i + 2]
+    opt = {"--lib": None, "--cc": "cc"}
+    for o in opt:
+        if o in argv:
+            i = argv.index(o)
+            opt[o] = argv[i + 1]
+            del argv[i:i + 2]
     if len(argv) != 1:
-        raise SystemExit("usage: readme_figures.py MIGSIM [--update] [--readme README.md]")
+        raise SystemExit("usage: readme_figures.py MIGSIM [--update] [--readme README.md] "
+                         "[--lib LIBMIGSIM_A] [--cc CC]")
     migsim = os.path.abspath(argv[0])
     if not (os.path.isfile(migsim) and os.access(migsim, os.X_OK)):
         raise SystemExit(f"readme_figures: {argv[0]}: not an executable program "
@@ -180,6 +229,18 @@ def main():
         shown = [l[len(INDENT):] for l in body if l.startswith(INDENT)]
         blocks += 1
         where = f"{readme}:{start}"
+        if kind == "compile":
+            out += body
+            if update:
+                continue
+            if not opt["--lib"]:
+                print(f"{where}: C example skipped (no --lib)")
+                continue
+            wrong = run_compile(spec, body, top, opt["--cc"], opt["--lib"], where)
+            for w in wrong:
+                print(f"{where}: {w}")
+            bad += 1 if wrong else 0
+            continue
         if kind == "recipe":
             out += body
             if not update:
