@@ -72,8 +72,15 @@ tlm::tlm_response_status payload_check(const tlm::tlm_generic_payload &gp)
     if (gp.get_command() != tlm::TLM_READ_COMMAND && gp.get_command() != tlm::TLM_WRITE_COMMAND &&
         gp.get_command() != tlm::TLM_IGNORE_COMMAND)
         return tlm::TLM_COMMAND_ERROR_RESPONSE;
-    if (gp.get_byte_enable_ptr())
-        return tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
+    if (const unsigned char *be = gp.get_byte_enable_ptr()) {
+        /* every byte enabled is a plain access; a mask with holes is not modelled */
+        unsigned n = gp.get_byte_enable_length();
+        if (n == 0)
+            return tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
+        for (unsigned i = 0; i < gp.get_data_length(); i++)
+            if (be[i % n] != TLM_BYTE_ENABLED)
+                return tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
+    }
     if (gp.get_streaming_width() < gp.get_data_length())
         return tlm::TLM_BURST_ERROR_RESPONSE;
     if (gp.get_data_length() && !gp.get_data_ptr())
@@ -353,6 +360,12 @@ void target::b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay)
     while (c.outstanding)
         wait(c.done);
     gp.set_response_status(to_tlm_status(c.status));
+    hint_dmi(gp);
+}
+
+void target::hint_dmi(tlm::tlm_generic_payload &gp) const
+{
+    gp.set_dmi_allowed(dmi_ && gp.is_response_ok() && dmi_->dmi_allowed(gp.get_address()));
 }
 
 tlm::tlm_sync_enum target::nb_transport_fw(tlm::tlm_generic_payload &gp, tlm::tlm_phase &phase,
@@ -505,6 +518,7 @@ void target::timed_respond()
         timed *t = resp_queue_.front();
         resp_queue_.pop_front();
         t->gp->set_response_status(to_tlm_status(t->status));
+        hint_dmi(*t->gp);
         resp_phase_ = t;
         tlm::tlm_phase ph = tlm::BEGIN_RESP;
         sc_time d = sc_core::SC_ZERO_TIME;
@@ -762,6 +776,14 @@ bool dram::blocked(uint64_t lo, uint64_t hi) const
         if (lo < r.hi && r.lo < hi)
             return true;
     return false;
+}
+
+bool dram::dmi_allowed(uint64_t addr) const
+{
+    const dram_t *d = reinterpret_cast<const dram_t *>(comp());
+    const uint64_t frame = MIGSIM_STORE_FRAME_BYTES;
+    uint64_t lo = addr - addr % frame;
+    return addr < d->capacity_bytes && !blocked(lo, lo + frame);
 }
 
 bool dram::get_dmi(uint64_t addr, tlm::tlm_dmi &dmi)

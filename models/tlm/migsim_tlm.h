@@ -63,8 +63,9 @@ sc_core::sc_time to_sc_time(migsim_tick_t ps);
 tlm::tlm_response_status to_tlm_status(int32_t status);
 
 /*
- * Whether a payload can be served (unsupported command, byte enables,
- * streaming width give the error status it deserves), and the one mapping
+ * Whether a payload can be served (unsupported command, byte enables with
+ * a disabled byte, streaming width give the error status it deserves; a
+ * byte-enable mask with every byte enabled is a plain access), and the one mapping
  * of bytes [offset, offset + len) of a payload (len <= one line, not
  * crossing a line) to a request, and of a request to a payload.
  */
@@ -147,6 +148,8 @@ public:
     /* Direct memory access, answered by `fn` (none by default). */
     struct dmi_source {
         virtual bool get_dmi(uint64_t addr, tlm::tlm_dmi &dmi) = 0;
+        /* Would get_dmi grant addr now? (the DMI-allowed hint of every response) */
+        virtual bool dmi_allowed(uint64_t addr) const = 0;
         virtual ~dmi_source() = default;
     };
     void set_dmi_source(dmi_source *src) { dmi_ = src; }
@@ -176,6 +179,7 @@ private:
     void timed_send();
     void timed_line_done(timed *t, migsim_req_t *req);
     void timed_respond();
+    void hint_dmi(tlm::tlm_generic_payload &gp) const; /* the DMI-allowed hint of a response */
 
     kernel &k_;
     ext_port out_;
@@ -266,6 +270,7 @@ public:
 
 private:
     bool get_dmi(uint64_t addr, tlm::tlm_dmi &dmi) override;
+    bool dmi_allowed(uint64_t addr) const override;
     static void on_migration(void *ctx, bool running, uint64_t cur, uint64_t tgt, uint64_t bytes);
     bool blocked(uint64_t lo, uint64_t hi) const;
 

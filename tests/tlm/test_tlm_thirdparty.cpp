@@ -99,13 +99,15 @@ struct tester : sc_module {
     }
 
     tlm::tlm_response_status blocking(tlm::tlm_command cmd, uint64_t addr, uint8_t *data,
-                                      unsigned len)
+                                      unsigned len, bool *dmi_hint = nullptr)
     {
         tlm::tlm_generic_payload gp;
         fill(gp, cmd, addr, data, len);
         sc_time d(10, SC_NS); /* a quantum keeper's local offset */
         socket->b_transport(gp, d);
         b_calls++;
+        if (dmi_hint)
+            *dmi_hint = gp.is_dmi_allowed();
         return gp.get_response_status();
     }
 
@@ -251,6 +253,11 @@ struct scenario : sc_module {
     {
         tlm::tlm_generic_payload gp;
         tlm::tlm_dmi dmi;
+        /* a response says when DMI would be granted (an initiator such as lt_dmi asks then) */
+        uint8_t probe[64];
+        bool hint = false;
+        CHECK(mem.blocking(tlm::TLM_READ_COMMAND, GiB + 0x2040, probe, 64, &hint) ==
+                  tlm::TLM_OK_RESPONSE && hint, "no DMI hint on a DRAM response before the migration");
         gp.set_address(GiB + 0x2000); /* inside the page, before it moves */
         CHECK(mem.socket->get_direct_mem_ptr(gp, dmi), "DMI not granted before the migration");
         CHECK(dmi.get_start_address() <= GiB + 0x2000 && dmi.get_end_address() >= GiB + 0x2000 &&
@@ -268,6 +275,10 @@ struct scenario : sc_module {
         dmi_during_denied &= mem.socket->get_direct_mem_ptr(gp, dmi) ? 0 : 1;
         gp.set_address(3 * GiB);
         dmi_during_outside = mem.socket->get_direct_mem_ptr(gp, dmi) ? 1 : 0;
+        CHECK(mem.blocking(tlm::TLM_READ_COMMAND, GiB + 0x2040, probe, 64, &hint) ==
+                  tlm::TLM_OK_RESPONSE && !hint, "a DMI hint on a migrating range");
+        CHECK(mem.blocking(tlm::TLM_READ_COMMAND, 3 * GiB + 0x40, probe, 64, &hint) ==
+                  tlm::TLM_OK_RESPONSE && hint, "no DMI hint outside the migrating ranges");
         CHECK(phase(sim_a) == MIGSIM_PHASE_DURING, "DRAM: not during the migration");
         for (unsigned i = 0; i < 8; i++)
             CHECK(mem.roundtrip(i % 2, 3 * GiB + i * 4096 + 8 * i, 200, (uint8_t)(60 + i)),
