@@ -30,7 +30,7 @@ const char *migsim_strerror(int err)
 }
 
 /*
- * Both format into a buffer of their own and copy it in at the end, so that an
+ * Formats into a buffer of its own and copies it in at the end, so that an
  * argument may be the message itself (migsim_errmsg()).
  */
 int migsim_error(int code, const char *fmt, ...)
@@ -46,20 +46,12 @@ int migsim_error(int code, const char *fmt, ...)
 
 int migsim_error_wrap(int code, const char *fmt, ...)
 {
-    char buf[sizeof err_msg];
+    char context[sizeof err_msg];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    vsnprintf(context, sizeof context, fmt, ap);
     va_end(ap);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
-    buf[len] = '\0';
-    for (const char *p = ": "; *p && len + 1 < sizeof buf; p++)
-        buf[len++] = *p;
-    for (const char *p = err_msg; *p && len + 1 < sizeof buf; p++)
-        buf[len++] = *p;
-    buf[len] = '\0';
-    memcpy(err_msg, buf, strlen(buf) + 1);
-    return code;
+    return migsim_error(code, "%s: %s", context, err_msg); /* which may name err_msg itself */
 }
 
 const char *migsim_errmsg(void)
