@@ -343,15 +343,12 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         migsim_comp_t *c = migsim_sim_comp(sim, i);
         if (comp_is(c, "migctl"))
             lost += stat_or(sim, c->name, "lost_writes", 0);
-        double issued = 0, done = 0;
-        if (comp_is(c, "trace_player")) {
+        double issued = 0, done = 0, nf = 0;
+        if (comp_is_source(c)) {
             issued = stat_or(sim, c->name, "read_reqs", 0) + stat_or(sim, c->name, "write_reqs", 0);
             done = stat_or(sim, c->name, "completed_reqs", 0);
-        } else if (comp_is(c, "dma_dev")) {
-            issued = stat_or(sim, c->name, "read_reqs", 0) + stat_or(sim, c->name, "write_reqs", 0);
-            done = stat_or(sim, c->name, "completed_reqs", 0);
+            nf = stat_or(sim, c->name, "faulted_reqs", 0);
         }
-        double nf = comp_is_source(c) ? stat_or(sim, c->name, "faulted_reqs", 0) : 0;
         if (nf > 0 && !param_bool(c, "expect_faults")) {
             fprintf(stderr, "%s: %s: %.0f requests were answered with a fault (translation fault: "
                             "addresses outside the mapped memory?); set %s.expect_faults=true if "
