@@ -579,8 +579,10 @@ static unsigned graph_depth(sim_graph_t *g, size_t i)
             g->down[c] = 0;
             g->best[c] = SIZE_MAX;
             for (size_t j = 0; j < g->sim->nspecs; j++) {
-                unsigned dj = g->from[j] == c ? graph_depth(g, j) : 0;
-                if (g->from[j] == c && (g->best[c] == SIZE_MAX || dj > g->down[c])) {
+                if (g->from[j] != c)
+                    continue;
+                unsigned dj = graph_depth(g, j);
+                if (g->best[c] == SIZE_MAX || dj > g->down[c]) {
                     g->down[c] = dj;
                     g->best[c] = j;
                 }
