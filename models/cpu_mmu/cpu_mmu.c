@@ -626,8 +626,8 @@ static const migsim_param_t mmu_params[] = {
          "requests held (translating, faulted or waiting for memory); \"in\" refuses beyond"),
     PU32("core_id", core_id, "", 0, 0, 65535, "src_idx of the walker's memory requests"),
     PU64("shootdown_handler_ps", shootdown_handler_ps, "ps", 500000, 0, 0,
-         "this core's TLB-shootdown IPI handler (interrupt entry, flush, exit); \"in\" holds "
-         "requests meanwhile. Default: an estimate, so that with mig.ipi_ps the single-target "
+         "this core's TLB-shootdown IPI handler (interrupt entry, flush, exit); the core runs no "
+         "trace meanwhile (\"in\" refuses and calls again at its end). Default: an estimate, so that with mig.ipi_ps the single-target "
          "bare-metal x86 shootdown is 1.3 us (the order measured by Amit, USENIX ATC 2017); "
          "see models/MIGRATION.md"),
     MIGSIM_PARAMS_END,

@@ -37,10 +37,10 @@
  * Shootdown: cpu_mmu_shootdown(va, len) is this core taking the shootdown
  * IPI. Every L1, L2 and PWC entry overlapping the range is removed at once,
  * and the core runs its handler (interrupt entry, the flush, exit) for
- * shootdown_handler_ps: requests arriving on "in" meanwhile are accepted
- * and held until the handler ends, and so are translated requests not yet
- * accepted by "mem" whose VA is in the range (they translate again after
- * it). A shootdown during a handler runs after it. Requests already in the
+ * shootdown_handler_ps, not its trace: "in" refuses requests meanwhile and
+ * calls for them again when the handler ends; translated requests not yet
+ * accepted by "mem" whose VA is in the range are held and translate again
+ * after it. A shootdown during a handler runs after it. Requests already in the
  * TLB pipeline or walking go on. The initiator's wait (IPI round trip plus
  * the slowest handler) is the caller's. A walk in progress over a changed
  * range (shootdown or pte_changed at or after the walk's start) has its
