@@ -229,25 +229,18 @@ def main():
         shown = [l[len(INDENT):] for l in body if l.startswith(INDENT)]
         blocks += 1
         where = f"{readme}:{start}"
-        if kind == "compile":
+        if kind in ("compile", "recipe"):  # checked, never rewritten
             out += body
             if update:
                 continue
-            if not opt["--lib"]:
+            if kind == "compile" and not opt["--lib"]:
                 print(f"{where}: C example skipped (no --lib)")
                 continue
-            wrong = run_compile(spec, body, top, opt["--cc"], opt["--lib"], where)
+            wrong = (run_compile(spec, body, top, opt["--cc"], opt["--lib"], where)
+                     if kind == "compile" else run_recipe(migsim, spec, shown, top, where))
             for w in wrong:
-                print(f"{where}: {w}")
+                print(f"{where}: {kind}: {w}")
             bad += 1 if wrong else 0
-            continue
-        if kind == "recipe":
-            out += body
-            if not update:
-                wrong = run_recipe(migsim, spec, shown, top, where)
-                for w in wrong:
-                    print(f"{where}: recipe: {w}")
-                bad += 1 if wrong else 0
             continue
         if spec not in "\n".join(text[:start - 1]):
             print(f"{where}: the command `{spec}` does not appear in the text before its figures")
