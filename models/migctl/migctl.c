@@ -1,15 +1,11 @@
 /*
- * migctl.c - the migration controller (see migctl.h and models/MIGRATION.md).
- *
- * The steps, by policy (FIG. 2 block numbers):
- *   segmented:  200 202 204 206 | 208 210 212 214 216 |... 208 210 212 | 218 220 222
- *   suspend_io: 200 208 (devices suspended and drained, CPU PTE invalid) 210 212 218 220 222
- *   dual_write_whole: 200 206 (window = whole page) 208 210 212 218 220 222
- *   none:       nothing; the traces run alone.
- * Page-table changes are applied when their step begins and the MMUs told
- * at once; the step's cost is the time before the next step begins.
+ * migctl.c - the migration controller's core (see migctl.h, mech.h and
+ * models/MIGRATION.md): the page tables and their PTE writes, shootdowns,
+ * the I/O switch, the chip's registers, the copy engine, the step log, the
+ * oracle, the statistics and the life cycle. The mechanisms' steps are in
+ * models/migctl/mech_*.c.
  */
-#include "migctl/migctl.h"
+#include "migctl/mech.h"
 #include "cpu_mmu/cpu_mmu.h"
 #include "dma_dev/dma_dev.h"
 #include "dram/dram.h"
@@ -27,13 +23,21 @@
 #include <string.h>
 
 #define MIG_LINE 64u
-#define MIG_DRAIN_POLL_PS 10000u   /* how often suspend_io looks whether devices drained */
 
-static void mig_step(migsim_event_t *ev);
+/* The mechanisms, in migctl_policy_t order, and their names for the "policy" parameter. */
+#define MIGCTL_ROW(e, name, table) &table,
+static const migctl_mech_t *const mechs[] = { MIGCTL_MECHS(MIGCTL_ROW) };
+#undef MIGCTL_ROW
+#define MIGCTL_NAME(e, name, table) name,
+static const char *const policy_names[] = { MIGCTL_MECHS(MIGCTL_NAME) NULL };
+#undef MIGCTL_NAME
+
+/* No migration: the traces run alone. */
+const migctl_mech_t migctl_mech_none = { .name = "none" };
 
 /* ---- the step log ------------------------------------------------------------- */
 
-static void mig_log(migctl_t *m, uint16_t block, uint64_t arg)
+void migctl_log_step(migctl_t *m, uint16_t block, uint64_t arg)
 {
     if (m->nlog == m->cap_log) {
         uint32_t cap = m->cap_log ? 2 * m->cap_log : 64;
@@ -64,7 +68,7 @@ const migctl_step_t *migctl_log(const migctl_t *m, uint32_t *n)
     return m->log;
 }
 
-static void mig_next(migctl_t *m, uint32_t block, uint64_t delay_ps)
+void migctl_next(migctl_t *m, uint32_t block, uint64_t delay_ps)
 {
     m->block = block;
     migsim_schedule(m->comp.k, &m->step_ev, m->comp.k->now + delay_ps);
@@ -156,13 +160,8 @@ int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt
     return total;
 }
 
-/*
- * Lay out subpages [from, to) of the CPU mapping for the window [lo, hi);
- * returns the PTE writes, shoot[] the range to shoot down (see
- * migctl_map_layout).
- */
-static int64_t mig_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, uint64_t hi,
-                          uint64_t shoot[2])
+uint64_t migctl_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, uint64_t hi,
+                       uint64_t shoot[2])
 {
     uint64_t va = m->va + from * m->subpage_bytes, len = (to - from) * m->subpage_bytes;
     /* the page's PTE count changes only inside the block: count it before and after */
@@ -178,34 +177,11 @@ static int64_t mig_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, 
         mig_count_ptes(m);
     else
         mig_set_ptes(m, m->st_cpu_ptes - before + xlat_pt_count_leaves(&m->cpu_pt, va, len));
-    return n < 0 ? 0 : n;
+    return n < 0 ? 0 : (uint64_t)n;
 }
 
-/*
- * The smallest ladder-aligned block of subpages holding [a, b): outside it
- * the FIG. 4 layout does not change when the window moves from a to b.
- */
-static void mig_block(const migctl_t *m, uint64_t a, uint64_t b, uint64_t *from, uint64_t *to)
-{
-    for (uint32_t k = m->sub_idx; k <= m->page_idx; k++) {
-        uint64_t per = xlat_size(&m->lad, k) / m->subpage_bytes;
-        if (a / per == (b - 1) / per) {
-            *from = a / per * per;
-            *to = *from + per;
-            return;
-        }
-    }
-    *from = 0;
-    *to = m->subpages;
-}
-
-/*
- * Shoot down a range in every CPU MMU: the IPIs go to all of them at once,
- * each runs its handler, and the initiator waits for the slowest
- * acknowledgement. Returns the initiator's wait: ipi_ps plus the latest
- * handler end.
- */
-static uint64_t mig_shootdown(migctl_t *m, uint64_t va, uint64_t len)
+/* Shoot down a VA range in every CPU MMU at once; returns the initiator's wait. */
+static uint64_t mig_shootdown_va(migctl_t *m, uint64_t va, uint64_t len)
 {
     uint64_t slowest = 0;
     for (uint32_t i = 0; i < m->nmmus; i++) {
@@ -218,23 +194,26 @@ static uint64_t mig_shootdown(migctl_t *m, uint64_t va, uint64_t len)
     return m->nmmus ? m->ipi_ps + slowest : 0;
 }
 
-/* Shoot down what a layout change left cached, if anything; returns the initiator's wait. */
-static uint64_t mig_shootdown_layout(migctl_t *m, const uint64_t shoot[2])
+uint64_t migctl_shootdown(migctl_t *m, uint64_t lo, uint64_t hi)
 {
-    return shoot[1] > shoot[0] ? mig_shootdown(m, shoot[0], shoot[1] - shoot[0]) : 0;
+    return mig_shootdown_va(m, m->va + lo * m->subpage_bytes, (hi - lo) * m->subpage_bytes);
 }
 
-static void mig_pte_changed(migctl_t *m, uint64_t va, uint64_t len)
+uint64_t migctl_shootdown_range(migctl_t *m, const uint64_t shoot[2])
+{
+    return shoot[1] > shoot[0] ? mig_shootdown_va(m, shoot[0], shoot[1] - shoot[0]) : 0;
+}
+
+void migctl_pte_changed(migctl_t *m, uint64_t lo, uint64_t hi)
 {
     for (uint32_t i = 0; i < m->nmmus; i++)
-        cpu_mmu_pte_changed(m->mmus[i], va, len);
+        cpu_mmu_pte_changed(m->mmus[i], m->va + lo * m->subpage_bytes, (hi - lo) * m->subpage_bytes);
 }
 
-/* Set the valid bit of every leaf in [va, va+len); returns PTEs written. */
-static uint64_t mig_set_valid(migctl_t *m, uint64_t va, uint64_t len, bool valid)
+uint64_t migctl_set_valid(migctl_t *m, uint64_t lo, uint64_t hi, bool valid)
 {
-    uint64_t n = 0;
-    for (uint64_t a = va; a < va + len;) {
+    uint64_t n = 0, end = m->va + hi * m->subpage_bytes;
+    for (uint64_t a = m->va + lo * m->subpage_bytes; a < end;) {
         xlat_map_t map;
         if (!xlat_pt_lookup(&m->cpu_pt, a, &map)) {
             migsim_sim_fail(m->comp.sim, migsim_error(MIGSIM_ESTATE, "migctl: no PTE at VA 0x%"
@@ -248,7 +227,39 @@ static uint64_t mig_set_valid(migctl_t *m, uint64_t va, uint64_t len, bool valid
     return n;
 }
 
-static void mig_chip(migctl_t *m, bool enable, uint64_t lo, uint64_t hi)
+uint64_t migctl_cpu_off(migctl_t *m, uint64_t lo, uint64_t hi)
+{
+    uint64_t n = migctl_set_valid(m, lo, hi, false);
+    m->st_pte_writes += n;
+    m->st_hcalls++;
+    return n * m->pte_write_ps + m->hcall_ps + migctl_shootdown(m, lo, hi);
+}
+
+uint64_t migctl_retarget(migctl_t *m, uint64_t lo, uint64_t hi)
+{
+    for (uint64_t s = lo; s < hi; s++) {
+        uint64_t va = m->va + s * m->subpage_bytes;
+        xlat_pt_retarget(&m->cpu_pt, va, m->tgt_pa + s * m->subpage_bytes);
+        xlat_pt_set_valid(&m->cpu_pt, va, true);
+    }
+    return hi - lo;
+}
+
+static uint64_t mig_map_target(migctl_t *m)
+{
+    int64_t removed = xlat_pt_unmap_range(&m->cpu_pt, m->va, m->page_bytes);
+    int rc = xlat_pt_map(&m->cpu_pt, m->va, m->tgt_pa, m->page_idx, 0);
+    if (rc)
+        migsim_sim_fail(m->comp.sim, rc);
+    uint64_t n = (removed > 0 ? (uint64_t)removed : 0) + 1;
+    m->st_pte_writes += n;
+    mig_count_ptes(m);
+    uint64_t cost = n * m->pte_write_ps + migctl_shootdown(m, 0, m->subpages);
+    migctl_pte_changed(m, 0, m->subpages);
+    return cost;
+}
+
+void migctl_chip(migctl_t *m, bool enable, uint64_t lo, uint64_t hi)
 {
     if (!m->dw)
         return;
@@ -260,15 +271,60 @@ static void mig_chip(migctl_t *m, bool enable, uint64_t lo, uint64_t hi)
         migsim_sim_fail(m->comp.sim, rc);
 }
 
+void migctl_devices_suspend(migctl_t *m, bool suspend)
+{
+    m->suspended = suspend;
+    for (uint32_t i = 0; i < m->ndevs; i++)
+        dma_dev_suspend(m->devs[i], suspend);
+}
+
+bool migctl_devices_drained(migctl_t *m)
+{
+    for (uint32_t i = 0; i < m->ndevs; i++)
+        if (m->devs[i]->inflight)
+            return false;
+    return true;
+}
+
+static void mig_iotlb_done(void *ctx)
+{
+    migctl_t *m = ctx;
+    migctl_next(m, m->inval_then, m->inval_then_ps);
+}
+
+static void mig_io_switch(migctl_t *m, uint32_t then, uint64_t then_ps)
+{
+    migctl_chip(m, true, m->subpages, m->subpages); /* everything is segment 1 until disabled */
+    xlat_map_t map;
+    for (uint64_t a = m->iova; a < m->iova + m->page_bytes; a = map.va + xlat_size(&m->lad, map.size_idx)) {
+        if (!xlat_pt_lookup(&m->io_pt, a, &map))
+            break;
+        xlat_pt_retarget(&m->io_pt, a, m->tgt_pa + (map.va - m->iova));
+        m->st_pte_writes++;
+    }
+    m->st_hcalls++;
+    m->st_iotlb_invalidations++;
+    m->inval_then = then;
+    m->inval_then_ps = then_ps;
+    m->block = then; /* until the invalidation completes, nothing is scheduled */
+    if (m->iommu_c)
+        iommu_invalidate(m->iommu_c, m->iova, m->page_bytes, mig_iotlb_done, m);
+    else
+        mig_iotlb_done(m);
+}
+
 /* ---- the copy engine ----------------------------------------------------------------- */
 
 static void mig_copy_pump(migctl_t *m);
 
-static void mig_copy_start(migctl_t *m, uint64_t lo, uint64_t hi)
+void migctl_copy(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then)
 {
     m->copy_next = lo * m->subpage_bytes;
     m->copy_end = hi * m->subpage_bytes;
+    m->copy_units = hi - lo;
+    m->copy_then = then;
     m->copy_t0 = m->comp.k->now;
+    m->block = then; /* until the copy ends, nothing is scheduled */
     mig_copy_pump(m);
 }
 
@@ -281,9 +337,9 @@ static void mig_copy_done(migctl_t *m)
         m->st_copy_ps_max = t;
     if (!m->st_copy_ps_min || t < m->st_copy_ps_min)
         m->st_copy_ps_min = t;
-    uint64_t subs = m->win_hi - m->win_lo;
-    migsim_hist_record(&m->copy_hist, subs ? t / subs : t); /* per subpage of the window */
-    mig_next(m, 212, 0);
+    uint64_t subs = m->copy_units;
+    migsim_hist_record(&m->copy_hist, subs ? t / subs : t); /* per subpage copied */
+    migctl_next(m, m->copy_then, 0);
 }
 
 /*
@@ -435,192 +491,78 @@ static uint64_t mem_bytes(migctl_t *m)
     return m->dram_c->st_bytes_read + m->dram_c->st_bytes_written;
 }
 
-static bool mig_devices_drained(migctl_t *m)
+void migctl_begin(migctl_t *m)
 {
-    for (uint32_t i = 0; i < m->ndevs; i++)
-        if (m->devs[i]->inflight)
-            return false;
-    return true;
+    migctl_log_step(m, 200, 0);
+    for (uint32_t i = 0; i < m->nwatch; i++)
+        m->watch[i](m->watch_ctx[i], true, m->cur_pa, m->tgt_pa, m->page_bytes);
+    migsim_sim_set_phase(m->comp.sim, MIGSIM_PHASE_DURING);
+    m->running = true;
+    m->st_start_ps = m->comp.k->now;
+    m->st_dram_bytes_at_start = mem_bytes(m);
 }
 
-static void mig_iotlb_done(void *ctx)
+void migctl_end(migctl_t *m)
 {
-    migctl_t *m = ctx;
-    /* the chip keeps redirecting stragglers until final_ps after the invalidation */
-    mig_next(m, 219, m->policy == MIGCTL_SUSPEND_IO ? 0 : m->final_ps);
+    migsim_tick_t now = m->comp.k->now;
+    migctl_log_step(m, 222, 0);
+    migsim_sim_set_phase(m->comp.sim, MIGSIM_PHASE_AFTER);
+    m->running = false;
+    m->finished = true;
+    m->st_end_ps = now;
+    m->st_duration_ps = now - m->st_start_ps;
+    m->st_dram_bytes_during = mem_bytes(m) - m->st_dram_bytes_at_start;
+    for (uint32_t i = 0; i < m->nwatch; i++)
+        m->watch[i](m->watch_ctx[i], false, m->cur_pa, m->tgt_pa, m->page_bytes);
+}
+
+void migctl_no_step(migctl_t *m)
+{
+    migsim_sim_fail(m->comp.sim, migsim_error(MIGSIM_ESTATE, "%s: policy %s has no step %u",
+                                              m->comp.name, m->mech->name, m->block));
+}
+
+/*
+ * The end every mechanism shares, after migctl_finish: 218 the I/O PTEs to
+ * the target and the IOTLB invalidated; 219, final_ps after it completes,
+ * the chip disabled and suspended devices resumed; 220 the target mapped
+ * with one large PTE; 222 the end.
+ */
+static void mig_tail_step(migctl_t *m)
+{
+    switch (m->block) {
+    case 219:
+        migctl_chip(m, false, 0, 0);
+        if (m->suspended)
+            migctl_devices_suspend(m, false);
+        migctl_next(m, 220, 0);
+        return;
+    case 220:
+        migctl_log_step(m, 220, 0);
+        migctl_next(m, 222, mig_map_target(m));
+        return;
+    case 222:
+        migctl_end(m);
+        return;
+    default:
+        migctl_no_step(m);
+    }
+}
+
+void migctl_finish(migctl_t *m, uint64_t final_ps)
+{
+    m->in_tail = true;
+    migctl_log_step(m, 218, 0);
+    mig_io_switch(m, 219, final_ps);
 }
 
 static void mig_step(migsim_event_t *ev)
 {
     migctl_t *m = ev->ctx;
-    migsim_tick_t now = m->comp.k->now;
-    uint64_t all = m->subpages, n;
-    switch (m->block) {
-    case 200:
-        mig_log(m, 200, 0);
-        for (uint32_t i = 0; i < m->nwatch; i++)
-            m->watch[i](m->watch_ctx[i], true, m->cur_pa, m->tgt_pa, m->page_bytes);
-        migsim_sim_set_phase(m->comp.sim, MIGSIM_PHASE_DURING);
-        m->running = true;
-        m->st_start_ps = now;
-        m->st_dram_bytes_at_start = mem_bytes(m);
-        if (m->policy == MIGCTL_SEGMENTED)
-            mig_next(m, 202, 0);
-        else if (m->policy == MIGCTL_DUAL_WHOLE)
-            mig_next(m, 206, 0);
-        else
-            mig_next(m, 208, 0);
-        return;
-    case 202: { /* map the large page as subpage PTEs (or the FIG. 4 mix) */
-        mig_log(m, 202, 0);
-        uint64_t shoot[2];
-        n = (uint64_t)mig_layout(m, 0, all, 0, m->subpages_per_call < all ? m->subpages_per_call : all,
-                                 shoot);
-        m->st_pte_writes += n;
-        mig_next(m, 204, n * m->pte_write_ps + mig_shootdown_layout(m, shoot));
-        return;
-    }
-    case 204: /* the OS calls the hypervisor to start */
-        mig_log(m, 204, 0);
-        m->st_hcalls++;
-        mig_next(m, 206, m->hcall_ps);
-        return;
-    case 206: /* initialise the chip; the first window */
-        mig_log(m, 206, 0);
-        m->win_lo = 0;
-        m->win_hi = m->policy == MIGCTL_DUAL_WHOLE ? all
-                    : (m->subpages_per_call < all ? m->subpages_per_call : all);
-        mig_chip(m, true, m->win_lo, m->win_hi);
-        mig_next(m, 208, m->init_hw_ps);
-        return;
-    case 208: /* invalidate the window's CPU PTEs, shoot down TLBs, call the hypervisor */
-        mig_log(m, 208, m->win_lo);
-        if (m->policy != MIGCTL_SEGMENTED) {
-            m->win_lo = 0;
-            m->win_hi = all;
-        }
-        if (m->policy == MIGCTL_SUSPEND_IO)
-            for (uint32_t i = 0; i < m->ndevs; i++)
-                dma_dev_suspend(m->devs[i], true);
-        n = mig_set_valid(m, m->va + m->win_lo * m->subpage_bytes,
-                          (m->win_hi - m->win_lo) * m->subpage_bytes, false);
-        m->st_pte_writes += n;
-        m->st_hcalls++;
-        mig_next(m, 209, n * m->pte_write_ps + m->hcall_ps +
-                             mig_shootdown(m, m->va + m->win_lo * m->subpage_bytes,
-                                           (m->win_hi - m->win_lo) * m->subpage_bytes));
-        return;
-    case 209: /* suspend_io waits for the devices to drain before copying */
-        if (m->policy == MIGCTL_SUSPEND_IO && !mig_devices_drained(m)) {
-            mig_next(m, 209, MIG_DRAIN_POLL_PS);
-            return;
-        }
-        m->block = 210;
-        /* fall through */
-    case 210: /* the hypervisor copies the window */
-        mig_log(m, 210, m->win_lo);
-        m->block = 211; /* waiting for the copy engine */
-        mig_copy_start(m, m->win_lo, m->win_hi);
-        return;
-    case 212: /* final subpage? */
-        mig_log(m, 212, m->win_lo);
-        mig_next(m, m->win_hi >= all ? 218 : 214, 0);
-        return;
-    case 214: { /* the hypervisor moves the chip's window on */
-        mig_log(m, 214, m->win_hi);
-        uint64_t lo = m->win_hi;
-        uint64_t hi = lo + m->subpages_per_call < all ? lo + m->subpages_per_call : all;
-        mig_chip(m, true, lo, hi);
-        mig_next(m, 216, m->update_hw_ps);
-        return;
-    }
-    case 216: { /* the OS points the copied subpages' PTEs at the target */
-        mig_log(m, 216, m->win_lo);
-        uint64_t done_lo = m->win_lo, done_hi = m->win_hi;
-        m->win_lo = done_hi;
-        m->win_hi = done_hi + m->subpages_per_call < all ? done_hi + m->subpages_per_call : all;
-        uint64_t shoot = 0;
-        if (m->pte_mode == 1) {
-            uint64_t from, to, range[2];
-            mig_block(m, done_lo, m->win_hi > done_hi ? m->win_hi : done_hi, &from, &to);
-            n = (uint64_t)mig_layout(m, from, to, m->win_lo, m->win_hi, range);
-            /*
-             * Where leaves merged or split, tables were freed or made: TLBs and
-             * page-walk caches may hold the old shape, so shoot that range down
-             * (nothing when the copied subpages were only retargeted).
-             */
-            shoot = mig_shootdown_layout(m, range);
-        } else {
-            n = 0;
-            for (uint64_t s = done_lo; s < done_hi; s++) {
-                uint64_t va = m->va + s * m->subpage_bytes;
-                xlat_pt_retarget(&m->cpu_pt, va, m->tgt_pa + s * m->subpage_bytes);
-                xlat_pt_set_valid(&m->cpu_pt, va, true);
-                n++;
-            }
-            /* retargeting leaves keeps their number */
-        }
-        m->st_pte_writes += n;
-        mig_pte_changed(m, m->va + done_lo * m->subpage_bytes, (done_hi - done_lo) * m->subpage_bytes);
-        mig_next(m, 208, n * m->pte_write_ps + shoot);
-        return;
-    }
-    case 218: { /* the I/O PTE to the target, IOTLB invalidation */
-        mig_log(m, 218, 0);
-        if (m->dw)
-            mig_chip(m, true, all, all); /* everything is segment 1 until disabled */
-        xlat_map_t map;
-        for (uint64_t a = m->iova; a < m->iova + m->page_bytes; a = map.va + xlat_size(&m->lad, map.size_idx)) {
-            if (!xlat_pt_lookup(&m->io_pt, a, &map))
-                break;
-            xlat_pt_retarget(&m->io_pt, a, m->tgt_pa + (map.va - m->iova));
-            m->st_pte_writes++;
-        }
-        m->st_hcalls++;
-        m->st_iotlb_invalidations++;
-        m->block = 219;
-        if (m->iommu_c)
-            iommu_invalidate(m->iommu_c, m->iova, m->page_bytes, mig_iotlb_done, m);
-        else
-            mig_iotlb_done(m);
-        return;
-    }
-    case 219: /* disable the chip (or resume the devices) */
-        if (m->dw)
-            mig_chip(m, false, 0, 0);
-        if (m->policy == MIGCTL_SUSPEND_IO)
-            for (uint32_t i = 0; i < m->ndevs; i++)
-                dma_dev_suspend(m->devs[i], false);
-        mig_next(m, 220, 0);
-        return;
-    case 220: { /* the OS maps the target with one large PTE */
-        mig_log(m, 220, 0);
-        int64_t removed = xlat_pt_unmap_range(&m->cpu_pt, m->va, m->page_bytes);
-        int rc = xlat_pt_map(&m->cpu_pt, m->va, m->tgt_pa, m->page_idx, 0);
-        if (rc)
-            migsim_sim_fail(m->comp.sim, rc);
-        n = (removed > 0 ? (uint64_t)removed : 0) + 1;
-        m->st_pte_writes += n;
-        mig_count_ptes(m);
-        uint64_t cost = n * m->pte_write_ps + mig_shootdown(m, m->va, m->page_bytes);
-        mig_pte_changed(m, m->va, m->page_bytes);
-        mig_next(m, 222, cost);
-        return;
-    }
-    case 222:
-        mig_log(m, 222, 0);
-        migsim_sim_set_phase(m->comp.sim, MIGSIM_PHASE_AFTER);
-        m->running = false;
-        m->finished = true;
-        m->st_end_ps = now;
-        m->st_duration_ps = now - m->st_start_ps;
-        m->st_dram_bytes_during = mem_bytes(m) - m->st_dram_bytes_at_start;
-        for (uint32_t i = 0; i < m->nwatch; i++)
-            m->watch[i](m->watch_ctx[i], false, m->cur_pa, m->tgt_pa, m->page_bytes);
-        return;
-    default:
-        migsim_sim_fail(m->comp.sim, migsim_error(MIGSIM_ESTATE, "migctl: no step %u", m->block));
-    }
+    if (m->in_tail)
+        mig_tail_step(m);
+    else
+        m->mech->step(m);
 }
 
 /* ---- life cycle -------------------------------------------------------------------------- */
@@ -852,9 +794,10 @@ static int mig_init(migsim_comp_t *c)
     if (m->identity_bytes && (m->va < m->identity_bytes || m->iova < m->identity_bytes ||
                               m->cur_pa < m->identity_bytes || m->tgt_pa < m->identity_bytes))
         return migsim_error(MIGSIM_ECONFIG, "the identity region [0, identity_bytes) overlaps the page");
-    if ((m->policy == MIGCTL_SEGMENTED || m->policy == MIGCTL_DUAL_WHOLE) && !m->dw)
+    m->mech = mechs[m->policy];
+    if (m->mech->needs_chip && !m->dw)
         return migsim_error(MIGSIM_ECONFIG, "%s.dualwrite: policy %s needs a dual-write chip",
-                            c->config_path, m->policy == MIGCTL_SEGMENTED ? "segmented" : "dual_write_whole");
+                            c->config_path, m->mech->name);
     oracle_init(&m->oracle);
     if ((rc = migsim_hist_init(&m->copy_hist, 1024, 1ull << 50)))  /* about 1 ns resolution */
         return rc;
@@ -895,8 +838,8 @@ static int mig_start(migsim_comp_t *c)
         else
             dram_set_commit_observer(m->dram_c, mig_commit, m);
     }
-    if (m->policy != MIGCTL_NONE)
-        mig_next(m, 200, m->start_ps);
+    if (m->mech->step)
+        migctl_next(m, m->mech->first, m->start_ps);
     return MIGSIM_OK;
 }
 
@@ -941,7 +884,6 @@ static void mig_fini(migsim_comp_t *c)
         migsim_event_fini(c->k, &m->step_ev);
 }
 
-static const char *const policy_names[] = { "segmented", "suspend_io", "dual_write_whole", "none", NULL };
 static const char *const pte_mode_names[] = { "subpage", "mixed", NULL };
 
 #define MU64(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U64(migctl_t, n, f, u, d, lo, hi, h)

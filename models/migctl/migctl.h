@@ -1,10 +1,11 @@
 /*
- * migctl.h - the migration controller: the OS and hypervisor steps of
- * US 9,081,764 FIG. 2 (blocks 200 to 222) driving the CPU page table, the
- * CPU MMUs, the I/O page table, the IOMMU and the dual-write chip, with a
- * copy engine that moves the page line by line through the chip's copy
- * port; and the baselines (suspend the I/O devices; dual-write the whole
- * page), and no migration at all.
+ * migctl.h - the migration controller: the OS, hypervisor and firmware
+ * steps of a migration mechanism (US 9,081,764 FIG. 2, blocks 200 to 222,
+ * and the alternatives it is compared with, MIGCTL_MECHS below) driving the
+ * CPU page table, the CPU MMUs, the I/O page table, the IOMMU and the
+ * dual-write chip, with a copy engine that moves the page line by line
+ * through its copy port. The core (migctl.c) owns what every mechanism
+ * shares; each mechanism is a file of its own (mech.h says how they meet).
  *
  * It also owns the page tables (it is the OS) and the no-lost-write oracle:
  * every CPU or DMA write is recorded, keyed by the pre-migration physical
@@ -44,11 +45,23 @@ extern "C" {
 
 #define MIGCTL_MAX_PEERS 8
 
+/*
+ * The mechanisms, one file each (models/migctl/mech_*.c, which see): the
+ * enumerator, the name of the "policy" parameter, and the mechanism's table
+ * (a migctl_mech_t, models/migctl/mech.h). Adding a mechanism is a file
+ * and a row here.
+ */
+#define MIGCTL_MECHS(X)                                                                  \
+    X(SEGMENTED, "segmented", migctl_mech_segmented)     /* the patent: windows of subpages */ \
+    X(SUSPEND_IO, "suspend_io", migctl_mech_suspend_io)  /* devices suspended, CPU kept off */  \
+    X(DUAL_WHOLE, "dual_write_whole", migctl_mech_dual_whole) /* the whole page dual-written */ \
+    X(NONE, "none", migctl_mech_none)                    /* no migration: the traces alone */
+
 typedef enum migctl_policy_e {
-    MIGCTL_SEGMENTED = 0,     /* the patent: three segments moving a window at a time */
-    MIGCTL_SUSPEND_IO = 1,    /* prior art: devices suspended, CPU kept off, whole copy */
-    MIGCTL_DUAL_WHOLE = 2,    /* prior art: whole page dual-written, CPU kept off, whole copy */
-    MIGCTL_NONE = 3,          /* no migration: the traces alone */
+#define MIGCTL_ENUM(e, name, table) MIGCTL_##e,
+    MIGCTL_MECHS(MIGCTL_ENUM)
+#undef MIGCTL_ENUM
+    MIGCTL_NPOLICIES
 } migctl_policy_t;
 
 /* One logged step. */
@@ -74,6 +87,7 @@ struct dualwrite_s;
 struct dma_dev_s;
 struct dram_s;
 struct llc_s;
+struct migctl_mech_s;
 
 typedef struct migctl_s {
     migsim_comp_t comp;
@@ -118,7 +132,8 @@ typedef struct migctl_s {
     xlat_pt_t cpu_pt, io_pt;
     oracle_t oracle;
     /* migration state */
-    uint32_t block;                    /* next FIG. 2 block to run */
+    const struct migctl_mech_s *mech;  /* the mechanism `policy` names */
+    uint32_t block;                    /* next step to run (FIG. 2 block numbers where they apply) */
     uint64_t subpages;                 /* page_bytes / subpage_bytes */
     uint64_t win_lo, win_hi;           /* subpages being migrated [lo, hi) */
     uint64_t copy_next, copy_end;      /* byte offsets of the copy range */
@@ -127,6 +142,12 @@ typedef struct migctl_s {
     migsim_req_t *copy_pending;        /* a line read refused by the copy port, to resend */
     migsim_req_t *copy_wq, *copy_wq_tail; /* line writes waiting to be sent, oldest first */
     migsim_tick_t copy_t0;             /* when the current copy began */
+    uint64_t copy_units;               /* subpages the current copy moves (per-subpage histogram) */
+    uint32_t copy_then;                /* step to run when the current copy ends */
+    bool in_tail;                      /* in the shared end (migctl_finish) */
+    bool suspended;                    /* the DMA devices are suspended */
+    uint32_t inval_then;               /* step to run when the IOTLB invalidation ends ... */
+    uint64_t inval_then_ps;            /* ... this long after it */
     bool running, finished;
     migsim_event_t step_ev;
     migctl_step_t *log;                /* owned */
