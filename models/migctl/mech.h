@@ -101,6 +101,12 @@ void migctl_pte_changed(migctl_t *m, uint64_t lo, uint64_t hi);
  */
 void migctl_finish(migctl_t *m, uint64_t final_ps);
 
+/*
+ * Invalidate the IOTLB entries of subpages [lo, hi) of the IOVA page; step
+ * `then` runs then_ps after the invalidation completes.
+ */
+void migctl_io_invalidate(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then, uint64_t then_ps);
+
 /* Program the chip's window to subpages [lo, hi), or disable it; nothing without a chip. */
 void migctl_chip(migctl_t *m, bool enable, uint64_t lo, uint64_t hi);
 

@@ -292,6 +292,22 @@ static void mig_iotlb_done(void *ctx)
     migctl_next(m, m->inval_then, m->inval_then_ps);
 }
 
+void migctl_io_invalidate(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then, uint64_t then_ps)
+{
+    m->st_iotlb_invalidations++;
+    m->inval_then = then;
+    m->inval_then_ps = then_ps;
+    m->block = then; /* until the invalidation completes, nothing is scheduled */
+    if (!m->iommu_c) {
+        mig_iotlb_done(m);
+        return;
+    }
+    int rc = iommu_invalidate(m->iommu_c, m->iova + lo * m->subpage_bytes,
+                              (hi - lo) * m->subpage_bytes, mig_iotlb_done, m);
+    if (rc)
+        migsim_sim_fail(m->comp.sim, rc);
+}
+
 static void mig_io_switch(migctl_t *m, uint32_t then, uint64_t then_ps)
 {
     migctl_chip(m, true, m->subpages, m->subpages); /* everything is segment 1 until disabled */
@@ -303,14 +319,7 @@ static void mig_io_switch(migctl_t *m, uint32_t then, uint64_t then_ps)
         m->st_pte_writes++;
     }
     m->st_hcalls++;
-    m->st_iotlb_invalidations++;
-    m->inval_then = then;
-    m->inval_then_ps = then_ps;
-    m->block = then; /* until the invalidation completes, nothing is scheduled */
-    if (m->iommu_c)
-        iommu_invalidate(m->iommu_c, m->iova, m->page_bytes, mig_iotlb_done, m);
-    else
-        mig_iotlb_done(m);
+    migctl_io_invalidate(m, 0, m->subpages, then, then_ps);
 }
 
 /* ---- the copy engine ----------------------------------------------------------------- */
