@@ -1073,7 +1073,8 @@ static const migsim_stat_def_t mig_stats[] = {
     MS("oracle_commits", st_oracle_commits, "writes", "writes recorded by the oracle"),
     /* the pre-copy mechanism (mech_precopy.c) */
     MS("precopy_rounds", st_pc_rounds, "rounds",
-       "precopy: copy rounds before the stop-and-copy, round 0 (the whole page) included"),
+       "precopy: copy rounds before the stop-and-copy, round 0 (the whole page) included "
+       "(rounds from 8 on have no precopy_round<k>_bytes; copy_bytes counts them)"),
 #define MIG_PC_ROUND(k) MS("precopy_round" #k "_bytes", st_pc_round_bytes[k], "bytes", \
                            "precopy: bytes copied to the target in round " #k " (each once)")
     MIG_PC_ROUND(0), MIG_PC_ROUND(1), MIG_PC_ROUND(2), MIG_PC_ROUND(3),
