@@ -31,6 +31,14 @@ typedef struct migctl_mech_s {
     void (*step)(migctl_t *m);
     /* the step that runs at start_ps */
     uint32_t first;
+    /*
+     * Optional, NULL = none: check the mechanism's parameters and allocate
+     * its state at the controller's init (a configuration error names the
+     * parameter's JSON path); compute its derived statistics; free its state.
+     */
+    int (*init)(migctl_t *m);
+    void (*finalize)(migctl_t *m);
+    void (*fini)(migctl_t *m);
 } migctl_mech_t;
 
 #define MIGCTL_DECLARE(e, name, table) extern const migctl_mech_t table;
@@ -73,6 +81,15 @@ uint64_t migctl_set_valid(migctl_t *m, uint64_t lo, uint64_t hi, bool valid);
  * time charged.
  */
 uint64_t migctl_cpu_off(migctl_t *m, uint64_t lo, uint64_t hi);
+
+/*
+ * Map the whole page on the CPU page table (io = false, at va) or the I/O
+ * page table (io = true, at iova) to `pa` as leaves of ladder size k, all
+ * valid with A and D clear, replacing every leaf there. Returns the PTE
+ * writes (leaves removed plus leaves written), also added to pte_writes.
+ * The caller shoots down or invalidates the range and pays the writes.
+ */
+uint64_t migctl_map_page(migctl_t *m, bool io, uint64_t pa, uint32_t k);
 
 /* Point the leaves of subpages [lo, hi) at the target, valid; returns PTEs written. */
 uint64_t migctl_retarget(migctl_t *m, uint64_t lo, uint64_t hi);
@@ -123,5 +140,15 @@ bool migctl_devices_drained(migctl_t *m);
  * through the copy port; step `then` runs when the last line is written.
  */
 void migctl_copy(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then);
+
+/*
+ * Copy byte runs of the page, one after the other with no gap between them:
+ * next(m, &off, &len) gives each run (offset and length in bytes, multiples
+ * of 64) and returns false when there is none left. `bytes` is their total
+ * (for the per-subpage copy histogram). Step `then` runs when the last line
+ * is written, at once when there is no run.
+ */
+void migctl_copy_runs(migctl_t *m, bool (*next)(migctl_t *m, uint64_t *off, uint64_t *len),
+                      uint64_t bytes, uint32_t then);
 
 #endif /* MIGSIM_MODELS_MIGCTL_MECH_H */

@@ -235,6 +235,24 @@ uint64_t migctl_cpu_off(migctl_t *m, uint64_t lo, uint64_t hi)
     return n * m->pte_write_ps + m->hcall_ps + migctl_shootdown(m, lo, hi);
 }
 
+uint64_t migctl_map_page(migctl_t *m, bool io, uint64_t pa, uint32_t k)
+{
+    xlat_pt_t *pt = io ? &m->io_pt : &m->cpu_pt;
+    uint64_t base = io ? m->iova : m->va;
+    uint64_t removed = xlat_pt_count_leaves(pt, base, m->page_bytes);
+    /* the first leaf written replaces a larger one; the large one replaces the smaller ones */
+    int64_t put = xlat_pt_map_range(pt, base, pa, m->page_bytes, XLAT_MAP_FIXED, k, XLAT_MAP_REPLACE);
+    if (put < 0) {
+        migsim_sim_fail(m->comp.sim, (int)put);
+        put = 0;
+    }
+    uint64_t n = removed + (uint64_t)put;
+    m->st_pte_writes += n;
+    if (!io)
+        mig_count_ptes(m);
+    return n;
+}
+
 uint64_t migctl_retarget(migctl_t *m, uint64_t lo, uint64_t hi)
 {
     for (uint64_t s = lo; s < hi; s++) {
@@ -273,6 +291,10 @@ void migctl_chip(migctl_t *m, bool enable, uint64_t lo, uint64_t hi)
 
 void migctl_devices_suspend(migctl_t *m, bool suspend)
 {
+    if (suspend)
+        m->suspended_at_ps = m->comp.k->now;
+    else if (m->suspended)
+        m->resumed_at_ps = m->comp.k->now;
     m->suspended = suspend;
     for (uint32_t i = 0; i < m->ndevs; i++)
         dma_dev_suspend(m->devs[i], suspend);
@@ -326,15 +348,47 @@ static void mig_io_switch(migctl_t *m, uint32_t then, uint64_t then_ps)
 
 static void mig_copy_pump(migctl_t *m);
 
+static void mig_copy_start(migctl_t *m, uint32_t then)
+{
+    m->copy_then = then;
+    m->copy_t0 = m->comp.k->now;
+    m->block = then; /* until the copy ends, nothing is scheduled */
+    mig_copy_pump(m);
+}
+
 void migctl_copy(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then)
 {
     m->copy_next = lo * m->subpage_bytes;
     m->copy_end = hi * m->subpage_bytes;
     m->copy_units = hi - lo;
-    m->copy_then = then;
-    m->copy_t0 = m->comp.k->now;
-    m->block = then; /* until the copy ends, nothing is scheduled */
-    mig_copy_pump(m);
+    m->copy_runs = NULL;
+    mig_copy_start(m, then);
+}
+
+/* The current run is read to its end: take the next one. false when the copy has none left. */
+static bool mig_copy_more(migctl_t *m)
+{
+    uint64_t off, len;
+    while (m->copy_next >= m->copy_end) {
+        if (!m->copy_runs || !m->copy_runs(m, &off, &len))
+            return false;
+        m->copy_next = off;
+        m->copy_end = off + len;
+    }
+    return true;
+}
+
+void migctl_copy_runs(migctl_t *m, bool (*next)(migctl_t *m, uint64_t *off, uint64_t *len),
+                      uint64_t bytes, uint32_t then)
+{
+    m->copy_next = m->copy_end = 0;
+    m->copy_units = (bytes + m->subpage_bytes - 1) / m->subpage_bytes;
+    m->copy_runs = next;
+    if (!mig_copy_more(m)) {
+        migctl_next(m, then, 0);
+        return;
+    }
+    mig_copy_start(m, then);
 }
 
 static void mig_copy_done(migctl_t *m)
@@ -366,7 +420,7 @@ static void mig_copy_pump(migctl_t *m)
         } else if (m->copy_pending) {
             r = m->copy_pending;
         } else {
-            if (m->copy_next >= m->copy_end || m->copy_out >= m->copy_inflight)
+            if ((m->copy_next >= m->copy_end && !mig_copy_more(m)) || m->copy_out >= m->copy_inflight)
                 return;
             r = migsim_req_alloc(m->comp.pool);
             if (!r) {
@@ -424,7 +478,7 @@ static void mig_copy_resp(migsim_port_t *port, migsim_req_t *r)
     }
     migsim_req_free(m->comp.pool, r);
     m->copy_out--;
-    if (m->copy_out == 0 && m->copy_next >= m->copy_end)
+    if (m->copy_out == 0 && m->copy_next >= m->copy_end && !mig_copy_more(m))
         mig_copy_done(m);
     else
         mig_copy_pump(m);
@@ -807,6 +861,8 @@ static int mig_init(migsim_comp_t *c)
     if (m->mech->needs_chip && !m->dw)
         return migsim_error(MIGSIM_ECONFIG, "%s.dualwrite: policy %s needs a dual-write chip",
                             c->config_path, m->mech->name);
+    if (m->mech->init && (rc = m->mech->init(m)))
+        return rc;
     oracle_init(&m->oracle);
     if ((rc = migsim_hist_init(&m->copy_hist, 1024, 1ull << 50)))  /* about 1 ns resolution */
         return rc;
@@ -872,6 +928,8 @@ static void mig_finalize(migsim_comp_t *c)
     uint64_t dram_during = m->finished ? m->st_dram_bytes_during
                            : (m->running ? mem_bytes(m) - m->st_dram_bytes_at_start : 0);
     m->st_copy_share = dram_during ? (double)m->st_copy_bytes / (double)dram_during : 0;
+    if (m->mech && m->mech->finalize)
+        m->mech->finalize(m);
 }
 
 static void mig_fini(migsim_comp_t *c)
@@ -885,6 +943,8 @@ static void mig_fini(migsim_comp_t *c)
     if (m->copy_pending)
         migsim_req_free(c->pool, m->copy_pending);
     m->copy_pending = NULL;
+    if (m->mech && m->mech->fini)
+        m->mech->fini(m);
     oracle_fini(&m->oracle);
     migsim_hist_fini(&m->copy_hist);
     free(m->log);
@@ -899,7 +959,8 @@ static const char *const pte_mode_names[] = { "subpage", "mixed", NULL };
 
 static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_ENUM(migctl_t, "policy", policy, 0, policy_names,
-                      "segmented (US 9,081,764), suspend_io, dual_write_whole, or none"),
+                      "segmented (US 9,081,764), suspend_io, dual_write_whole, none, or precopy "
+                      "(iterative pre-copy with dirty tracking)"),
     MIGSIM_PARAM_ENUM(migctl_t, "pte_mode", pte_mode, 0, pte_mode_names,
                       "CPU page table while migrating: all subpage PTEs (FIG. 4, 400) or the "
                       "largest aligned PTEs per segment (FIG. 4, 450; claims 8, 18)"),
@@ -944,6 +1005,24 @@ static const migsim_param_t mig_params[] = {
     MU64("identity_bytes", identity_bytes, "bytes", 0, 0, 0,
          "also map VA and IOVA [0, this) to the same PAs (other memory the traces touch)"),
     MIGSIM_PARAM_BOOL(migctl_t, "oracle", oracle_on, 1, "record every write and check nothing was lost"),
+    /* the pre-copy mechanism (mech_precopy.c) */
+    MU64("precopy_track_bytes", pc_track_bytes, "bytes", 0, 0, 0,
+         "precopy: size of the CPU PTEs the page is split into for dirty tracking, a ladder size "
+         "at most page_bytes (0 = subpage_bytes); each is a granule a CPU write dirties"),
+    MU64("precopy_io_track_bytes", pc_io_track_bytes, "bytes", 0, 0, 0,
+         "precopy: size of the I/O PTEs the IOVA page is split into for DMA dirty tracking, a "
+         "ladder size at most page_bytes (0 = subpage_bytes)"),
+    MU64("precopy_stop_bytes", pc_stop_bytes, "bytes", 1u << 20, 0, 0,
+         "precopy: stop and copy once a harvest finds fewer dirty bytes than this"),
+    MIGSIM_PARAM_U32(migctl_t, "precopy_max_rounds", pc_max_rounds, "rounds", 5, 1, 1u << 20,
+                     "precopy: copy rounds (round 0, the whole page, included) before the "
+                     "stop-and-copy at most"),
+    MU64("precopy_pte_scan_ps", pc_pte_scan_ps, "ps", 5000, 0, 0,
+         "precopy: OS time to read one tracking PTE in a harvest (an estimate: one 8-byte load "
+         "of a PTE table streamed from the cache); a dirty PTE cleared costs pte_write_ps more"),
+    MIGSIM_PARAM_BOOL(migctl_t, "precopy_io_dirty", pc_io_dirty, 1,
+                      "precopy: track DMA writes by I/O PTE dirty bits; false leaves DMA writes "
+                      "to granules already copied uncopied (unsafe: loses them)"),
     MIGSIM_PARAMS_END,
 };
 
@@ -955,6 +1034,9 @@ static const migsim_port_def_t mig_ports[] = {
 
 #define MS(n, f, u, h) MIGSIM_STAT_U64(migctl_t, n, f, u, h)
 #define MF(n, f, u, h) MIGSIM_STAT_F64(migctl_t, n, f, u, h)
+
+/* one precopy_round<k>_bytes row below per round kept */
+_Static_assert(MIGCTL_PC_ROUND_STATS == 8, "precopy_round<k>_bytes rows and MIGCTL_PC_ROUND_STATS differ");
 
 static const migsim_stat_def_t mig_stats[] = {
     MS("start_ps", st_start_ps, "ps", "block 200"),
@@ -989,6 +1071,25 @@ static const migsim_stat_def_t mig_stats[] = {
     MS("lost_writes", st_lost_writes, "lines", "written lines whose bytes are not at their final place"),
     MS("oracle_lines", st_oracle_lines, "lines", "distinct lines written by CPUs and devices"),
     MS("oracle_commits", st_oracle_commits, "writes", "writes recorded by the oracle"),
+    /* the pre-copy mechanism (mech_precopy.c) */
+    MS("precopy_rounds", st_pc_rounds, "rounds",
+       "precopy: copy rounds before the stop-and-copy, round 0 (the whole page) included "
+       "(rounds from 8 on have no precopy_round<k>_bytes; copy_bytes counts them)"),
+#define MIG_PC_ROUND(k) MS("precopy_round" #k "_bytes", st_pc_round_bytes[k], "bytes", \
+                           "precopy: bytes copied to the target in round " #k " (each once)")
+    MIG_PC_ROUND(0), MIG_PC_ROUND(1), MIG_PC_ROUND(2), MIG_PC_ROUND(3),
+    MIG_PC_ROUND(4), MIG_PC_ROUND(5), MIG_PC_ROUND(6), MIG_PC_ROUND(7),
+#undef MIG_PC_ROUND
+    MS("precopy_dirty_bytes_final", st_pc_dirty_final, "bytes",
+       "precopy: bytes still dirty at the stop-and-copy, copied with the devices suspended"),
+    MS("precopy_pause_ps", st_pc_pause_ps, "ps",
+       "precopy: the stop-and-copy, from the devices' suspension to their resumption"),
+    MS("precopy_harvest_ptes_read", st_pc_ptes_read, "PTEs",
+       "precopy: tracking PTEs (CPU and I/O) read by the dirty-bit harvests"),
+    MS("precopy_harvest_ptes_cleared", st_pc_ptes_cleared, "PTEs",
+       "precopy: dirty tracking PTEs whose D bit the harvests cleared"),
+    MS("precopy_harvest_ps", st_pc_harvest_ps, "ps",
+       "precopy: time charged for the harvests (PTE reads and D clears)"),
     MIGSIM_STATS_END,
 };
 

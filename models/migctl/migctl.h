@@ -55,7 +55,8 @@ extern "C" {
     X(SEGMENTED, "segmented", migctl_mech_segmented)     /* the patent: windows of subpages */ \
     X(SUSPEND_IO, "suspend_io", migctl_mech_suspend_io)  /* devices suspended, CPU kept off */  \
     X(DUAL_WHOLE, "dual_write_whole", migctl_mech_dual_whole) /* the whole page dual-written */ \
-    X(NONE, "none", migctl_mech_none)                    /* no migration: the traces alone */
+    X(NONE, "none", migctl_mech_none)                    /* no migration: the traces alone */ \
+    X(PRECOPY, "precopy", migctl_mech_precopy)           /* iterative pre-copy, dirty bits */
 
 typedef enum migctl_policy_e {
 #define MIGCTL_ENUM(e, name, table) MIGCTL_##e,
@@ -80,6 +81,9 @@ typedef struct migctl_step_s {
 typedef void (*migctl_watch_fn)(void *ctx, bool running, uint64_t cur_pa, uint64_t tgt_pa,
                                 uint64_t bytes);
 #define MIGCTL_MAX_WATCHERS 4
+
+/* Pre-copy rounds whose copied bytes have a statistic of their own (precopy_round<k>_bytes). */
+#define MIGCTL_PC_ROUND_STATS 8
 
 struct cpu_mmu_s;
 struct iommu_s;
@@ -144,8 +148,12 @@ typedef struct migctl_s {
     migsim_tick_t copy_t0;             /* when the current copy began */
     uint64_t copy_units;               /* subpages the current copy moves (per-subpage histogram) */
     uint32_t copy_then;                /* step to run when the current copy ends */
+    /* the next run of a copy of several (migctl_copy_runs); NULL: one range */
+    bool (*copy_runs)(struct migctl_s *m, uint64_t *off, uint64_t *len);
     bool in_tail;                      /* in the shared end (migctl_finish) */
     bool suspended;                    /* the DMA devices are suspended */
+    uint64_t suspended_at_ps;          /* when the DMA devices were last suspended */
+    uint64_t resumed_at_ps;            /* when they were last resumed (0 = never) */
     uint32_t inval_then;               /* step to run when the IOTLB invalidation ends ... */
     uint64_t inval_then_ps;            /* ... this long after it */
     bool running, finished;
@@ -171,6 +179,27 @@ typedef struct migctl_s {
     double st_copy_avg_ns, st_copy_share;
     double st_copy_traffic_gbps;       /* copy reads + writes, bytes per ns of migration */
     double st_page_rate_gbps;          /* page bytes moved per ns of migration */
+    /* the pre-copy mechanism (mech_precopy.c) */
+    uint64_t pc_track_bytes;           /* CPU tracking PTE size: a ladder size <= page_bytes
+                                          (0 = subpage_bytes) */
+    uint64_t pc_io_track_bytes;        /* I/O tracking PTE size, likewise (0 = subpage_bytes) */
+    uint64_t pc_stop_bytes;            /* stop and copy once fewer dirty bytes than this remain */
+    uint32_t pc_max_rounds;            /* copy rounds before the stop-and-copy at most, >= 1 */
+    uint64_t pc_pte_scan_ps;           /* OS time per tracking PTE read by a harvest, ps */
+    bool pc_io_dirty;                  /* track DMA writes by I/O PTE dirty bits (false: unsafe) */
+    uint32_t pc_track_idx, pc_io_track_idx; /* their ladder indices */
+    uint64_t pc_gran_bytes;            /* granule of the dirty set: the smaller tracking size */
+    uint64_t pc_grans;                 /* page_bytes / pc_gran_bytes */
+    uint64_t *pc_dirty;                /* owned: one bit per granule still to copy */
+    uint64_t pc_ndirty;                /* bits set in pc_dirty */
+    uint64_t pc_cursor;                /* next granule the copy of a round looks at */
+    uint64_t st_pc_rounds;             /* copy rounds before the stop-and-copy (round 0 included) */
+    uint64_t st_pc_round_bytes[MIGCTL_PC_ROUND_STATS]; /* bytes copied in round k */
+    uint64_t st_pc_dirty_final;        /* bytes copied in the stop-and-copy */
+    uint64_t st_pc_pause_ps;           /* devices suspended to resumed, ps */
+    uint64_t st_pc_ptes_read;          /* tracking PTEs read by harvests (CPU and I/O) */
+    uint64_t st_pc_ptes_cleared;       /* of those, dirty ones cleared */
+    uint64_t st_pc_harvest_ps;         /* time charged for harvests, ps */
 } migctl_t;
 
 extern const migsim_comp_ops_t migctl_ops;

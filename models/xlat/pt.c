@@ -482,16 +482,27 @@ int64_t xlat_pt_unmap_range(xlat_pt_t *pt, uint64_t va, uint64_t len)
     return pt_clear(pt, pt->root, pt->ladder.n - 1, 0, va, hi);
 }
 
-int xlat_pt_set_valid(xlat_pt_t *pt, uint64_t va, bool valid)
+/* Set or clear flag bit `bit` of the leaf covering va; its previous state, or a negative code. */
+static int pt_set_flag(xlat_pt_t *pt, uint64_t va, uint64_t bit, bool on)
 {
     pt_path_t p;
     if (pt_leaf(pt, va, &p))
         return MIGSIM_ENOENT;
-    int was = (p.pte & XLAT_PTE_V) != 0;
-    uint64_t e = valid ? p.pte | XLAT_PTE_V : p.pte & ~XLAT_PTE_V;
+    int was = (p.pte & bit) != 0;
+    uint64_t e = on ? p.pte | bit : p.pte & ~bit;
     if (e != p.pte && pt_wr(pt, p.slot[p.stop], e))
         return MIGSIM_ENOMEM;
     return was;
+}
+
+int xlat_pt_set_valid(xlat_pt_t *pt, uint64_t va, bool valid)
+{
+    return pt_set_flag(pt, va, XLAT_PTE_V, valid);
+}
+
+int xlat_pt_clear_dirty(xlat_pt_t *pt, uint64_t va)
+{
+    return pt_set_flag(pt, va, XLAT_PTE_D, false);
 }
 
 int xlat_pt_retarget(xlat_pt_t *pt, uint64_t va, uint64_t new_pa)

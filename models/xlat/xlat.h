@@ -243,6 +243,14 @@ int64_t xlat_pt_unmap_range(xlat_pt_t *pt, uint64_t va, uint64_t len);
 int xlat_pt_set_valid(xlat_pt_t *pt, uint64_t va, bool valid);
 
 /*
+ * Clear the dirty bit of the leaf covering `va` (a dirty-log harvest: the
+ * OS tests and clears D; the next write through a translation cached with
+ * D clear walks and sets it again). Returns the previous D (0 or 1), or
+ * MIGSIM_ENOENT when no leaf covers va. Nothing is written when D was clear.
+ */
+int xlat_pt_clear_dirty(xlat_pt_t *pt, uint64_t va);
+
+/*
  * Point the leaf covering `va` at `new_pa` (aligned to the leaf's size);
  * flags (valid, A, D) are kept. 0, MIGSIM_EINVAL or MIGSIM_ENOENT.
  */
