@@ -14,6 +14,7 @@ extern const migsim_comp_ops_t llc_ops;
 extern const migsim_comp_ops_t cpu_mmu_ops;
 extern const migsim_comp_ops_t iommu_ops;
 extern const migsim_comp_ops_t migctl_ops;
+extern const migsim_comp_ops_t fwmap_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
@@ -25,5 +26,6 @@ const migsim_comp_ops_t *const migsim_registry[] = {
     &cpu_mmu_ops,
     &iommu_ops,
     &migctl_ops,
+    &fwmap_ops,
     0,
 };

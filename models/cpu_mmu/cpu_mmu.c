@@ -331,6 +331,8 @@ static void mmu_stall_event(migsim_event_t *ev)
         migsim_schedule(m->comp.k, &m->stall_ev, m->stall_until_ps);
         return;
     }
+    if (m->stopped)                 /* cpu_mmu_resume schedules this again */
+        return;
     for (cpu_mmu_slot_t *s; (s = mq_pop(&m->stallq));) {
         m->st_stall_held_ps += now - s->due_ps;
         mmu_begin(m, s);
@@ -377,8 +379,8 @@ static int mmu_recv(migsim_port_t *port, migsim_req_t *req)
                                      (unsigned long long)page0, m->ladder.va_bits));
         return MIGSIM_EBUSY;
     }
-    if (m->comp.k->now < m->stall_until_ps) {
-        /* the core runs its shootdown handler, not its trace: it issues again at the end */
+    if (m->comp.k->now < m->stall_until_ps || m->stopped) {
+        /* the core runs its shootdown handler (or is stopped), not its trace: it issues again at the end */
         m->stall_retry = true;
         m->st_stall_refused++;
         return MIGSIM_EBUSY;
@@ -481,6 +483,27 @@ uint64_t cpu_mmu_shootdown(cpu_mmu_t *m, uint64_t va, uint64_t len)
             mmu_begin(m, s);
     }
     return n;
+}
+
+void cpu_mmu_stop(cpu_mmu_t *m)
+{
+    if (m->stopped)
+        return;
+    m->stopped = true;
+    m->stop_since_ps = m->comp.k->now;
+    m->st_stops++;
+}
+
+void cpu_mmu_resume(cpu_mmu_t *m)
+{
+    if (!m->stopped)
+        return;
+    migsim_tick_t now = m->comp.k->now;
+    m->stopped = false;
+    m->st_stopped_ps += now - m->stop_since_ps;
+    /* the handler-end event releases what waits and calls "in" again, after any handler */
+    if (!migsim_event_queued(&m->stall_ev))
+        migsim_schedule(m->comp.k, &m->stall_ev, now > m->stall_until_ps ? now : m->stall_until_ps);
 }
 
 uint32_t cpu_mmu_pte_changed(cpu_mmu_t *m, uint64_t va, uint64_t len)
@@ -681,6 +704,11 @@ static const migsim_stat_def_t mmu_stats[] = {
        "translated accesses not yet sent that had to translate again after a handler (held to its "
        "end), and accesses arriving at the tick it ended"),
     SU("shootdown_held_ps", st_stall_held_ps, "ps", "sum over held requests: held to the handler's end"),
+    SU("stops", st_stops, "stops",
+       "cpu_mmu_stop calls: spans the core ran something else than its trace (a firmware SMI)"),
+    SU("stopped_ps", st_stopped_ps, "ps",
+       "time this core was stopped by cpu_mmu_stop (running no trace; \"in\" refused and called "
+       "again at the end, counted in shootdown_refused_reqs)"),
     SU("refused_reqs", st_refused, "requests", "\"in\" requests refused: hold limit reached"),
     SU("mem_refused_sends", st_mem_refused, "requests", "translated sends \"mem\" refused (resent)"),
     MIGSIM_STATS_END,

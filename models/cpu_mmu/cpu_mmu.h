@@ -47,6 +47,12 @@
  * result discarded and walks again, so no stale translation survives either
  * call.
  *
+ * Stop: cpu_mmu_stop() and cpu_mmu_resume() bracket a span in which the
+ * core runs something other than its trace (a firmware SMI, a pause): "in"
+ * refuses requests as during a shootdown handler and calls for them again
+ * when both the stop and any handler have ended; nothing is flushed, and
+ * requests already accepted go on.
+ *
  * Back-pressure: at most max_held_reqs requests are held (accepted from
  * "in" and not yet accepted by "mem"); beyond that "in" refuses and is
  * retried when one leaves. Requests "mem" refuses wait in order and are
@@ -147,6 +153,8 @@ typedef struct cpu_mmu_s {
                                       in order;
                                       due_ps = when each was held */
     migsim_tick_t stall_until_ps;  /* the running shootdown handler ends then (<= now: none) */
+    bool stopped;                  /* between cpu_mmu_stop and cpu_mmu_resume */
+    migsim_tick_t stop_since_ps;   /* when the current stop began, ps (valid while stopped) */
     bool mem_blocked;              /* "mem" refused a data request; waiting for its retry */
     bool want_retry;               /* "in" refused a request; retry it when a slot frees */
     bool stall_retry;              /* "in" refused a request during a handler; retry at its end */
@@ -173,6 +181,8 @@ typedef struct cpu_mmu_s {
     uint64_t st_stall_held;        /* requests held by a shootdown handler */
     uint64_t st_stall_held_ps;     /* sum over them: held to the handler's end, ps */
     uint64_t st_pte_changed;       /* cpu_mmu_pte_changed calls */
+    uint64_t st_stops;             /* cpu_mmu_stop calls that stopped the core */
+    uint64_t st_stopped_ps;        /* sum of the stops' spans, ps */
     uint64_t st_translated;        /* translated requests accepted by "mem" */
     uint64_t st_refused;           /* "in" requests refused: hold limit */
     uint64_t st_mem_refused;       /* data sends "mem" refused */
@@ -209,6 +219,17 @@ uint64_t cpu_mmu_shootdown(cpu_mmu_t *mmu, uint64_t va, uint64_t len);
  * Returns the number of waiting accesses released.
  */
 uint32_t cpu_mmu_pte_changed(cpu_mmu_t *mmu, uint64_t va, uint64_t len);
+
+/*
+ * Stop the core from now until cpu_mmu_resume(): it runs no trace ("in"
+ * refuses and calls for the requests again once the stop, and any
+ * shootdown handler, has ended). Nothing is flushed; requests already
+ * accepted go on. A stop while stopped changes nothing.
+ */
+void cpu_mmu_stop(cpu_mmu_t *mmu);
+
+/* End the stop begun by cpu_mmu_stop (nothing when not stopped). */
+void cpu_mmu_resume(cpu_mmu_t *mmu);
 
 /*
  * When this core's handler for a shootdown sent now would end, relative to

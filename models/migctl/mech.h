@@ -39,6 +39,11 @@ typedef struct migctl_mech_s {
     int (*init)(migctl_t *m);
     void (*finalize)(migctl_t *m);
     void (*fini)(migctl_t *m);
+    /*
+     * Optional: where an access to physical address pa lands once the CPU
+     * page table has been applied (a redirect below the OS), for the oracle
+     */
+    uint64_t (*resolve)(const migctl_t *m, uint64_t pa);
 } migctl_mech_t;
 
 #define MIGCTL_DECLARE(e, name, table) extern const migctl_mech_t table;
@@ -61,6 +66,16 @@ void migctl_end(migctl_t *m);
 
 /* A step the mechanism does not have: the run fails (a mechanism's default case). */
 void migctl_no_step(migctl_t *m);
+
+/*
+ * The component named `name`, of type `type`, for parameter `param` (a
+ * configuration error naming $.components.<controller>.<param>, and NULL,
+ * when there is none or it is of another type).
+ */
+migsim_comp_t *migctl_find_peer(migctl_t *m, const char *name, const char *type, const char *param);
+
+/* Stop (or resume) every CPU core of the controller's MMUs (cpu_mmu_stop). */
+void migctl_cpus_stop(migctl_t *m, bool stop);
 
 /* ---- the CPU page table ----------------------------------------------------------- */
 

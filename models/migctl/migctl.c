@@ -289,6 +289,16 @@ void migctl_chip(migctl_t *m, bool enable, uint64_t lo, uint64_t hi)
         migsim_sim_fail(m->comp.sim, rc);
 }
 
+void migctl_cpus_stop(migctl_t *m, bool stop)
+{
+    for (uint32_t i = 0; i < m->nmmus; i++) {
+        if (stop)
+            cpu_mmu_stop(m->mmus[i]);
+        else
+            cpu_mmu_resume(m->mmus[i]);
+    }
+}
+
 void migctl_devices_suspend(migctl_t *m, bool suspend)
 {
     if (suspend)
@@ -514,20 +524,25 @@ static void mig_commit(void *ctx, const migsim_req_t *req, migsim_tick_t now)
         migsim_sim_fail(m->comp.sim, MIGSIM_ENOMEM);
 }
 
-/* The final place of a meant PA: through the CPU page table inside the page, else itself. */
+/*
+ * The final place of a meant PA: through the CPU page table inside the page,
+ * else itself; then through the mechanism's redirect, if it has one.
+ */
 static int mig_resolve(void *ctx, oracle_space_t space, uint64_t addr, uint64_t *pa)
 {
     migctl_t *m = ctx;
     (void)space;
     if (addr - m->cur_pa >= m->page_bytes) {
         *pa = addr;
-        return 0;
+    } else {
+        uint64_t va = m->va + (addr - m->cur_pa);
+        xlat_map_t map;
+        if (!xlat_pt_lookup(&m->cpu_pt, va, &map))
+            return 1;
+        *pa = map.pa + (va - map.va);
     }
-    uint64_t va = m->va + (addr - m->cur_pa);
-    xlat_map_t map;
-    if (!xlat_pt_lookup(&m->cpu_pt, va, &map))
-        return 1;
-    *pa = map.pa + (va - map.va);
+    if (m->mech->resolve)
+        *pa = m->mech->resolve(m, *pa);  /* a redirect below the page table */
     return 0;
 }
 
@@ -644,6 +659,11 @@ static migsim_comp_t *mig_find(migctl_t *m, const char *name, const char *type, 
         return NULL;
     }
     return c;
+}
+
+migsim_comp_t *migctl_find_peer(migctl_t *m, const char *name, const char *type, const char *param)
+{
+    return mig_find(m, name, type, param);
 }
 
 /* Resolve a comma-separated list of component names of one type. */
@@ -959,8 +979,9 @@ static const char *const pte_mode_names[] = { "subpage", "mixed", NULL };
 
 static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_ENUM(migctl_t, "policy", policy, 0, policy_names,
-                      "segmented (US 9,081,764), suspend_io, dual_write_whole, none, or precopy "
-                      "(iterative pre-copy with dirty tracking)"),
+                      "segmented (US 9,081,764), suspend_io, dual_write_whole, none, precopy "
+                      "(iterative pre-copy with dirty tracking), or fw_redirect (US 9,600,202: "
+                      "firmware copy and mapping table)"),
     MIGSIM_PARAM_ENUM(migctl_t, "pte_mode", pte_mode, 0, pte_mode_names,
                       "CPU page table while migrating: all subpage PTEs (FIG. 4, 400) or the "
                       "largest aligned PTEs per segment (FIG. 4, 450; claims 8, 18)"),
@@ -1023,6 +1044,26 @@ static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_BOOL(migctl_t, "precopy_io_dirty", pc_io_dirty, 1,
                       "precopy: track DMA writes by I/O PTE dirty bits; false leaves DMA writes "
                       "to granules already copied uncopied (unsafe: loses them)"),
+    /* firmware mapping-table redirect (fw_redirect, US 9,600,202) */
+    MIGSIM_PARAM_STR(migctl_t, "fwmap", fwmap, "",
+                     "fw_redirect: the firmware's mapping table, a fwmap in the memory path"),
+    MU64("fw_chunk_bytes", fw_chunk_bytes, "bytes", 64u << 10, 4096, 0,
+         "fw_redirect: bytes the firmware copies per SMI, then switches in the table: whole "
+         "subpages and whole table chunks, dividing page_bytes"),
+    MU64("fw_smi_entry_ps", fw_smi_entry_ps, "ps", 10000000, 0, 0,
+         "fw_redirect: SMI entry (every core rendezvous in SMM, state saved) before the firmware "
+         "copies. Default: an estimate; with fw_smi_exit_ps, 15 us per SMI, the 10-15 us "
+         "the Linux Foundation real-time wiki gives as common SMI latencies"),
+    MU64("fw_smi_exit_ps", fw_smi_exit_ps, "ps", 5000000, 0, 0,
+         "fw_redirect: leaving SMM (state restored) after the switch; the cores still held. "
+         "Default: an estimate (see fw_smi_entry_ps)"),
+    MU64("fw_switch_ps", fw_switch_ps, "ps", 200000, 0, 0,
+         "fw_redirect: the firmware writing a chunk's table entries (the switch takes effect at "
+         "its end). Default: an estimate, an uncached register write to the memory controller"),
+    MIGSIM_PARAM_BOOL(migctl_t, "fw_interlock", fw_interlock, 1,
+                      "fw_redirect: the table holds CPU and DMA writes to the chunk being copied "
+                      "until its switch, then sends them to the copy; false: they go to the old "
+                      "place and those after the copy read their line are lost"),
     MIGSIM_PARAMS_END,
 };
 
@@ -1090,6 +1131,10 @@ static const migsim_stat_def_t mig_stats[] = {
        "precopy: dirty tracking PTEs whose D bit the harvests cleared"),
     MS("precopy_harvest_ps", st_pc_harvest_ps, "ps",
        "precopy: time charged for the harvests (PTE reads and D clears)"),
+    /* firmware mapping-table redirect (fw_redirect) */
+    MS("fw_smis", st_fw_calls, "calls", "fw_redirect: firmware calls (SMIs), one per chunk"),
+    MS("fw_smi_cpu_ps", st_fw_smi_cpu_ps, "ps",
+       "fw_redirect: CPU time held by SMIs, summed over the cores (entry, copy, switch, exit)"),
     MIGSIM_STATS_END,
 };
 

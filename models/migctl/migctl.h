@@ -56,7 +56,8 @@ extern "C" {
     X(SUSPEND_IO, "suspend_io", migctl_mech_suspend_io)  /* devices suspended, CPU kept off */  \
     X(DUAL_WHOLE, "dual_write_whole", migctl_mech_dual_whole) /* the whole page dual-written */ \
     X(NONE, "none", migctl_mech_none)                    /* no migration: the traces alone */ \
-    X(PRECOPY, "precopy", migctl_mech_precopy)           /* iterative pre-copy, dirty bits */
+    X(PRECOPY, "precopy", migctl_mech_precopy)           /* iterative pre-copy, dirty bits */ \
+    X(FW_REDIRECT, "fw_redirect", migctl_mech_fw_redirect) /* firmware copy + mapping table */
 
 typedef enum migctl_policy_e {
 #define MIGCTL_ENUM(e, name, table) MIGCTL_##e,
@@ -92,6 +93,7 @@ struct dma_dev_s;
 struct dram_s;
 struct llc_s;
 struct migctl_mech_s;
+struct fwmap_s;
 
 typedef struct migctl_s {
     migsim_comp_t comp;
@@ -200,6 +202,17 @@ typedef struct migctl_s {
     uint64_t st_pc_ptes_read;          /* tracking PTEs read by harvests (CPU and I/O) */
     uint64_t st_pc_ptes_cleared;       /* of those, dirty ones cleared */
     uint64_t st_pc_harvest_ps;         /* time charged for harvests, ps */
+    /* firmware mapping-table redirect (mech_fw_redirect.c, US 9,600,202) */
+    char *fwmap;                       /* the mapping table component ("" = none) */
+    uint64_t fw_chunk_bytes;           /* bytes copied per SMI: whole subpages and table chunks */
+    uint64_t fw_smi_entry_ps;          /* SMI asserted to firmware running, every core held, ps */
+    uint64_t fw_smi_exit_ps;           /* leaving SMM, every core still held, ps */
+    uint64_t fw_switch_ps;             /* writing one chunk's table entries, ps */
+    bool fw_interlock;                 /* the table holds writes to the chunk being copied */
+    struct fwmap_s *fwm;               /* resolved `fwmap` (borrowed) */
+    migsim_tick_t fw_smi_t0;           /* when the current SMI began, ps */
+    uint64_t st_fw_calls;              /* SMIs */
+    uint64_t st_fw_smi_cpu_ps;         /* sum over SMIs and cores of the time held, ps */
 } migctl_t;
 
 extern const migsim_comp_ops_t migctl_ops;

@@ -18,6 +18,8 @@
  *   forces a full re-walk (walk count + 1); with no handler time it costs
  *   no time; with one, an access arriving during the handler is held to
  *   its end (closed form), and a second IPI is handled after the first;
+ * - a stop (cpu_mmu_stop .. cpu_mmu_resume): an access offered meanwhile is
+ *   refused and sent at the resume, or at the end of a handler past it;
  * - back-pressure with a one-entry DRAM read queue and a small hold limit:
  *   nothing lost, every read sees the last write, both sides refused;
  *   the same run twice gives identical statistics JSON;
@@ -284,6 +286,21 @@ static void test_shootdown_rewalks(void **state)
 }
 
 /*
+ * The handler tests' bench: l1_ps 1 ns, l2_ps 3 ns, a 1.3 us shootdown
+ * handler, one 4 KiB page at `va` whose six PTEs and data sit where the
+ * open-row model can follow them (path[] gets the PTE addresses); returns
+ * the page's PA.
+ */
+static uint64_t open_handler_page(probe_t *p, uint64_t va, uint64_t path[8])
+{
+    probe_open(p, "\"l1_ps\": 1000, \"l2_ps\": 3000, \"shootdown_handler_ps\": 1300000", NULL, true);
+    uint64_t pa = 0x10003000;
+    map(p, va, pa, 0, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    assert_int_equal(pte_path(p, va, path), 6);
+    return place(p, va, pa, 4096, path, 6);
+}
+
+/*
  * The shootdown's handler: the core runs it, not its trace. An access the
  * core offers d after the IPI, within the handler H, is refused; the MMU
  * calls for it again when the handler ends, and it translates from scratch
@@ -294,12 +311,8 @@ static void test_shootdown_handler_stops_core(void **state)
     (void)state;
     probe_t p;
     const uint64_t H = 1300000, d = 400000;
-    probe_open(&p, "\"l1_ps\": 1000, \"l2_ps\": 3000, \"shootdown_handler_ps\": 1300000", NULL, true);
-    uint64_t va = 15360ull << 32 | 0x5000, pa = 0x10003000;
-    map(&p, va, pa, 0, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
-    uint64_t path[8];
-    assert_int_equal(pte_path(&p, va, path), 6);
-    pa = place(&p, va, pa, 4096, path, 6);
+    uint64_t va = 15360ull << 32 | 0x5000, path[8];
+    uint64_t pa = open_handler_page(&p, va, path);
     migsim_tick_t ts = 100 * tck(&p);
     migsim_kernel_run_until(migsim_sim_kernel(p.sim), ts);
     assert_int_equal(cpu_mmu_shootdown_ack_ps(p.m, ts), H);
@@ -327,6 +340,61 @@ static void test_shootdown_handler_stops_core(void **state)
     data = pa + 0x80;
     assert_int_equal(p.done[1], dram_reads(&p, t1 + L1PS, &data, 1));
     assert_true(stat(&p, "shootdown_refused_reqs") == 1);
+    migsim_sim_destroy(p.sim);
+}
+
+/*
+ * A stop (an SMI): from cpu_mmu_stop to cpu_mmu_resume the core runs no
+ * trace. An access offered during it is refused and called for again at
+ * the resume, then hits the TLB: done = l1_ps and the data read after the
+ * resume. A resume inside a shootdown handler waits for the handler's end.
+ */
+static void test_stop_holds_core(void **state)
+{
+    (void)state;
+    probe_t p;
+    const uint64_t H = 1300000, S = 5000000;
+    uint64_t va = 15360ull << 32 | 0x5000, path[8];
+    uint64_t pa = open_handler_page(&p, va, path);
+    send_at(&p, 10 * tck(&p), 0, MIGSIM_OP_READ, va, 0);   /* warms the TLB */
+    run_all(&p);
+    uint64_t data = pa;
+    migsim_tick_t w = dram_reads(&p, 10 * tck(&p) + L1PS + L2PS, path, 6);
+    assert_int_equal(p.done[0], dram_reads(&p, w, &data, 1));
+    migsim_tick_t ts = 1000 * tck(&p);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), ts);
+    cpu_mmu_stop(p.m);
+    cpu_mmu_stop(p.m);                                     /* already stopped: nothing */
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), ts + 1000000);
+    p.wait[p.nwait++] = mkreq(&p, 1, MIGSIM_OP_READ, va + 0x40, 0);
+    probe_pump(&p);
+    assert_int_equal(p.nrefused, 1);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), ts + S);
+    assert_int_equal(p.wait_head, 0);                      /* not called for while stopped */
+    cpu_mmu_resume(p.m);
+    run_all(&p);
+    assert_int_equal(p.wait_head, 1);
+    data = pa + 0x40;
+    assert_int_equal(p.done[1], dram_reads(&p, ts + S + L1PS, &data, 1));
+    assert_true(stat(&p, "stops") == 1 && stat(&p, "stopped_ps") == (double)S);
+    assert_true(stat(&p, "shootdown_stall_ps") == 0);
+    /* a shootdown handler running past the resume: the core runs again at its end */
+    migsim_tick_t t2 = ts + 2 * S;
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), t2);
+    cpu_mmu_shootdown(p.m, va + 0x10000, 4096);            /* another page: the TLB keeps va */
+    cpu_mmu_stop(p.m);
+    p.wait[p.nwait++] = mkreq(&p, 2, MIGSIM_OP_READ, va + 0x80, 0);
+    probe_pump(&p);
+    assert_int_equal(p.nrefused, 2);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), t2 + H / 2);
+    cpu_mmu_resume(p.m);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), t2 + H - 1);
+    assert_int_equal(p.wait_head, 1);
+    run_all(&p);
+    assert_int_equal(p.wait_head, 2);
+    data = pa + 0x80;
+    assert_int_equal(p.done[2], dram_reads(&p, t2 + H + L1PS, &data, 1));
+    assert_true(stat(&p, "stops") == 2 && stat(&p, "stopped_ps") == (double)(S + H / 2));
     migsim_sim_destroy(p.sim);
 }
 
@@ -393,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_shootdown_during_walk),
         cmocka_unit_test(test_shootdown_rewalks),
         cmocka_unit_test(test_shootdown_handler_stops_core),
+        cmocka_unit_test(test_stop_holds_core),
         cmocka_unit_test(test_backpressure_deterministic),
         cmocka_unit_test(test_no_root_is_a_config_error),
         cmocka_unit_test(test_bad_ladder),
