@@ -83,8 +83,7 @@ static void mig_set_ptes(migctl_t *m, uint64_t n)
         m->st_cpu_ptes_max = n;
 }
 
-/* Count the leaves mapping the page (a walk over the whole page's tables). */
-static void mig_count_ptes(migctl_t *m)
+void migctl_count_ptes(migctl_t *m)
 {
     mig_set_ptes(m, xlat_pt_count_leaves(&m->cpu_pt, m->va, m->page_bytes));
 }
@@ -174,7 +173,7 @@ uint64_t migctl_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, uin
         shoot[0] = shoot[1] = 0;
     }
     if (whole)
-        mig_count_ptes(m);
+        migctl_count_ptes(m);
     else
         mig_set_ptes(m, m->st_cpu_ptes - before + xlat_pt_count_leaves(&m->cpu_pt, va, len));
     return n < 0 ? 0 : (uint64_t)n;
@@ -204,10 +203,15 @@ uint64_t migctl_shootdown_range(migctl_t *m, const uint64_t shoot[2])
     return shoot[1] > shoot[0] ? mig_shootdown_va(m, shoot[0], shoot[1] - shoot[0]) : 0;
 }
 
-void migctl_pte_changed(migctl_t *m, uint64_t lo, uint64_t hi)
+void migctl_pte_changed_va(migctl_t *m, uint64_t va, uint64_t len)
 {
     for (uint32_t i = 0; i < m->nmmus; i++)
-        cpu_mmu_pte_changed(m->mmus[i], m->va + lo * m->subpage_bytes, (hi - lo) * m->subpage_bytes);
+        cpu_mmu_pte_changed(m->mmus[i], va, len);
+}
+
+void migctl_pte_changed(migctl_t *m, uint64_t lo, uint64_t hi)
+{
+    migctl_pte_changed_va(m, m->va + lo * m->subpage_bytes, (hi - lo) * m->subpage_bytes);
 }
 
 uint64_t migctl_set_valid(migctl_t *m, uint64_t lo, uint64_t hi, bool valid)
@@ -245,15 +249,27 @@ uint64_t migctl_retarget(migctl_t *m, uint64_t lo, uint64_t hi)
     return hi - lo;
 }
 
-static uint64_t mig_map_target(migctl_t *m)
+/* The page at `va` of `pt` mapped to the target with one large PTE; returns the PTE writes. */
+static uint64_t mig_map_large(migctl_t *m, xlat_pt_t *pt, uint64_t va)
 {
-    int64_t removed = xlat_pt_unmap_range(&m->cpu_pt, m->va, m->page_bytes);
-    int rc = xlat_pt_map(&m->cpu_pt, m->va, m->tgt_pa, m->page_idx, 0);
+    int64_t removed = xlat_pt_unmap_range(pt, va, m->page_bytes);
+    int rc = xlat_pt_map(pt, va, m->tgt_pa, m->page_idx, 0);
     if (rc)
         migsim_sim_fail(m->comp.sim, rc);
     uint64_t n = (removed > 0 ? (uint64_t)removed : 0) + 1;
     m->st_pte_writes += n;
-    mig_count_ptes(m);
+    return n;
+}
+
+uint64_t migctl_io_map_target(migctl_t *m)
+{
+    return mig_map_large(m, &m->io_pt, m->iova) * m->pte_write_ps;
+}
+
+uint64_t migctl_map_target(migctl_t *m)
+{
+    uint64_t n = mig_map_large(m, &m->cpu_pt, m->va);
+    migctl_count_ptes(m);
     uint64_t cost = n * m->pte_write_ps + migctl_shootdown(m, 0, m->subpages);
     migctl_pte_changed(m, 0, m->subpages);
     return cost;
@@ -328,9 +344,14 @@ static void mig_copy_pump(migctl_t *m);
 
 void migctl_copy(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then)
 {
-    m->copy_next = lo * m->subpage_bytes;
-    m->copy_end = hi * m->subpage_bytes;
-    m->copy_units = hi - lo;
+    migctl_copy_bytes(m, lo * m->subpage_bytes, (hi - lo) * m->subpage_bytes, then);
+}
+
+void migctl_copy_bytes(migctl_t *m, uint64_t off, uint64_t len, uint32_t then)
+{
+    m->copy_next = off;
+    m->copy_end = off + len;
+    m->copy_units = len / m->subpage_bytes;
     m->copy_then = then;
     m->copy_t0 = m->comp.k->now;
     m->block = then; /* until the copy ends, nothing is scheduled */
@@ -548,7 +569,7 @@ static void mig_tail_step(migctl_t *m)
         return;
     case 220:
         migctl_log_step(m, 220, 0);
-        migctl_next(m, 222, mig_map_target(m));
+        migctl_next(m, 222, migctl_map_target(m));
         return;
     case 222:
         migctl_end(m);
@@ -807,6 +828,8 @@ static int mig_init(migsim_comp_t *c)
     if (m->mech->needs_chip && !m->dw)
         return migsim_error(MIGSIM_ECONFIG, "%s.dualwrite: policy %s needs a dual-write chip",
                             c->config_path, m->mech->name);
+    if (m->mech->init && (rc = m->mech->init(m)))
+        return rc;
     oracle_init(&m->oracle);
     if ((rc = migsim_hist_init(&m->copy_hist, 1024, 1ull << 50)))  /* about 1 ns resolution */
         return rc;
@@ -836,7 +859,7 @@ static int mig_start(migsim_comp_t *c)
             (r = xlat_pt_map_range(&m->io_pt, 0, 0, m->identity_bytes, XLAT_MAP_LARGEST, 0, 0)) < 0)
             return (int)r;
     }
-    mig_count_ptes(m);
+    migctl_count_ptes(m);
     for (uint32_t i = 0; i < m->nmmus; i++)
         cpu_mmu_set_root(m->mmus[i], m->cpu_pt.root);
     if (m->iommu_c)
@@ -885,6 +908,8 @@ static void mig_fini(migsim_comp_t *c)
     if (m->copy_pending)
         migsim_req_free(c->pool, m->copy_pending);
     m->copy_pending = NULL;
+    if (m->mech && m->mech->fini)
+        m->mech->fini(m);
     oracle_fini(&m->oracle);
     migsim_hist_fini(&m->copy_hist);
     free(m->log);
@@ -894,12 +919,14 @@ static void mig_fini(migsim_comp_t *c)
 }
 
 static const char *const pte_mode_names[] = { "subpage", "mixed", NULL };
+static const char *const granule_unsafe_names[] = { "none", "no_block", "no_pins", NULL };
 
 #define MU64(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U64(migctl_t, n, f, u, d, lo, hi, h)
 
 static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_ENUM(migctl_t, "policy", policy, 0, policy_names,
-                      "segmented (US 9,081,764), suspend_io, dual_write_whole, or none"),
+                      "segmented (US 9,081,764), suspend_io, dual_write_whole, none, or granule (granule "
+                      "relocation with translation blocking and pin counts)"),
     MIGSIM_PARAM_ENUM(migctl_t, "pte_mode", pte_mode, 0, pte_mode_names,
                       "CPU page table while migrating: all subpage PTEs (FIG. 4, 400) or the "
                       "largest aligned PTEs per segment (FIG. 4, 450; claims 8, 18)"),
@@ -944,6 +971,21 @@ static const migsim_param_t mig_params[] = {
     MU64("identity_bytes", identity_bytes, "bytes", 0, 0, 0,
          "also map VA and IOVA [0, this) to the same PAs (other memory the traces touch)"),
     MIGSIM_PARAM_BOOL(migctl_t, "oracle", oracle_on, 1, "record every write and check nothing was lost"),
+    /* granule relocation (policy granule, mech_granule.c) */
+    MU64("granule_bytes", granule_bytes, "bytes", 0, 0, 0,
+         "granule: relocation granule, a ladder size below page_bytes (0 = subpage_bytes); the "
+         "page moves one granule at a time, every CPU and I/O translation to it blocked meanwhile"),
+    MIGSIM_PARAM_ENUM(migctl_t, "granule_unsafe", granule_unsafe, 0, granule_unsafe_names,
+                      "granule: none (safe); no_block: DMA translations to the moving granule are "
+                      "not blocked (DMA writes the old place during its copy); no_pins: pin counts "
+                      "ignored (a granule moves while DMA transfers hold it)"),
+    MU64("granule_retry_ps", granule_retry_ps, "ps", 1000000, 0, 0,
+         "granule: pause before a pass over the page that follows a pass which moved no granule "
+         "(every granule left was pinned)"),
+    MU64("pin_hold_ps", pin_hold_ps, "ps", 0, 0, 0,
+         "granule: a DMA transfer pins the granules it touches from its first request's arrival at "
+         "the IOMMU until its last response and then this long (the device's mapping until its "
+         "unmap)"),
     MIGSIM_PARAMS_END,
 };
 
@@ -989,6 +1031,19 @@ static const migsim_stat_def_t mig_stats[] = {
     MS("lost_writes", st_lost_writes, "lines", "written lines whose bytes are not at their final place"),
     MS("oracle_lines", st_oracle_lines, "lines", "distinct lines written by CPUs and devices"),
     MS("oracle_commits", st_oracle_commits, "writes", "writes recorded by the oracle"),
+    /* granule relocation (policy granule) */
+    MS("granules_moved", st_gr_moved, "granules", "granule: granules moved"),
+    MS("granules_deferred_by_pins", st_gr_deferred, "granules",
+       "granule: times a pass found a granule pinned and went on to the next"),
+    MS("granule_passes", st_gr_passes, "passes", "granule: passes over the page's granules"),
+    MS("granule_blocked_ps", st_gr_blocked_ps, "ps",
+       "granule: sum over granules of the time from their block to their unblock"),
+    MS("granule_cpu_wait_ps", st_gr_cpu_wait_ps, "ps",
+       "granule: CPU accesses' fault waits during the migration (the CPU MMUs' fault_stall_ps "
+       "accrued from block 200 to 222)"),
+    MS("granule_dma_wait_ps", st_gr_dma_wait_ps, "ps",
+       "granule: DMA requests' waits on blocked granules (the IOMMU's block_wait_ps accrued from "
+       "block 200 to 222)"),
     MIGSIM_STATS_END,
 };
 
