@@ -139,6 +139,10 @@ static void dev_issue(dma_dev_t *d)
             req->src_idx = h->rec.src_idx;
             req->cookie = d;
             req->t_issue = h->arrived;  /* latency runs from the record's arrival */
+            if (d->head_off == 0)
+                req->flags |= MIGSIM_REQ_XFER_FIRST;
+            if (d->head_off + req->size >= h->rec.size)
+                req->flags |= MIGSIM_REQ_XFER_LAST;
             if (d->payload) {
                 req->flags |= MIGSIM_REQ_HAS_DATA;
                 if (req->op == MIGSIM_OP_WRITE)

@@ -20,6 +20,11 @@
  * trace none of whose first DMA_DEV_KIND_PROBE_RECS records is a DMA record
  * (a CPU trace given to a device) is refused at init.
  *
+ * Transfers: the first request of each record carries MIGSIM_REQ_XFER_FIRST
+ * and its last MIGSIM_REQ_XFER_LAST (a record is a transfer: a packet, a
+ * block), so that what it holds can be followed downstream (the migration
+ * controller's DMA pins).
+ *
  * Faults: a response with a fault status (an I/O page fault answered by the
  * IOMMU) counts in faulted_reqs and in no latency figure (srclat.h).
  *

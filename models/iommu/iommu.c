@@ -29,17 +29,36 @@ static inline uint64_t io_range_end(uint64_t va, uint64_t len)
     return va + len < va ? UINT64_MAX : va + len;
 }
 
-/* Is [lo, hi) inside the range of an active invalidation? */
+/* Does an active block overlap [lo, hi)? */
+static bool io_block_covers(const iommu_t *io, uint64_t lo, uint64_t hi)
+{
+    if (!io->blk_active)
+        return false;
+    for (uint32_t i = 0; i < IOMMU_MAX_BLOCKS; i++) {
+        const iommu_block_t *b = &io->blk[i];
+        if (b->active && b->lo < hi && lo < b->hi)
+            return true;
+    }
+    return false;
+}
+
+/* Must a request for [lo, hi) wait: an active invalidation or block overlaps it? */
 static bool io_inval_covers(const iommu_t *io, uint64_t lo, uint64_t hi)
 {
     if (!io->inv_active)
-        return false;
+        return io_block_covers(io, lo, hi);
     for (uint32_t i = 0; i < IOMMU_MAX_INVALS; i++) {
         const iommu_inval_t *v = &io->inv[i];
         if (v->active && v->lo < hi && lo < v->hi)
             return true;
     }
-    return false;
+    return io_block_covers(io, lo, hi);
+}
+
+static void io_observe(iommu_t *io, const migsim_req_t *req, iommu_seen_t what)
+{
+    if (io->observe)
+        io->observe(io->observe_ctx, req, what);
 }
 
 /*
@@ -116,6 +135,7 @@ static void io_answer(iommu_t *io, iommu_slot_t *s, int32_t status)
     req->status = status;
     req->t_done = io->comp.k->now;
     io_slot_free(io, s);
+    io_observe(io, req, IOMMU_SEEN_DONE);
     migsim_port_respond(&io->in, req);
 }
 
@@ -123,7 +143,11 @@ static void io_wait_inval(iommu_t *io, iommu_slot_t *s)
 {
     s->where = IOMMU_INVAL;
     s->wait_ps = io->comp.k->now;
-    io->st_inval_waits++;
+    s->by_block = io_block_covers(io, s->wt.va, s->wt.va + 1);
+    if (s->by_block)
+        io->st_block_waits++;
+    else
+        io->st_inval_waits++;
     iq_push(&io->invalq, s);
 }
 
@@ -230,6 +254,10 @@ static void io_probe(iommu_t *io, iommu_slot_t *s)
 /* Start the IOTLB stage for s now: the probe at once or after iotlb_ps. */
 static void io_begin(iommu_t *io, iommu_slot_t *s)
 {
+    if (!s->begun) {
+        s->begun = true;
+        io_observe(io, s->req, IOMMU_SEEN_BEGIN);
+    }
     if (io->iotlb_ps == 0) {
         io_probe(io, s);
         return;
@@ -262,18 +290,9 @@ static void io_retry_event(migsim_event_t *ev)
 
 /* ---- invalidation ------------------------------------------------------------------------ */
 
-static void io_inval_event(migsim_event_t *ev)
+/* Requests no active invalidation or block covers any more start their probe, in order. */
+static void io_release(iommu_t *io, migsim_tick_t now)
 {
-    iommu_inval_t *v = ev->ctx;
-    iommu_t *io = v->io;
-    migsim_tick_t now = io->comp.k->now;
-    io->st_iotlb_inval += xlat_tlb_invalidate_range(&io->iotlb, v->lo, v->hi - v->lo);
-    xlat_pwc_invalidate_range(&io->pwc, v->lo, v->hi - v->lo);
-    v->active = false;
-    io->inv_active--;
-    if (v->done)
-        v->done(v->ctx);
-    /* requests no active invalidation covers any more start their probe, in order */
     iommu_q_t go = { 0 };
     iommu_slot_t *prev = NULL;
     for (iommu_slot_t *s = io->invalq.head, *next; s; s = next) {
@@ -286,9 +305,26 @@ static void io_inval_event(migsim_event_t *ev)
         }
     }
     for (iommu_slot_t *s; (s = iq_pop(&go));) {
-        io->st_inval_wait_ps += now - s->wait_ps;
+        if (s->by_block)
+            io->st_block_wait_ps += now - s->wait_ps;
+        else
+            io->st_inval_wait_ps += now - s->wait_ps;
         io_begin(io, s);
     }
+}
+
+static void io_inval_event(migsim_event_t *ev)
+{
+    iommu_inval_t *v = ev->ctx;
+    iommu_t *io = v->io;
+    migsim_tick_t now = io->comp.k->now;
+    io->st_iotlb_inval += xlat_tlb_invalidate_range(&io->iotlb, v->lo, v->hi - v->lo);
+    xlat_pwc_invalidate_range(&io->pwc, v->lo, v->hi - v->lo);
+    v->active = false;
+    io->inv_active--;
+    if (v->done)
+        v->done(v->ctx);
+    io_release(io, now);
 }
 
 int iommu_invalidate(iommu_t *io, uint64_t iova, uint64_t len, iommu_inval_done_fn done, void *ctx)
@@ -333,6 +369,53 @@ int iommu_invalidate(iommu_t *io, uint64_t iova, uint64_t len, iommu_inval_done_
     return MIGSIM_OK;
 }
 
+int iommu_block(iommu_t *io, uint64_t iova, uint64_t len, iommu_inval_done_fn done, void *ctx)
+{
+    if (len == 0)
+        return migsim_error(MIGSIM_EINVAL, "%s: iommu_block of an empty range", io->comp.name);
+    iommu_block_t *b = NULL;
+    for (uint32_t i = 0; i < IOMMU_MAX_BLOCKS && !b; i++)
+        if (!io->blk[i].active)
+            b = &io->blk[i];
+    if (!b)
+        return migsim_error(MIGSIM_EBUSY, "%s: %u ranges already blocked", io->comp.name,
+                            IOMMU_MAX_BLOCKS);
+    /* blocked first, so that requests the invalidation sends back to wait count as blocked */
+    b->lo = iova;
+    b->hi = io_range_end(iova, len);
+    b->active = true;
+    io->blk_active++;
+    int rc = iommu_invalidate(io, iova, len, done, ctx);
+    if (rc) {
+        b->active = false;
+        io->blk_active--;
+        return rc;
+    }
+    io->st_blocks++;
+    return MIGSIM_OK;
+}
+
+int iommu_unblock(iommu_t *io, uint64_t iova, uint64_t len)
+{
+    for (uint32_t i = 0; i < IOMMU_MAX_BLOCKS; i++) {
+        iommu_block_t *b = &io->blk[i];
+        if (b->active && b->lo == iova && b->hi == io_range_end(iova, len)) {
+            b->active = false;
+            io->blk_active--;
+            io_release(io, io->comp.k->now);
+            return MIGSIM_OK;
+        }
+    }
+    return migsim_error(MIGSIM_EINVAL, "%s: iommu_unblock of [0x%llx, +%llu), which is not blocked",
+                        io->comp.name, (unsigned long long)iova, (unsigned long long)len);
+}
+
+void iommu_set_observer(iommu_t *io, iommu_observe_fn fn, void *ctx)
+{
+    io->observe = fn;
+    io->observe_ctx = ctx;
+}
+
 /* ---- ports ---------------------------------------------------------------------------------- */
 
 static int io_recv(migsim_port_t *port, migsim_req_t *req)
@@ -372,6 +455,8 @@ static int io_recv(migsim_port_t *port, migsim_req_t *req)
     s->wt.next = NULL;
     s->wt.va = req->addr;
     s->wt.access = req->op == MIGSIM_OP_WRITE ? XLAT_ACCESS_WRITE : XLAT_ACCESS_READ;
+    s->begun = false;
+    io_observe(io, req, IOMMU_SEEN_ACCEPT);
     if (io_inval_covers(io, req->addr, req->addr + 1))
         io_wait_inval(io, s);
     else
@@ -386,6 +471,7 @@ static void io_mem_resp(migsim_port_t *port, migsim_req_t *req)
         xlat_walker_resp(&io->walker, req);
         return;
     }
+    io_observe(io, req, IOMMU_SEEN_DONE);
     migsim_port_respond(&io->in, req);
 }
 
@@ -556,6 +642,10 @@ static const migsim_stat_def_t io_stats[] = {
     SU("iotlb_entries_invalidated", st_iotlb_inval, "entries", "IOTLB entries removed by invalidations"),
     SU("inval_waits", st_inval_waits, "requests", "requests that waited for an invalidation"),
     SU("inval_wait_ps", st_inval_wait_ps, "ps", "sum of the waits for invalidations"),
+    SU("blocks", st_blocks, "calls", "iommu_block calls (ranges blocked, each with an invalidation)"),
+    SU("block_waits", st_block_waits, "requests", "requests that waited on a blocked range"),
+    SU("block_wait_ps", st_block_wait_ps, "ps",
+       "sum of the waits on blocked ranges (the blocking invalidation's time included)"),
     SU("refused_reqs", st_refused, "requests", "\"in\" requests refused: hold limit reached"),
     SU("mem_refused_sends", st_mem_refused, "requests", "translated sends \"mem\" refused (resent)"),
     MIGSIM_STATS_END,
@@ -564,7 +654,8 @@ static const migsim_stat_def_t io_stats[] = {
 const migsim_comp_ops_t iommu_ops = {
     .type = "iommu",
     .help = "IOMMU: IOTLB, page-walk cache and a walker reading real I/O PTEs through \"mem\"; "
-            "I/O page faults answered with a status; timed range invalidation holding requests",
+            "I/O page faults answered with a status; timed range invalidation and range blocking "
+            "holding requests",
     .size = sizeof(iommu_t),
     .params = io_params,
     .ports = io_ports,

@@ -35,6 +35,23 @@
  * a walk in progress over the range has its result discarded and walks
  * again. inval_wait_ps sums each request's wait.
  *
+ * Blocking: iommu_block(iova, len, done, ctx) blocks a range until
+ * iommu_unblock(iova, len): it starts an invalidation of the range (its
+ * IOTLB and PWC entries dropped, inval_ps, done(ctx) on completion, as
+ * above) and, until unblocked, requests for the range wait in the same
+ * queue as requests waiting for an invalidation, also after the
+ * invalidation has completed. iommu_unblock lets them start their IOTLB
+ * probe afresh, in arrival order (they walk: the range has no IOTLB
+ * entry). A request that began waiting while a block covered it counts in
+ * block_waits and block_wait_ps (its whole wait, the invalidation's time
+ * included), any other in inval_waits and inval_wait_ps.
+ *
+ * Observer: iommu_set_observer(fn, ctx) tells fn of every request accepted
+ * on "in" (IOMMU_SEEN_ACCEPT, arrival order), of its start of translation
+ * (IOMMU_SEEN_BEGIN, once per request, after any wait for an invalidation
+ * or a block) and of its response going back on "in" (IOMMU_SEEN_DONE,
+ * faults included). The migration controller counts DMA pins with it.
+ *
  * Back-pressure: at most max_held_reqs requests are held (accepted and not
  * yet accepted by "mem"); "in" refuses beyond and is retried when one
  * leaves. Requests "mem" refuses wait in order and are resent from its
@@ -63,6 +80,7 @@ extern "C" {
 
 #define IOMMU_MAX_INVALS 8u            /* invalidations in progress at once */
 #define IOMMU_CHANGE_LOG 32u           /* recent invalidation ranges kept for walks in flight */
+#define IOMMU_MAX_BLOCKS 8u            /* ranges blocked at once */
 
 typedef enum iommu_where_e {
     IOMMU_FREE = 0,      /* slot unused, on the free list */
@@ -83,6 +101,8 @@ typedef struct iommu_slot_s {
     migsim_tick_t enter_ps;        /* when it last entered the walker, ps */
     uint64_t enter_seq;            /* iommu_t.chg_n at that moment */
     uint8_t where;                 /* iommu_where_t */
+    bool begun;                    /* IOMMU_SEEN_BEGIN was reported for this request */
+    bool by_block;                 /* invalq: a block covered it when it began waiting */
 } iommu_slot_t;
 
 typedef struct iommu_q_s {
@@ -104,6 +124,22 @@ typedef struct iommu_inval_s {
     void *ctx;                     /* borrowed: done's argument */
     bool active;                   /* in progress */
 } iommu_inval_t;
+
+/* One blocked range. */
+typedef struct iommu_block_s {
+    uint64_t lo, hi;               /* IOVA range [lo, hi) */
+    bool active;                   /* blocked */
+} iommu_block_t;
+
+/* What an observer is told of a request (iommu_set_observer). */
+typedef enum iommu_seen_e {
+    IOMMU_SEEN_ACCEPT = 0,         /* accepted on "in" */
+    IOMMU_SEEN_BEGIN,              /* starts its translation (no invalidation or block holds it) */
+    IOMMU_SEEN_DONE,               /* its response goes back on "in" (the request is still valid) */
+} iommu_seen_t;
+
+/* Told of requests as they pass; req is borrowed for the call. */
+typedef void (*iommu_observe_fn)(void *ctx, const migsim_req_t *req, iommu_seen_t what);
 
 typedef struct iommu_change_s {
     migsim_tick_t t_ps;            /* when the invalidation started, ps */
@@ -142,6 +178,10 @@ typedef struct iommu_s {
     bool want_retry;               /* "in" refused a request; retry it when a slot frees */
     iommu_inval_t inv[IOMMU_MAX_INVALS]; /* invalidations, active or not */
     uint32_t inv_active;           /* active invalidations */
+    iommu_block_t blk[IOMMU_MAX_BLOCKS]; /* blocked ranges, active or not */
+    uint32_t blk_active;           /* active blocks */
+    iommu_observe_fn observe;      /* NULL = none */
+    void *observe_ctx;             /* borrowed: observe's argument */
     iommu_change_t chg[IOMMU_CHANGE_LOG]; /* ring of recent invalidation starts */
     uint64_t chg_n;                /* logged since start */
     migsim_event_t probe_ev;       /* next IOTLB probe */
@@ -158,6 +198,9 @@ typedef struct iommu_s {
     uint64_t st_iotlb_inval;       /* IOTLB entries removed by invalidations */
     uint64_t st_inval_waits;       /* requests that waited for an invalidation */
     uint64_t st_inval_wait_ps;     /* sum of those waits, ps */
+    uint64_t st_blocks;            /* iommu_block calls accepted */
+    uint64_t st_block_waits;       /* requests that waited on a blocked range */
+    uint64_t st_block_wait_ps;     /* sum of those waits, ps */
     uint64_t st_translated;        /* translated requests accepted by "mem" */
     uint64_t st_refused;           /* "in" requests refused: hold limit */
     uint64_t st_mem_refused;       /* data sends "mem" refused */
@@ -183,6 +226,25 @@ int iommu_set_root(iommu_t *io, uint64_t root_pa);
  * IOMMU_MAX_INVALS in progress: call again after one completes).
  */
 int iommu_invalidate(iommu_t *io, uint64_t iova, uint64_t len, iommu_inval_done_fn done, void *ctx);
+
+/*
+ * Block [iova, iova+len): an invalidation of the range starts (as
+ * iommu_invalidate, done(ctx) at its completion), and requests for the
+ * range wait until iommu_unblock of the same range (see the file header).
+ * Returns 0, MIGSIM_EINVAL (len 0), or MIGSIM_EBUSY (IOMMU_MAX_BLOCKS
+ * ranges already blocked, or IOMMU_MAX_INVALS invalidations in progress).
+ */
+int iommu_block(iommu_t *io, uint64_t iova, uint64_t len, iommu_inval_done_fn done, void *ctx);
+
+/*
+ * Unblock a range given to iommu_block (same iova and len): the requests
+ * waiting for it that nothing else holds start translating, in arrival
+ * order. Returns 0, or MIGSIM_EINVAL when no such range is blocked.
+ */
+int iommu_unblock(iommu_t *io, uint64_t iova, uint64_t len);
+
+/* Tell fn(ctx, ...) of every request as it passes (NULL: nobody); replaces the last one. */
+void iommu_set_observer(iommu_t *io, iommu_observe_fn fn, void *ctx);
 
 /* Requests held (accepted from "in", not yet accepted by "mem"). */
 static inline uint32_t iommu_held(const iommu_t *io) { return io->held; }

@@ -34,7 +34,8 @@ typedef struct migctl_mech_s {
     /*
      * Optional, NULL = none: check the mechanism's parameters and allocate
      * its state at the controller's init (a configuration error names the
-     * parameter's JSON path); compute its derived statistics; free its state.
+     * parameter's JSON path), after the core's checks; compute its derived
+     * statistics; free its state (fini runs also after a failed init).
      */
     int (*init)(migctl_t *m);
     void (*finalize)(migctl_t *m);
@@ -121,6 +122,18 @@ uint64_t migctl_shootdown_range(migctl_t *m, const uint64_t shoot[2]);
 /* Tell every CPU MMU that the PTEs of subpages [lo, hi) changed (faulted accesses walk again). */
 void migctl_pte_changed(migctl_t *m, uint64_t lo, uint64_t hi);
 
+/* The same for the VA range [va, va + len). */
+void migctl_pte_changed_va(migctl_t *m, uint64_t va, uint64_t len);
+
+/* Count the CPU leaves mapping the page now (cpu_ptes, cpu_ptes_max). */
+void migctl_count_ptes(migctl_t *m);
+
+/*
+ * Block 220: the target mapped with one large CPU PTE (the leaves of the
+ * page removed), counted, shot down, every CPU MMU told; returns the cost.
+ */
+uint64_t migctl_map_target(migctl_t *m);
+
 /* ---- the I/O side -------------------------------------------------------------------- */
 
 /*
@@ -138,6 +151,13 @@ void migctl_finish(migctl_t *m, uint64_t final_ps);
  * `then` runs then_ps after the invalidation completes.
  */
 void migctl_io_invalidate(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then, uint64_t then_ps);
+
+/*
+ * The I/O page table maps the page to the target with one large PTE (its
+ * leaves removed, counted); returns the cost of the PTE writes. The caller
+ * invalidates the IOTLB.
+ */
+uint64_t migctl_io_map_target(migctl_t *m);
 
 /* Program the chip's window to subpages [lo, hi), or disable it; nothing without a chip. */
 void migctl_chip(migctl_t *m, bool enable, uint64_t lo, uint64_t hi);
@@ -165,5 +185,11 @@ void migctl_copy(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then);
  */
 void migctl_copy_runs(migctl_t *m, bool (*next)(migctl_t *m, uint64_t *off, uint64_t *len),
                       uint64_t bytes, uint32_t then);
+/*
+ * Copy bytes [off, off + len) of the page (64-byte aligned) like migctl_copy;
+ * the per-subpage histogram gets the time per subpage, or the copy's whole
+ * time when len is below a subpage.
+ */
+void migctl_copy_bytes(migctl_t *m, uint64_t off, uint64_t len, uint32_t then);
 
 #endif /* MIGSIM_MODELS_MIGCTL_MECH_H */

@@ -83,8 +83,7 @@ static void mig_set_ptes(migctl_t *m, uint64_t n)
         m->st_cpu_ptes_max = n;
 }
 
-/* Count the leaves mapping the page (a walk over the whole page's tables). */
-static void mig_count_ptes(migctl_t *m)
+void migctl_count_ptes(migctl_t *m)
 {
     mig_set_ptes(m, xlat_pt_count_leaves(&m->cpu_pt, m->va, m->page_bytes));
 }
@@ -174,7 +173,7 @@ uint64_t migctl_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, uin
         shoot[0] = shoot[1] = 0;
     }
     if (whole)
-        mig_count_ptes(m);
+        migctl_count_ptes(m);
     else
         mig_set_ptes(m, m->st_cpu_ptes - before + xlat_pt_count_leaves(&m->cpu_pt, va, len));
     return n < 0 ? 0 : (uint64_t)n;
@@ -204,10 +203,15 @@ uint64_t migctl_shootdown_range(migctl_t *m, const uint64_t shoot[2])
     return shoot[1] > shoot[0] ? mig_shootdown_va(m, shoot[0], shoot[1] - shoot[0]) : 0;
 }
 
-void migctl_pte_changed(migctl_t *m, uint64_t lo, uint64_t hi)
+void migctl_pte_changed_va(migctl_t *m, uint64_t va, uint64_t len)
 {
     for (uint32_t i = 0; i < m->nmmus; i++)
-        cpu_mmu_pte_changed(m->mmus[i], m->va + lo * m->subpage_bytes, (hi - lo) * m->subpage_bytes);
+        cpu_mmu_pte_changed(m->mmus[i], va, len);
+}
+
+void migctl_pte_changed(migctl_t *m, uint64_t lo, uint64_t hi)
+{
+    migctl_pte_changed_va(m, m->va + lo * m->subpage_bytes, (hi - lo) * m->subpage_bytes);
 }
 
 uint64_t migctl_set_valid(migctl_t *m, uint64_t lo, uint64_t hi, bool valid)
@@ -249,7 +253,7 @@ uint64_t migctl_map_page(migctl_t *m, bool io, uint64_t pa, uint32_t k)
     uint64_t n = removed + (uint64_t)put;
     m->st_pte_writes += n;
     if (!io)
-        mig_count_ptes(m);
+        migctl_count_ptes(m);
     return n;
 }
 
@@ -263,15 +267,14 @@ uint64_t migctl_retarget(migctl_t *m, uint64_t lo, uint64_t hi)
     return hi - lo;
 }
 
-static uint64_t mig_map_target(migctl_t *m)
+uint64_t migctl_io_map_target(migctl_t *m)
 {
-    int64_t removed = xlat_pt_unmap_range(&m->cpu_pt, m->va, m->page_bytes);
-    int rc = xlat_pt_map(&m->cpu_pt, m->va, m->tgt_pa, m->page_idx, 0);
-    if (rc)
-        migsim_sim_fail(m->comp.sim, rc);
-    uint64_t n = (removed > 0 ? (uint64_t)removed : 0) + 1;
-    m->st_pte_writes += n;
-    mig_count_ptes(m);
+    return migctl_map_page(m, true, m->tgt_pa, m->page_idx) * m->pte_write_ps;
+}
+
+uint64_t migctl_map_target(migctl_t *m)
+{
+    uint64_t n = migctl_map_page(m, false, m->tgt_pa, m->page_idx);
     uint64_t cost = n * m->pte_write_ps + migctl_shootdown(m, 0, m->subpages);
     migctl_pte_changed(m, 0, m->subpages);
     return cost;
@@ -368,9 +371,14 @@ static void mig_copy_start(migctl_t *m, uint32_t then)
 
 void migctl_copy(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then)
 {
-    m->copy_next = lo * m->subpage_bytes;
-    m->copy_end = hi * m->subpage_bytes;
-    m->copy_units = hi - lo;
+    migctl_copy_bytes(m, lo * m->subpage_bytes, (hi - lo) * m->subpage_bytes, then);
+}
+
+void migctl_copy_bytes(migctl_t *m, uint64_t off, uint64_t len, uint32_t then)
+{
+    m->copy_next = off;
+    m->copy_end = off + len;
+    m->copy_units = len / m->subpage_bytes;
     m->copy_runs = NULL;
     mig_copy_start(m, then);
 }
@@ -617,7 +625,7 @@ static void mig_tail_step(migctl_t *m)
         return;
     case 220:
         migctl_log_step(m, 220, 0);
-        migctl_next(m, 222, mig_map_target(m));
+        migctl_next(m, 222, migctl_map_target(m));
         return;
     case 222:
         migctl_end(m);
@@ -912,7 +920,7 @@ static int mig_start(migsim_comp_t *c)
             (r = xlat_pt_map_range(&m->io_pt, 0, 0, m->identity_bytes, XLAT_MAP_LARGEST, 0, 0)) < 0)
             return (int)r;
     }
-    mig_count_ptes(m);
+    migctl_count_ptes(m);
     for (uint32_t i = 0; i < m->nmmus; i++)
         cpu_mmu_set_root(m->mmus[i], m->cpu_pt.root);
     if (m->iommu_c)
@@ -974,14 +982,16 @@ static void mig_fini(migsim_comp_t *c)
 }
 
 static const char *const pte_mode_names[] = { "subpage", "mixed", NULL };
+static const char *const granule_unsafe_names[] = { "none", "no_block", "no_pins", NULL };
 
 #define MU64(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U64(migctl_t, n, f, u, d, lo, hi, h)
 
 static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_ENUM(migctl_t, "policy", policy, 0, policy_names,
                       "segmented (US 9,081,764), suspend_io, dual_write_whole, none, precopy "
-                      "(iterative pre-copy with dirty tracking), or fw_redirect (US 9,600,202: "
-                      "firmware copy and mapping table)"),
+                      "(iterative pre-copy with dirty tracking), fw_redirect (US 9,600,202: "
+                      "firmware copy and mapping table), or granule (granule relocation with "
+                      "translation blocking and pin counts)"),
     MIGSIM_PARAM_ENUM(migctl_t, "pte_mode", pte_mode, 0, pte_mode_names,
                       "CPU page table while migrating: all subpage PTEs (FIG. 4, 400) or the "
                       "largest aligned PTEs per segment (FIG. 4, 450; claims 8, 18)"),
@@ -1064,6 +1074,21 @@ static const migsim_param_t mig_params[] = {
                       "fw_redirect: the table holds CPU and DMA writes to the chunk being copied "
                       "until its switch, then sends them to the copy; false: they go to the old "
                       "place and those after the copy read their line are lost"),
+    /* granule relocation (policy granule, mech_granule.c) */
+    MU64("granule_bytes", granule_bytes, "bytes", 0, 0, 0,
+         "granule: relocation granule, a ladder size below page_bytes (0 = subpage_bytes); the "
+         "page moves one granule at a time, every CPU and I/O translation to it blocked meanwhile"),
+    MIGSIM_PARAM_ENUM(migctl_t, "granule_unsafe", granule_unsafe, 0, granule_unsafe_names,
+                      "granule: none (safe); no_block: DMA translations to the moving granule are "
+                      "not blocked (DMA writes the old place during its copy); no_pins: pin counts "
+                      "ignored (a granule moves while DMA transfers hold it)"),
+    MU64("granule_retry_ps", granule_retry_ps, "ps", 1000000, 0, 0,
+         "granule: pause before a pass over the page that follows a pass which moved no granule "
+         "(every granule left was pinned)"),
+    MU64("pin_hold_ps", pin_hold_ps, "ps", 0, 0, 0,
+         "granule: a DMA transfer pins the granules it touches from its first request's arrival at "
+         "the IOMMU until its last response and then this long (the device's mapping until its "
+         "unmap)"),
     MIGSIM_PARAMS_END,
 };
 
@@ -1135,6 +1160,19 @@ static const migsim_stat_def_t mig_stats[] = {
     MS("fw_smis", st_fw_calls, "calls", "fw_redirect: firmware calls (SMIs), one per chunk"),
     MS("fw_smi_cpu_ps", st_fw_smi_cpu_ps, "ps",
        "fw_redirect: CPU time held by SMIs, summed over the cores (entry, copy, switch, exit)"),
+    /* granule relocation (policy granule) */
+    MS("granules_moved", st_gr_moved, "granules", "granule: granules moved"),
+    MS("granules_deferred_by_pins", st_gr_deferred, "granules",
+       "granule: times a pass found a granule pinned and went on to the next"),
+    MS("granule_passes", st_gr_passes, "passes", "granule: passes over the page's granules"),
+    MS("granule_blocked_ps", st_gr_blocked_ps, "ps",
+       "granule: sum over granules of the time from their block to their unblock"),
+    MS("granule_cpu_wait_ps", st_gr_cpu_wait_ps, "ps",
+       "granule: CPU accesses' fault waits during the migration (the CPU MMUs' fault_stall_ps "
+       "accrued from block 200 to 222)"),
+    MS("granule_dma_wait_ps", st_gr_dma_wait_ps, "ps",
+       "granule: DMA requests' waits on blocked granules (the IOMMU's block_wait_ps accrued from "
+       "block 200 to 222)"),
     MIGSIM_STATS_END,
 };
 

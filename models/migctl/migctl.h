@@ -57,7 +57,8 @@ extern "C" {
     X(DUAL_WHOLE, "dual_write_whole", migctl_mech_dual_whole) /* the whole page dual-written */ \
     X(NONE, "none", migctl_mech_none)                    /* no migration: the traces alone */ \
     X(PRECOPY, "precopy", migctl_mech_precopy)           /* iterative pre-copy, dirty bits */ \
-    X(FW_REDIRECT, "fw_redirect", migctl_mech_fw_redirect) /* firmware copy + mapping table */
+    X(FW_REDIRECT, "fw_redirect", migctl_mech_fw_redirect) /* firmware copy + mapping table */ \
+    X(GRANULE, "granule", migctl_mech_granule)           /* granules blocked, pins defer (seed 004) */
 
 typedef enum migctl_policy_e {
 #define MIGCTL_ENUM(e, name, table) MIGCTL_##e,
@@ -213,6 +214,20 @@ typedef struct migctl_s {
     migsim_tick_t fw_smi_t0;           /* when the current SMI began, ps */
     uint64_t st_fw_calls;              /* SMIs */
     uint64_t st_fw_smi_cpu_ps;         /* sum over SMIs and cores of the time held, ps */
+    /* granule relocation (mech_granule.c): parameters */
+    uint64_t granule_bytes;            /* relocation granule: a ladder size below page_bytes, 0 = subpage_bytes */
+    uint32_t granule_unsafe;           /* 0 none, 1 no_block (I/O not blocked), 2 no_pins (pins ignored) */
+    uint64_t granule_retry_ps;         /* pause before a pass that follows a pass moving nothing, ps */
+    uint64_t pin_hold_ps;              /* a transfer's granules stay pinned this long after its last response, ps */
+    /* granule relocation: state */
+    struct migctl_granule_s *gran;     /* owned: the mechanism's state, NULL under other policies */
+    /* granule relocation: statistics */
+    uint64_t st_gr_moved;              /* granules moved */
+    uint64_t st_gr_deferred;           /* times a pinned granule was passed over */
+    uint64_t st_gr_passes;             /* passes over the page's granules */
+    uint64_t st_gr_blocked_ps;         /* sum over granules of the time from their block to their unblock, ps */
+    uint64_t st_gr_cpu_wait_ps;        /* CPU MMUs' fault_stall_ps accrued from block 200 to 222, ps */
+    uint64_t st_gr_dma_wait_ps;        /* the IOMMU's block_wait_ps accrued from block 200 to 222, ps */
 } migctl_t;
 
 extern const migsim_comp_ops_t migctl_ops;

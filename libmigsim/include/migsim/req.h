@@ -28,6 +28,8 @@ extern "C" {
 #define MIGSIM_REQ_CAS       0x4u   /* atomic compare-and-swap write: data[0, size) is written
                                        only if memory holds data[size, 2 * size) (size <= 32) */
 #define MIGSIM_REQ_CAS_FAILED 0x8u  /* set by the memory: the CAS found other bytes, wrote nothing */
+#define MIGSIM_REQ_XFER_FIRST 0x10u /* a DMA device's first request of a transfer (a record) */
+#define MIGSIM_REQ_XFER_LAST  0x20u /* ... and its last (both on a one-request transfer) */
 
 typedef struct migsim_req_s migsim_req_t;
 

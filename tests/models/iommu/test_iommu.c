@@ -13,6 +13,11 @@
  *   later than the same request in a run without it; done is called at
  *   inval_ps; a request outside the range is not held; a cached page in the
  *   range walks again; a walk in flight over the range is redone;
+ * - blocking: a request for a blocked range waits past the block's own
+ *   invalidation (done at inval_ps) until iommu_unblock, then walks afresh
+ *   (its cached entry was dropped) and completes at the closed-form time
+ *   counted from the unblock; its wait is block_wait_ps exactly; a range
+ *   not blocked cannot be unblocked;
  * - an invalid I/O PTE: the request is answered with IOMMU_STATUS_FAULT
  *   after the walk, with no data access;
  * - back-pressure with a one-entry DRAM read queue and a small hold limit:
@@ -202,6 +207,42 @@ static void test_invalidation_range(void **state)
 
 /* ---- faults ------------------------------------------------------------------------------ */
 
+/* ---- blocking ------------------------------------------------------------------------ */
+
+static void test_block_holds_until_unblock(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"iotlb_ps\": 2000, \"inval_ps\": 699720", NULL, true);
+    uint64_t va = 15360ull << 32 | 0x5000, pa = 0x10003000, path[8];
+    int n = setup_page(&p, va, &pa, path, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    send_at(&p, 0, 0, MIGSIM_OP_READ, va, 0); /* the page cached in the IOTLB */
+    run_all(&p);
+    migsim_tick_t w = dram_reads(&p, TLBPS, path, n);
+    assert_int_equal(p.done[0], dram_reads(&p, w, &pa, 1));
+    migsim_tick_t t0 = 2000 * tck(&p), hold = 3 * INVPS + 1234;
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), t0);
+    inval_rec_t rec = { p.sim, 0, 0 };
+    assert_int_equal(iommu_block(p.m, va, 4096, inval_done, &rec), 0);
+    assert_true(stat(&p, "iotlb_entries_invalidated") == 1);
+    send_at(&p, t0, 1, MIGSIM_OP_READ, va, 0);
+    migsim_kernel_run_until(migsim_sim_kernel(p.sim), t0 + hold);
+    assert_int_equal(rec.calls, 1);
+    assert_int_equal(rec.when, t0 + INVPS);   /* the block's invalidation is done ... */
+    assert_int_equal(p.done[1], 0);           /* ... and the request still waits */
+    assert_int_equal(iommu_unblock(p.m, va, 4096), 0);
+    run_all(&p);
+    w = dram_reads(&p, t0 + hold + TLBPS, path, n); /* walks again: its entry was dropped */
+    assert_int_equal(p.done[1], dram_reads(&p, w, &pa, 1));
+    assert_true(stat(&p, "blocks") == 1);
+    assert_true(stat(&p, "block_waits") == 1);
+    assert_true(stat(&p, "block_wait_ps") == (double)hold);
+    assert_true(stat(&p, "inval_waits") == 0);
+    assert_true(stat(&p, "walks") == 2);
+    assert_int_equal(iommu_unblock(p.m, va, 4096), MIGSIM_EINVAL);
+    migsim_sim_destroy(p.sim);
+}
+
 static void test_fault_answers_with_status(void **state)
 {
     (void)state;
@@ -277,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_cold_and_hit),
         cmocka_unit_test(test_invalidation_delays_by_inval_ps),
         cmocka_unit_test(test_invalidation_range),
+        cmocka_unit_test(test_block_holds_until_unblock),
         cmocka_unit_test(test_fault_answers_with_status),
         cmocka_unit_test(test_backpressure_deterministic),
         cmocka_unit_test(test_no_root_is_a_config_error),
