@@ -79,7 +79,8 @@ uint64_t migctl_retarget(migctl_t *m, uint64_t lo, uint64_t hi);
 
 /*
  * Shoot down subpages [lo, hi) in every CPU MMU at once; returns the
- * initiator's wait (ipi_ps plus the slowest handler).
+ * initiator's wait (ipi_ps, plus ipi_target_ps per CPU MMU, plus the
+ * slowest handler).
  */
 uint64_t migctl_shootdown(migctl_t *m, uint64_t lo, uint64_t hi);
 

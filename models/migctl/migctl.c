@@ -191,7 +191,7 @@ static uint64_t mig_shootdown_va(migctl_t *m, uint64_t va, uint64_t len)
         cpu_mmu_shootdown(m->mmus[i], va, len);
     }
     m->st_shootdowns++;
-    return m->nmmus ? m->ipi_ps + slowest : 0;
+    return m->nmmus ? m->ipi_ps + m->nmmus * m->ipi_target_ps + slowest : 0;
 }
 
 uint64_t migctl_shootdown(migctl_t *m, uint64_t lo, uint64_t hi)
@@ -597,19 +597,21 @@ static int mig_find_list(migctl_t *m, const char *list, const char *type, const 
                          migsim_comp_t **out, uint32_t *n)
 {
     *n = 0;
-    char buf[512];
-    if (strlen(list) >= sizeof buf)
-        return migsim_error(MIGSIM_ECONFIG, "%s.%s: longer than %zu characters", m->comp.config_path,
-                            param, sizeof buf - 1);
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    char *buf = malloc(strlen(list) + 1);  /* configure time: may allocate; any length */
+    if (!buf)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    memcpy(buf, list, strlen(list) + 1);
+    int rc = MIGSIM_OK;
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok && !rc;
+         tok = strtok_r(NULL, ", ", &save)) {
         if (*n == MIGCTL_MAX_PEERS)
-            return migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %d names", m->comp.config_path,
-                                param, MIGCTL_MAX_PEERS);
-        if (!(out[(*n)++] = mig_find(m, tok, type, param)))
-            return MIGSIM_ECONFIG;
+            rc = migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %d names", m->comp.config_path,
+                              param, MIGCTL_MAX_PEERS);
+        else if (!(out[(*n)++] = mig_find(m, tok, type, param)))
+            rc = MIGSIM_ECONFIG;
     }
-    return MIGSIM_OK;
+    free(buf);
+    return rc;
 }
 
 /*
@@ -919,6 +921,10 @@ static const migsim_param_t mig_params[] = {
          "paid once per shootdown. Default: an estimate, 1.3 us in all for one bare-metal x86 "
          "target (the order measured by Amit, USENIX ATC 2017); in a virtual machine with a busy "
          "second vCPU use about 11 to 15 us in all (estimate; see models/MIGRATION.md)"),
+    MU64("ipi_target_ps", ipi_target_ps, "ps", 0, 0, 0,
+         "TLB shootdown: added to the initiator's wait once per target CPU MMU (the IPIs sent one "
+         "after another and their acknowledgements collected one by one), so that a shootdown "
+         "costs ipi_ps + cores x ipi_target_ps + the slowest handler; 0: every target at once"),
     MU64("hcall_ps", hcall_ps, "ps", 1000000, 0, 0, "one hypervisor call"),
     MU64("init_hw_ps", init_hw_ps, "ps", 500000, 0, 0, "programming the chip at block 206"),
     MU64("update_hw_ps", update_hw_ps, "ps", 200000, 0, 0, "moving the chip's window at block 214"),

@@ -43,7 +43,7 @@
 extern "C" {
 #endif
 
-#define MIGCTL_MAX_PEERS 8
+#define MIGCTL_MAX_PEERS 128 /* CPU MMUs, and DMA devices, the controller names at most */
 
 /*
  * The mechanisms, one file each (models/migctl/mech_*.c, which see): the
@@ -104,6 +104,7 @@ typedef struct migctl_s {
     /* parameters: step costs */
     uint64_t pte_write_ps;             /* per PTE written by the OS */
     uint64_t ipi_ps;                   /* TLB shootdown: IPIs out and acks back, once (plus the slowest handler), ps */
+    uint64_t ipi_target_ps;            /* TLB shootdown: added per target CPU MMU (IPIs sent one by one), ps */
     uint64_t hcall_ps;                 /* one hypervisor call */
     uint64_t init_hw_ps, update_hw_ps; /* chip programming (206; 214) */
     uint64_t final_ps;                 /* 218: after the IOTLB invalidation, before disabling */

@@ -38,6 +38,7 @@
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 #include "player/player.h"
+#include "testutil/sim.h"
 #include "xlat/xlat.h"
 
 #define MiB (1ull << 20)
@@ -52,31 +53,12 @@ static migsim_sim_t *make(const char *const *extra, size_t n)
         "nic0.gen_gap_ps=200000", "disk0.gen_range_bytes=\"1MiB\"", "disk0.gen_block_bytes=4096",
         "disk0.gen_count=200", "disk0.gen_gap_ps=300000",
     };
-    const char *sets[64];
-    size_t k = 0;
-    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
-        sets[k++] = base[i];
-    for (size_t i = 0; i < n; i++)
-        sets[k++] = extra[i];
-    migsim_sim_t *sim;
-    if (migsim_sim_create_platform(&sim, "migration", sets, k) != 0)
-        fail_msg("%s", migsim_errmsg());
-    return sim;
+    return tu_make("migration", base, sizeof base / sizeof base[0], extra, n);
 }
 
-static double stat(migsim_sim_t *sim, const char *name)
-{
-    double v;
-    if (migsim_sim_stat(sim, name, &v) != 0)
-        fail_msg("%s", migsim_errmsg());
-    return v;
-}
+static double stat(migsim_sim_t *sim, const char *name) { return tu_stat(sim, name); }
 
-static void run(migsim_sim_t *sim)
-{
-    if (migsim_sim_run(sim, MIGSIM_TICK_MAX) != 0)
-        fail_msg("%s", migsim_errmsg());
-}
+static void run(migsim_sim_t *sim) { tu_run(sim); }
 
 /* The expected FIG. 2 block sequence for `subpages` migrated `per` at a time. */
 static uint32_t fig2(uint16_t *out, uint32_t subpages, uint32_t per)
@@ -537,16 +519,7 @@ static migsim_sim_t *create_ok(const char *const *sets, size_t n)
 /* The migration platform with only `sets` must be refused with exactly `want`. */
 static void expect_error(const char *const *sets, size_t n, const char *want)
 {
-    migsim_sim_t *sim = (migsim_sim_t *)&sim; /* not NULL: a refusal must clear it */
-    migsim_error_clear();
-    int rc = migsim_sim_create_platform(&sim, "migration", sets, n);
-    if (rc == 0) {
-        migsim_sim_destroy(sim);
-        fail_msg("accepted; expected \"%s\"", want);
-    }
-    assert_int_equal(rc, MIGSIM_ECONFIG);
-    assert_null(sim);
-    assert_string_equal(migsim_errmsg(), want);
+    tu_expect_error("migration", sets, n, want);
 }
 
 /* A peer that does not exist, or is of the wrong type, is an error when the simulation is built. */
