@@ -286,10 +286,32 @@ bool migctl_devices_drained(migctl_t *m)
     return true;
 }
 
+/* An ATS invalidation completed: the step runs once every device's has. */
+static void mig_ats_done(void *ctx)
+{
+    migctl_t *m = ctx;
+    if (--m->ats_pending == 0)
+        migctl_next(m, m->inval_then, m->inval_then_ps);
+}
+
+/*
+ * The IOTLB invalidation completed: then (as an OS does, so that a device
+ * cannot refill its ATC from a stale IOTLB entry) every device with an ATC
+ * gets an ATS invalidation of the range, all at once.
+ */
 static void mig_iotlb_done(void *ctx)
 {
     migctl_t *m = ctx;
-    migctl_next(m, m->inval_then, m->inval_then_ps);
+    m->ats_pending = m->natc + 1;
+    for (uint32_t i = 0; i < m->natc; i++) {
+        m->st_ats_invalidations++;
+        int rc = dma_dev_ats_invalidate(m->atc_devs[i], m->inval_iova, m->inval_len, mig_ats_done, m);
+        if (rc) {
+            migsim_sim_fail(m->comp.sim, rc);
+            return;
+        }
+    }
+    mig_ats_done(m);
 }
 
 void migctl_io_invalidate(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then, uint64_t then_ps)
@@ -297,13 +319,14 @@ void migctl_io_invalidate(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then, 
     m->st_iotlb_invalidations++;
     m->inval_then = then;
     m->inval_then_ps = then_ps;
-    m->block = then; /* until the invalidation completes, nothing is scheduled */
+    m->inval_iova = m->iova + lo * m->subpage_bytes;
+    m->inval_len = (hi - lo) * m->subpage_bytes;
+    m->block = then; /* until the invalidations complete, nothing is scheduled */
     if (!m->iommu_c) {
         mig_iotlb_done(m);
         return;
     }
-    int rc = iommu_invalidate(m->iommu_c, m->iova + lo * m->subpage_bytes,
-                              (hi - lo) * m->subpage_bytes, mig_iotlb_done, m);
+    int rc = iommu_invalidate(m->iommu_c, m->inval_iova, m->inval_len, mig_iotlb_done, m);
     if (rc)
         migsim_sim_fail(m->comp.sim, rc);
 }
@@ -722,6 +745,35 @@ static int mig_gen_region(migctl_t *m, migsim_comp_t *g, uint64_t *base, uint64_
 }
 
 /*
+ * The DMA devices with an ATC whose traffic reaches the controller's IOMMU:
+ * every I/O mapping change is also theirs to forget (migctl_io_invalidate).
+ * A device with an ATC that reaches no IOMMU has nobody to answer its
+ * translation requests: refused.
+ */
+static int mig_atc_devices(migctl_t *m)
+{
+    for (size_t i = 0; i < migsim_sim_ncomps(m->comp.sim); i++) {
+        migsim_comp_t *g = migsim_sim_comp(m->comp.sim, i), *t = NULL;
+        if (g->ops != &dma_dev_ops || !((dma_dev_t *)g)->atc_entries)
+            continue;
+        int rc = mig_translator(m, g, &t);
+        if (rc)
+            return rc;
+        if (!t || t->ops != &iommu_ops)
+            return migsim_error(MIGSIM_ECONFIG, "%s.atc_entries: %s has an ATC but its requests "
+                                "reach no IOMMU to answer its translation requests",
+                                g->config_path, g->name);
+        if (!m->iommu_c || t != &m->iommu_c->comp)
+            continue;
+        if (m->natc == MIGCTL_MAX_PEERS)
+            return migsim_error(MIGSIM_ECONFIG, "%s: at most %d devices with an ATC",
+                                m->comp.config_path, MIGCTL_MAX_PEERS);
+        m->atc_devs[m->natc++] = (dma_dev_t *)g;
+    }
+    return MIGSIM_OK;
+}
+
+/*
  * Before any component's init: find the peers, check that every MMU walks
  * its table with the controller's ladder, and place the generators that
  * reach the page. Generators read their region at their own init, which may
@@ -756,6 +808,8 @@ static int mig_configure(migsim_comp_t *c)
             return rc;
     if (m->iommu_c && (rc = mig_same_table(m, &m->iommu_c->comp, m->iommu_c->ladder_str,
                                            m->iommu_c->va_bits)))
+        return rc;
+    if ((rc = mig_atc_devices(m)))
         return rc;
     for (size_t i = 0; i < migsim_sim_ncomps(c->sim); i++) {
         migsim_comp_t *g = migsim_sim_comp(c->sim, i);
@@ -971,6 +1025,9 @@ static const migsim_stat_def_t mig_stats[] = {
        "CPU and I/O PTEs written by the OS: leaves written or changed plus leaves removed"),
     MS("shootdowns", st_shootdowns, "shootdowns", "TLB shootdowns (each to every CPU MMU)"),
     MS("iotlb_invalidations", st_iotlb_invalidations, "invalidations", "IOTLB invalidations"),
+    MS("ats_invalidations", st_ats_invalidations, "invalidations",
+       "ATS invalidations sent to devices with an ATC (each IOTLB invalidation's range, after it "
+       "completes, to every such device behind the IOMMU; the next step waits for them all)"),
     MS("copy_reads", st_copy_reads, "requests", "copy engine line reads"),
     MS("copy_writes", st_copy_writes, "requests", "copy engine line writes"),
     MS("copy_bytes", st_copy_bytes, "bytes", "bytes the copy engine moved (read + written)"),

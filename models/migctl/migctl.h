@@ -124,6 +124,8 @@ typedef struct migctl_s {
     struct dualwrite_s *dw;
     struct dma_dev_s *devs[MIGCTL_MAX_PEERS];
     uint32_t ndevs;
+    struct dma_dev_s *atc_devs[MIGCTL_MAX_PEERS]; /* devices with an ATC behind the IOMMU */
+    uint32_t natc;
     struct dram_s *dram_c;
     struct llc_s *llc_c;
     migsim_fmem_t dram_fmem;           /* the DRAM's bytes */
@@ -149,6 +151,8 @@ typedef struct migctl_s {
     bool suspended;                    /* the DMA devices are suspended */
     uint32_t inval_then;               /* step to run when the IOTLB invalidation ends ... */
     uint64_t inval_then_ps;            /* ... this long after it */
+    uint64_t inval_iova, inval_len;    /* the IOVA range being invalidated */
+    uint32_t ats_pending;              /* ATS invalidations not yet completed */
     bool running, finished;
     migsim_event_t step_ev;
     migctl_step_t *log;                /* owned */
@@ -161,6 +165,7 @@ typedef struct migctl_s {
     /* statistics */
     uint64_t st_start_ps, st_end_ps, st_duration_ps;
     uint64_t st_hcalls, st_pte_writes, st_shootdowns, st_iotlb_invalidations;
+    uint64_t st_ats_invalidations;     /* ATS invalidations sent (one per ATC device per IOTLB one) */
     uint64_t st_copy_reads, st_copy_writes, st_copy_bytes;
     uint64_t st_copy_calls, st_copy_ps_sum, st_copy_ps_max, st_copy_ps_min;
     migsim_hist_t copy_hist;           /* per-subpage copy time, ps */

@@ -2,10 +2,15 @@
  * testutil/sim.h - building and running a simulation from a test: an
  * embedded platform with two lists of overrides, a statistic by name, a run
  * to the end (each fails the test with the library's message on an error),
- * and a configuration that must be refused with a given message.
+ * a configuration that must be refused with a given message, and the
+ * migration platform with components and links added, as a file.
  */
 #ifndef MIGSIM_TESTUTIL_SIM_H
 #define MIGSIM_TESTUTIL_SIM_H
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "migsim/errors.h"
 #include "migsim/sim.h"
@@ -57,6 +62,27 @@ static inline void tu_expect_error(const char *platform, const char *const *sets
     assert_int_equal(rc, MIGSIM_ECONFIG);
     assert_null(sim);
     assert_string_equal(migsim_errmsg(), want);
+}
+
+/*
+ * Write to `path` (a name made from `stem` and the process id) the migration
+ * platform with the components `comps` and the links `links` (JSON members
+ * and array elements, without the outer brackets) added to its own.
+ */
+static inline void tu_platform_plus(char *path, size_t cap, const char *stem, const char *comps,
+                                    const char *links)
+{
+    const char *base = migsim_platform_config("migration");
+    const char *c = strstr(base, "\"components\": {"), *l = strstr(base, "\"links\": [");
+    assert_non_null(c);
+    assert_non_null(l);
+    c += strlen("\"components\": {");
+    l += strlen("\"links\": [");
+    snprintf(path, cap, "/tmp/%s_%d.json", stem, (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*s %s, %.*s %s, %s", (int)(c - base), base, comps, (int)(l - c), c, links, l);
+    fclose(f);
 }
 
 #endif /* MIGSIM_TESTUTIL_SIM_H */

@@ -376,17 +376,7 @@ static void test_mixed_writes_only_changes(void **state)
  */
 static void platform_plus(char *path, size_t cap, const char *comps, const char *links)
 {
-    const char *base = migsim_platform_config("migration");
-    const char *c = strstr(base, "\"components\": {"), *l = strstr(base, "\"links\": [");
-    assert_non_null(c);
-    assert_non_null(l);
-    c += strlen("\"components\": {");
-    l += strlen("\"links\": [");
-    snprintf(path, cap, "/tmp/test_migctl_%d.json", (int)getpid());
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "%.*s %s, %.*s %s, %s", (int)(c - base), base, comps, (int)(l - c), c, links, l);
-    fclose(f);
+    tu_platform_plus(path, cap, "test_migctl", comps, links);
 }
 
 /* Time from block 208 of the first window to its copy (block 210). */
