@@ -270,24 +270,12 @@ static void dev_pri_event(migsim_event_t *ev)
 /* ---- issue ------------------------------------------------------------------------ */
 
 /*
- * Put the next request to send in d->pending: a request the OS answered
- * (PRI) first, then, unless suspended, the request whose translation came
- * back, or a new request from the head of the ring (or, when its page
+ * Put the next request to send in d->pending: the request whose translation
+ * came back, or a new request from the head of the ring (or, when its page
  * misses the ATC, its translation request first). False when there is none.
  */
 static bool dev_next(dma_dev_t *d)
 {
-    if (d->priq && d->priq->scratch[0] <= d->comp.k->now) {
-        d->pending = d->priq;
-        d->priq = d->priq->next;
-        if (!d->priq)
-            d->priq_tail = NULL;
-        d->pending->next = NULL;
-        d->pending_kind = DEV_SEND_RESEND;
-        return true;
-    }
-    if (d->suspended)
-        return false;
     if (d->xlate_req) {
         if (d->xlate_out)
             return false;           /* its translation is on its way */
@@ -367,26 +355,46 @@ static void dev_sent_new(dma_dev_t *d, const migsim_req_t *req)
     }
 }
 
-/* Issue while allowed: PRI resends, translations, the head of the ring. */
+/*
+ * Issue while allowed: requests the OS answered (PRI) first, even while
+ * suspended (they are outstanding: a drain waits for them); then, unless
+ * suspended, translations and the head of the ring.
+ */
 static void dev_issue(dma_dev_t *d)
 {
     while (!d->blocked) {
-        if (d->pending && d->suspended && d->pending_kind != DEV_SEND_RESEND)
-            return;
-        if (!d->pending && !dev_next(d))
-            return;
-        migsim_req_t *req = d->pending;
-        uint8_t kind = d->pending_kind;
+        migsim_req_t *req;
+        uint8_t kind = DEV_SEND_RESEND;
+        bool resend = d->priq && d->priq->scratch[0] <= d->comp.k->now;
+        if (resend) {
+            req = d->priq;   /* off the queue while it is sent; back at its head if refused */
+            d->priq = req->next;
+            if (!d->priq)
+                d->priq_tail = NULL;
+            req->next = NULL;
+        } else {
+            if (d->suspended || (!d->pending && !dev_next(d)))
+                return;
+            req = d->pending;
+            kind = d->pending_kind;
+        }
         if (kind == DEV_SEND_XLATE)
             d->inflight++;   /* before the send: the answer may come within it */
         if (migsim_port_send(&d->out, req) != 0) {
             if (kind == DEV_SEND_XLATE)
                 d->inflight--;
+            if (resend) {
+                req->next = d->priq;
+                d->priq = req;
+                if (!d->priq_tail)
+                    d->priq_tail = req;
+            }
             d->blocked = true;
             d->st_refused++;
             return;
         }
-        d->pending = NULL;
+        if (!resend)
+            d->pending = NULL;
         if (kind == DEV_SEND_NEW)
             dev_sent_new(d, req);
         else if (kind == DEV_SEND_XLATE)

@@ -155,7 +155,7 @@ typedef struct dma_dev_s {
     migsim_tick_t suspended_since;
     uint64_t rec_index;
     migsim_event_t arrive_ev, issue_ev;
-    uint8_t pending_kind;          /* what `pending` is: a new request, a translation, a resend */
+    uint8_t pending_kind;          /* what `pending` is: a new request or a translation request */
     uint64_t *atc_page;            /* owned: atc_entries IOVA pages (IOVA / DMA_DEV_ATC_PAGE + 1; 0 = empty) */
     uint64_t *atc_pa;              /* owned: their PAs (page-aligned) */
     uint64_t *atc_used;            /* owned: last use, for LRU */
