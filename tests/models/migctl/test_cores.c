@@ -10,7 +10,8 @@
  *     the sum of its step costs; each core runs its handler once per
  *     shootdown, so the cores' stall is N x shootdowns x handler;
  *   - under traffic on 64 cores nothing is lost and every access completes;
- *   - bad values of sim.cores are refused when the simulation is built.
+ *   - bad values of sim.cores are refused when the simulation is built;
+ *   - migsim run --cores N runs N cores.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +29,7 @@
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 #include "player/player.h"
+#include "testutil/cli.h"
 #include "testutil/sim.h"
 
 /* The migration platform at a 1 MiB page with `extra` overrides. */
@@ -187,6 +189,25 @@ static void test_bad_cores(void **state)
                                   "the copies to take the next ones (it links to dram0.in)");
 }
 
+/* migsim run --cores N is sim.cores = N: the summary lists every core. */
+static void test_cli_cores(void **state)
+{
+    (void)state;
+    char out[64];
+    snprintf(out, sizeof out, "/tmp/test_cores_%d.txt", (int)getpid());
+    int st = run_cli("run --cores 3 --set mig.page_bytes=1MiB --set mig.start_ps=2000000 "
+                     "--set cpu0.gen_count=200 --set nic0.gen_count=0 --set nic0.gen_range_bytes=1MiB "
+                     "--set nic0.gen_ring_entries=16 "
+                     "--set disk0.gen_count=0",
+                     out);
+    const char *text = read_text(out);
+    remove(out);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(text, "\ncpu2     records 200:"));
+    assert_non_null(strstr(text, "\nmmu2     TLB:"));
+    assert_null(strstr(text, "\ncpu3 "));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_shootdown_cost_per_core),
         cmocka_unit_test(test_many_cores_lose_nothing),
         cmocka_unit_test(test_bad_cores),
+        cmocka_unit_test(test_cli_cores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
