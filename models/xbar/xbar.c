@@ -32,6 +32,16 @@ static void xbar_resp(migsim_port_t *port, migsim_req_t *req)
     migsim_port_respond(&x->in[migsim_req_route_pop(req)], req);
 }
 
+/* The first input at or after `from`, cyclically, whose bit is set in `set` (one is). */
+static uint32_t xbar_next(const uint64_t *set, uint32_t from)
+{
+    for (uint32_t i = from % XBAR_INPUTS;; i = (i / 64 + 1) * 64 % XBAR_INPUTS) {
+        uint64_t w = set[i / 64] >> (i % 64);
+        if (w)
+            return i + (uint32_t)__builtin_ctzll(w);
+    }
+}
+
 static void xbar_retry(migsim_port_t *port)
 {
     xbar_t *x = (xbar_t *)port->owner;
@@ -44,11 +54,10 @@ static void xbar_retry(migsim_port_t *port)
         x->waiting[w] = 0;
     }
     x->nwaiting = 0;
-    for (uint32_t k = 1; k <= XBAR_INPUTS && left; k++) {
-        uint32_t i = (start + k) % XBAR_INPUTS;
-        if (!(todo[i / 64] >> (i % 64) & 1))
-            continue;
-        left--;
+    for (uint32_t from = start + 1; left; left--) {
+        uint32_t i = xbar_next(todo, from);
+        todo[i / 64] &= ~(1ull << (i % 64));
+        from = i + 1;
         migsim_port_retry(&x->in[i]);
     }
 }
