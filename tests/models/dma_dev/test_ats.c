@@ -13,6 +13,7 @@
  *   - PRI: a request on an invalid I/O PTE that becomes valid later
  *     completes with no fault after one page request per pri_ps until then;
  *     without PRI it faults; with pri_max_retries it gives up, counted;
+ *   - a translation in flight during an ATS invalidation is asked again;
  *   - a device with an ATC that reaches no IOMMU is refused at creation.
  */
 #include <setjmp.h>
@@ -198,6 +199,35 @@ static void test_pri_waits_for_the_page(void **state)
     migsim_sim_destroy(sim);
 }
 
+/*
+ * A translation in flight when an ATS invalidation comes is not cached: the
+ * device asks again. One write at 1 us, the IOTLB probe taking 5 us; the
+ * invalidation at 2 us.
+ */
+static void test_invalidation_during_translation(void **state)
+{
+    (void)state;
+    const char *extra[] = { "mig.policy=\"none\"", "nic0.gen_pattern=\"sequential\"",
+                            "nic0.gen_count=1", "nic0.gen_size_bytes=64", "nic0.start_ps=1000000",
+                            "nic0.atc_entries=4", "iommu0.iotlb_ps=5000000" };
+    migsim_sim_t *sim = make(extra, 7);
+    if (migsim_sim_run(sim, 2000000) != 0)
+        fail_msg("%s", migsim_errmsg());
+    dma_dev_t *d = (dma_dev_t *)migsim_sim_find(sim, "nic0");
+    assert_true(d->xlate_out);
+    migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
+    assert_int_equal(dma_dev_ats_invalidate(d, m->iova, 4096, NULL, NULL), 0);
+    tu_run(sim);
+    assert_true(tu_stat(sim, "nic0.atc_misses") == 1);
+    assert_true(tu_stat(sim, "nic0.ats_stale_xlates") == 1);
+    assert_true(tu_stat(sim, "nic0.ats_xlate_reqs") == 2);
+    assert_true(tu_stat(sim, "nic0.ats_translated_reqs") == 1);
+    assert_true(tu_stat(sim, "nic0.completed_reqs") == 1);
+    /* two probes of 5 us each, one after the other, then the write */
+    assert_true(tu_stat(sim, "nic0.last_done_ps") > 11000000.0);
+    migsim_sim_destroy(sim);
+}
+
 /* An ATC needs an IOMMU to answer its translation requests. */
 static void test_atc_without_iommu(void **state)
 {
@@ -227,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_switch_waits_for_ats),
         cmocka_unit_test(test_stale_atc_loses_writes),
         cmocka_unit_test(test_pri_waits_for_the_page),
+        cmocka_unit_test(test_invalidation_during_translation),
         cmocka_unit_test(test_atc_without_iommu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
