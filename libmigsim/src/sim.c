@@ -703,6 +703,15 @@ static int sim_check_graph(migsim_sim_t *sim)
     return rc;
 }
 
+/* Whether statistic d of c is reported: always, or while its port is bound. */
+static bool stat_shown(migsim_comp_t *c, const migsim_stat_def_t *d)
+{
+    if (!d->port)
+        return true;
+    migsim_port_t *p = migsim_comp_port(c, d->port);
+    return p && p->peer;
+}
+
 static const migsim_stat_def_t *stat_find(migsim_comp_t *c, const char *name)
 {
     for (const migsim_stat_def_t *s = c->ops->stats; s && s->name; s++)
@@ -732,7 +741,7 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
     const char *src = sim->source;
     static const char *const top[] = { "base", "sim", "components", "links", NULL };
     static const char *const simkeys[] = { "seed", "end_ps", "epoch_ps", "epoch_stats",
-                                           "external_ports", NULL };
+                                           "external_ports", "cores", NULL };
     if (!cJSON_IsObject(root))
         return migsim_error(MIGSIM_ECONFIG, "%s: $: expected an object", src);
     int rc = check_keys(src, root, "$", top);
@@ -819,7 +828,7 @@ static int sim_configure(migsim_sim_t *sim, const cJSON *root)
         } else {
             for (size_t i = 0; i < sim->ncomps; i++)
                 for (const migsim_stat_def_t *sd = sim->comps[i]->ops->stats; sd && sd->name; sd++)
-                    if ((rc = sim_add_series(sim, sim->comps[i], sd)))
+                    if (stat_shown(sim->comps[i], sd) && (rc = sim_add_series(sim, sim->comps[i], sd)))
                         return rc;
         }
         /* the series' bound: known before the run with sim.end_ps, else checked at each sample */
@@ -885,6 +894,196 @@ static int sim_apply_overrides(cJSON *root, const char *const *ovr, size_t n)
     return MIGSIM_OK;
 }
 
+/* ---- sim.cores: copies of the core cpu0 ------------------------------------------ */
+
+/* The link of $.links whose `end` ("from" or "to") is "comp.port", or NULL. */
+static cJSON *cores_link(cJSON *links, const char *end, const char *comp, const char *port)
+{
+    char want[300];
+    snprintf(want, sizeof want, "%s.%s", comp, port);
+    for (cJSON *l = links ? links->child : NULL; l; l = l->next) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(l, end);
+        if (cJSON_IsString(v) && strcmp(v->valuestring, want) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+/* The type of component `name` in $.components, or NULL. */
+static const char *cores_type(const cJSON *comps, const char *name)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(comps, name);
+    const cJSON *t = cJSON_IsObject(c) ? cJSON_GetObjectItemCaseSensitive(c, "type") : NULL;
+    return cJSON_IsString(t) ? t->valuestring : NULL;
+}
+
+/* The name of copy i of `tmpl`: tmpl without its trailing digits, then i. */
+static void cores_name(const char *tmpl, uint64_t i, char *name, size_t cap)
+{
+    size_t stem = strlen(tmpl);
+    while (stem > 0 && isdigit((unsigned char)tmpl[stem - 1]))
+        stem--;
+    snprintf(name, cap, "%.*s%" PRIu64, (int)stem, tmpl, i);
+}
+
+/* Add copy i of component `tmpl` (cores_name), its core_id the template's + i. */
+static int cores_copy(const char *src, cJSON *comps, const char *tmpl, uint64_t i, char *name,
+                      size_t cap)
+{
+    cores_name(tmpl, i, name, cap);
+    if (cJSON_GetObjectItemCaseSensitive(comps, name))
+        return migsim_error(MIGSIM_ECONFIG, "%s: $.sim.cores: the copy of %s for core %" PRIu64
+                            " would be named \"%s\", which is taken", src, tmpl, i, name);
+    cJSON *c = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(comps, tmpl), 1);
+    char path[200];
+    snprintf(path, sizeof path, "$.components.%s", tmpl);
+    uint64_t id = 0;
+    int rc = c ? get_u64(src, c, "core_id", path, &id) : MIGSIM_OK;
+    if (!c || rc) {
+        cJSON_Delete(c);
+        return c ? rc : migsim_error(MIGSIM_ENOMEM, "out of memory");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(c, "core_id");
+    cJSON_AddItemToObject(c, "core_id", cJSON_CreateNumber((double)(id + i)));
+    cJSON_AddItemToObject(comps, name, c);
+    return MIGSIM_OK;
+}
+
+/* Append a link from "from" to "to" with the attributes of `like`. */
+static int cores_add_link(cJSON *links, const cJSON *like, const char *from, const char *to)
+{
+    cJSON *l = cJSON_Duplicate(like, 1);
+    if (!l)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    cJSON_ReplaceItemInObjectCaseSensitive(l, "from", cJSON_CreateString(from));
+    cJSON_ReplaceItemInObjectCaseSensitive(l, "to", cJSON_CreateString(to));
+    cJSON_AddItemToArray(links, l);
+    return MIGSIM_OK;
+}
+
+/*
+ * "sim": { "cores": N } (N > 1): cores 1..N-1 are copies of the trace player
+ * cpu0 and of the CPU MMU its "out" links to (if any), with the same
+ * parameters after the overrides, each with core_id = the template's + i
+ * (its own src_idx and generator stream); copy i's "out" links to copy i's
+ * MMU as cpu0's to its MMU, and the last "out" (or "mem") of each copy takes
+ * the next free input of the crossbar the template's reaches; every migctl
+ * naming the template MMU in cpu_mmus names the copies too.
+ */
+static int sim_expand_cores(const char *src, cJSON *root)
+{
+    cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "sim");
+    uint64_t n = 1;
+    int rc;
+    if (!cJSON_IsObject(s))
+        return MIGSIM_OK; /* sim_configure says what is wrong */
+    if ((rc = get_u64(src, s, "cores", "$.sim", &n)) || n == 1)
+        return rc;
+    if (n == 0 || n > SIM_MAX_COMPS / 2)
+        return migsim_error(MIGSIM_ECONFIG, "%s: $.sim.cores: %" PRIu64 " is out of range [1, %u]",
+                            src, n, SIM_MAX_COMPS / 2);
+    cJSON *comps = cJSON_GetObjectItemCaseSensitive(root, "components");
+    cJSON *links = cJSON_GetObjectItemCaseSensitive(root, "links");
+    const char *cpu = "cpu0", *pt = cores_type(comps, cpu);
+    if (!pt || strcmp(pt, "trace_player") != 0 || !cJSON_IsArray(links))
+        return migsim_error(MIGSIM_ECONFIG, "%s: $.sim.cores: copies the trace player \"cpu0\", "
+                            "which the configuration lacks", src);
+    /* the chain: cpu0, then the CPU MMU its out port reaches, if any */
+    const cJSON *cpu_out = cores_link(links, "from", cpu, "out");
+    char mmu[128] = "";
+    const cJSON *mmu_in = NULL, *last = cpu_out;
+    const char *last_port = "out";
+    if (cpu_out) {
+        const char *to = cJSON_GetObjectItemCaseSensitive(cpu_out, "to")->valuestring;
+        const char *dot = strchr(to, '.');
+        snprintf(mmu, sizeof mmu, "%.*s", dot ? (int)(dot - to) : 0, to);
+        const char *mt = cores_type(comps, mmu);
+        if (mt && strcmp(mt, "cpu_mmu") == 0) {
+            mmu_in = cpu_out;
+            last = cores_link(links, "from", mmu, "mem");
+            last_port = "mem";
+        } else {
+            mmu[0] = '\0';
+        }
+    }
+    /* the crossbar the chain ends at */
+    const cJSON *to = last ? cJSON_GetObjectItemCaseSensitive(last, "to") : NULL;
+    char xb[128] = "";
+    if (cJSON_IsString(to) && strchr(to->valuestring, '.'))
+        snprintf(xb, sizeof xb, "%.*s", (int)(strchr(to->valuestring, '.') - to->valuestring),
+                 to->valuestring);
+    const char *xt = cores_type(comps, xb);
+    const migsim_comp_ops_t *xops = xt ? migsim_registry_find(xt) : NULL;
+    if (!xops || strcmp(xops->type, "xbar") != 0)
+        return migsim_error(MIGSIM_ECONFIG, "%s: $.sim.cores: %s.%s must link to a crossbar "
+                            "input for the copies to take the next ones (it links to %s)", src,
+                            mmu[0] ? mmu : cpu, last_port,
+                            cJSON_IsString(to) ? to->valuestring : "nothing");
+    unsigned next_in = 0;
+    for (uint64_t i = 1; i < n; i++) {
+        char cname[160], mname[160], from[200], dest[200];
+        if ((rc = cores_copy(src, comps, cpu, i, cname, sizeof cname)))
+            return rc;
+        snprintf(from, sizeof from, "%s.out", cname);
+        if (mmu[0]) {
+            if ((rc = cores_copy(src, comps, mmu, i, mname, sizeof mname)))
+                return rc;
+            snprintf(dest, sizeof dest, "%s.in", mname);
+            if ((rc = cores_add_link(links, mmu_in, from, dest)))
+                return rc;
+            snprintf(from, sizeof from, "%s.mem", mname);
+        }
+        /* the next input of the crossbar that no link uses */
+        char port[32];
+        for (;; next_in++) {
+            snprintf(port, sizeof port, "in%u", next_in);
+            if (!cores_link(links, "to", xb, port))
+                break;
+        }
+        bool exists = false;
+        for (const migsim_port_def_t *pd = xops->ports; pd && pd->name && !exists; pd++)
+            exists = strcmp(pd->name, port) == 0;
+        if (!exists)
+            return migsim_error(MIGSIM_ECONFIG, "%s: $.sim.cores: %" PRIu64 " cores need more "
+                                "inputs than crossbar %s has (core %" PRIu64 " would take %s)",
+                                src, n, xb, i, port);
+        snprintf(dest, sizeof dest, "%s.%s", xb, port);
+        if ((rc = cores_add_link(links, last, from, dest)))
+            return rc;
+    }
+    if (!mmu[0])
+        return MIGSIM_OK;
+    /* every migration controller naming the template MMU names its copies */
+    for (cJSON *c = comps->child; c; c = c->next) {
+        const char *t = cores_type(comps, c->string);
+        cJSON *list = cJSON_GetObjectItemCaseSensitive(c, "cpu_mmus");
+        if (!t || strcmp(t, "migctl") != 0 || !cJSON_IsString(list))
+            continue;
+        bool names = false;
+        char *buf = sim_strdup(list->valuestring);
+        if (!buf)
+            return migsim_error(MIGSIM_ENOMEM, "out of memory");
+        for (char *sv = NULL, *tok = strtok_r(buf, ", ", &sv); tok && !names; tok = strtok_r(NULL, ", ", &sv))
+            names = strcmp(tok, mmu) == 0;
+        free(buf);
+        if (!names)
+            continue;
+        size_t cap = strlen(list->valuestring) + n * (strlen(mmu) + 24) + 1;
+        char *all = malloc(cap);
+        if (!all)
+            return migsim_error(MIGSIM_ENOMEM, "out of memory");
+        size_t len = (size_t)snprintf(all, cap, "%s", list->valuestring);
+        for (uint64_t i = 1; i < n; i++) {
+            char mname[160];
+            cores_name(mmu, i, mname, sizeof mname);
+            len += (size_t)snprintf(all + len, cap - len, ",%s", mname);
+        }
+        cJSON_ReplaceItemInObjectCaseSensitive(c, "cpu_mmus", cJSON_CreateString(all));
+        free(all);
+    }
+    return MIGSIM_OK;
+}
+
 static int sim_create(migsim_sim_t **out, const char *json, const char *name,
                       const char *const *ovr, size_t novr, unsigned flags)
 {
@@ -929,7 +1128,7 @@ static int sim_create(migsim_sim_t **out, const char *json, const char *name,
             goto fail;
         }
     }
-    if ((rc = sim_apply_overrides(root, ovr, novr)))
+    if ((rc = sim_apply_overrides(root, ovr, novr)) || (rc = sim_expand_cores(sim->source, root)))
         goto fail;
     if ((rc = sim_configure(sim, root)))
         goto fail;
@@ -1352,6 +1551,8 @@ char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
     for (size_t i = 0; i < sim->ncomps; i++) {
         migsim_comp_t *c = sim->comps[i];
         for (const migsim_stat_def_t *d = c->ops->stats; d && d->name; d++) {
+            if (!stat_shown(c, d))
+                continue;
             char name[256];
             snprintf(name, sizeof name, "%s.%s", c->name, d->name);
             const char *f = (const char *)c + d->offset;
@@ -1572,7 +1773,8 @@ static void describe_one(FILE *f, const migsim_comp_ops_t *ops)
                 p->optional ? " (optional)" : "");
     fprintf(f, "  statistics:\n");
     for (const migsim_stat_def_t *s = ops->stats; s && s->name; s++)
-        fprintf(f, "    %-30s %-10s %s\n", s->name, s->unit, s->help);
+        fprintf(f, "    %-30s %-10s %s%s\n", s->name, s->unit, s->help,
+                s->port ? " (reported while the port is bound)" : "");
 }
 
 int migsim_describe(FILE *f, const char *type)

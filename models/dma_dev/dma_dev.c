@@ -5,9 +5,11 @@
  * goes to the histogram of the migration phase current when it arrives.
  */
 #include "dma_dev/dma_dev.h"
+#include "iommu/iommu.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,65 +117,292 @@ static void dev_fill(migsim_req_t *req, uint64_t rec_index)
     }
 }
 
-/* Issue from the head of the ring while allowed. */
+/* What dma_dev_t.pending is. */
+enum { DEV_SEND_NEW = 0, DEV_SEND_XLATE, DEV_SEND_RESEND };
+
+/* ---- the ATC ------------------------------------------------------------------ */
+
+/* The entry holding IOVA page `page` (IOVA / DMA_DEV_ATC_PAGE + 1), or -1. */
+static int dev_atc_find(const dma_dev_t *d, uint64_t page)
+{
+    for (uint32_t i = 0; i < d->atc_entries; i++)
+        if (d->atc_page[i] == page)
+            return (int)i;
+    return -1;
+}
+
+/* The PA of `iova` from the ATC (a use: LRU updated); false on a miss. */
+static bool dev_atc_lookup(dma_dev_t *d, uint64_t iova, uint64_t *pa)
+{
+    int i = dev_atc_find(d, iova / DMA_DEV_ATC_PAGE + 1);
+    if (i < 0)
+        return false;
+    d->atc_used[i] = ++d->atc_clock;
+    *pa = d->atc_pa[i] + iova % DMA_DEV_ATC_PAGE;
+    return true;
+}
+
+/* Cache the translation iova -> pa, in place of the least recently used (or an empty) entry. */
+static void dev_atc_fill(dma_dev_t *d, uint64_t iova, uint64_t pa)
+{
+    uint64_t page = iova / DMA_DEV_ATC_PAGE + 1;
+    int i = dev_atc_find(d, page);
+    if (i < 0) {
+        i = 0;
+        for (uint32_t k = 1; k < d->atc_entries; k++)
+            if (d->atc_used[k] < d->atc_used[i])
+                i = (int)k;
+    }
+    d->atc_page[i] = page;
+    d->atc_pa[i] = pa - pa % DMA_DEV_ATC_PAGE;
+    d->atc_used[i] = ++d->atc_clock;
+}
+
+/* Send `req` with the PA of its IOVA: the IOMMU passes it through. */
+static void dev_translated(migsim_req_t *req, uint64_t pa)
+{
+    req->addr = pa;
+    req->flags |= IOMMU_REQ_ATS_TRANSLATED;
+}
+
+/* The ATS translation request for `r` (the same IOVA, size and access). */
+static migsim_req_t *dev_xlate_req(dma_dev_t *d, const migsim_req_t *r)
+{
+    migsim_req_t *t = migsim_req_alloc(d->comp.pool);
+    if (!t) {
+        migsim_sim_fail(d->comp.sim, MIGSIM_ENOMEM);
+        return NULL;
+    }
+    t->addr = t->orig_addr = r->orig_addr;
+    t->size = r->size;
+    t->op = r->op;  /* a write asks for write access: the walk sets D */
+    t->src_kind = MIGSIM_SRC_DMA;
+    t->src_idx = r->src_idx;
+    t->flags = IOMMU_REQ_ATS_XLATE;
+    t->cookie = d;
+    t->t_issue = d->comp.k->now;
+    d->xlate_out = true;
+    d->xlate_gen = d->atc_gen;
+    return t;
+}
+
+/* A translation request came back: cache it (unless an invalidation came meanwhile). */
+static void dev_xlate_done(dma_dev_t *d, migsim_req_t *t)
+{
+    migsim_req_t *r = d->xlate_req;
+    d->xlate_out = false;
+    if (t->status != 0) {
+        d->st_ats_xlate_faults++;
+        d->xlate_skip = true;      /* the request goes untranslated: the IOMMU decides */
+    } else if (d->xlate_gen != d->atc_gen) {
+        d->st_ats_stale++;         /* asked again by dev_next */
+    } else {
+        dev_atc_fill(d, t->orig_addr, t->addr);
+        dev_translated(r, t->addr);
+    }
+    migsim_req_free(d->comp.pool, t);
+}
+
+/* ---- PRI -------------------------------------------------------------------------- */
+
+static dma_dev_pri_t *dev_pri_find(dma_dev_t *d, uint64_t id)
+{
+    for (uint32_t i = 0; i < d->queue_depth && d->pri_used; i++)
+        if (d->pri_tab[i].used && d->pri_tab[i].id == id)
+            return &d->pri_tab[i];
+    return NULL;
+}
+
+static void dev_pri_forget(dma_dev_pri_t *e, dma_dev_t *d)
+{
+    e->used = false;
+    d->pri_used--;
+}
+
+/*
+ * A request answered with a fault: send a page request and hold the request
+ * until the OS answers, pri_ps from now; false when it has had
+ * pri_max_retries page requests already (the fault is final).
+ */
+static bool dev_pri(dma_dev_t *d, migsim_req_t *req)
+{
+    dma_dev_pri_t *e = dev_pri_find(d, req->id);
+    if (e && e->tries >= d->pri_max_retries) {
+        dev_pri_forget(e, d);
+        d->st_pri_failed++;
+        return false;
+    }
+    if (e) {
+        d->st_pri_retries++;
+    } else {
+        for (uint32_t i = 0; i < d->queue_depth && !e; i++)
+            if (!d->pri_tab[i].used)
+                e = &d->pri_tab[i];
+        assert(e); /* one entry per outstanding request, at most queue_depth */
+        *e = (dma_dev_pri_t){ .id = req->id, .used = true };
+        d->pri_used++;
+    }
+    e->tries++;
+    d->st_pri_requests++;
+    req->status = 0;
+    req->scratch[0] = d->comp.k->now + d->pri_ps;
+    req->next = NULL;
+    if (d->priq_tail)
+        d->priq_tail->next = req;
+    else
+        d->priq = req;
+    d->priq_tail = req;
+    if (!migsim_event_queued(&d->pri_ev))
+        migsim_schedule(d->comp.k, &d->pri_ev, d->priq->scratch[0]);
+    return true;
+}
+
+static void dev_issue(dma_dev_t *d);
+
+static void dev_pri_event(migsim_event_t *ev)
+{
+    dma_dev_t *d = ev->ctx;
+    dev_issue(d);
+    if (d->priq && !migsim_event_queued(&d->pri_ev) && d->priq->scratch[0] > d->comp.k->now)
+        migsim_schedule(d->comp.k, &d->pri_ev, d->priq->scratch[0]);
+}
+
+/* ---- issue ------------------------------------------------------------------------ */
+
+/*
+ * Put the next request to send in d->pending: the request whose translation
+ * came back, or a new request from the head of the ring (or, when its page
+ * misses the ATC, its translation request first). False when there is none.
+ */
+static bool dev_next(dma_dev_t *d)
+{
+    if (d->xlate_req) {
+        if (d->xlate_out)
+            return false;           /* its translation is on its way */
+        migsim_req_t *r = d->xlate_req;
+        if ((r->flags & IOMMU_REQ_ATS_TRANSLATED) || d->xlate_skip) {
+            d->xlate_req = NULL;
+            d->xlate_skip = false;
+            d->pending = r;
+            d->pending_kind = DEV_SEND_NEW;
+        } else {
+            d->pending = dev_xlate_req(d, r);  /* an invalidation came: ask again */
+            d->pending_kind = DEV_SEND_XLATE;
+        }
+        return d->pending != NULL;
+    }
+    if (!d->ring_n || d->inflight >= d->queue_depth)
+        return false;
+    dma_rec_t *h = &d->ring[d->ring_head];
+    migsim_req_t *req = migsim_req_alloc(d->comp.pool);
+    if (!req) {
+        migsim_sim_fail(d->comp.sim, MIGSIM_ENOMEM);
+        return false;
+    }
+    uint64_t addr = h->rec.addr + d->head_off;
+    uint64_t room = d->line_bytes - (addr & (d->line_bytes - 1)); /* a power of two */
+    uint64_t left = h->rec.size - d->head_off;
+    req->addr = req->orig_addr = addr;
+    req->size = (uint32_t)(left < room ? left : room);
+    req->op = h->rec.op;
+    req->src_kind = MIGSIM_SRC_DMA;
+    req->src_idx = h->rec.src_idx;
+    req->cookie = d;
+    req->t_issue = h->arrived;  /* latency runs from the record's arrival */
+    if (d->head_off == 0)
+        req->flags |= MIGSIM_REQ_XFER_FIRST;
+    if (d->head_off + req->size >= h->rec.size)
+        req->flags |= MIGSIM_REQ_XFER_LAST;
+    if (d->payload) {
+        req->flags |= MIGSIM_REQ_HAS_DATA;
+        if (req->op == MIGSIM_OP_WRITE)
+            dev_fill(req, d->rec_index);
+    }
+    d->pending = req;
+    d->pending_kind = DEV_SEND_NEW;
+    if (d->atc_entries) {
+        uint64_t pa;
+        if (dev_atc_lookup(d, addr, &pa)) {
+            d->st_atc_hits++;
+            dev_translated(req, pa);
+        } else {
+            d->st_atc_misses++;
+            d->xlate_req = req;
+            d->pending = dev_xlate_req(d, req);
+            d->pending_kind = DEV_SEND_XLATE;
+            return d->pending != NULL;
+        }
+    }
+    return true;
+}
+
+/* A new request was sent: it leaves the ring and the buffer. */
+static void dev_sent_new(dma_dev_t *d, const migsim_req_t *req)
+{
+    d->inflight++;
+    d->st_bytes += req->size;
+    d->st_ats_translated += (req->flags & IOMMU_REQ_ATS_TRANSLATED) != 0;
+    dma_rec_t *h = &d->ring[d->ring_head];
+    if (d->head_off == 0)
+        d->st_wait_sum_ps += d->comp.k->now - h->arrived;
+    if (req->op == MIGSIM_OP_WRITE) {
+        d->st_writes++;
+        d->buffered -= req->size;
+    } else {
+        d->st_reads++;
+    }
+    d->head_off += req->size;
+    if (d->head_off >= h->rec.size) {
+        d->head_off = 0;
+        d->ring_head = (d->ring_head + 1) % d->ring_records;
+        d->ring_n--;
+    }
+}
+
+/*
+ * Issue while allowed: requests the OS answered (PRI) first, even while
+ * suspended (they are outstanding: a drain waits for them); then, unless
+ * suspended, translations and the head of the ring.
+ */
 static void dev_issue(dma_dev_t *d)
 {
-    migsim_tick_t now = d->comp.k->now;
-    while (!d->blocked && !d->suspended) {
-        if (!d->pending) {
-            if (!d->ring_n || d->inflight >= d->queue_depth)
+    while (!d->blocked) {
+        migsim_req_t *req;
+        uint8_t kind = DEV_SEND_RESEND;
+        bool resend = d->priq && d->priq->scratch[0] <= d->comp.k->now;
+        if (resend) {
+            req = d->priq;   /* off the queue while it is sent; back at its head if refused */
+            d->priq = req->next;
+            if (!d->priq)
+                d->priq_tail = NULL;
+            req->next = NULL;
+        } else {
+            if (d->suspended || (!d->pending && !dev_next(d)))
                 return;
-            dma_rec_t *h = &d->ring[d->ring_head];
-            migsim_req_t *req = migsim_req_alloc(d->comp.pool);
-            if (!req) {
-                migsim_sim_fail(d->comp.sim, MIGSIM_ENOMEM);
-                return;
-            }
-            uint64_t addr = h->rec.addr + d->head_off;
-            uint64_t room = d->line_bytes - (addr & (d->line_bytes - 1)); /* a power of two */
-            uint64_t left = h->rec.size - d->head_off;
-            req->addr = req->orig_addr = addr;
-            req->size = (uint32_t)(left < room ? left : room);
-            req->op = h->rec.op;
-            req->src_kind = MIGSIM_SRC_DMA;
-            req->src_idx = h->rec.src_idx;
-            req->cookie = d;
-            req->t_issue = h->arrived;  /* latency runs from the record's arrival */
-            if (d->head_off == 0)
-                req->flags |= MIGSIM_REQ_XFER_FIRST;
-            if (d->head_off + req->size >= h->rec.size)
-                req->flags |= MIGSIM_REQ_XFER_LAST;
-            if (d->payload) {
-                req->flags |= MIGSIM_REQ_HAS_DATA;
-                if (req->op == MIGSIM_OP_WRITE)
-                    dev_fill(req, d->rec_index);
-            }
-            d->pending = req;
+            req = d->pending;
+            kind = d->pending_kind;
         }
-        migsim_req_t *req = d->pending;
+        if (kind == DEV_SEND_XLATE)
+            d->inflight++;   /* before the send: the answer may come within it */
         if (migsim_port_send(&d->out, req) != 0) {
+            if (kind == DEV_SEND_XLATE)
+                d->inflight--;
+            if (resend) {
+                req->next = d->priq;
+                d->priq = req;
+                if (!d->priq_tail)
+                    d->priq_tail = req;
+            }
             d->blocked = true;
             d->st_refused++;
             return;
         }
-        d->pending = NULL;
-        d->inflight++;
-        d->st_bytes += req->size;
-        dma_rec_t *h = &d->ring[d->ring_head];
-        if (d->head_off == 0)
-            d->st_wait_sum_ps += now - h->arrived;
-        if (req->op == MIGSIM_OP_WRITE) {
-            d->st_writes++;
-            d->buffered -= req->size;
-        } else {
-            d->st_reads++;
-        }
-        d->head_off += req->size;
-        if (d->head_off >= h->rec.size) {
-            d->head_off = 0;
-            d->ring_head = (d->ring_head + 1) % d->ring_records;
-            d->ring_n--;
-        }
+        if (!resend)
+            d->pending = NULL;
+        if (kind == DEV_SEND_NEW)
+            dev_sent_new(d, req);
+        else if (kind == DEV_SEND_XLATE)
+            d->st_ats_xlate++;
     }
 }
 
@@ -186,10 +415,22 @@ static void dev_resp(migsim_port_t *port, migsim_req_t *req)
 {
     dma_dev_t *d = (dma_dev_t *)port->owner;
     migsim_tick_t now = d->comp.k->now;
-    srclat_record(&d->lat, d->comp.sim, now, req->t_issue, req->status);
-    migsim_req_free(d->comp.pool, req);
+    if (req->status == IOMMU_STATUS_FAULT && d->pri && dev_pri(d, req))
+        return; /* held for the OS's answer, still outstanding */
+    if (d->pri_used) {
+        dma_dev_pri_t *e = dev_pri_find(d, req->id);
+        if (e)
+            dev_pri_forget(e, d);
+    }
     d->inflight--;
-    if (!d->blocked && !d->suspended && d->ring_n && !migsim_event_queued(&d->issue_ev))
+    if (req->flags & IOMMU_REQ_ATS_XLATE) {
+        dev_xlate_done(d, req);
+    } else {
+        srclat_record(&d->lat, d->comp.sim, now, req->t_issue, req->status);
+        migsim_req_free(d->comp.pool, req);
+    }
+    if (!d->blocked && !d->suspended && (d->ring_n || d->xlate_req) &&
+        !migsim_event_queued(&d->issue_ev))
         migsim_schedule(d->comp.k, &d->issue_ev, now);
 }
 
@@ -199,6 +440,45 @@ static void dev_retry(migsim_port_t *port)
     d->blocked = false;
     if (!migsim_event_queued(&d->issue_ev))
         migsim_schedule(d->comp.k, &d->issue_ev, d->comp.k->now);
+}
+
+/* ---- ATS invalidation ---------------------------------------------------------------- */
+
+static void dev_inval_event(migsim_event_t *ev)
+{
+    dma_dev_inval_t *v = ev->ctx;
+    v->active = false;
+    if (v->done)
+        v->done(v->ctx);
+}
+
+int dma_dev_ats_invalidate(dma_dev_t *d, uint64_t iova, uint64_t len, dma_dev_inval_done_fn done,
+                           void *ctx)
+{
+    dma_dev_inval_t *v = NULL;
+    for (uint32_t i = 0; i < DMA_DEV_MAX_INVALS && !v; i++)
+        if (!d->inv[i].active)
+            v = &d->inv[i];
+    if (!v)
+        return migsim_error(MIGSIM_EBUSY, "%s: %u ATS invalidations already in progress",
+                            d->comp.name, DMA_DEV_MAX_INVALS);
+    d->st_ats_invals++;
+    if (!d->atc_ignore_inval) {
+        d->atc_gen++;
+        for (uint32_t i = 0; i < d->atc_entries; i++) {
+            uint64_t lo = (d->atc_page[i] - 1) * DMA_DEV_ATC_PAGE;
+            if (d->atc_page[i] && lo < iova + len && iova < lo + DMA_DEV_ATC_PAGE) {
+                d->atc_page[i] = 0;
+                d->atc_used[i] = 0;
+                d->st_atc_inval_entries++;
+            }
+        }
+    }
+    v->done = done;
+    v->ctx = ctx;
+    v->active = true;
+    migsim_schedule(d->comp.k, &v->ev, d->comp.k->now + d->ats_inval_ps);
+    return MIGSIM_OK;
 }
 
 void dma_dev_suspend(dma_dev_t *d, bool suspend)
@@ -293,8 +573,21 @@ static int dev_init(migsim_comp_t *c)
         return rc;
     d->time_mode = migsim_recsrc_time_mode(d->src);
     if ((rc = migsim_event_init(c->k, &d->arrive_ev, dev_arrive, d, 15, 0, "dma.arrive")) ||
-        (rc = migsim_event_init(c->k, &d->issue_ev, dev_issue_event, d, 20, 0, "dma.issue")))
+        (rc = migsim_event_init(c->k, &d->issue_ev, dev_issue_event, d, 20, 0, "dma.issue")) ||
+        (rc = migsim_event_init(c->k, &d->pri_ev, dev_pri_event, d, 20, 0, "dma.pri")))
         return rc;
+    for (uint32_t i = 0; i < DMA_DEV_MAX_INVALS; i++) {
+        d->inv[i].d = d;
+        if ((rc = migsim_event_init(c->k, &d->inv[i].ev, dev_inval_event, &d->inv[i], 5, 0,
+                                    "dma.ats_inval")))
+            return rc;
+    }
+    if (d->atc_entries && (!(d->atc_page = calloc(d->atc_entries, sizeof *d->atc_page)) ||
+                           !(d->atc_pa = calloc(d->atc_entries, sizeof *d->atc_pa)) ||
+                           !(d->atc_used = calloc(d->atc_entries, sizeof *d->atc_used))))
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    if (d->pri && !(d->pri_tab = calloc(d->queue_depth, sizeof *d->pri_tab)))
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
     return MIGSIM_OK;
 }
 
@@ -319,6 +612,25 @@ static void dev_fini(migsim_comp_t *c)
     if (d->pending)
         migsim_req_free(c->pool, d->pending);
     d->pending = NULL;
+    if (d->xlate_req)
+        migsim_req_free(c->pool, d->xlate_req);
+    d->xlate_req = NULL;
+    while (d->priq) {
+        migsim_req_t *r = d->priq;
+        d->priq = r->next;
+        migsim_req_free(c->pool, r);
+    }
+    free(d->atc_page);
+    free(d->atc_pa);
+    free(d->atc_used);
+    free(d->pri_tab);
+    d->atc_page = d->atc_pa = d->atc_used = NULL;
+    d->pri_tab = NULL;
+    if (d->pri_ev.fn)
+        migsim_event_fini(c->k, &d->pri_ev);
+    for (uint32_t i = 0; i < DMA_DEV_MAX_INVALS; i++)
+        if (d->inv[i].ev.fn)
+            migsim_event_fini(c->k, &d->inv[i].ev);
     migsim_recsrc_close(d->src);
     d->src = NULL;
     free(d->ring);
@@ -380,6 +692,23 @@ static const migsim_param_t dev_params[] = {
     PU64("start_ps", start_ps, "ps", 0, 0, 0,
          "time of the first arrival; added to absolute record times (as the trace player's)"),
     PU32("dev_id", dev_id, "", 0, 0, 65535, "device number (src_idx of generated records)"),
+    PU32("atc_entries", atc_entries, "entries", 0, 0, 4096,
+         "ATS translation cache of 4 KiB IOVA pages, fully associative, LRU (0 = no ATC: every "
+         "request is translated by the IOMMU); a miss sends an ATS translation request first"),
+    PU64("ats_inval_ps", ats_inval_ps, "ps", 1000000, 0, 0,
+         "ATS invalidation: request to the device's completion (estimate: PCIe round trips and "
+         "the device's flush, about 1 us)"),
+    MIGSIM_PARAM_BOOL(dma_dev_t, "atc_ignore_inval", atc_ignore_inval, 0,
+                      "planted bug: ATS invalidations complete without dropping any ATC entry, so "
+                      "the device keeps sending stale PAs"),
+    MIGSIM_PARAM_BOOL(dma_dev_t, "pri", pri, 0,
+                      "PCIe PRI: a request answered with an I/O page fault sends a page request "
+                      "and is sent again when the OS answers (pri_ps), instead of failing"),
+    PU64("pri_ps", pri_ps, "ps", 20000000, 0, 0,
+         "page request to the OS's answer (estimate: an I/O page fault served by the OS, about "
+         "20 us)"),
+    PU32("pri_max_retries", pri_max_retries, "requests", 16, 1, 65535,
+         "page requests for one request at most; its next fault is final (pri_failed_reqs)"),
     MIGSIM_PARAMS_END,
 };
 
@@ -413,6 +742,21 @@ static const migsim_stat_def_t dev_stats[] = {
     SU("suspended_ps", st_suspended_ps, "ps", "time spent suspended"),
     SU("buffer_peak_bytes", st_buffer_peak, "bytes", "largest buffer occupancy"),
     SU("last_done_ps", lat.last_done_ps, "ps", "time of the last response"),
+    SU("atc_hits", st_atc_hits, "requests", "requests whose IOVA page was in the ATC (sent translated)"),
+    SU("atc_misses", st_atc_misses, "requests", "requests whose IOVA page missed the ATC"),
+    SU("ats_xlate_reqs", st_ats_xlate, "requests", "ATS translation requests sent"),
+    SU("ats_xlate_faults", st_ats_xlate_faults, "requests",
+       "ATS translation requests answered with a fault (the request then went untranslated)"),
+    SU("ats_stale_xlates", st_ats_stale, "requests",
+       "translations not cached because an ATS invalidation came while they were in flight"),
+    SU("ats_translated_reqs", st_ats_translated, "requests", "requests sent with a PA from the ATC"),
+    SU("ats_invalidations", st_ats_invals, "invalidations", "ATS invalidations received"),
+    SU("atc_entries_invalidated", st_atc_inval_entries, "entries", "ATC entries dropped by them"),
+    SU("pri_requests", st_pri_requests, "requests", "PRI page requests sent (one per fault)"),
+    SU("pri_retries", st_pri_retries, "requests",
+       "page requests after the first for one request (its PTE still invalid after the answer)"),
+    SU("pri_failed_reqs", st_pri_failed, "requests",
+       "requests whose fault was final after pri_max_retries page requests"),
     SRCLAT_STATS(dma_dev_t, lat),
     MIGSIM_STATS_END,
 };

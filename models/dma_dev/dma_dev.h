@@ -28,6 +28,28 @@
  * Faults: a response with a fault status (an I/O page fault answered by the
  * IOMMU) counts in faulted_reqs and in no latency figure (srclat.h).
  *
+ * ATS (atc_entries > 0): the device keeps an address translation cache of
+ * DMA_DEV_ATC_PAGE-byte IOVA pages (fully associative, least recently used
+ * out). A request whose page hits is sent with its PA, flagged
+ * IOMMU_REQ_ATS_TRANSLATED (the IOMMU passes it through); on a miss the
+ * device first sends a translation request (IOMMU_REQ_ATS_XLATE, answered by
+ * the IOMMU after its IOTLB probe or walk, without a memory access), caches
+ * the answer and then sends the request translated; meanwhile it issues
+ * nothing else (in order). A translation request that faults leaves the
+ * request to go untranslated, where the IOMMU faults it (or PRI, below).
+ * dma_dev_ats_invalidate() is an ATS invalidation: the entries of the range
+ * go at once and a translation in flight is not cached when it comes back;
+ * the completion goes back ats_inval_ps later. atc_ignore_inval (a planted
+ * bug) completes invalidations without dropping anything: stale PAs.
+ * Approximation: requests already sent with an old translation are not
+ * waited for by the completion.
+ *
+ * PRI (pri): a request answered IOMMU_STATUS_FAULT sends a page request,
+ * waits pri_ps for the OS's answer and is sent again (it stays outstanding
+ * meanwhile, and is sent even while the device is suspended); after
+ * pri_max_retries page requests for one request its next fault is final
+ * (faulted_reqs, pri_failed_reqs).
+ *
  * Statistics: request latency (record arrival to response, so time waiting
  * in the device counts, suspended or not) overall and split by the
  * migration phase (migsim_sim_phase(): before, during, after) read when the
@@ -60,6 +82,30 @@ extern "C" {
 /* A trace none of whose first this many records is a DMA record is refused at init. */
 #define DMA_DEV_KIND_PROBE_RECS 4096u
 
+#define DMA_DEV_ATC_PAGE 4096u        /* bytes of IOVA one ATC entry translates */
+#define DMA_DEV_MAX_INVALS 8u         /* ATS invalidations in progress at once */
+
+/* Called when an ATS invalidation completes; ctx is the caller's. */
+typedef void (*dma_dev_inval_done_fn)(void *ctx);
+
+struct dma_dev_s;
+
+/* One ATS invalidation in progress. */
+typedef struct dma_dev_inval_s {
+    struct dma_dev_s *d;           /* borrowed: the owner (the event's context) */
+    migsim_event_t ev;             /* the completion, ats_inval_ps after the request */
+    dma_dev_inval_done_fn done;    /* may be NULL */
+    void *ctx;                     /* borrowed: done's argument */
+    bool active;
+} dma_dev_inval_t;
+
+/* A request that faulted and went through PRI: how often, by request id. */
+typedef struct dma_dev_pri_s {
+    uint64_t id;                   /* the request's id */
+    uint32_t tries;                /* page requests sent for it */
+    bool used;
+} dma_dev_pri_t;
+
 typedef struct dma_rec_s {
     migsim_trace_rec_t rec;        /* the record as read */
     migsim_tick_t arrived;         /* its arrival time, ps */
@@ -90,6 +136,12 @@ typedef struct dma_dev_s {
     uint32_t gen_block_order;      /* block: migsim_gen_order_t (0 sequential, 1 random) */
     uint64_t start_ps;             /* first arrival opportunity; added to ABS_PS record times, ps */
     uint32_t dev_id;               /* src_idx of generated records */
+    uint32_t atc_entries;          /* ATS translation cache entries, 0 = no ATC, <= 4096 */
+    uint64_t ats_inval_ps;         /* ATS invalidation request to completion, ps */
+    bool atc_ignore_inval;         /* planted bug: invalidations complete, entries stay */
+    bool pri;                      /* faulted requests go through PRI and are sent again */
+    uint64_t pri_ps;               /* page request to the OS's answer, ps */
+    uint32_t pri_max_retries;      /* page requests per request at most, 1..65535 */
     /* state */
     migsim_recsrc_t *src;          /* owned */
     migsim_time_mode_t time_mode;
@@ -108,6 +160,22 @@ typedef struct dma_dev_s {
     migsim_tick_t suspended_since;
     uint64_t rec_index;
     migsim_event_t arrive_ev, issue_ev;
+    uint8_t pending_kind;          /* what `pending` is: a new request or a translation request */
+    uint64_t *atc_page;            /* owned: atc_entries IOVA pages (IOVA / DMA_DEV_ATC_PAGE + 1; 0 = empty) */
+    uint64_t *atc_pa;              /* owned: their PAs (page-aligned) */
+    uint64_t *atc_used;            /* owned: last use, for LRU */
+    uint64_t atc_clock;            /* uses so far */
+    uint64_t atc_gen;              /* ATS invalidations so far */
+    migsim_req_t *xlate_req;       /* the request waiting for its translation (owned), or NULL */
+    bool xlate_out;                /* its translation request is in flight */
+    bool xlate_skip;               /* its translation faulted: it goes untranslated */
+    uint64_t xlate_gen;            /* atc_gen when that translation request was sent */
+    dma_dev_inval_t inv[DMA_DEV_MAX_INVALS];
+    dma_dev_pri_t *pri_tab;        /* owned: queue_depth entries */
+    uint32_t pri_used;             /* entries in use */
+    migsim_req_t *priq, *priq_tail; /* faulted requests waiting for the OS's answer, oldest first;
+                                      req->scratch[0] = when the answer comes, ps */
+    migsim_event_t pri_ev;         /* the oldest answer */
     /* statistics */
     uint64_t st_arrived, st_dropped_bytes, st_reads, st_writes, st_bytes;
     uint64_t st_dropped_full;      /* arrived records dropped: buffer or record queue full */
@@ -118,12 +186,32 @@ typedef struct dma_dev_s {
     uint64_t st_suspended_ps, st_buffer_peak;
     double st_wait_avg_ns;
     srclat_t lat;                  /* record arrival to response, in total and per phase */
+    uint64_t st_atc_hits, st_atc_misses; /* requests whose page hit / missed the ATC */
+    uint64_t st_ats_xlate;         /* ATS translation requests sent */
+    uint64_t st_ats_xlate_faults;  /* of them answered with a fault */
+    uint64_t st_ats_stale;         /* translations not cached: an invalidation came meanwhile */
+    uint64_t st_ats_translated;    /* requests sent translated (a PA from the ATC) */
+    uint64_t st_ats_invals;        /* ATS invalidations received */
+    uint64_t st_atc_inval_entries; /* ATC entries they dropped */
+    uint64_t st_pri_requests;      /* page requests sent */
+    uint64_t st_pri_retries;       /* page requests after the first for one request */
+    uint64_t st_pri_failed;        /* requests faulted after pri_max_retries page requests */
 } dma_dev_t;
 
 extern const migsim_comp_ops_t dma_dev_ops;
 
 /* Suspend (true) or resume (false) issuing; arrivals continue. Idempotent. */
 void dma_dev_suspend(dma_dev_t *d, bool suspend);
+
+/*
+ * An ATS invalidation of IOVAs [iova, iova + len): the ATC entries
+ * overlapping it are dropped now (none with atc_ignore_inval) and a
+ * translation in flight is not cached; done(ctx) is called ats_inval_ps from
+ * now (from an event; may be NULL). 0, or MIGSIM_EBUSY when
+ * DMA_DEV_MAX_INVALS are in progress.
+ */
+int dma_dev_ats_invalidate(dma_dev_t *d, uint64_t iova, uint64_t len, dma_dev_inval_done_fn done,
+                           void *ctx);
 
 #ifdef __cplusplus
 }

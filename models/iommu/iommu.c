@@ -98,8 +98,15 @@ static void io_slot_free(iommu_t *io, iommu_slot_t *s)
         migsim_schedule(io->comp.k, &io->retry_ev, io->comp.k->now);
 }
 
+static void io_answer(iommu_t *io, iommu_slot_t *s, int32_t status);
+
 static void io_forward(iommu_t *io, iommu_slot_t *s)
 {
+    if (s->req->flags & IOMMU_REQ_ATS_XLATE) {
+        io->st_ats_xlate++;
+        io_answer(io, s, 0); /* the translation goes back to the device: req->addr is the PA */
+        return;
+    }
     if (!io->outq.head && !io->mem_blocked) {
         if (migsim_port_send(&io->mem, s->req) == 0) {
             io->st_translated++;
@@ -218,6 +225,7 @@ static void io_walk_done(void *owner, xlat_waiter_t *wt, const xlat_walk_result_
             io_walk(io, s);
     } else if (r->status == XLAT_WALK_FAULT || r->status == XLAT_WALK_BAD_PTE) {
         io->st_faults++;
+        io->st_ats_xlate += (s->req->flags & IOMMU_REQ_ATS_XLATE) != 0;
         io_answer(io, s, IOMMU_STATUS_FAULT);
     } else {
         io->st_walk_errors++;
@@ -357,7 +365,7 @@ int iommu_invalidate(iommu_t *io, uint64_t iova, uint64_t len, iommu_inval_done_
     iommu_slot_t *prev = NULL;
     for (iommu_slot_t *s = io->outq.head, *next; s; s = next) {
         next = s->next;
-        if (s->wt.va >= v->lo && s->wt.va < v->hi) {
+        if (!s->translated && s->wt.va >= v->lo && s->wt.va < v->hi) {
             iq_unlink(&io->outq, prev, s);
             s->req->addr = s->wt.va;
             io_wait_inval(io, s);
@@ -457,7 +465,13 @@ static int io_recv(migsim_port_t *port, migsim_req_t *req)
     s->wt.access = req->op == MIGSIM_OP_WRITE ? XLAT_ACCESS_WRITE : XLAT_ACCESS_READ;
     s->begun = false;
     io_observe(io, req, IOMMU_SEEN_ACCEPT);
-    if (io_inval_covers(io, req->addr, req->addr + 1))
+    s->translated = (req->flags & IOMMU_REQ_ATS_TRANSLATED) != 0;
+    if (s->translated) {
+        s->begun = true;  /* nothing to translate: it starts at once */
+        io_observe(io, req, IOMMU_SEEN_BEGIN);
+        io->st_ats_passed++;
+        io_forward(io, s);
+    } else if (io_inval_covers(io, req->addr, req->addr + 1))
         io_wait_inval(io, s);
     else
         io_begin(io, s);
@@ -646,6 +660,10 @@ static const migsim_stat_def_t io_stats[] = {
     SU("block_waits", st_block_waits, "requests", "requests that waited on a blocked range"),
     SU("block_wait_ps", st_block_wait_ps, "ps",
        "sum of the waits on blocked ranges (the blocking invalidation's time included)"),
+    SU("ats_xlate_reqs", st_ats_xlate, "requests",
+       "ATS translation requests answered with a PA (no memory access) or a fault"),
+    SU("ats_translated_reqs", st_ats_passed, "requests",
+       "ATS-translated requests (a PA from the device's cache) passed to \"mem\" untranslated"),
     SU("refused_reqs", st_refused, "requests", "\"in\" requests refused: hold limit reached"),
     SU("mem_refused_sends", st_mem_refused, "requests", "translated sends \"mem\" refused (resent)"),
     MIGSIM_STATS_END,

@@ -18,7 +18,7 @@
  * dirty bit clear walks (the walker sets D).
  *
  * Faults: a walk that reaches an invalid or malformed I/O PTE is an error
- * of the simulated system (an I/O page fault, which devices do not retry):
+ * of the simulated system (an I/O page fault; a device with PRI retries it):
  * it is counted and the request is answered at once, without a memory
  * access, with req->status = IOMMU_STATUS_FAULT; a walk whose PTE read
  * comes back with an error answers IOMMU_STATUS_WALK_ERROR. The request is
@@ -78,6 +78,21 @@ extern "C" {
 #define IOMMU_STATUS_FAULT (-64)       /* req->status: I/O page fault (invalid or malformed PTE) */
 #define IOMMU_STATUS_WALK_ERROR (-65)  /* req->status: a PTE read came back with an error */
 
+/*
+ * PCIe ATS (Address Translation Services) on "in", set by a device with a
+ * translation cache (dma_dev atc_entries):
+ *   IOMMU_REQ_ATS_XLATE: a translation request. It is translated as any
+ *     request (IOTLB probe, walk, invalidation waits) and answered without a
+ *     memory access: req->addr = the PA of req->orig_addr, status 0, or a
+ *     fault status as a request would get.
+ *   IOMMU_REQ_ATS_TRANSLATED: req->addr is already a PA (from the device's
+ *     cache; req->orig_addr keeps the IOVA): passed to "mem" as it is, never
+ *     held by an invalidation. A stale device cache is the invalidation's
+ *     business (the migration controller invalidates every ATC).
+ */
+#define IOMMU_REQ_ATS_XLATE 0x10000u
+#define IOMMU_REQ_ATS_TRANSLATED 0x20000u
+
 #define IOMMU_MAX_INVALS 8u            /* invalidations in progress at once */
 #define IOMMU_CHANGE_LOG 32u           /* recent invalidation ranges kept for walks in flight */
 #define IOMMU_MAX_BLOCKS 8u            /* ranges blocked at once */
@@ -103,6 +118,7 @@ typedef struct iommu_slot_s {
     uint8_t where;                 /* iommu_where_t */
     bool begun;                    /* IOMMU_SEEN_BEGIN was reported for this request */
     bool by_block;                 /* invalq: a block covered it when it began waiting */
+    bool translated;               /* an ATS-translated request: passed through, never held */
 } iommu_slot_t;
 
 typedef struct iommu_q_s {
@@ -202,6 +218,8 @@ typedef struct iommu_s {
     uint64_t st_block_waits;       /* requests that waited on a blocked range */
     uint64_t st_block_wait_ps;     /* sum of those waits, ps */
     uint64_t st_translated;        /* translated requests accepted by "mem" */
+    uint64_t st_ats_xlate;         /* ATS translation requests answered (faults included) */
+    uint64_t st_ats_passed;        /* ATS-translated requests passed to "mem" untranslated */
     uint64_t st_refused;           /* "in" requests refused: hold limit */
     uint64_t st_mem_refused;       /* data sends "mem" refused */
     uint64_t st_walk_lat_max_ps;   /* longest walk, ps (finalize) */

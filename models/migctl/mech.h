@@ -112,7 +112,8 @@ uint64_t migctl_retarget(migctl_t *m, uint64_t lo, uint64_t hi);
 
 /*
  * Shoot down subpages [lo, hi) in every CPU MMU at once; returns the
- * initiator's wait (ipi_ps plus the slowest handler).
+ * initiator's wait (ipi_ps, plus ipi_target_ps per CPU MMU, plus the
+ * slowest handler).
  */
 uint64_t migctl_shootdown(migctl_t *m, uint64_t lo, uint64_t hi);
 
@@ -151,6 +152,15 @@ void migctl_finish(migctl_t *m, uint64_t final_ps);
  * `then` runs then_ps after the invalidation completes.
  */
 void migctl_io_invalidate(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then, uint64_t then_ps);
+
+/*
+ * Invalidate [iova, iova + len) in the ATC of every DMA device that has one,
+ * all at once; done(ctx) runs when the slowest completion has come back (at
+ * once when no device has an ATC). Call it after the IOTLB's invalidation of
+ * the range, so that no ATC refills from a stale IOTLB entry.
+ */
+void migctl_ats_invalidate(migctl_t *m, uint64_t iova, uint64_t len, void (*done)(void *ctx),
+                           void *ctx);
 
 /*
  * The I/O page table maps the page to the target with one large PTE (its

@@ -84,7 +84,8 @@ typedef struct migctl_granule_s {
     uint64_t g;                    /* the granule being moved */
     migsim_tick_t t_block;         /* when it was blocked, ps */
     migsim_tick_t cpu_ready;       /* when its CPU invalidation and shootdown are done, ps */
-    uint32_t io_then;              /* step to run when the IOMMU's invalidation completes */
+    uint32_t io_then;              /* step to run when the I/O side's invalidations complete */
+    uint64_t io_g;                 /* the granule they invalidate */
     uint64_t cpu_wait0, dma_wait0; /* fault and block waits at block 200, ps */
     gr_dev_t *dev;                 /* owned: one per dma_dev of the simulation */
     uint32_t ndev;
@@ -191,7 +192,7 @@ static void gr_observe(void *ctx, const migsim_req_t *req, iommu_seen_t what)
 
 /* ---- the I/O side -------------------------------------------------------------------------- */
 
-/* The IOMMU's invalidation (a block's or a switch's) completed: the step io_then, once the CPU's part is done too. */
+/* The I/O side's invalidations completed: the step io_then, once the CPU's part is done too. */
 static void gr_io_done(void *ctx)
 {
     migctl_t *m = ctx;
@@ -199,18 +200,31 @@ static void gr_io_done(void *ctx)
     migctl_next(m, m->gran->io_then, ready > now ? ready - now : 0);
 }
 
+/*
+ * The IOMMU's invalidation (a block's or a switch's) of granule io_g
+ * completed: then every device's ATC forgets it, so that a translated
+ * request cannot pass the block (nor reach the old place after the switch).
+ */
+static void gr_iotlb_done(void *ctx)
+{
+    migctl_t *m = ctx;
+    migctl_granule_t *gr = m->gran;
+    migctl_ats_invalidate(m, m->iova + gr->io_g * gr->bytes, gr->bytes, gr_io_done, m);
+}
+
 /* Block (or, for no_block, only note) granule g's IOVA range; step `then` runs when it holds. */
 static void gr_io_block(migctl_t *m, uint64_t g, uint32_t then)
 {
     migctl_granule_t *gr = m->gran;
     gr->io_then = then;
+    gr->io_g = g;
     m->block = then; /* until the block holds, nothing is scheduled */
     if (!m->iommu_c || m->granule_unsafe == GR_NO_BLOCK) {
         gr_io_done(m);
         return;
     }
     m->st_iotlb_invalidations++;
-    int rc = iommu_block(m->iommu_c, m->iova + g * gr->bytes, gr->bytes, gr_io_done, m);
+    int rc = iommu_block(m->iommu_c, m->iova + g * gr->bytes, gr->bytes, gr_iotlb_done, m);
     if (rc)
         migsim_sim_fail(m->comp.sim, rc);
 }
@@ -332,11 +346,12 @@ static void granule_step(migctl_t *m)
         m->st_gr_blocked_ps += m->comp.k->now - gr->t_block;
         gr->cpu_ready = m->comp.k->now + 2 * m->pte_write_ps;
         if (m->iommu_c && m->granule_unsafe == GR_NO_BLOCK) {
-            /* never blocked: the IOTLB may hold the old translation */
+            /* never blocked: the IOTLB and the ATCs may hold the old translation */
             gr->io_then = 230;
+            gr->io_g = gr->g;
             m->block = 230;
             m->st_iotlb_invalidations++;
-            int rc = iommu_invalidate(m->iommu_c, m->iova + off, gr->bytes, gr_io_done, m);
+            int rc = iommu_invalidate(m->iommu_c, m->iova + off, gr->bytes, gr_iotlb_done, m);
             if (rc)
                 migsim_sim_fail(m->comp.sim, rc);
             return;

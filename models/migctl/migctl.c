@@ -190,7 +190,7 @@ static uint64_t mig_shootdown_va(migctl_t *m, uint64_t va, uint64_t len)
         cpu_mmu_shootdown(m->mmus[i], va, len);
     }
     m->st_shootdowns++;
-    return m->nmmus ? m->ipi_ps + slowest : 0;
+    return m->nmmus ? m->ipi_ps + m->nmmus * m->ipi_target_ps + slowest : 0;
 }
 
 uint64_t migctl_shootdown(migctl_t *m, uint64_t lo, uint64_t hi)
@@ -321,10 +321,43 @@ bool migctl_devices_drained(migctl_t *m)
     return true;
 }
 
-static void mig_iotlb_done(void *ctx)
+/* An ATS invalidation completed: the caller's continuation runs once every device's has. */
+static void mig_ats_done(void *ctx)
+{
+    migctl_t *m = ctx;
+    if (--m->ats_pending == 0)
+        m->ats_then(m->ats_then_ctx);
+}
+
+void migctl_ats_invalidate(migctl_t *m, uint64_t iova, uint64_t len, void (*done)(void *ctx),
+                           void *ctx)
+{
+    m->ats_then = done;
+    m->ats_then_ctx = ctx;
+    m->ats_pending = m->natc + 1;
+    for (uint32_t i = 0; i < m->natc; i++) {
+        m->st_ats_invalidations++;
+        int rc = dma_dev_ats_invalidate(m->atc_devs[i], iova, len, mig_ats_done, m);
+        if (rc) {
+            migsim_sim_fail(m->comp.sim, rc);
+            return;
+        }
+    }
+    mig_ats_done(m);
+}
+
+/* Every invalidation of migctl_io_invalidate completed: its step. */
+static void mig_inval_done(void *ctx)
 {
     migctl_t *m = ctx;
     migctl_next(m, m->inval_then, m->inval_then_ps);
+}
+
+/* The IOTLB invalidation completed: then the ATCs (see migctl_ats_invalidate). */
+static void mig_iotlb_done(void *ctx)
+{
+    migctl_t *m = ctx;
+    migctl_ats_invalidate(m, m->inval_iova, m->inval_len, mig_inval_done, m);
 }
 
 void migctl_io_invalidate(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then, uint64_t then_ps)
@@ -332,13 +365,14 @@ void migctl_io_invalidate(migctl_t *m, uint64_t lo, uint64_t hi, uint32_t then, 
     m->st_iotlb_invalidations++;
     m->inval_then = then;
     m->inval_then_ps = then_ps;
-    m->block = then; /* until the invalidation completes, nothing is scheduled */
+    m->inval_iova = m->iova + lo * m->subpage_bytes;
+    m->inval_len = (hi - lo) * m->subpage_bytes;
+    m->block = then; /* until the invalidations complete, nothing is scheduled */
     if (!m->iommu_c) {
         mig_iotlb_done(m);
         return;
     }
-    int rc = iommu_invalidate(m->iommu_c, m->iova + lo * m->subpage_bytes,
-                              (hi - lo) * m->subpage_bytes, mig_iotlb_done, m);
+    int rc = iommu_invalidate(m->iommu_c, m->inval_iova, m->inval_len, mig_iotlb_done, m);
     if (rc)
         migsim_sim_fail(m->comp.sim, rc);
 }
@@ -679,19 +713,21 @@ static int mig_find_list(migctl_t *m, const char *list, const char *type, const 
                          migsim_comp_t **out, uint32_t *n)
 {
     *n = 0;
-    char buf[512];
-    if (strlen(list) >= sizeof buf)
-        return migsim_error(MIGSIM_ECONFIG, "%s.%s: longer than %zu characters", m->comp.config_path,
-                            param, sizeof buf - 1);
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    char *buf = malloc(strlen(list) + 1);  /* configure time: may allocate; any length */
+    if (!buf)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    memcpy(buf, list, strlen(list) + 1);
+    int rc = MIGSIM_OK;
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok && !rc;
+         tok = strtok_r(NULL, ", ", &save)) {
         if (*n == MIGCTL_MAX_PEERS)
-            return migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %d names", m->comp.config_path,
-                                param, MIGCTL_MAX_PEERS);
-        if (!(out[(*n)++] = mig_find(m, tok, type, param)))
-            return MIGSIM_ECONFIG;
+            rc = migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %d names", m->comp.config_path,
+                              param, MIGCTL_MAX_PEERS);
+        else if (!(out[(*n)++] = mig_find(m, tok, type, param)))
+            rc = MIGSIM_ECONFIG;
     }
-    return MIGSIM_OK;
+    free(buf);
+    return rc;
 }
 
 /*
@@ -802,6 +838,35 @@ static int mig_gen_region(migctl_t *m, migsim_comp_t *g, uint64_t *base, uint64_
 }
 
 /*
+ * The DMA devices with an ATC whose traffic reaches the controller's IOMMU:
+ * every I/O mapping change is also theirs to forget (migctl_io_invalidate).
+ * A device with an ATC that reaches no IOMMU has nobody to answer its
+ * translation requests: refused.
+ */
+static int mig_atc_devices(migctl_t *m)
+{
+    for (size_t i = 0; i < migsim_sim_ncomps(m->comp.sim); i++) {
+        migsim_comp_t *g = migsim_sim_comp(m->comp.sim, i), *t = NULL;
+        if (g->ops != &dma_dev_ops || !((dma_dev_t *)g)->atc_entries)
+            continue;
+        int rc = mig_translator(m, g, &t);
+        if (rc)
+            return rc;
+        if (!t || t->ops != &iommu_ops)
+            return migsim_error(MIGSIM_ECONFIG, "%s.atc_entries: %s has an ATC but its requests "
+                                "reach no IOMMU to answer its translation requests",
+                                g->config_path, g->name);
+        if (!m->iommu_c || t != &m->iommu_c->comp)
+            continue;
+        if (m->natc == MIGCTL_MAX_PEERS)
+            return migsim_error(MIGSIM_ECONFIG, "%s: at most %d devices with an ATC",
+                                m->comp.config_path, MIGCTL_MAX_PEERS);
+        m->atc_devs[m->natc++] = (dma_dev_t *)g;
+    }
+    return MIGSIM_OK;
+}
+
+/*
  * Before any component's init: find the peers, check that every MMU walks
  * its table with the controller's ladder, and place the generators that
  * reach the page. Generators read their region at their own init, which may
@@ -836,6 +901,8 @@ static int mig_configure(migsim_comp_t *c)
             return rc;
     if (m->iommu_c && (rc = mig_same_table(m, &m->iommu_c->comp, m->iommu_c->ladder_str,
                                            m->iommu_c->va_bits)))
+        return rc;
+    if ((rc = mig_atc_devices(m)))
         return rc;
     for (size_t i = 0; i < migsim_sim_ncomps(c->sim); i++) {
         migsim_comp_t *g = migsim_sim_comp(c->sim, i);
@@ -1011,6 +1078,10 @@ static const migsim_param_t mig_params[] = {
          "paid once per shootdown. Default: an estimate, 1.3 us in all for one bare-metal x86 "
          "target (the order measured by Amit, USENIX ATC 2017); in a virtual machine with a busy "
          "second vCPU use about 11 to 15 us in all (estimate; see models/MIGRATION.md)"),
+    MU64("ipi_target_ps", ipi_target_ps, "ps", 0, 0, 0,
+         "TLB shootdown: added to the initiator's wait once per target CPU MMU (the IPIs sent one "
+         "after another and their acknowledgements collected one by one), so that a shootdown "
+         "costs ipi_ps + cores x ipi_target_ps + the slowest handler; 0: every target at once"),
     MU64("hcall_ps", hcall_ps, "ps", 1000000, 0, 0, "one hypervisor call"),
     MU64("init_hw_ps", init_hw_ps, "ps", 500000, 0, 0, "programming the chip at block 206"),
     MU64("update_hw_ps", update_hw_ps, "ps", 200000, 0, 0, "moving the chip's window at block 214"),
@@ -1113,6 +1184,9 @@ static const migsim_stat_def_t mig_stats[] = {
        "CPU and I/O PTEs written by the OS: leaves written or changed plus leaves removed"),
     MS("shootdowns", st_shootdowns, "shootdowns", "TLB shootdowns (each to every CPU MMU)"),
     MS("iotlb_invalidations", st_iotlb_invalidations, "invalidations", "IOTLB invalidations"),
+    MS("ats_invalidations", st_ats_invalidations, "invalidations",
+       "ATS invalidations sent to devices with an ATC (each IOTLB invalidation's range, after it "
+       "completes, to every such device behind the IOMMU; the next step waits for them all)"),
     MS("copy_reads", st_copy_reads, "requests", "copy engine line reads"),
     MS("copy_writes", st_copy_writes, "requests", "copy engine line writes"),
     MS("copy_bytes", st_copy_bytes, "bytes", "bytes the copy engine moved (read + written)"),

@@ -43,7 +43,7 @@
 extern "C" {
 #endif
 
-#define MIGCTL_MAX_PEERS 8
+#define MIGCTL_MAX_PEERS 128 /* CPU MMUs, and DMA devices, the controller names at most */
 
 /*
  * The mechanisms, one file each (models/migctl/mech_*.c, which see): the
@@ -111,6 +111,7 @@ typedef struct migctl_s {
     /* parameters: step costs */
     uint64_t pte_write_ps;             /* per PTE written by the OS */
     uint64_t ipi_ps;                   /* TLB shootdown: IPIs out and acks back, once (plus the slowest handler), ps */
+    uint64_t ipi_target_ps;            /* TLB shootdown: added per target CPU MMU (IPIs sent one by one), ps */
     uint64_t hcall_ps;                 /* one hypervisor call */
     uint64_t init_hw_ps, update_hw_ps; /* chip programming (206; 214) */
     uint64_t final_ps;                 /* 218: after the IOTLB invalidation, before disabling */
@@ -130,6 +131,8 @@ typedef struct migctl_s {
     struct dualwrite_s *dw;
     struct dma_dev_s *devs[MIGCTL_MAX_PEERS];
     uint32_t ndevs;
+    struct dma_dev_s *atc_devs[MIGCTL_MAX_PEERS]; /* devices with an ATC behind the IOMMU */
+    uint32_t natc;
     struct dram_s *dram_c;
     struct llc_s *llc_c;
     migsim_fmem_t dram_fmem;           /* the DRAM's bytes */
@@ -159,6 +162,10 @@ typedef struct migctl_s {
     uint64_t resumed_at_ps;            /* when they were last resumed (0 = never) */
     uint32_t inval_then;               /* step to run when the IOTLB invalidation ends ... */
     uint64_t inval_then_ps;            /* ... this long after it */
+    uint64_t inval_iova, inval_len;    /* the IOVA range being invalidated */
+    uint32_t ats_pending;              /* ATS invalidations not yet completed */
+    void (*ats_then)(void *ctx);       /* ... and what runs when they have */
+    void *ats_then_ctx;
     bool running, finished;
     migsim_event_t step_ev;
     migctl_step_t *log;                /* owned */
@@ -171,6 +178,7 @@ typedef struct migctl_s {
     /* statistics */
     uint64_t st_start_ps, st_end_ps, st_duration_ps;
     uint64_t st_hcalls, st_pte_writes, st_shootdowns, st_iotlb_invalidations;
+    uint64_t st_ats_invalidations;     /* ATS invalidations sent (one per ATC device per IOTLB one) */
     uint64_t st_copy_reads, st_copy_writes, st_copy_bytes;
     uint64_t st_copy_calls, st_copy_ps_sum, st_copy_ps_max, st_copy_ps_min;
     migsim_hist_t copy_hist;           /* per-subpage copy time, ps */

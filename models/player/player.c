@@ -167,10 +167,12 @@ static int player_init(migsim_comp_t *c)
         g.stride_bytes = p->gen_stride_bytes;
         g.size_bytes = p->gen_size_bytes;
         g.read_frac = p->gen_read_frac;
-        g.seed = p->gen_seed ? p->gen_seed : migsim_sim_seed(c->sim);
+        /* each core its own stream: the seed mixed with core_id (core 0: the seed itself) */
+        g.seed = (p->gen_seed ? p->gen_seed : migsim_sim_seed(c->sim)) ^
+                 (uint64_t)p->core_id * 0x9e3779b97f4a7c15ull;
         g.gap_ps = p->gen_gap_ps;
         g.src_kind = p->gen_src ? MIGSIM_SRC_DMA : MIGSIM_SRC_CPU;
-        g.src_idx = 0;
+        g.src_idx = (uint16_t)p->core_id;
         rc = migsim_recsrc_open_gen(&p->src, &g);
     }
     if (rc)
@@ -239,9 +241,13 @@ static const migsim_param_t player_params[] = {
     PU32("gen_size_bytes", gen_size_bytes, "bytes", 64, 1, MIGSIM_TRACE_MAX_SIZE, "generator access size"),
     MIGSIM_PARAM_F64(player_t, "gen_read_frac", gen_read_frac, "", 0.67, 0.0, 1.0,
                      "generator fraction of reads"),
-    PU64("gen_seed", gen_seed, "", 0, 0, 0, "generator seed; 0 = the simulation seed"),
+    PU64("gen_seed", gen_seed, "", 0, 0, 0,
+         "generator seed; 0 = the simulation seed (either mixed with core_id when it is not 0)"),
     PU64("gen_gap_ps", gen_gap_ps, "ps", 833, 0, 0, "generator time between records"),
     PENUM("gen_src", gen_src, 0, srck_names, "generator source kind"),
+    PU32("core_id", core_id, "", 0, 0, 65535,
+         "core number: src_idx of generated records, and mixed into the generator's seed so that "
+         "cores with the same parameters issue different streams (sim.cores sets it on each copy)"),
     MIGSIM_PARAMS_END,
 };
 

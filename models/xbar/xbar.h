@@ -1,6 +1,6 @@
 /*
- * xbar.h - an interconnect that merges up to eight initiators onto one
- * target port (CPU MMUs, the I/O path, the copy engine and walkers sharing
+ * xbar.h - an interconnect that merges up to XBAR_INPUTS (128) initiators onto
+ * one target port (CPU MMUs, the I/O path, the copy engine and walkers sharing
  * one memory).
  *
  * A request on in<i> is forwarded to `out` at once (wire delay belongs to the
@@ -21,13 +21,14 @@
 extern "C" {
 #endif
 
-#define XBAR_INPUTS 8
+#define XBAR_INPUTS 128 /* inputs in0..in127 (a request's route holds indices below 255) */
 
 typedef struct xbar_s {
     migsim_comp_t comp;
-    migsim_port_t in[XBAR_INPUTS];  /* targets in0..in7; in1..in7 may stay unconnected */
+    migsim_port_t in[XBAR_INPUTS];  /* targets in0..in127; in1..in127 may stay unconnected */
     migsim_port_t out;              /* toward memory */
-    uint32_t waiting;               /* bit i: in<i> was refused and awaits retry */
+    uint64_t waiting[XBAR_INPUTS / 64]; /* bit i % 64 of word i / 64: in<i> was refused, awaits retry */
+    uint32_t nwaiting;              /* inputs waiting */
     uint32_t last;                  /* input retried or served last (round-robin point) */
     uint64_t st_reqs[XBAR_INPUTS];  /* requests forwarded per input */
     uint64_t st_refused;            /* sends refused because out was busy */

@@ -227,7 +227,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
     const char *config = NULL, *trace = NULL, *out = NULL, *platform = NULL;
     const char *sets[RUN_MAX_SETS + 1] = { NULL };
     size_t nsets = 0;
-    char trace_set[4096];
+    char trace_set[4096], cores_set[64];
     bool quiet = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -246,15 +246,23 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
                 return 2;
             }
             sets[nsets++] = argv[++i];
+        } else if (strcmp(a, "--cores") == 0 && more) {
+            if (nsets == RUN_MAX_SETS) {
+                fprintf(stderr, "%s: at most %d --set options\n", P, RUN_MAX_SETS);
+                return 2;
+            }
+            snprintf(cores_set, sizeof cores_set, "sim.cores=%s", argv[++i]);
+            sets[nsets++] = cores_set;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: %s [--platform NAME | --config FILE] [--trace FILE] "
+            printf("usage: %s [--platform NAME | --config FILE] [--trace FILE] [--cores N] "
                    "[--set COMP.PARAM=VALUE]... [--out STATS.json] [--quiet]\n"
                    "  --platform NAME embedded platform: dram or migration (default %s)\n"
                    "  --config FILE   JSON platform (merged onto the embedded platform its \"base\" "
                    "names, the default one unless it says \"none\")\n", P, migsim_default_platform);
             printf("  --trace FILE    native trace (.mtr) for the trace player cpu0\n"
+                   "  --cores N       N cores: copies of cpu0 and its MMU (= --set sim.cores=N)\n"
                    "  --set C.P=V     override parameter P of component C (or sim.KEY); V is JSON or a "
                    "bare string\n"
                    "  --out FILE      write the statistics JSON (see migsim describe for every name)\n"
@@ -262,7 +270,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
             return 0;
         } else {
             fprintf(stderr, "%s: unknown or incomplete option \"%s\"\n"
-                            "usage: %s [--platform NAME | --config FILE] [--trace FILE] "
+                            "usage: %s [--platform NAME | --config FILE] [--trace FILE] [--cores N] "
                             "[--set COMP.PARAM=VALUE]... "
                             "[--out STATS.json] [--quiet]\n", P, a, P);
             return 2;

@@ -101,6 +101,8 @@ typedef struct migsim_stat_def_s {
     size_t offset;
     const char *unit;            /* "requests", "ns", "GB/s", ... */
     const char *help;
+    const char *port;            /* NULL, or the port whose statistic this is: reported only
+                                    while that port is bound */
 } migsim_stat_def_t;
 
 struct migsim_comp_ops_s {
@@ -147,9 +149,14 @@ struct migsim_comp_ops_s {
     { name, MIGSIM_PORT_IN, offsetof(T, field), recv, NULL, NULL, help, optional, push, ends }
 #define MIGSIM_PORTS_END { NULL, 0, 0, NULL, NULL, NULL, NULL, false, 0, false }
 
-#define MIGSIM_STAT_U64(T, name, field, unit, help) { name, MIGSIM_ST_U64, offsetof(T, field), unit, help }
-#define MIGSIM_STAT_F64(T, name, field, unit, help) { name, MIGSIM_ST_F64, offsetof(T, field), unit, help }
-#define MIGSIM_STATS_END { NULL, 0, 0, NULL, NULL }
+#define MIGSIM_STAT_U64(T, name, field, unit, help) \
+    { name, MIGSIM_ST_U64, offsetof(T, field), unit, help, NULL }
+#define MIGSIM_STAT_F64(T, name, field, unit, help) \
+    { name, MIGSIM_ST_F64, offsetof(T, field), unit, help, NULL }
+/* A statistic of one port, reported only while the port is bound (unused inputs stay quiet). */
+#define MIGSIM_STAT_U64_PORT(T, name, field, unit, help, port) \
+    { name, MIGSIM_ST_U64, offsetof(T, field), unit, help, port }
+#define MIGSIM_STATS_END { NULL, 0, 0, NULL, NULL, NULL }
 
 /* The common header, first member of every component's state struct. */
 struct migsim_comp_s {

@@ -10,8 +10,13 @@
  *                                      default one; objects merge key by key,
  *                                      null deletes a key); "none": nothing
  *     "sim": { "seed": 1, "end_ps": 0, "epoch_ps": 0, "epoch_stats": ["dram0.read_reqs"],
- *              "external_ports": ["dram0.in"] },   ports the embedding program binds
+ *              "external_ports": ["dram0.in"],     ports the embedding program binds
  *                                                  with migsim_sim_bind() before running
+ *              "cores": 1 },                       N > 1: cores 1..N-1 are copies of the
+ *                                                  trace player cpu0 and its CPU MMU (after
+ *                                                  the overrides), core_id 1..N-1, on the
+ *                                                  next free inputs of their crossbar and
+ *                                                  in every cpu_mmus list naming the MMU
  *     "components": { "<name>": { "type": "<type>", <parameters> }, ... },
  *     "links": [ { "from": "<comp>.<port>", "to": "<comp>.<port>",
  *                  "latency_ps": 0, "capacity": 16 }, ... ]

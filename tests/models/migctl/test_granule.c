@@ -34,6 +34,7 @@
 #include "migctl/migctl.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "testutil/sim.h"
 
 #define MiB (1ull << 20)
 #define GRAN (64ull << 10)
@@ -65,30 +66,35 @@ static migsim_sim_t *make(const char *const *extra, size_t n)
     return make_from(NULL, extra, n);
 }
 
-static double stat(migsim_sim_t *sim, const char *name)
-{
-    double v;
-    if (migsim_sim_stat(sim, name, &v) != 0)
-        fail_msg("%s", migsim_errmsg());
-    return v;
-}
+static double stat(migsim_sim_t *sim, const char *name) { return tu_stat(sim, name); }
 
-static void run(migsim_sim_t *sim)
-{
-    if (migsim_sim_run(sim, MIGSIM_TICK_MAX) != 0)
-        fail_msg("%s", migsim_errmsg());
-}
+static void run(migsim_sim_t *sim) { tu_run(sim); }
 
-/* A NIC writing random 64-byte lines of the whole page every 20 ns while it moves. */
-static double lost_in_dense_dma(const char *unsafe)
+/*
+ * A NIC writing 64-byte lines of the whole page every 20 ns while it moves:
+ * random lines, or with `atc` "keep" or "ignore" sequential ones (so that
+ * its translations stay cached) through a 16-entry ATC that obeys ATS
+ * invalidations or, a planted bug, ignores them.
+ */
+static double lost_in_dense_dma_atc(const char *unsafe, const char *atc)
 {
     char u[64];
+    bool with_atc = strcmp(atc, "none") != 0;
     snprintf(u, sizeof u, "mig.granule_unsafe=\"%s\"", unsafe);
-    const char *extra[] = { u, "nic0.gen_pattern=\"random\"", "nic0.gen_size_bytes=64",
-                            "nic0.gen_count=20000", "nic0.gen_gap_ps=20000", "nic0.queue_depth=64" };
-    migsim_sim_t *sim = make(extra, 6);
+    const char *extra[] = { u, "nic0.gen_size_bytes=64", "nic0.gen_count=20000",
+                            "nic0.gen_gap_ps=20000", "nic0.queue_depth=64",
+                            with_atc ? "nic0.atc_entries=16" : "nic0.gen_pattern=\"random\"",
+                            strcmp(atc, "ignore") ? "nic0.atc_ignore_inval=false"
+                                                  : "nic0.atc_ignore_inval=true" };
+    migsim_sim_t *sim = make(extra, 7);
     run(sim);
     double lost = stat(sim, "mig.lost_writes");
+    if (with_atc) {
+        assert_true(stat(sim, "nic0.atc_hits") > 100000);
+        /* an ATS invalidation at each granule's block and at the final I/O switch, at least */
+        assert_true(stat(sim, "nic0.ats_invalidations") >= 17);
+        print_message("ATC %s: ", atc);
+    }
     assert_true(stat(sim, "mig.granules_moved") == 16);
     assert_true(stat(sim, "mig.end_ps") > 0);
     print_message("granule_unsafe %s: %.0f lines lost, %.0f deferrals, DMA blocked %.0f ps\n",
@@ -100,11 +106,29 @@ static double lost_in_dense_dma(const char *unsafe)
     return lost;
 }
 
+static double lost_in_dense_dma(const char *unsafe)
+{
+    return lost_in_dense_dma_atc(unsafe, "none");
+}
+
 static void test_blocking_needed(void **state)
 {
     (void)state;
     assert_true(lost_in_dense_dma("none") == 0);
     assert_true(lost_in_dense_dma("no_block") > 0);
+}
+
+/*
+ * A translated request passes the IOMMU untouched, so every block and every
+ * switch of the I/O mapping also invalidates the devices' ATCs: with an ATC
+ * that ignores the invalidations (a planted bug) the NIC keeps writing the
+ * old place and the oracle finds the lost lines.
+ */
+static void test_blocking_reaches_atc(void **state)
+{
+    (void)state;
+    assert_true(lost_in_dense_dma_atc("none", "keep") == 0);
+    assert_true(lost_in_dense_dma_atc("none", "ignore") > 0);
 }
 
 /*
@@ -249,16 +273,7 @@ static void test_pinned_granule_deferred(void **state)
 static void expect_error(const char *set, const char *want)
 {
     const char *sets[] = { "mig.policy=\"granule\"", set };
-    migsim_sim_t *sim = (migsim_sim_t *)&sim;
-    migsim_error_clear();
-    int rc = migsim_sim_create_platform(&sim, "migration", sets, 2);
-    if (rc == 0) {
-        migsim_sim_destroy(sim);
-        fail_msg("accepted; expected \"%s\"", want);
-    }
-    assert_int_equal(rc, MIGSIM_ECONFIG);
-    assert_null(sim);
-    assert_string_equal(migsim_errmsg(), want);
+    tu_expect_error("migration", sets, 2, want);
 }
 
 static void test_bad_granule(void **state)
@@ -276,6 +291,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocking_needed),
+        cmocka_unit_test(test_blocking_reaches_atc),
         cmocka_unit_test(test_pins_needed),
         cmocka_unit_test(test_analytic_duration),
         cmocka_unit_test(test_pinned_granule_deferred),

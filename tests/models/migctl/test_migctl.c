@@ -51,12 +51,12 @@ static migsim_sim_t *make(const char *const *extra, size_t n)
 
 static double stat(migsim_sim_t *sim, const char *name)
 {
-    return migplat_stat(sim, name);
+    return tu_stat(sim, name);
 }
 
 static void run(migsim_sim_t *sim)
 {
-    migplat_run(sim);
+    tu_run(sim);
 }
 
 /* The expected FIG. 2 block sequence for `subpages` migrated `per` at a time. */
@@ -375,17 +375,7 @@ static void test_mixed_writes_only_changes(void **state)
  */
 static void platform_plus(char *path, size_t cap, const char *comps, const char *links)
 {
-    const char *base = migsim_platform_config("migration");
-    const char *c = strstr(base, "\"components\": {"), *l = strstr(base, "\"links\": [");
-    assert_non_null(c);
-    assert_non_null(l);
-    c += strlen("\"components\": {");
-    l += strlen("\"links\": [");
-    snprintf(path, cap, "/tmp/test_migctl_%d.json", (int)getpid());
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "%.*s %s, %.*s %s, %s", (int)(c - base), base, comps, (int)(l - c), c, links, l);
-    fclose(f);
+    tu_platform_plus(path, cap, "test_migctl", comps, links);
 }
 
 /* Time from block 208 of the first window to its copy (block 210). */
@@ -518,7 +508,7 @@ static migsim_sim_t *create_ok(const char *const *sets, size_t n)
 /* The migration platform with only `sets` must be refused with exactly `want`. */
 static void expect_error(const char *const *sets, size_t n, const char *want)
 {
-    migplat_expect_error(sets, n, want);
+    tu_expect_error("migration", sets, n, want);
 }
 
 /* A peer that does not exist, or is of the wrong type, is an error when the simulation is built. */

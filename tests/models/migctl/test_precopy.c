@@ -51,7 +51,7 @@ static double round_bytes(migsim_sim_t *sim, unsigned k)
 {
     char name[64];
     snprintf(name, sizeof name, "mig.precopy_round%u_bytes", k);
-    return migplat_stat(sim, name);
+    return tu_stat(sim, name);
 }
 
 /*
@@ -67,13 +67,13 @@ static void test_io_dirty_tracking_needed(void **state)
         const char *extra[] = { "cpu0.gen_range_bytes=\"64KiB\"", "mig.precopy_stop_bytes=\"128KiB\"",
                                 io ? "mig.precopy_io_dirty=true" : "mig.precopy_io_dirty=false" };
         migsim_sim_t *sim = make(extra, 3);
-        migplat_run(sim);
-        assert_true(migplat_stat(sim, "mig.end_ps") > 0);
-        lost[io] = (long)migplat_stat(sim, "mig.lost_writes");
+        tu_run(sim);
+        assert_true(tu_stat(sim, "mig.end_ps") > 0);
+        lost[io] = (long)tu_stat(sim, "mig.lost_writes");
         /* the I/O tracking PTEs are read by the harvests only when they exist */
         double per_harvest = io ? 32 : 16;
-        assert_true(migplat_stat(sim, "mig.precopy_harvest_ptes_read") ==
-                    per_harvest * (migplat_stat(sim, "mig.precopy_rounds") + 1));
+        assert_true(tu_stat(sim, "mig.precopy_harvest_ptes_read") ==
+                    per_harvest * (tu_stat(sim, "mig.precopy_rounds") + 1));
         migsim_sim_destroy(sim);
     }
     print_message("lost writes: without I/O dirty tracking %ld, with it %ld\n", lost[0], lost[1]);
@@ -93,7 +93,7 @@ static void test_analytic_no_traffic(void **state)
                             "mig.copy_inflight=256", "dram0.address_mapping=\"RoBaRaCoBgCh\"",
                             "mig.precopy_io_track_bytes=\"4KiB\"" };
     migsim_sim_t *sim = make(extra, 6);
-    migplat_run(sim);
+    tu_run(sim);
     migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
     dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     const uint64_t N = 16, Nio = 256; /* 64 KiB CPU tracking PTEs, 4 KiB I/O ones */
@@ -113,18 +113,18 @@ static void test_analytic_no_traffic(void **state)
     double burst_ps = (double)dram_tBL(&d->t) * d->t.tCK_ps;
     double refresh = (double)d->t.tREFI / (double)(d->t.tREFI - d->t.tRFC);
     double copy = (double)MiB / 64 * burst_ps * refresh;
-    double got = migplat_stat(sim, "mig.duration_ps");
+    double got = tu_stat(sim, "mig.duration_ps");
     print_message("pre-copy %.0f ps = steps %.0f + copy %.0f (model) -> ratio %.3f; pause %llu ps\n",
                   got, steps, copy, got / (steps + copy), (unsigned long long)pause);
-    assert_true(migplat_stat(sim, "mig.precopy_rounds") == 1);
+    assert_true(tu_stat(sim, "mig.precopy_rounds") == 1);
     assert_true(round_bytes(sim, 0) == (double)MiB);
     assert_true(round_bytes(sim, 1) == 0);
-    assert_true(migplat_stat(sim, "mig.precopy_dirty_bytes_final") == 0);
-    assert_true(migplat_stat(sim, "mig.precopy_harvest_ptes_read") == 2 * (N + Nio));
-    assert_true(migplat_stat(sim, "mig.precopy_harvest_ptes_cleared") == 0);
-    assert_true(migplat_stat(sim, "mig.copy_bytes") == 2.0 * MiB);
-    assert_true(migplat_stat(sim, "mig.precopy_pause_ps") == (double)pause);
-    assert_true(migplat_stat(sim, "mig.lost_writes") == 0);
+    assert_true(tu_stat(sim, "mig.precopy_dirty_bytes_final") == 0);
+    assert_true(tu_stat(sim, "mig.precopy_harvest_ptes_read") == 2 * (N + Nio));
+    assert_true(tu_stat(sim, "mig.precopy_harvest_ptes_cleared") == 0);
+    assert_true(tu_stat(sim, "mig.copy_bytes") == 2.0 * MiB);
+    assert_true(tu_stat(sim, "mig.precopy_pause_ps") == (double)pause);
+    assert_true(tu_stat(sim, "mig.lost_writes") == 0);
     assert_true(got >= steps + copy);
     assert_true(got <= 1.05 * (steps + copy)); /* within 5%: latency at the copy's ends */
     migsim_sim_destroy(sim);
@@ -139,19 +139,19 @@ static void expect_round_robin(const char *const *extra, size_t n, uint64_t W, u
                                uint64_t rounds)
 {
     migsim_sim_t *sim = make(extra, n);
-    migplat_run(sim);
+    tu_run(sim);
     print_message("W %llu: rounds %.0f, bytes %.0f %.0f %.0f %.0f, final %.0f\n",
-                  (unsigned long long)W, migplat_stat(sim, "mig.precopy_rounds"), round_bytes(sim, 0),
+                  (unsigned long long)W, tu_stat(sim, "mig.precopy_rounds"), round_bytes(sim, 0),
                   round_bytes(sim, 1), round_bytes(sim, 2), round_bytes(sim, 3),
-                  migplat_stat(sim, "mig.precopy_dirty_bytes_final"));
-    assert_true(migplat_stat(sim, "mig.precopy_rounds") == (double)rounds);
+                  tu_stat(sim, "mig.precopy_dirty_bytes_final"));
+    assert_true(tu_stat(sim, "mig.precopy_rounds") == (double)rounds);
     assert_true(round_bytes(sim, 0) == (double)MiB);
     for (unsigned k = 1; k < rounds; k++)
         assert_true(round_bytes(sim, k) == (double)(W * G));
     assert_true(round_bytes(sim, (unsigned)rounds) == 0);
-    assert_true(migplat_stat(sim, "mig.precopy_dirty_bytes_final") == (double)(W * G));
-    assert_true(migplat_stat(sim, "mig.copy_bytes") == 2.0 * (double)(MiB + rounds * W * G));
-    assert_true(migplat_stat(sim, "mig.lost_writes") == 0);
+    assert_true(tu_stat(sim, "mig.precopy_dirty_bytes_final") == (double)(W * G));
+    assert_true(tu_stat(sim, "mig.copy_bytes") == 2.0 * (double)(MiB + rounds * W * G));
+    assert_true(tu_stat(sim, "mig.lost_writes") == 0);
     migsim_sim_destroy(sim);
 }
 
@@ -199,14 +199,14 @@ static void test_rounds_recopy_what_dma_wrote(void **state)
                             "disk0.gen_count=1500", "disk0.gen_gap_ps=20000",
                             "mig.precopy_io_dirty=false", "mig.precopy_stop_bytes=\"4KiB\"" };
     migsim_sim_t *sim = make(blind, sizeof blind / sizeof blind[0]);
-    migplat_run(sim);
+    tu_run(sim);
     print_message("without I/O dirty bits: rounds %.0f, final %.0f bytes, %.0f lines lost\n",
-                  migplat_stat(sim, "mig.precopy_rounds"),
-                  migplat_stat(sim, "mig.precopy_dirty_bytes_final"),
-                  migplat_stat(sim, "mig.lost_writes"));
-    assert_true(migplat_stat(sim, "mig.precopy_rounds") == 1);
-    assert_true(migplat_stat(sim, "mig.precopy_dirty_bytes_final") == 0);
-    assert_true(migplat_stat(sim, "mig.lost_writes") == 2); /* the two lines it writes */
+                  tu_stat(sim, "mig.precopy_rounds"),
+                  tu_stat(sim, "mig.precopy_dirty_bytes_final"),
+                  tu_stat(sim, "mig.lost_writes"));
+    assert_true(tu_stat(sim, "mig.precopy_rounds") == 1);
+    assert_true(tu_stat(sim, "mig.precopy_dirty_bytes_final") == 0);
+    assert_true(tu_stat(sim, "mig.lost_writes") == 2); /* the two lines it writes */
     migsim_sim_destroy(sim);
 }
 
@@ -225,7 +225,7 @@ static void test_rounds_follow_dirty_rate(void **state)
                             "mig.precopy_track_bytes=\"4KiB\"", "mig.precopy_max_rounds=6",
                             "mig.precopy_stop_bytes=\"8KiB\"" };
     migsim_sim_t *sim = make(extra, sizeof extra / sizeof extra[0]);
-    migplat_run(sim);
+    tu_run(sim);
     migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
     uint32_t n;
     const migctl_step_t *log = migctl_log(m, &n);
@@ -235,7 +235,7 @@ static void test_rounds_follow_dirty_rate(void **state)
     for (uint32_t i = 0; i < n && nh < 16; i++)
         if ((log[i].block == 202 && nh == 0) || log[i].block == 312)
             h[nh++] = log[i].time;
-    uint64_t rounds = (uint64_t)migplat_stat(sim, "mig.precopy_rounds");
+    uint64_t rounds = (uint64_t)tu_stat(sim, "mig.precopy_rounds");
     assert_true(rounds >= 3);
     assert_int_equal(nh, rounds + 1);
     for (uint64_t k = 1; k < rounds; k++) {
@@ -246,7 +246,7 @@ static void test_rounds_follow_dirty_rate(void **state)
                       want);
         assert_true(fabs(got - want) <= 1.0);
     }
-    assert_true(migplat_stat(sim, "mig.lost_writes") == 0);
+    assert_true(tu_stat(sim, "mig.lost_writes") == 0);
     migsim_sim_destroy(sim);
 }
 
@@ -254,19 +254,19 @@ static void test_bad_track_sizes(void **state)
 {
     (void)state;
     const char *odd[] = { "mig.policy=\"precopy\"", "mig.precopy_track_bytes=12288" };
-    migplat_expect_error(odd, 2, "<migration>: $.components.mig.precopy_track_bytes: 12288 is not a page "
+    tu_expect_error("migration", odd, 2, "<migration>: $.components.mig.precopy_track_bytes: 12288 is not a page "
                          "size of the ladder \"4K,64K,1M,16M,256M,1G,4G\" at most page_bytes "
                          "(1073741824)");
     const char *big[] = { "mig.policy=\"precopy\"", "mig.page_bytes=\"1MiB\"",
                           "cpu0.gen_range_bytes=\"1MiB\"", "disk0.gen_range_bytes=\"1MiB\"",
                           "nic0.gen_range_bytes=\"1MiB\"", "nic0.gen_ring_entries=64",
                           "mig.precopy_io_track_bytes=\"16MiB\"" };
-    migplat_expect_error(big, 7, "<migration>: $.components.mig.precopy_io_track_bytes: 16777216 is not a "
+    tu_expect_error("migration", big, 7, "<migration>: $.components.mig.precopy_io_track_bytes: 16777216 is not a "
                          "page size of the ladder \"4K,64K,1M,16M,256M,1G,4G\" at most page_bytes "
                          "(1048576)");
     /* 4 KiB PTEs over 1 GiB: 16,384 + 1,024 + 64 + 4 + 1 tables of 4 KiB, more than 32 MiB */
     const char *full[] = { "mig.policy=\"precopy\"", "mig.precopy_track_bytes=\"4KiB\"" };
-    migplat_expect_error(full, 2, "<migration>: $.components.mig.precopy_track_bytes: tracking the page "
+    tu_expect_error("migration", full, 2, "<migration>: $.components.mig.precopy_track_bytes: tracking the page "
                           "with 4096-byte PTEs needs 71585792 bytes of tables, more than the "
                           "33554432 of one page table (pt_bytes / 2)");
 }

@@ -2,7 +2,7 @@
  * test_xbar.c - the interconnect: responses return to the input that sent
  * the request (also through two crossbars in a row), every request is
  * answered once, unconnected inputs are allowed, and under saturation the
- * round-robin retry serves both inputs alike. Links that form a loop, and
+ * round-robin retry serves both inputs alike (and four spread over all 128). Links that form a loop, and
  * paths deeper than a request's route holds, are configuration errors; the
  * deepest path that fits runs.
  */
@@ -55,6 +55,37 @@ static void test_two_inputs_saturated(void **state)
     /* alike service: the two finish within 2% of each other */
     double a = stat(sim, "cpu0.last_done_ps"), b = stat(sim, "cpu1.last_done_ps");
     assert_true(a / b > 0.98 && a / b < 1.02);
+    migsim_sim_destroy(sim);
+}
+
+/* Inputs on both sides of the bitmap's word boundary and at the last input are served alike. */
+static void test_wide_inputs_saturated(void **state)
+{
+    (void)state;
+    migsim_sim_t *sim = make(
+        "{ \"base\": \"none\", \"components\": {" PLAYER("cpu0", 1) "," PLAYER("cpu1", 2) ","
+        PLAYER("cpu2", 3) "," PLAYER("cpu3", 4) ","
+        "  \"x\": { \"type\": \"xbar\" }, \"dram0\": { \"type\": \"dram\" } },"
+        "  \"links\": [ { \"from\": \"cpu0.out\", \"to\": \"x.in0\" },"
+        "               { \"from\": \"cpu1.out\", \"to\": \"x.in63\" },"
+        "               { \"from\": \"cpu2.out\", \"to\": \"x.in64\" },"
+        "               { \"from\": \"cpu3.out\", \"to\": \"x.in127\" },"
+        "               { \"from\": \"x.out\", \"to\": \"dram0.in\" } ] }");
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
+    const char *in[] = { "x.in0_reqs", "x.in63_reqs", "x.in64_reqs", "x.in127_reqs" };
+    double first = 0, last = 0;
+    for (int i = 0; i < 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "cpu%d.completed_reqs", i);
+        assert_true(stat(sim, name) == 20000);
+        assert_true(stat(sim, in[i]) == 20000);
+        snprintf(name, sizeof name, "cpu%d.last_done_ps", i);
+        double t = stat(sim, name);
+        first = i == 0 || t < first ? t : first;
+        last = t > last ? t : last;
+    }
+    assert_true(stat(sim, "x.refused_reqs") > 1000);
+    assert_true(last / first < 1.02); /* alike service: within 2% of each other */
     migsim_sim_destroy(sim);
 }
 
@@ -182,6 +213,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_inputs_saturated),
+        cmocka_unit_test(test_wide_inputs_saturated),
         cmocka_unit_test(test_two_levels),
         cmocka_unit_test(test_in0_required),
         cmocka_unit_test(test_loop_is_config_error),
