@@ -16,6 +16,12 @@
  * closed-page policy; then ACT/PRE for the oldest request. With the fcfs
  * scheduler, column and row commands share one class: oldest first. A rank
  * whose refresh is due takes no new ACT or column command.
+ *
+ * A row activated for a request stays committed to it until that request's
+ * column command issues: the bank offers that command first, in either
+ * read/write mode, and offers no PRE before it; a refresh falling due lets
+ * it issue before precharging the bank. So neither a mode switch nor a
+ * refresh closes a row unused (counted in wasted_act_cmds, by cause).
  */
 #include "dram/dram.h"
 #include "dram/dram_scan.h"
@@ -338,12 +344,31 @@ static inline migsim_req_t *bank_first_hit(const dram_bank_t *b, unsigned m)
     return r;
 }
 
+/* The column command that serves request r: RD or WR. */
+static inline uint8_t req_col_cmd(const migsim_req_t *r)
+{
+    return r->op == MIGSIM_OP_WRITE ? DRAM_CMD_WR : DRAM_CMD_RD;
+}
+
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
 {
     unsigned m = ch->mode;
     b->cand_cmd = DRAM_NCMD;
     b->cand_req = NULL;
     b->cand_age = 0;
+    if (b->commit) {
+        /*
+         * The open row was activated for this request: its column command
+         * comes first, in either mode (it is the oldest hit of its queue, so
+         * in its own mode this is plain FR-FCFS), and nothing closes the row
+         * before it.
+         */
+        b->cand_cmd = req_col_cmd(b->commit);
+        b->cand_class = d->scheduler ? CLASS_ROW : CLASS_COLUMN;
+        b->cand_req = b->commit;
+        b->cand_age = REQ_AGE(b->commit);
+        return;
+    }
     if (b->open_row != DRAM_NO_ROW) {
         migsim_req_t *hit = bank_first_hit(b, m);
         if (hit) {
@@ -461,10 +486,19 @@ static __attribute__((noinline)) void chan_scan_refresh(dram_t *d, dram_chan_t *
             continue;
         }
         dram_bank_t *b = &ch->banks[r * bpr];
-        for (uint32_t i = 0; i < bpr; i++, b++)
-            if (b->open_row != DRAM_NO_ROW)
-                cand_offer(best, max_u64(base, b->next[DRAM_CMD_PRE]),
-                           (uint64_t)CLASS_REFRESH << 56 | i, DRAM_CMD_PRE, r * bpr + i, NULL);
+        for (uint32_t i = 0; i < bpr; i++, b++) {
+            if (b->open_row == DRAM_NO_ROW)
+                continue;
+            uint64_t key = (uint64_t)CLASS_REFRESH << 56 | i;
+            if (b->commit) { /* the row's own request is served before the row closes */
+                unsigned col = req_col_cmd(b->commit);
+                cand_offer(best, max_u64(base, earliest(ch, b, col)), key, col, r * bpr + i,
+                           b->commit);
+            } else {
+                cand_offer(best, max_u64(base, b->next[DRAM_CMD_PRE]), key, DRAM_CMD_PRE,
+                           r * bpr + i, NULL);
+            }
+        }
     }
 }
 
@@ -597,9 +631,19 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         b->open_row = REQ_ROW(req);
         ch->ranks[b->rank].open_banks++;
         req->scratch[1] |= RF_MISS;
+        b->commit = req;
+        b->act_kind = req->op == MIGSIM_OP_WRITE;
+        b->row_used = false;
         bank_candidate(d, ch, b);
         return;
     case DRAM_CMD_PRE:
+        if (!b->row_used) {
+            /* the row closes unused: a refresh, a request of the other kind, or another */
+            unsigned why = cand->key >> 56 == CLASS_REFRESH ? 1
+                         : req && (req->op == MIGSIM_OP_WRITE) != b->act_kind ? 0 : 2;
+            d->st_wasted[why]++;
+        }
+        b->commit = NULL;
         b->open_row = DRAM_NO_ROW;
         ch->ranks[b->rank].open_banks--;
         if (req)
@@ -622,6 +666,9 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     b->row_cnt[m][REQ_ROW(req) % DRAM_ROW_BUCKETS]--;
     ch->nq[m]--;
     --*filter_slot(ch, m, req->addr >> d->line_shift);
+    b->row_used = true;
+    if (b->commit == req)
+        b->commit = NULL;
     bank_candidate(d, ch, b);
     uint32_t flags = (uint32_t)(req->scratch[1] & 0xff);
     if (flags & RF_CONFLICT)
@@ -1124,6 +1171,7 @@ static void dram_finalize(migsim_comp_t *c)
     uint64_t span = c->k->now > d->st_last_data_ps ? c->k->now : d->st_last_data_ps;
     d->st_sim_time_ns = (double)span / 1000.0;
     d->st_bandwidth_gbps = span ? (double)(d->st_bytes_read + d->st_bytes_written) / (double)span * 1000.0 : 0;
+    d->st_wasted_total = d->st_wasted[0] + d->st_wasted[1] + d->st_wasted[2];
     uint64_t served = d->st_row_hits + d->st_row_misses + d->st_row_conflicts;
     d->st_row_hit_rate = served ? (double)d->st_row_hits / (double)served : 0;
 }
@@ -1308,6 +1356,14 @@ static const migsim_stat_def_t dram_stats[] = {
     S_U("rd_cmds", st_cmd[DRAM_CMD_RD], "commands", "RD commands"),
     S_U("wr_cmds", st_cmd[DRAM_CMD_WR], "commands", "WR commands"),
     S_U("ref_cmds", st_cmd[DRAM_CMD_REF], "commands", "REF commands (all-bank)"),
+    S_U("wasted_act_cmds", st_wasted_total, "commands",
+        "ACTs whose row was closed with no column command (sum of the three causes below)"),
+    S_U("wasted_act_mode_cmds", st_wasted[0], "commands",
+        "wasted ACTs closed by a PRE for a request of the other kind (read/write mode)"),
+    S_U("wasted_act_refresh_cmds", st_wasted[1], "commands",
+        "wasted ACTs closed by a refresh's precharge"),
+    S_U("wasted_act_other_cmds", st_wasted[2], "commands",
+        "wasted ACTs closed by any other PRE (closed page, a request of the same kind)"),
     S_U("refused_reqs", st_refused, "requests", "sends refused because a queue was full"),
     S_U("forwarded_reads", st_forwarded, "requests", "reads answered from the write queue"),
     S_U("wrapped_reqs", st_wrapped, "requests", "addresses beyond capacity, wrapped modulo capacity"),

@@ -74,6 +74,11 @@ typedef struct dram_bank_s {
     migsim_req_t *cand_req;     /* request served, NULL for a closing PRE */
     uint64_t cand_age;          /* arrival order of cand_req */
     uint64_t cand_key;          /* cand_class << 56 | cand_age: lower wins among equal cycles */
+    migsim_req_t *commit;       /* the request the open row was activated for, until its column
+                                   command issues (in either mode); NULL when none. No PRE (mode
+                                   switch or refresh) closes the row while it is set */
+    uint8_t act_kind;           /* the open row's ACT served a read (0) or a write (1) */
+    bool row_used;              /* a column command issued since the open row's ACT */
 } dram_bank_t;
 
 typedef struct dram_bg_s {
@@ -188,6 +193,11 @@ typedef struct dram_s {
     uint64_t st_reads, st_writes;            /* requests accepted */
     uint64_t st_row_hits, st_row_misses, st_row_conflicts;
     uint64_t st_cmd[DRAM_NCMD];
+    uint64_t st_wasted[3];                   /* rows closed with no column command since their
+                                                ACT, by cause: [0] a PRE for a request of the
+                                                other kind (read/write mode), [1] refresh, [2]
+                                                any other PRE */
+    uint64_t st_wasted_total;                /* derived: the sum of st_wasted */
     uint64_t st_refused;                     /* sends refused: queue full */
     uint64_t st_forwarded;                   /* reads answered from the write queue */
     uint64_t st_wrapped;                     /* addresses beyond capacity (wrapped) */

@@ -174,10 +174,12 @@ static void test_refresh_in_the_way(void **state)
     assert_int_equal(p.done[0], due + cyc(&p, t->tRFC + t->tRCD + t->tCL + dram_tBL(t)));
     assert_int_equal(p.d->st_cmd[DRAM_CMD_REF], 1);
     /*
-     * With a row open, the refresh first precharges it (tRAS after its ACT).
-     * The first read's RD would fall after the refresh is due, and a rank
-     * with a refresh due takes no new column command: both reads are served
-     * after REF + tRFC, from a reopened row, tCCD_L apart (same bank group).
+     * With a row open, the refresh waits for the column command of the
+     * request the row was activated for (issued after the due cycle: the
+     * row stays committed to it), then precharges (tRAS after the ACT), then
+     * REF. The second read hits the open row but arrives when the refresh is
+     * due, and a rank with a refresh due takes no other column command: it
+     * is served after REF + tRFC from a reopened row. No ACT is wasted.
      */
     probe_t q;
     probe_open(&q, NULL);
@@ -186,15 +188,18 @@ static void test_refresh_in_the_way(void **state)
     send_at(&q, due, 1, MIGSIM_OP_READ, addr_of(q.d, 2, 1, 5, 1), NULL);
     finish(&q);
     uint64_t act = t->tREFI - 10;
-    uint64_t pre = act + t->tRAS;
+    uint64_t rd0 = act + t->tRCD;
+    uint64_t pre = act + t->tRAS > rd0 + t->tRTP ? act + t->tRAS : rd0 + t->tRTP;
     uint64_t ref = pre + t->tRP;
-    uint64_t rd0 = ref + t->tRFC + t->tRCD;
-    uint64_t rd1 = rd0 + t->tCCD_L;
+    uint64_t rd1 = ref + t->tRFC + t->tRCD;
     assert_int_equal(q.done[0], cyc(&q, rd0 + t->tCL + dram_tBL(t)));
     assert_int_equal(q.done[1], cyc(&q, rd1 + t->tCL + dram_tBL(t)));
     assert_int_equal(q.d->st_cmd[DRAM_CMD_ACT], 2);
     assert_int_equal(q.d->st_cmd[DRAM_CMD_PRE], 1);
     assert_int_equal(q.d->st_cmd[DRAM_CMD_REF], 1);
+    double v;
+    assert_int_equal(migsim_sim_stat(q.sim, "dram0.wasted_act_refresh_cmds", &v), 0);
+    assert_true(v == 0);
     migsim_sim_destroy(p.sim);
     migsim_sim_destroy(q.sim);
 }
@@ -226,6 +231,44 @@ static void fill(uint8_t *b, uint8_t seed)
 {
     for (int i = 0; i < 64; i++)
         b[i] = (uint8_t)(seed * 31 + i);
+}
+
+/*
+ * A row activated for a read stays committed to it when the controller
+ * turns to writes: one read (ACT at 0), then at cycle 1 a write to another
+ * row of the same bank, which with write_high_watermark 1 turns the channel
+ * to writes at once. The read's RD issues in write mode at tRCD, the PRE
+ * for the write at max(tRAS, RD + tRTP), its ACT tRP later and its WR tRCD
+ * after that: two ACTs, none wasted. (Closing the read's row for the write
+ * would waste its ACT and activate it a second time.)
+ */
+static void test_mode_switch_keeps_committed_row(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"refresh\": false, \"write_high_watermark\": 1, \"write_low_watermark\": 0");
+    const dram_timing_t *t = &p.d->t;
+    uint8_t w[64];
+    fill(w, 3);
+    send_at(&p, 0, 0, MIGSIM_OP_READ, addr_of(p.d, 1, 3, 20, 0), NULL);
+    send_at(&p, cyc(&p, 1), 1, MIGSIM_OP_WRITE, addr_of(p.d, 1, 3, 21, 0), w);
+    finish(&p);
+    uint64_t rd = t->tRCD;
+    uint64_t pre = t->tRAS > rd + t->tRTP ? t->tRAS : rd + t->tRTP;
+    uint64_t wr = pre + t->tRP + t->tRCD;
+    assert_int_equal(p.done[0], cyc(&p, rd + t->tCL + dram_tBL(t)));
+    assert_int_equal(p.done[1], cyc(&p, wr + t->tCWL + dram_tBL(t)));
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_ACT], 2);
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_PRE], 1);
+    static const char *const names[] = { "dram0.wasted_act_cmds", "dram0.wasted_act_mode_cmds",
+                                         "dram0.wasted_act_refresh_cmds",
+                                         "dram0.wasted_act_other_cmds" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        double v;
+        assert_int_equal(migsim_sim_stat(p.sim, names[i], &v), 0);
+        assert_true(v == 0);
+    }
+    migsim_sim_destroy(p.sim);
 }
 
 /* Reads return what was last written: through the store, and from the write queue. */
@@ -323,7 +366,9 @@ static size_t join_sets(const char **sets, const char *const *cfg, size_t k,
     return n;
 }
 
-static void run_logged(const char *const *sets, size_t n, const char *log, dram_check_result_t *res)
+/* Run the platform with a command log and check the log; *wasted = wasted_act_cmds if asked. */
+static void run_logged(const char *const *sets, size_t n, const char *log, dram_check_result_t *res,
+                       double *wasted)
 {
     migsim_sim_t *sim;
     int rc = migsim_sim_create_platform(&sim, "dram", sets, n);
@@ -333,6 +378,8 @@ static void run_logged(const char *const *sets, size_t n, const char *log, dram_
     double v;
     assert_int_equal(migsim_sim_stat(sim, "dram0.read_reqs", &v), 0);
     assert_true(v > 0);
+    if (wasted)
+        assert_int_equal(migsim_sim_stat(sim, "dram0.wasted_act_cmds", wasted), 0);
     migsim_sim_destroy(sim); /* closes the log */
     assert_int_equal(dram_check_file(log, NULL, 0, res), 0);
 }
@@ -358,9 +405,14 @@ static void test_scheduler_against_checker(void **state)
         const char *sets[10];
         size_t n = join_sets(sets, cfgs[i], 5, own, 4);
         dram_check_result_t res;
-        run_logged(sets, n, "test_dram_cmd.log", &res);
+        double wasted;
+        run_logged(sets, n, "test_dram_cmd.log", &res, &wasted);
         if (res.violations)
             fail_msg("configuration %zu: %llu violations", i, (unsigned long long)res.violations);
+        /* every activated row serves the request it was opened for: no mode switch or refresh
+           closes it first */
+        if (wasted != 0)
+            fail_msg("configuration %zu: %.0f wasted ACTs", i, wasted);
         assert_true(res.commands > 100000);
         assert_true(res.by_rule[DRAM_RULE_STATE] == 0);
     }
@@ -436,7 +488,8 @@ static void test_verify_cache_catches_stale_entry(void **state)
     dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     dram_chan_t *ch = &d->chans[0];
     uint32_t i = 0;
-    while (ch->sc_cmd[i] == DRAM_NCMD)
+    /* a bank with a candidate, not the chosen one (issuing it would recompute the entry) */
+    while (ch->sc_cmd[i] == DRAM_NCMD || i == ch->best.unit)
         i++;
     ch->sc_eff[i] += 1;                                        /* planted: a stale entry */
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
@@ -451,7 +504,7 @@ static void test_checker_catches_planted_timing_bug(void **state)
     const char *sets[] = { "dram0.tRCD=15", "dram0.cmd_log=\"test_dram_bug.log\"",
                            "cpu0.gen_count=5000", "cpu0.gen_range_bytes=\"64MiB\"" };
     dram_check_result_t res;
-    run_logged(sets, 4, "test_dram_bug.log", &res);
+    run_logged(sets, 4, "test_dram_bug.log", &res, NULL);
     assert_int_equal(res.violations, 0); /* consistent with its own header */
     /* rewrite the header as if the device needed the preset's tRCD = 17 */
     FILE *f = fopen("test_dram_bug.log", "r");
@@ -566,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_idle_read),
         cmocka_unit_test(test_row_hit_and_conflict),
         cmocka_unit_test(test_refresh_in_the_way),
+        cmocka_unit_test(test_mode_switch_keeps_committed_row),
         cmocka_unit_test(test_four_activate_window),
         cmocka_unit_test(test_functional),
         cmocka_unit_test(test_compare_and_swap),
