@@ -22,6 +22,15 @@
  * read/write mode, and offers no PRE before it; a refresh falling due lets
  * it issue before precharging the bank. So neither a mode switch nor a
  * refresh closes a row unused (counted in wasted_act_cmds, by cause).
+ *
+ * controller = ramulator2 models Ramulator 2's generic DDR controller on the
+ * same machinery: a committed request (its "active buffer") frees its
+ * read/write buffer entry at its ACT (nact: buffer occupancy, which the
+ * watermarks and the queue limits read, is nq - nact), committed column
+ * commands come before everything, other commands are oldest first among
+ * those ready (hits and misses in one class), and a refresh waits for the
+ * rank's active requests, then issues one PREA after the PRE constraints of
+ * every bank of the rank, then REF.
  */
 #include "dram/dram.h"
 #include "dram/dram_scan.h"
@@ -87,6 +96,8 @@ const dram_timing_rule_t dram_rules[] = {
 const char *const dram_cmd_names[DRAM_NCMD] = { "ACT", "PRE", "RD", "WR", "REF" };
 
 enum { CLASS_REFRESH = 0, CLASS_COLUMN = 1, CLASS_CLOSE = 2, CLASS_ROW = 3 };
+/* Precharge of every bank of a rank (ramulator2's refresh): a candidate's cmd, unit = rank */
+#define CMD_PREA (DRAM_NCMD + 1)
 enum { FIELD_CH, FIELD_RA, FIELD_BG, FIELD_BA, FIELD_RO, FIELD_CO };
 
 /* req->scratch[0]: row << 32 | flat bank << 12 | column (line index in the row) */
@@ -205,8 +216,9 @@ static inline uint64_t earliest(dram_chan_t *ch, dram_bank_t *b, unsigned cmd)
 static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32_t unit,
                     uint32_t row, uint32_t col)
 {
-    if (cmd == DRAM_CMD_REF) {
-        fprintf(d->log, "%" PRIu64 " %u REF %u\n", c, ch->idx, unit);
+    if (cmd == DRAM_CMD_REF || cmd == CMD_PREA) {
+        fprintf(d->log, "%" PRIu64 " %u %s %u\n", c, ch->idx, cmd == CMD_PREA ? "PREA" : "REF",
+                unit);
         return;
     }
     const dram_bank_t *b = &ch->banks[unit];
@@ -364,7 +376,7 @@ static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
          * before it.
          */
         b->cand_cmd = req_col_cmd(b->commit);
-        b->cand_class = d->scheduler ? CLASS_ROW : CLASS_COLUMN;
+        b->cand_class = d->commit_class;
         b->cand_req = b->commit;
         b->cand_age = REQ_AGE(b->commit);
         return;
@@ -373,7 +385,7 @@ static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
         migsim_req_t *hit = bank_first_hit(b, m);
         if (hit) {
             b->cand_cmd = m ? DRAM_CMD_WR : DRAM_CMD_RD;
-            b->cand_class = d->scheduler ? CLASS_ROW : CLASS_COLUMN;
+            b->cand_class = d->hit_class;
             b->cand_req = hit;
             b->cand_age = REQ_AGE(hit);
             return;
@@ -408,14 +420,21 @@ static __attribute__((noinline)) void chan_invalidate_all(dram_t *d, dram_chan_t
         bank_candidate(d, ch, &ch->banks[i]);
 }
 
-/* Switch between serving reads and draining writes (watermarks). */
+/* Requests of queue m that hold a buffer entry (all of them, but ramulator2's active ones). */
+static inline uint32_t chan_occ(const dram_chan_t *ch, unsigned m)
+{
+    return ch->nq[m] - ch->nact[m];
+}
+
+/* Switch between serving reads and draining writes (watermarks, on buffer occupancy). */
 static inline void chan_update_mode(dram_t *d, dram_chan_t *ch)
 {
     uint8_t m = ch->mode;
+    uint32_t r = chan_occ(ch, 0), w = chan_occ(ch, 1);
     if (m == 0) {
-        if (ch->nq[1] >= d->write_high_watermark || (ch->nq[0] == 0 && ch->nq[1] > 0))
+        if (w >= d->write_high_watermark || (r == 0 && w > 0))
             m = 1;
-    } else if (ch->nq[1] == 0 || (ch->nq[1] <= d->write_low_watermark && ch->nq[0] > 0)) {
+    } else if (w == 0 || (w <= d->write_low_watermark && r > 0)) {
         m = 0;
     }
     if (m != ch->mode) {
@@ -485,8 +504,16 @@ static __attribute__((noinline)) void chan_scan_refresh(dram_t *d, dram_chan_t *
                        DRAM_CMD_REF, r, NULL);
             continue;
         }
+        /*
+         * ramulator2 precharges the rank with one PREA once no active request
+         * is left, after the PRE constraints of every bank of the rank (its
+         * rank-level rules from the last ACT, RD and WR of any bank).
+         */
+        bool prea = d->controller == DRAM_CTRL_RAMULATOR2, active = false;
+        uint64_t prea_t = base;
         dram_bank_t *b = &ch->banks[r * bpr];
         for (uint32_t i = 0; i < bpr; i++, b++) {
+            prea_t = max_u64(prea_t, b->next[DRAM_CMD_PRE]);
             if (b->open_row == DRAM_NO_ROW)
                 continue;
             uint64_t key = (uint64_t)CLASS_REFRESH << 56 | i;
@@ -494,11 +521,14 @@ static __attribute__((noinline)) void chan_scan_refresh(dram_t *d, dram_chan_t *
                 unsigned col = req_col_cmd(b->commit);
                 cand_offer(best, max_u64(base, earliest(ch, b, col)), key, col, r * bpr + i,
                            b->commit);
-            } else {
+                active = true;
+            } else if (!prea) {
                 cand_offer(best, max_u64(base, b->next[DRAM_CMD_PRE]), key, DRAM_CMD_PRE,
                            r * bpr + i, NULL);
             }
         }
+        if (prea && !active)
+            cand_offer(best, prea_t, (uint64_t)CLASS_REFRESH << 56, CMD_PREA, r, NULL);
     }
 }
 
@@ -606,6 +636,28 @@ static void lat_record(dram_t *d, uint64_t lat_ps)
     d->lat_hist[cyc < d->lat_hist_n - 1 ? cyc : d->lat_hist_n - 1]++;
 }
 
+/*
+ * Close bank b's row (a PRE, or its part of a PREA). `refresh`: for a
+ * refresh; `req`: the request the PRE serves, NULL for none.
+ */
+static void bank_close(dram_t *d, dram_chan_t *ch, dram_bank_t *b, bool refresh,
+                       migsim_req_t *req)
+{
+    if (!b->row_used) {
+        /* the row closes unused: a refresh, a request of the other kind, or another */
+        unsigned why = refresh ? 1 : req && (req->op == MIGSIM_OP_WRITE) != b->act_kind ? 0 : 2;
+        d->st_wasted[why]++;
+    }
+    if (b->commit && d->controller == DRAM_CTRL_RAMULATOR2)
+        ch->nact[b->act_kind]--;
+    b->commit = NULL;
+    b->open_row = DRAM_NO_ROW;
+    ch->ranks[b->rank].open_banks--;
+    if (req)
+        req->scratch[1] |= RF_CONFLICT;
+    bank_candidate(d, ch, b);
+}
+
 /* Issue `cand` at cycle c: state, statistics, data, log, constraints. */
 static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint64_t c)
 {
@@ -613,6 +665,17 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     migsim_req_t *req = cand->req;
     if (d->log)
         log_cmd(d, ch, c, cmd, cand->unit, req ? REQ_ROW(req) : 0, req ? REQ_COL(req) : 0);
+    if (cmd == CMD_PREA) {
+        d->st_prea++;
+        uint32_t bpr = d->banks_per_rank;
+        for (uint32_t i = cand->unit * bpr; i < (cand->unit + 1) * bpr; i++) {
+            if (ch->banks[i].open_row == DRAM_NO_ROW)
+                continue;
+            dram_apply(d, ch, DRAM_CMD_PRE, i, c);
+            bank_close(d, ch, &ch->banks[i], true, NULL);
+        }
+        return;
+    }
     d->st_cmd[cmd]++;
     dram_apply(d, ch, cmd, cand->unit, c);
     if (cmd == DRAM_CMD_REF) {
@@ -634,21 +697,12 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         b->commit = req;
         b->act_kind = req->op == MIGSIM_OP_WRITE;
         b->row_used = false;
+        if (d->controller == DRAM_CTRL_RAMULATOR2)
+            ch->nact[b->act_kind]++; /* it moves to the active buffer, freeing its entry */
         bank_candidate(d, ch, b);
         return;
     case DRAM_CMD_PRE:
-        if (!b->row_used) {
-            /* the row closes unused: a refresh, a request of the other kind, or another */
-            unsigned why = cand->key >> 56 == CLASS_REFRESH ? 1
-                         : req && (req->op == MIGSIM_OP_WRITE) != b->act_kind ? 0 : 2;
-            d->st_wasted[why]++;
-        }
-        b->commit = NULL;
-        b->open_row = DRAM_NO_ROW;
-        ch->ranks[b->rank].open_banks--;
-        if (req)
-            req->scratch[1] |= RF_CONFLICT;
-        bank_candidate(d, ch, b);
+        bank_close(d, ch, b, cand->key >> 56 == CLASS_REFRESH, req);
         return;
     default:
         break;
@@ -667,8 +721,11 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     ch->nq[m]--;
     --*filter_slot(ch, m, req->addr >> d->line_shift);
     b->row_used = true;
-    if (b->commit == req)
+    if (b->commit == req) {
         b->commit = NULL;
+        if (d->controller == DRAM_CTRL_RAMULATOR2)
+            ch->nact[m]--;
+    }
     bank_candidate(d, ch, b);
     uint32_t flags = (uint32_t)(req->scratch[1] & 0xff);
     if (flags & RF_CONFLICT)
@@ -752,8 +809,8 @@ static void chan_sched(migsim_event_t *ev)
             chan_update_mode(d, ch);
             chan_scan(d, ch, c + 1, &ch->best);
         }
-        bool retry = ((ch->want_retry & 1) && ch->nq[0] < d->read_queue_depth) ||
-                     ((ch->want_retry & 2) && ch->nq[1] < d->write_queue_depth);
+        bool retry = ((ch->want_retry & 1) && chan_occ(ch, 0) < d->read_queue_depth) ||
+                     ((ch->want_retry & 2) && chan_occ(ch, 1) < d->write_queue_depth);
         bool more = ch->nq[0] + ch->nq[1] > 0 && ch->best.time != UINT64_MAX;
         /* the next decision is the kernel's next event anyway: take it here, without the queue */
         if (more && !retry &&
@@ -862,7 +919,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     dram_chan_t *ch = &d->chans[map_field(&d->map, addr, FIELD_CH)];
     unsigned m = req->op == MIGSIM_OP_WRITE;
     uint32_t cap = m ? d->write_queue_depth : d->read_queue_depth;
-    if (ch->nq[m] >= cap) {
+    if (chan_occ(ch, m) >= cap) {
         ch->want_retry |= (uint8_t)(1u << m);
         d->st_refused++;
         return MIGSIM_EBUSY;
@@ -926,14 +983,14 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
      */
     uint8_t mode = ch->mode;
     chan_update_mode(d, ch);
-    bool chosen_bank = ch->best.cmd != DRAM_CMD_REF && ch->best.unit == flat &&
+    bool chosen_bank = ch->best.cmd < DRAM_CMD_REF && ch->best.unit == flat &&
                        ch->best.req != NULL;
     /* a younger request leaves the chosen bank's candidate as it was, unless it is a new row hit */
     bool changed = chosen_bank &&
                    (b->cand_cmd != ch->best.cmd || b->cand_req != ch->best.req ||
                     b->cand_key != ch->best.key);
     if (ch->dirty || mode != ch->mode || changed ||
-        (ch->best.unit == flat && ch->best.cmd != DRAM_CMD_REF && !ch->best.req)) {
+        (ch->best.unit == flat && ch->best.cmd < DRAM_CMD_REF && !ch->best.req)) {
         ch->dirty = true;
         if (cyc_to_ps(d, c) < ch->sched_ev.when)
             chan_wake(d, ch, c);
@@ -1010,6 +1067,16 @@ static int dram_init(migsim_comp_t *c)
                             "need write_low_watermark (%u) < write_high_watermark (%u) <= "
                             "write_queue_depth (%u)", d->write_low_watermark,
                             d->write_high_watermark, d->write_queue_depth);
+    if (d->controller == DRAM_CTRL_RAMULATOR2 && d->scheduler != 0)
+        return migsim_error(MIGSIM_ECONFIG, "controller \"ramulator2\" schedules as Ramulator's "
+                            "FRFCFS (the oldest ready command) and takes scheduler \"frfcfs\"");
+    if (d->controller == DRAM_CTRL_RAMULATOR2) {
+        /* Ramulator 2: the active buffer before everything, then the oldest ready command */
+        d->commit_class = CLASS_REFRESH;
+        d->hit_class = CLASS_ROW;
+    } else {
+        d->commit_class = d->hit_class = d->scheduler ? CLASS_ROW : CLASS_COLUMN;
+    }
     int rc = dram_addrmap_parse(d->address_mapping, &d->org, d->line_bytes, &d->map);
     if (rc)
         return rc;
@@ -1272,6 +1339,7 @@ void dram_dbg_read(dram_t *d, uint64_t addr, void *dst, size_t len)
 static const char *const preset_names[] = { "DDR4-2400", "DDR4-3200", NULL };
 static const char *const policy_names[] = { "open", "closed", NULL };
 static const char *const sched_names[] = { "frfcfs", "fcfs", NULL };
+static const char *const ctrl_names[] = { "default", "ramulator2", NULL };
 
 #define P_TIMING(f, h) MIGSIM_PARAM_U32(dram_t, #f, f, "tCK", 0, 0, 100000, h " (0 = from preset)")
 #define P_ORG(f, h, mx) MIGSIM_PARAM_U32(dram_t, #f, f, "", 0, 0, mx, h " (0 = from preset)")
@@ -1311,6 +1379,12 @@ static const migsim_param_t dram_params[] = {
                       "request hits the row"),
     MIGSIM_PARAM_ENUM(dram_t, "scheduler", scheduler, 0, sched_names,
                       "frfcfs: row hits first, then oldest; fcfs: oldest first"),
+MIGSIM_PARAM_ENUM(dram_t, "controller", controller, 0, ctrl_names,
+                      "default: libmigsim's controller; ramulator2: Ramulator 2's generic DDR "
+                      "controller (a request whose ACT issued leaves its read/write buffer for "
+                      "an active buffer served first, oldest first among ready commands, row "
+                      "hits or not; refresh by PREA then REF; Ramulator's default watermarks "
+                      "are write_high_watermark 26, write_low_watermark 6)"),
     MIGSIM_PARAM_U32(dram_t, "read_queue_depth", read_queue_depth, "requests", 32, 1, 4096,
                      "read queue entries per channel"),
     MIGSIM_PARAM_U32(dram_t, "write_queue_depth", write_queue_depth, "requests", 32, 1, 4096,
@@ -1356,6 +1430,8 @@ static const migsim_stat_def_t dram_stats[] = {
     S_U("rd_cmds", st_cmd[DRAM_CMD_RD], "commands", "RD commands"),
     S_U("wr_cmds", st_cmd[DRAM_CMD_WR], "commands", "WR commands"),
     S_U("ref_cmds", st_cmd[DRAM_CMD_REF], "commands", "REF commands (all-bank)"),
+    S_U("prea_cmds", st_prea, "commands",
+        "PREA commands (precharge all banks of a rank; ramulator2's refresh)"),
     S_U("wasted_act_cmds", st_wasted_total, "commands",
         "ACTs whose row was closed with no column command (sum of the three causes below)"),
     S_U("wasted_act_mode_cmds", st_wasted[0], "commands",

@@ -37,6 +37,9 @@ typedef enum dram_cmd_e {
     DRAM_CMD_ACT, DRAM_CMD_PRE, DRAM_CMD_RD, DRAM_CMD_WR, DRAM_CMD_REF, DRAM_NCMD
 } dram_cmd_t;
 
+/* Controller structures (parameter `controller`). */
+enum { DRAM_CTRL_DEFAULT = 0, DRAM_CTRL_RAMULATOR2 = 1 };
+
 typedef enum dram_scope_e {
     DRAM_SCOPE_BANK,        /* the same bank */
     DRAM_SCOPE_BANKGROUP,   /* every bank of the same bank group (same bank included) */
@@ -117,6 +120,9 @@ typedef struct dram_chan_s {
     uint64_t cmd_next;          /* command bus: first free cycle */
     uint64_t ref_due_min;       /* the earliest ranks[].ref_eff_due */
     uint32_t nq[2];             /* queued reads / writes */
+    uint32_t nact[2];           /* of them, requests whose row is activated for them (bank
+                                   commit) and that leave the buffer count: ramulator2 only,
+                                   0 otherwise. Buffer occupancy is nq - nact */
     uint8_t mode;               /* 0 = serving reads, 1 = draining writes */
     bool dirty;                 /* queues changed since `best` was computed */
     uint8_t want_retry;         /* bit m: a request for queue m was refused; retry when it has room */
@@ -166,6 +172,9 @@ typedef struct dram_s {
     char *address_mapping;      /* e.g. "RoBaBgRaCoCh" */
     uint32_t page_policy;       /* 0 open, 1 closed */
     uint32_t scheduler;         /* 0 frfcfs, 1 fcfs */
+    uint32_t controller;        /* 0 default, 1 ramulator2 (DRAM_CTRL_*) */
+    uint8_t commit_class;       /* priority class of a committed request's column command */
+    uint8_t hit_class;          /* priority class of other row hits */
     uint32_t read_queue_depth, write_queue_depth;   /* requests per channel */
     uint32_t write_high_watermark, write_low_watermark; /* requests */
     bool refresh;               /* issue all-bank refresh */
@@ -192,7 +201,8 @@ typedef struct dram_s {
     /* statistics (counters) */
     uint64_t st_reads, st_writes;            /* requests accepted */
     uint64_t st_row_hits, st_row_misses, st_row_conflicts;
-    uint64_t st_cmd[DRAM_NCMD];
+    uint64_t st_cmd[DRAM_NCMD];              /* per command; PRE counts single-bank ones */
+    uint64_t st_prea;                        /* PREA commands (ramulator2's refresh) */
     uint64_t st_wasted[3];                   /* rows closed with no column command since their
                                                 ACT, by cause: [0] a PRE for a request of the
                                                 other kind (read/write mode), [1] refresh, [2]

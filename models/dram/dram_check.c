@@ -106,7 +106,7 @@ static void ck_need(ck_need_t *n, const ck_rec_t *a, int64_t required)
 
 /* ---- the checker ------------------------------------------------------------ */
 
-typedef enum { CK_ACT, CK_RD, CK_WR, CK_PRE, CK_REF } ck_op_t;
+typedef enum { CK_ACT, CK_RD, CK_WR, CK_PRE, CK_REF, CK_PREA } ck_op_t;
 
 typedef struct ck_s {
     const char *name;              /* input name for messages; borrowed */
@@ -313,6 +313,35 @@ static void ck_command(ck_t *ck, ck_op_t op, uint32_t ch, uint32_t rk, uint32_t 
         ck_rec_put(&b->pre, cyc, line);
         ck_rec_put(&r->pre, cyc, line);
         break;
+    case CK_PREA: {
+        /*
+         * Precharge all banks of the rank: each open bank is precharged as by
+         * PRE (its tRAS, tRTP and tWR apply); a bank already closed is left
+         * alone (JESD79-4: PREA to an idle bank is allowed), so no state rule.
+         */
+        size_t nb = (size_t)o->bankgroups * o->banks_per_group;
+        if (timing) {
+            ck_need_t ras = { 0, 0, 0 }, rtp = { 0, 0, 0 }, wr = { 0, 0, 0 };
+            for (size_t i = 0; i < nb; i++) {
+                if (!banks[i].open)
+                    continue;
+                ck_need(&ras, &banks[i].act, t->tRAS);
+                ck_need(&rtp, &banks[i].rd, t->tRTP);
+                ck_need(&wr, &banks[i].wr, ck->wr_pre);
+            }
+            ck_flush(ck, DRAM_RULE_tRAS, &ras);
+            ck_flush(ck, DRAM_RULE_tRTP, &rtp);
+            ck_flush(ck, DRAM_RULE_tWR, &wr);
+        }
+        for (size_t i = 0; i < nb; i++) {
+            if (banks[i].open) {
+                banks[i].open = 0;
+                ck_rec_put(&banks[i].pre, cyc, line);
+            }
+        }
+        ck_rec_put(&r->pre, cyc, line);
+        break;
+    }
     case CK_REF: {
         size_t nb = (size_t)o->bankgroups * o->banks_per_group;
         for (size_t i = 0; i < nb; i++) {
@@ -548,7 +577,7 @@ static int ck_parse_command(ck_t *ck, const char *s)
     while (nf < 9 && ck_token(&p, &tok[nf], &len[nf]))
         nf++;
     if (nf < 3)
-        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": expected '<cycle> <channel> ACT|RD|WR|PRE|REF ...'",
+        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": expected '<cycle> <channel> ACT|RD|WR|PRE|PREA|REF ...'",
                             name, line);
     ck_op_t op;
     size_t want;
@@ -567,8 +596,11 @@ static int ck_parse_command(ck_t *ck, const char *s)
     } else if (ck_tok_is(tok[2], len[2], "REF")) {
         op = CK_REF;
         want = 4;
+    } else if (ck_tok_is(tok[2], len[2], "PREA")) {
+        op = CK_PREA;
+        want = 4;
     } else {
-        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": unknown command '%.*s' (expected ACT, RD, WR, PRE or REF)",
+        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": unknown command '%.*s' (expected ACT, RD, WR, PRE, PREA or REF)",
                             name, line, (int)len[2], tok[2]);
     }
     if (nf != want)

@@ -204,6 +204,94 @@ static void test_refresh_in_the_way(void **state)
     migsim_sim_destroy(q.sim);
 }
 
+/*
+ * ramulator2: a request whose ACT issued moves to the active buffer and frees
+ * its read-buffer entry. With one entry, read A (bank group 0) is accepted
+ * and activated at cycle 0; read B (bank group 1) offered at cycle 1 is
+ * accepted at once (the default controller refuses it until A's RD), its
+ * ACT waits tRRD_S and its RD tRCD more; A is served tRCD after its ACT.
+ */
+static void test_ramulator2_active_buffer_frees_entry(void **state)
+{
+    (void)state;
+    for (int ram = 0; ram < 2; ram++) {
+        probe_t p;
+        probe_open(&p, ram ? "\"controller\": \"ramulator2\", \"read_queue_depth\": 1, "
+                             "\"write_high_watermark\": 1, \"write_low_watermark\": 0"
+                           : "\"read_queue_depth\": 1, \"write_high_watermark\": 1, "
+                             "\"write_low_watermark\": 0");
+        const dram_timing_t *t = &p.d->t;
+        send_at(&p, 0, 0, MIGSIM_OP_READ, addr_of(p.d, 0, 0, 7, 0), NULL);
+        migsim_kernel_run_until(migsim_sim_kernel(p.sim), cyc(&p, 1));
+        migsim_req_t *r = migsim_req_alloc(migsim_sim_pool(p.sim));
+        r->addr = r->orig_addr = addr_of(p.d, 1, 0, 9, 0);
+        r->size = 64;
+        r->op = MIGSIM_OP_READ;
+        r->cookie = (void *)(uintptr_t)1;
+        int rc = migsim_port_send(&p.port, r);
+        if (!ram) {
+            assert_int_equal(rc, MIGSIM_EBUSY); /* the default buffer holds A until its RD */
+            migsim_req_free(migsim_sim_pool(p.sim), r);
+            migsim_sim_destroy(p.sim);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        finish(&p);
+        uint64_t act_b = 1 > t->tRRD_S ? 1 : t->tRRD_S;
+        assert_int_equal(p.done[0], cyc(&p, t->tRCD + t->tCL + dram_tBL(t)));
+        assert_int_equal(p.done[1], cyc(&p, act_b + t->tRCD + t->tCL + dram_tBL(t)));
+        migsim_sim_destroy(p.sim);
+    }
+}
+
+/*
+ * ramulator2's refresh: the active requests of the rank are served first,
+ * then one PREA closes every bank once the PRE constraints of all of them
+ * allow (here tRAS of the later ACT), REF tRP later. Reads A and B open two
+ * banks just before the refresh falls due; C, a hit on A's row arriving at
+ * the due cycle, waits for REF + tRFC and a new ACT.
+ */
+static void test_ramulator2_refresh_prea(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"controller\": \"ramulator2\"");
+    const dram_timing_t *t = &p.d->t;
+    uint64_t due = t->tREFI;
+    send_at(&p, cyc(&p, due - 10), 0, MIGSIM_OP_READ, addr_of(p.d, 2, 1, 5, 0), NULL);
+    send_at(&p, cyc(&p, due - 9), 1, MIGSIM_OP_READ, addr_of(p.d, 0, 0, 3, 0), NULL);
+    send_at(&p, cyc(&p, due), 2, MIGSIM_OP_READ, addr_of(p.d, 2, 1, 5, 1), NULL);
+    finish(&p);
+    uint64_t act0 = due - 10, act1 = act0 + t->tRRD_S;
+    uint64_t rd0 = act0 + t->tRCD;
+    uint64_t rd1 = act1 + t->tRCD > rd0 + t->tCCD_S ? act1 + t->tRCD : rd0 + t->tCCD_S;
+    uint64_t prea = act1 + t->tRAS;
+    assert_true(prea >= rd1 + t->tRTP);
+    uint64_t ref = prea + t->tRP;
+    uint64_t rd2 = ref + t->tRFC + t->tRCD;
+    assert_int_equal(p.done[0], cyc(&p, rd0 + t->tCL + dram_tBL(t)));
+    assert_int_equal(p.done[1], cyc(&p, rd1 + t->tCL + dram_tBL(t)));
+    assert_int_equal(p.done[2], cyc(&p, rd2 + t->tCL + dram_tBL(t)));
+    assert_int_equal(p.d->st_prea, 1);
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_PRE], 0);
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_ACT], 3);
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_REF], 1);
+    assert_int_equal(p.d->st_wasted[0] + p.d->st_wasted[1] + p.d->st_wasted[2], 0);
+    migsim_sim_destroy(p.sim);
+}
+
+/* controller "ramulator2" with scheduler "fcfs" is a configuration error naming the component. */
+static void test_ramulator2_needs_frfcfs(void **state)
+{
+    (void)state;
+    const char *sets[] = { "dram0.controller=\"ramulator2\"", "dram0.scheduler=\"fcfs\"" };
+    migsim_sim_t *sim = NULL;
+    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 2), MIGSIM_ECONFIG);
+    assert_null(sim);
+    assert_non_null(strstr(migsim_errmsg(), "$.components.dram0"));
+    assert_non_null(strstr(migsim_errmsg(), "scheduler \"frfcfs\""));
+}
+
 /* Five reads to five banks of different groups: ACTs tRRD_S apart, the fifth held by tFAW. */
 static void test_four_activate_window(void **state)
 {
@@ -397,6 +485,8 @@ static void test_scheduler_against_checker(void **state)
           "dram0.preset=\"DDR4-2400\"", "cpu0.gen_gap_ps=20000" },
         { "dram0.page_policy=\"closed\"", "dram0.channels=2", "dram0.scheduler=\"fcfs\"",
           "dram0.preset=\"DDR4-3200\"", "cpu0.gen_gap_ps=3000" },
+        { "dram0.controller=\"ramulator2\"", "dram0.ranks=2", "dram0.write_high_watermark=26",
+          "dram0.write_low_watermark=6", "cpu0.gen_gap_ps=833" },
     };
     static const char *const own[] = { "dram0.cmd_log=\"test_dram_cmd.log\"",
                                        "dram0.verify_cache=true", "cpu0.gen_count=60000",
@@ -620,6 +710,9 @@ int main(void)
         cmocka_unit_test(test_row_hit_and_conflict),
         cmocka_unit_test(test_refresh_in_the_way),
         cmocka_unit_test(test_mode_switch_keeps_committed_row),
+        cmocka_unit_test(test_ramulator2_active_buffer_frees_entry),
+        cmocka_unit_test(test_ramulator2_refresh_prea),
+        cmocka_unit_test(test_ramulator2_needs_frfcfs),
         cmocka_unit_test(test_four_activate_window),
         cmocka_unit_test(test_functional),
         cmocka_unit_test(test_compare_and_swap),

@@ -33,8 +33,8 @@ static const char *const presets[] = { "DDR4-2400", "DDR4-3200" };
 
 /* ---- writing logs ------------------------------------------------------------- */
 
-typedef enum { OP_ACT, OP_RD, OP_WR, OP_PRE, OP_REF } op_t;
-static const char *const op_names[] = { "ACT", "RD", "WR", "PRE", "REF" };
+typedef enum { OP_ACT, OP_RD, OP_WR, OP_PRE, OP_REF, OP_PREA } op_t;
+static const char *const op_names[] = { "ACT", "RD", "WR", "PRE", "REF", "PREA" };
 
 typedef struct tcmd_s {
     uint64_t cycle;
@@ -88,7 +88,8 @@ static void write_cmd(FILE *f, const tcmd_t *c)
         fprintf(f, "%llu 0 PRE %u %u %u\n", (unsigned long long)c->cycle, c->rk, c->bg, c->bk);
         break;
     case OP_REF:
-        fprintf(f, "%llu 0 REF %u\n", (unsigned long long)c->cycle, c->rk);
+    case OP_PREA:
+        fprintf(f, "%llu 0 %s %u\n", (unsigned long long)c->cycle, op_names[c->op], c->rk);
         break;
     }
 }
@@ -327,20 +328,60 @@ static void seq_clean_then_early(const seq_t *s, int i, dram_rule_t rule, uint64
     unlink(path);
 }
 
+/* An empty sequence with the organisation and timing of presets[k]. */
+static void seq_preset(seq_t *s, int k)
+{
+    memset(s, 0, sizeof *s);
+    s->org = dram_preset_find(presets[k])->org;
+    s->t = dram_preset_find(presets[k])->timing;
+}
+
 /* tRC binds only when tRC > tRAS + tRP; the presets have tRC == tRAS + tRP. */
 static void test_tRC(void **state)
 {
     (void)state;
     for (int k = 0; k < NPRESETS; k++) {
         seq_t s;
-        memset(&s, 0, sizeof s);
-        s.org = dram_preset_find(presets[k])->org;
-        s.t = dram_preset_find(presets[k])->timing;
+        seq_preset(&s, k);
         s.t.tRC = s.t.tRAS + s.t.tRP + 3;
         seq_add(&s, 100, OP_ACT, 0, 0, 0, 1, -1, -1);
         seq_add(&s, 100 + s.t.tRAS, OP_PRE, 0, 0, 0, 0, -1, -1);
         seq_add(&s, 100 + s.t.tRC, OP_ACT, 0, 0, 0, 2, DRAM_RULE_tRC, 0);
         seq_clean_then_early(&s, 2, DRAM_RULE_tRC, 6, 4);
+    }
+}
+
+/*
+ * PREA (precharge all banks of a rank): legal on a rank with every bank
+ * closed; otherwise it waits for tRAS, tRTP and tWR of each open bank (here
+ * tRAS of the later ACT binds), and REF waits tRP after it. Each probe one
+ * cycle early is exactly that rule against exactly that line.
+ */
+static void test_prea(void **state)
+{
+    (void)state;
+    for (int k = 0; k < NPRESETS; k++) {
+        seq_t s;
+        seq_preset(&s, k);
+        const dram_timing_t *t = &s.t;
+        seq_add(&s, 50, OP_PREA, 0, 0, 0, 0, -1, -1);                 /* nothing open: legal */
+        seq_add(&s, 100, OP_ACT, 0, 0, 0, 1, -1, -1);
+        seq_add(&s, 100 + t->tRRD_S, OP_ACT, 0, 1, 0, 1, -1, -1);
+        seq_add(&s, s.c[2].cycle + t->tRCD, OP_RD, 0, 1, 0, 1, -1, -1);
+        assert_true(s.c[2].cycle + t->tRAS > s.c[3].cycle + t->tRTP);
+        seq_add(&s, s.c[2].cycle + t->tRAS, OP_PREA, 0, 0, 0, 0, DRAM_RULE_tRAS, 2);
+        seq_add(&s, s.c[4].cycle + t->tRP, OP_REF, 0, 0, 0, 0, DRAM_RULE_tRP, 4);
+        seq_add(&s, s.c[5].cycle + t->tRFC, OP_ACT, 0, 0, 0, 2, DRAM_RULE_tRFC, 5);
+        seq_clean_then_early(&s, 4, DRAM_RULE_tRAS, LINE_OF(4), LINE_OF(2));
+        seq_clean_then_early(&s, 5, DRAM_RULE_tRP, LINE_OF(5), LINE_OF(4));
+        /* a PREA that closes a bank written to waits for tWR */
+        seq_t w;
+        seq_preset(&w, k);
+        seq_add(&w, 100, OP_ACT, 0, 2, 1, 3, -1, -1);
+        seq_add(&w, 100 + t->tRCD, OP_WR, 0, 2, 1, 3, -1, -1);
+        assert_true(w.c[1].cycle + b_wr(t) > 100 + t->tRAS);
+        seq_add(&w, w.c[1].cycle + b_wr(t), OP_PREA, 0, 0, 0, 0, DRAM_RULE_tWR, 1);
+        seq_clean_then_early(&w, 2, DRAM_RULE_tWR, LINE_OF(2), LINE_OF(1));
     }
 }
 
@@ -350,10 +391,8 @@ static void test_tRTRS_write_to_read(void **state)
     (void)state;
     for (int k = 0; k < NPRESETS; k++) {
         seq_t s;
-        memset(&s, 0, sizeof s);
-        s.org = dram_preset_find(presets[k])->org;
+        seq_preset(&s, k);
         s.org.ranks = 2;
-        s.t = dram_preset_find(presets[k])->timing;
         s.t.tRTRS = s.t.tCL;
         assert_true(b_rtrs_wr(&s.t) >= 2);
         seq_add(&s, 100, OP_ACT, 0, 0, 0, 1, -1, -1);
@@ -863,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_min_sequence_clean),
         cmocka_unit_test(test_min_sequence_each_probe_early),
         cmocka_unit_test(test_tRC),
+        cmocka_unit_test(test_prea),
         cmocka_unit_test(test_tRTRS_write_to_read),
         cmocka_unit_test(test_state_order_cmdbus),
         cmocka_unit_test(test_channels),
