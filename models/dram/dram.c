@@ -31,6 +31,10 @@
  * those ready (hits and misses in one class), and a refresh waits for the
  * rank's active requests, then issues one PREA after the PRE constraints of
  * every bank of the rank, then REF.
+ *
+ * controller = dramsim3 models DRAMSim3's controller with its own scheduler
+ * (ds3_*, below): it simulates the cycles at which something can happen, a
+ * bank's earliest cycle cached as a lower bound (constraints only grow).
  */
 #include "dram/dram.h"
 #include "dram/dram_scan.h"
@@ -697,6 +701,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         b->commit = req;
         b->act_kind = req->op == MIGSIM_OP_WRITE;
         b->row_used = false;
+        b->hits = 0;
         if (d->controller == DRAM_CTRL_RAMULATOR2)
             ch->nact[b->act_kind]++; /* it moves to the active buffer, freeing its entry */
         bank_candidate(d, ch, b);
@@ -721,6 +726,13 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     ch->nq[m]--;
     --*filter_slot(ch, m, req->addr >> d->line_shift);
     b->row_used = true;
+    if (d->controller == DRAM_CTRL_DRAMSIM3) { /* it leaves its bank's command queue */
+        ch->xfer_blocked = false;
+        b->nx[m]--;
+        ch->nact[m]--;
+        ch->cq_total--;
+        b->hits++;
+    }
     if (b->commit == req) {
         b->commit = NULL;
         if (d->controller == DRAM_CTRL_RAMULATOR2)
@@ -770,9 +782,15 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     rsp_push(ch, (int)m, req);
 }
 
+static void ds3_catch_up(dram_t *d, dram_chan_t *ch, uint64_t until);
+
 /* Issue, in order, what the channel would have issued before cycle `until` while idle. */
 static void chan_catch_up(dram_t *d, dram_chan_t *ch, uint64_t until)
 {
+    if (d->controller == DRAM_CTRL_DRAMSIM3) {
+        ds3_catch_up(d, ch, until);
+        return;
+    }
     dram_cand_t cand;
     uint64_t c = ch->cmd_next;
     for (;;) {
@@ -789,6 +807,32 @@ static inline void chan_wake(dram_t *d, dram_chan_t *ch, uint64_t c)
 {
     ch->sched_cyc = c;
     migsim_schedule(d->comp.k, &ch->sched_ev, cyc_to_ps(d, c));
+}
+
+/*
+ * After a decision the channel's next one is at cycle `next` (UINT64_MAX: none). When it is
+ * the kernel's next event anyway it is taken at once, in the same event: *c = next, true.
+ * Otherwise it is scheduled, refused requesters whose queue has room now are called, false.
+ */
+static inline bool chan_next_decision(dram_t *d, dram_chan_t *ch, migsim_event_t *ev,
+                                      uint64_t next, uint64_t *c)
+{
+    bool retry = ((ch->want_retry & 1) && chan_occ(ch, 0) < d->read_queue_depth) ||
+                 ((ch->want_retry & 2) && chan_occ(ch, 1) < d->write_queue_depth);
+    bool more = ch->nq[0] + ch->nq[1] > 0 && next != UINT64_MAX;
+    if (more && !retry && migsim_kernel_continue(d->comp.k, ev, cyc_to_ps(d, next))) {
+        *c = ch->sched_cyc = next;
+        return true;
+    }
+    if (more)
+        chan_wake(d, ch, next);
+    if (retry) {
+        ch->want_retry = 0;
+        migsim_port_retry(&d->in);
+        if (d->in1.peer)
+            migsim_port_retry(&d->in1);
+    }
+    return false;
 }
 
 static void chan_sched(migsim_event_t *ev)
@@ -809,25 +853,254 @@ static void chan_sched(migsim_event_t *ev)
             chan_update_mode(d, ch);
             chan_scan(d, ch, c + 1, &ch->best);
         }
-        bool retry = ((ch->want_retry & 1) && chan_occ(ch, 0) < d->read_queue_depth) ||
-                     ((ch->want_retry & 2) && chan_occ(ch, 1) < d->write_queue_depth);
-        bool more = ch->nq[0] + ch->nq[1] > 0 && ch->best.time != UINT64_MAX;
-        /* the next decision is the kernel's next event anyway: take it here, without the queue */
-        if (more && !retry &&
-            migsim_kernel_continue(d->comp.k, ev, cyc_to_ps(d, ch->best.time))) {
-            c = ch->sched_cyc = ch->best.time;
+        if (!chan_next_decision(d, ch, ev, ch->best.time, &c))
+            return;
+    }
+}
+
+/* ---- controller dramsim3 ------------------------------------------------------ */
+
+/*
+ * DRAMSim3's controller, cycle by cycle where something can happen: at cycle
+ * c, (1) a rank whose refresh is due precharges its open banks (bank order,
+ * each as soon as its timing allows, whatever its command queue holds) and
+ * then refreshes, and its command queues issue nothing meanwhile; otherwise
+ * (2) the bank command queues are visited round robin from the one after the
+ * last that issued, and the first ready command of the first queue that has
+ * one issues; then (3) one request moves from the read buffer (or the write
+ * buffer while draining) into its bank's command queue: the oldest whose
+ * queue has room. A command queue's entries issue in order of readiness:
+ * the first whose command (ACT, PRE or the column command, as the bank's row
+ * says) can issue at c; a PRE only for the queue's first entry, and only
+ * when no later entry hits the open row or the row has served four column
+ * commands; a WR not before a queued RD of the same address. A drain starts
+ * when the write buffer is full, or holds more than DRAM_DS3_DRAIN_MIN
+ * writes with every command queue empty, and moves as many writes as the
+ * buffer held then; it stops early at a write whose address a queued read
+ * waits for. A request accepted at cycle c moves at c + 1 at the earliest.
+ */
+
+/* The first ready command of bank b's command queue at cycle c; else the earliest cycle one of
+ * its commands can issue, kept in b->ds3_wake and folded into *wake (entries the PRE rules
+ * hold count on no cycle). */
+static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64_t c,
+                          dram_cand_t *out, uint64_t *wake)
+{
+    migsim_req_t *p[2] = { b->q_head[0], b->q_head[1] };
+    uint32_t left[2] = { b->nx[0], b->nx[1] };
+    bool open = b->open_row != DRAM_NO_ROW, first = true;
+    uint64_t bw = UINT64_MAX;
+    if (open && (left[0] || left[1]) && !b->row_cnt[0][b->open_row % DRAM_ROW_BUCKETS] &&
+        !b->row_cnt[1][b->open_row % DRAM_ROW_BUCKETS]) {
+        /* no queued request hits the open row: only the first entry (a PRE) can issue */
+        unsigned f = !left[0] ? 1 : !left[1] ? 0 : REQ_AGE(p[1]) < REQ_AGE(p[0]);
+        left[f] = 1;
+        left[!f] = 0;
+    }
+    while (left[0] || left[1]) {
+        unsigned m = !left[0] ? 1 : !left[1] ? 0 : REQ_AGE(p[1]) < REQ_AGE(p[0]);
+        migsim_req_t *e = p[m];
+        p[m] = e->next;
+        left[m]--;
+        bool was_first = first;
+        first = false;
+        unsigned cmd;
+        if (!open) {
+            cmd = DRAM_CMD_ACT; /* every entry needs the same ACT: the first one's decides */
+        } else if (REQ_ROW(e) == b->open_row) {
+            if (m) { /* a WR waits for a queued RD of its address */
+                bool dep = false;
+                migsim_req_t *r = b->q_head[0];
+                for (uint32_t k = 0; k < b->nx[0] && REQ_AGE(r) < REQ_AGE(e); k++, r = r->next)
+                    dep |= REQ_ROW(r) == REQ_ROW(e) && REQ_COL(r) == REQ_COL(e);
+                if (dep)
+                    continue;
+            }
+            cmd = m ? DRAM_CMD_WR : DRAM_CMD_RD;
+        } else {
+            if (!was_first)
+                continue;
+            if (b->hits < 4) { /* a later entry hitting the row keeps it open */
+                bool hit = false;
+                for (unsigned k = 0; k < 2 && !hit; k++) {
+                    migsim_req_t *r = b->q_head[k];
+                    for (uint32_t j = 0; j < b->nx[k] && !hit; j++, r = r->next)
+                        hit = REQ_ROW(r) == b->open_row;
+                }
+                if (hit)
+                    continue;
+            }
+            cmd = DRAM_CMD_PRE;
+        }
+        uint64_t t = earliest(ch, b, cmd);
+        if (t <= c) {
+            *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)cmd, unit, e };
+            return true;
+        }
+        bw = t < bw ? t : bw;
+        if (cmd == DRAM_CMD_ACT)
+            break;
+    }
+    b->ds3_wake = bw;
+    *wake = bw < *wake ? bw : *wake;
+    return false;
+}
+
+/* The refresh command of rank r at cycle c (PRE of the first open bank that may, then REF). */
+static bool ds3_refresh_pick(dram_t *d, dram_chan_t *ch, uint32_t r, uint64_t c,
+                             dram_cand_t *out, uint64_t *wake)
+{
+    dram_rank_t *rk = &ch->ranks[r];
+    uint32_t bpr = d->banks_per_rank;
+    uint64_t t;
+    if (rk->open_banks == 0) {
+        t = rk->next[DRAM_CMD_REF];
+        if (t <= c) {
+            *out = (dram_cand_t){ c, (uint64_t)CLASS_REFRESH << 56, DRAM_CMD_REF, r, NULL };
+            return true;
+        }
+        *wake = t < *wake ? t : *wake;
+        return false;
+    }
+    for (uint32_t i = r * bpr; i < (r + 1) * bpr; i++) {
+        dram_bank_t *b = &ch->banks[i];
+        if (b->open_row == DRAM_NO_ROW)
+            continue;
+        t = b->next[DRAM_CMD_PRE];
+        if (t <= c) {
+            *out = (dram_cand_t){ c, (uint64_t)CLASS_REFRESH << 56, DRAM_CMD_PRE, i, NULL };
+            return true;
+        }
+        *wake = t < *wake ? t : *wake;
+    }
+    return false;
+}
+
+/* Is a read of the same address as write w queued (not yet issued)? */
+static bool ds3_read_waits(const dram_t *d, dram_chan_t *ch, const migsim_req_t *w)
+{
+    if (!*filter_slot(ch, 0, w->addr >> d->line_shift))
+        return false;
+    for (const migsim_req_t *r = ch->banks[REQ_BANK(w)].q_head[0]; r; r = r->next)
+        if (r->addr == w->addr)
+            return true;
+    return false;
+}
+
+/* Move one request into its bank's command queue (step 3); true if one moved. *wake gets the
+ * cycle at which a request accepted too recently may move. */
+static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
+{
+    if (ch->xfer_blocked)
+        return false;
+    uint32_t nw = ch->nq[1] - ch->nact[1];
+    if (!ch->draining &&
+        (nw >= d->write_queue_depth || (nw > DRAM_DS3_DRAIN_MIN && ch->cq_total == 0) ||
+         (nw && ch->nq[0] == 0 && ch->cq_total == 0))) /* the last writes of a trace */
+        ch->draining = nw;
+    unsigned m = ch->draining > 0;
+    uint32_t n = ch->nq[m] - ch->nact[m];
+    migsim_req_t **q = ch->txq[m];
+    uint64_t recent = c ? cyc_to_ps(d, c - 1) : 0; /* accepted after this: at cycle c or later */
+    for (uint32_t i = 0; i < n; i++) {
+        migsim_req_t *r = q[i];
+        if (c == 0 || r->t_arrive > recent) { /* accepted at c: it moves at c + 1 at the earliest */
+            uint64_t arrived = ps_to_cyc_ceil(d, r->t_arrive);
+            *wake = arrived + 1 < *wake ? arrived + 1 : *wake;
+            return false;
+        }
+        dram_bank_t *b = &ch->banks[REQ_BANK(r)];
+        if (b->nx[0] + b->nx[1] >= DRAM_DS3_CMDQ)
+            continue;
+        if (m) {
+            if (ds3_read_waits(d, ch, r)) {
+                ch->draining = 0;
+                return false;
+            }
+            ch->draining--;
+        }
+        memmove(&q[i], &q[i + 1], (n - 1 - i) * sizeof *q);
+        r->scratch[1] = (r->scratch[1] & 0xff) | ch->xfer_seq++ << 8; /* command queue order */
+        b->nx[m]++;
+        b->ds3_wake = 0;
+        ch->nact[m]++;
+        ch->cq_total++;
+        return true;
+    }
+    ch->xfer_blocked = true; /* until a command queue entry leaves or a request arrives */
+    return false;
+}
+
+/* Simulate cycle c (steps 1 to 3); the next cycle at which something can happen, or
+ * UINT64_MAX. */
+static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
+{
+    uint64_t wake = UINT64_MAX;
+    dram_cand_t cand;
+    bool have = false;
+    uint32_t nb = d->org.ranks * d->banks_per_rank, bpr = d->banks_per_rank;
+    int in_ref = -1;
+    if (d->refresh) {
+        for (uint32_t r = 0; r < d->org.ranks; r++) {
+            uint64_t due = ch->ranks[r].ref_due;
+            if (due <= c && (in_ref < 0 || due < ch->ranks[in_ref].ref_due))
+                in_ref = (int)r;
+            else if (due > c && due < wake)
+                wake = due;
+        }
+        if (in_ref >= 0)
+            have = ds3_refresh_pick(d, ch, (uint32_t)in_ref, c, &cand, &wake);
+    }
+    for (uint32_t k = 1, i = ch->rr; !have && k <= nb; k++) {
+        if (++i == nb)
+            i = 0;
+        if (in_ref >= 0 && ch->ranks[i / bpr].ref_due <= c)
+            continue; /* a rank waiting for its refresh issues no queued command */
+        if (ch->banks[i].ds3_wake > c) { /* nothing of it can issue yet: no walk */
+            wake = ch->banks[i].ds3_wake < wake ? ch->banks[i].ds3_wake : wake;
             continue;
         }
-        if (more)
-            chan_wake(d, ch, ch->best.time);
-        if (retry) {
-            ch->want_retry = 0;
-            migsim_port_retry(&d->in);
-            if (d->in1.peer)
-                migsim_port_retry(&d->in1);
-        }
-        return;
+        if (ds3_bank_pick(ch, &ch->banks[i], i, c, &cand, &wake))
+            ch->rr = i, have = true;
     }
+    if (have) {
+        if (cand.cmd != DRAM_CMD_REF)
+            ch->banks[cand.unit].ds3_wake = 0; /* its state changes */
+        chan_issue(d, ch, &cand, c);
+    }
+    bool moved = ds3_transfer(d, ch, c, &wake);
+    ch->ds3_c = c + 1;
+    return have || moved ? c + 1 : wake;
+}
+
+/* Simulate the cycles before `until` at which something happens (idle: refreshes only). */
+static void ds3_catch_up(dram_t *d, dram_chan_t *ch, uint64_t until)
+{
+    uint64_t c = ch->ds3_c;
+    while (c < until)
+        c = ds3_tick(d, ch, c);
+    if (ch->ds3_c < until)
+        ch->ds3_c = until;
+}
+
+static void ds3_sched(migsim_event_t *ev)
+{
+    dram_chan_t *ch = ev->ctx;
+    dram_t *d = ch->d;
+    uint64_t c = ch->sched_cyc;
+    for (;;) {
+        if (!chan_next_decision(d, ch, ev, ds3_tick(d, ch, c), &c))
+            return;
+    }
+}
+
+/* A request accepted at cycle c joins the read or write buffer; the channel wakes at c + 1. */
+static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m, uint64_t c)
+{
+    ch->txq[m][ch->nq[m] - 1 - ch->nact[m]] = req;
+    ch->xfer_blocked = false;
+    if (!migsim_event_queued(&ch->sched_ev) || ch->sched_cyc > c + 1)
+        chan_wake(d, ch, c + 1);
 }
 
 static void chan_resp(migsim_event_t *ev)
@@ -932,8 +1205,8 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     migsim_req_route_push(req, port == &d->in1); /* which port answers */
     uint64_t c = ps_to_cyc_ceil(d, k->now);
     bool idle = !migsim_event_queued(&ch->sched_ev);
-    if (idle)
-        chan_catch_up(d, ch, c);
+    if (idle) /* dramsim3 simulates cycle c before a request it accepts at c */
+        chan_catch_up(d, ch, c + (d->controller == DRAM_CTRL_DRAMSIM3));
     if (m)
         d->st_writes++;
     else
@@ -963,6 +1236,10 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     b->row_cnt[m][loc.row % DRAM_ROW_BUCKETS]++;
     ch->nq[m]++;
     ++*filter_slot(ch, m, req->addr >> d->line_shift);
+    if (d->controller == DRAM_CTRL_DRAMSIM3) {
+        ds3_accept(d, ch, req, m, c);
+        return MIGSIM_OK;
+    }
     bool hit = b->open_row == loc.row;
     /*
      * A younger request changes the bank's candidate only when the bank had
@@ -1067,6 +1344,12 @@ static int dram_init(migsim_comp_t *c)
                             "need write_low_watermark (%u) < write_high_watermark (%u) <= "
                             "write_queue_depth (%u)", d->write_low_watermark,
                             d->write_high_watermark, d->write_queue_depth);
+    if (d->controller == DRAM_CTRL_DRAMSIM3 &&
+        (d->scheduler != 0 || d->page_policy != 0 || d->write_high_watermark != 24 ||
+         d->write_low_watermark != 8))
+        return migsim_error(MIGSIM_ECONFIG, "controller \"dramsim3\" models DRAMSim3's open-page "
+                            "FR-FCFS controller and its own write drain: it takes scheduler "
+                            "\"frfcfs\", page_policy \"open\" and the default watermarks");
     if (d->controller == DRAM_CTRL_RAMULATOR2 && d->scheduler != 0)
         return migsim_error(MIGSIM_ECONFIG, "controller \"ramulator2\" schedules as Ramulator's "
                             "FRFCFS (the oldest ready command) and takes scheduler \"frfcfs\"");
@@ -1139,7 +1422,21 @@ static int dram_init(migsim_comp_t *c)
         }
         chan_ref_due_min(d, ch);
         ch->best.time = UINT64_MAX;
-        if ((rc = migsim_event_init(c->k, &ch->sched_ev, chan_sched, ch, 10, 0, "dram.sched")) ||
+        if (d->controller == DRAM_CTRL_DRAMSIM3) {
+            /* DRAMSim3's rank-staggered refresh: rank r first at (r + 1) * tREFI / ranks */
+            for (uint32_t r = 0; r < d->org.ranks; r++) {
+                ch->ranks[r].ref_due = (uint64_t)(r + 1) * (d->t.tREFI / d->org.ranks);
+                ch->ranks[r].ref_eff_due = d->refresh ? ch->ranks[r].ref_due : UINT64_MAX;
+            }
+            chan_ref_due_min(d, ch);
+            ch->txq[0] = calloc(d->read_queue_depth, sizeof *ch->txq[0]);
+            ch->txq[1] = calloc(d->write_queue_depth, sizeof *ch->txq[1]);
+            if (!ch->txq[0] || !ch->txq[1])
+                return migsim_error(MIGSIM_ENOMEM, "out of memory");
+        }
+        if ((rc = migsim_event_init(c->k, &ch->sched_ev,
+                                    d->controller == DRAM_CTRL_DRAMSIM3 ? ds3_sched : chan_sched,
+                                    ch, 10, 0, "dram.sched")) ||
             (rc = migsim_event_init(c->k, &ch->resp_ev, chan_resp, ch, 5, 0, "dram.resp")))
             return rc;
     }
@@ -1181,6 +1478,8 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->sc_eff);
         free(ch->sc_key);
         free(ch->sc_kp);
+        free(ch->txq[0]);
+        free(ch->txq[1]);
     }
     free(d->chans);
     d->chans = NULL;
@@ -1339,7 +1638,7 @@ void dram_dbg_read(dram_t *d, uint64_t addr, void *dst, size_t len)
 static const char *const preset_names[] = { "DDR4-2400", "DDR4-3200", NULL };
 static const char *const policy_names[] = { "open", "closed", NULL };
 static const char *const sched_names[] = { "frfcfs", "fcfs", NULL };
-static const char *const ctrl_names[] = { "default", "ramulator2", NULL };
+static const char *const ctrl_names[] = { "default", "ramulator2", "dramsim3", NULL };
 
 #define P_TIMING(f, h) MIGSIM_PARAM_U32(dram_t, #f, f, "tCK", 0, 0, 100000, h " (0 = from preset)")
 #define P_ORG(f, h, mx) MIGSIM_PARAM_U32(dram_t, #f, f, "", 0, 0, mx, h " (0 = from preset)")
@@ -1380,7 +1679,11 @@ static const migsim_param_t dram_params[] = {
     MIGSIM_PARAM_ENUM(dram_t, "scheduler", scheduler, 0, sched_names,
                       "frfcfs: row hits first, then oldest; fcfs: oldest first"),
 MIGSIM_PARAM_ENUM(dram_t, "controller", controller, 0, ctrl_names,
-                      "default: libmigsim's controller; ramulator2: Ramulator 2's generic DDR "
+                      "default: libmigsim's controller; dramsim3: DRAMSim3's (a move per cycle "
+                      "from the read/write buffer into per-bank command queues of 8, served "
+                      "round robin; drains the whole write buffer once full, or over 8 with the "
+                      "command queues empty; rank-staggered refresh that precharges whatever "
+                      "is queued); ramulator2: Ramulator 2's generic DDR "
                       "controller (a request whose ACT issued leaves its read/write buffer for "
                       "an active buffer served first, oldest first among ready commands, row "
                       "hits or not; refresh by PREA then REF; Ramulator's default watermarks "

@@ -38,7 +38,10 @@ typedef enum dram_cmd_e {
 } dram_cmd_t;
 
 /* Controller structures (parameter `controller`). */
-enum { DRAM_CTRL_DEFAULT = 0, DRAM_CTRL_RAMULATOR2 = 1 };
+enum { DRAM_CTRL_DEFAULT = 0, DRAM_CTRL_RAMULATOR2 = 1, DRAM_CTRL_DRAMSIM3 = 2 };
+#define DRAM_DS3_CMDQ 8       /* dramsim3: entries per bank command queue (its cmd_queue_size) */
+#define DRAM_DS3_DRAIN_MIN 8  /* dramsim3: with the command queues empty, more than this many
+                                 queued writes start a drain */
 
 typedef enum dram_scope_e {
     DRAM_SCOPE_BANK,        /* the same bank */
@@ -82,6 +85,12 @@ typedef struct dram_bank_s {
                                    switch or refresh) closes the row while it is set */
     uint8_t act_kind;           /* the open row's ACT served a read (0) or a write (1) */
     bool row_used;              /* a column command issued since the open row's ACT */
+    uint8_t nx[2];              /* dramsim3: the first nx[m] requests of list m are in the
+                                   bank's command queue (moved there in arrival order) */
+    uint8_t hits;               /* dramsim3: column commands since the open row's ACT */
+    uint64_t ds3_wake;          /* dramsim3: no command of the bank's queue can issue before
+                                   this cycle (a lower bound: constraints only grow; reset to 0
+                                   when the queue or the bank's state changes) */
 } dram_bank_t;
 
 typedef struct dram_bg_s {
@@ -120,9 +129,20 @@ typedef struct dram_chan_s {
     uint64_t cmd_next;          /* command bus: first free cycle */
     uint64_t ref_due_min;       /* the earliest ranks[].ref_eff_due */
     uint32_t nq[2];             /* queued reads / writes */
-    uint32_t nact[2];           /* of them, requests whose row is activated for them (bank
-                                   commit) and that leave the buffer count: ramulator2 only,
+    uint32_t nact[2];           /* of them, requests that left the read/write buffer: in
+                                   ramulator2 those whose row is activated for them (bank
+                                   commit), in dramsim3 those moved to a bank command queue;
                                    0 otherwise. Buffer occupancy is nq - nact */
+    /* dramsim3 only */
+    migsim_req_t **txq[2];      /* owned: the read/write buffers in arrival order, up to
+                                   read/write_queue_depth entries (nq - nact of them) */
+    uint32_t rr;                /* round robin: the bank command queue that issued last */
+    uint32_t draining;          /* writes still to move in the current drain; 0 = none */
+    uint64_t xfer_seq;          /* order of moves into the command queues */
+    uint32_t cq_total;          /* requests in all command queues */
+    uint64_t ds3_c;             /* the first cycle not yet simulated */
+    bool xfer_blocked;          /* no request could move when last tried, and no command
+                                   queue entry left nor request arrived since */
     uint8_t mode;               /* 0 = serving reads, 1 = draining writes */
     bool dirty;                 /* queues changed since `best` was computed */
     uint8_t want_retry;         /* bit m: a request for queue m was refused; retry when it has room */
