@@ -73,8 +73,35 @@ static void write_header(FILE *f, const dram_org_t *o, const dram_timing_t *t)
             t->tRFC, t->tREFI, t->tRTRS);
 }
 
+/* The form command lines are written in: libmigsim's v1, DRAMSim3's or Ramulator 2's. */
+typedef enum { FORM_V1, FORM_DRAMSIM3, FORM_RAMULATOR2 } form_t;
+static form_t g_form = FORM_V1;
+
 static void write_cmd(FILE *f, const tcmd_t *c)
 {
+    unsigned long long cy = (unsigned long long)c->cycle;
+    unsigned col = (c->row * 8u) % 1024u;
+    if (g_form == FORM_DRAMSIM3) { /* as DRAMSim3 prints them, -1 for fields a command lacks */
+        static const char *const w[] = { "activate", "read", "write", "precharge", "refresh" };
+        assert_true(c->op != OP_PREA); /* DRAMSim3 has no precharge-all */
+        if (c->op == OP_REF)
+            fprintf(f, "%-18llu refresh                0   %u  -1  -1     -0x1     -0x1\n", cy,
+                    c->rk);
+        else
+            fprintf(f, "%-18llu %-20s %3d %3u %3u %3u %#8x %#8x\n", cy, w[c->op], 0, c->rk, c->bg,
+                    c->bk, c->op == OP_PRE ? 0u : c->row, c->op == OP_RD || c->op == OP_WR ? col : 0u);
+        return;
+    }
+    if (g_form == FORM_RAMULATOR2) { /* as its CmdTraceRecorder writes them */
+        static const char *const w[] = { "ACT", "RD", "WR", "PREpb", "REFab", "PREab" };
+        if (c->op == OP_REF || c->op == OP_PREA)
+            fprintf(f, "%llu,%s,0,%u,-1,-1,-1,-1,-1,-1\n", cy, w[c->op], c->rk);
+        else
+            fprintf(f, "%llu,%s,0,%u,%u,%u,%d,%d,0,0\n", cy, w[c->op], c->rk, c->bg, c->bk,
+                    c->op == OP_PRE ? -1 : (int)c->row,
+                    c->op == OP_RD || c->op == OP_WR ? (int)col : -1);
+        return;
+    }
     switch (c->op) {
     case OP_ACT:
         fprintf(f, "%llu 0 ACT %u %u %u %u\n", (unsigned long long)c->cycle, c->rk, c->bg, c->bk, c->row);
@@ -118,6 +145,8 @@ static void write_cmds(const char *path, const dram_org_t *o, const dram_timing_
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     write_header(f, o, t);
+    if (g_form == FORM_RAMULATOR2) /* its title line */
+        fprintf(f, "clock,command,Channel,Rank,BankGroup,Bank,Row,Column,type,source\n");
     for (int i = 0; i < n; i++) {
         tcmd_t x = c[i];
         if (i == moved)
@@ -127,7 +156,8 @@ static void write_cmds(const char *path, const dram_org_t *o, const dram_timing_
     fclose(f);
 }
 
-#define LINE_OF(i) ((uint64_t)(i) + 4) /* three header lines */
+/* three header lines, and Ramulator's title line */
+#define LINE_OF(i) ((uint64_t)(i) + 4 + (g_form == FORM_RAMULATOR2))
 
 /* ---- running the checker -------------------------------------------------- */
 
@@ -383,6 +413,43 @@ static void test_prea(void **state)
         seq_add(&w, w.c[1].cycle + b_wr(t), OP_PREA, 0, 0, 0, 0, DRAM_RULE_tWR, 1);
         seq_clean_then_early(&w, 2, DRAM_RULE_tWR, LINE_OF(2), LINE_OF(1));
     }
+}
+
+/*
+ * Command lines as DRAMSim3 and Ramulator 2 print them, behind a v1 header:
+ * the minimum-distance sequence is clean and each probe one cycle early is
+ * exactly its rule (PREA in Ramulator's form, as PREab); a command the
+ * checker does not model (an auto-precharge) is a format error naming its
+ * line.
+ */
+static void test_peer_forms(void **state)
+{
+    for (form_t f = FORM_DRAMSIM3; f <= FORM_RAMULATOR2; f++) {
+        g_form = f;
+        test_min_sequence_clean(state);
+        test_min_sequence_each_probe_early(state);
+        if (f == FORM_RAMULATOR2)
+            test_prea(state);
+        char path[64];
+        tmp_name(path, sizeof path);
+        seq_t s;
+        seq_preset(&s, 0);
+        seq_add(&s, 100, OP_ACT, 0, 0, 0, 1, -1, -1);
+        write_cmds(path, &s.org, &s.t, s.c, s.n, -1, 0);
+        FILE *fp = fopen(path, "a");
+        assert_non_null(fp);
+        fputs(f == FORM_DRAMSIM3 ? "200 read_p 0 0 0 0 0x1 0x8\n" : "200,RDA,0,0,0,0,1,8,0,0\n", fp);
+        fclose(fp);
+        dram_check_result_t res;
+        got_t got;
+        assert_int_equal(run_check(path, &res, &got), MIGSIM_EFORMAT);
+        char want[96];
+        snprintf(want, sizeof want, "%s:%llu: ", path, (unsigned long long)LINE_OF(1));
+        assert_non_null(strstr(migsim_errmsg(), want));
+        assert_non_null(strstr(migsim_errmsg(), "not checked"));
+        unlink(path);
+    }
+    g_form = FORM_V1;
 }
 
 /* tRTRS WR -> RD needs tCWL + tBL + tRTRS > tCL to bind; raise tRTRS. */
@@ -903,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_min_sequence_each_probe_early),
         cmocka_unit_test(test_tRC),
         cmocka_unit_test(test_prea),
+        cmocka_unit_test(test_peer_forms),
         cmocka_unit_test(test_tRTRS_write_to_read),
         cmocka_unit_test(test_state_order_cmdbus),
         cmocka_unit_test(test_channels),
