@@ -118,6 +118,8 @@ typedef struct ck_s {
     /* derived bounds, cycles */
     int64_t tBL, ccd_l, ccd_s, rtrs_rr, rtrs_ww, rtrs_rw, rtrs_wr, rtw, wtr_l, wtr_s, wr_pre, refi_max;
     ck_chan_t *chan;   /* [channels]; owned */
+    uint32_t peer_ch;  /* channel of the last peer command line that named one (DRAMSim3
+                          writes -1 as a refresh's channel: its log is one channel's) */
     ck_rank_t *rank;   /* [channels * ranks]; owned */
     ck_group_t *group; /* [channels * ranks * bankgroups]; owned */
     ck_bank_t *bank;   /* [channels * ranks * bankgroups * banks_per_group]; owned */
@@ -644,11 +646,14 @@ static int ck_parse_peer(ck_t *ck, const ck_peer_cmd_t *tab, const char *peer,
         if (ck_peer_number(tok[i], len[i], &v[i]) < 0)
             return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": %s '%.*s' is not a number",
                                 name, line, what[i], (int)len[i], tok[i]);
+        if (i == 2 && v[i] == -1)
+            v[i] = ck->peer_ch; /* the log's own channel */
         if (v[i] < 0 || (uint64_t)v[i] >= lim[i])
             return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": %s %" PRId64 " out of range",
                                 name, line, what[i], v[i]);
     }
     ck->cycle = (uint64_t)v[0];
+    ck->peer_ch = (uint32_t)v[2];
     ck_command(ck, op, (uint32_t)v[2], (uint32_t)v[3], (uint32_t)v[4], (uint32_t)v[5],
                (uint32_t)v[6]);
     return 0;

@@ -81,11 +81,12 @@ static void write_cmd(FILE *f, const tcmd_t *c)
 {
     unsigned long long cy = (unsigned long long)c->cycle;
     unsigned col = (c->row * 8u) % 1024u;
-    if (g_form == FORM_DRAMSIM3) { /* as DRAMSim3 prints them, -1 for fields a command lacks */
+    if (g_form == FORM_DRAMSIM3) { /* as DRAMSim3 prints them, -1 for fields a command lacks
+                                      (a refresh's channel too: its log is one channel's) */
         static const char *const w[] = { "activate", "read", "write", "precharge", "refresh" };
         assert_true(c->op != OP_PREA); /* DRAMSim3 has no precharge-all */
         if (c->op == OP_REF)
-            fprintf(f, "%-18llu refresh                0   %u  -1  -1     -0x1     -0x1\n", cy,
+            fprintf(f, "%-18llu refresh               -1   %u  -1  -1     -0x1     -0x1\n", cy,
                     c->rk);
         else
             fprintf(f, "%-18llu %-20s %3d %3u %3u %3u %#8x %#8x\n", cy, w[c->op], 0, c->rk, c->bg,
