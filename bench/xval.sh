@@ -22,7 +22,7 @@
 # `migsim trace convert --from dramsim3`, so all three see the same requests).
 # Runs each trace through the three simulators, pinned to core 0 when taskset
 # works: libmigsim with controller "dramsim3" beside DRAMSim3, with controller
-# "ramulator2" (Ramulator's watermarks, tRFC and tREFI) beside Ramulator 2,
+# "ramulator2" (and Ramulator's tRFC and tREFI) beside Ramulator 2,
 # and with its default controller. Ramulator's command counts come from its
 # CommandCounter plugin, put in place of the YAML's `controller_plugins: []`.
 # Prints cycles, ACT/PRE/REF, row hits, average read latency (cycles),
@@ -98,12 +98,11 @@ LINE = 64
 RUN_SETS = ["cpu0.max_inflight=1024", 'dram0.preset="DDR4-2400"', "dram0.channels=1",
             "dram0.ranks=1", 'dram0.scheduler="frfcfs"', 'dram0.page_policy="open"',
             'dram0.address_mapping="RoBaBgRaCoCh"']
-# libmigsim's mode beside each peer: Ramulator's watermarks (more than 0.8 and fewer than
-# 0.2 of 32 entries) and the tRFC and tREFI its DDR4 preset derives for 8 Gb at 833 ps
+# libmigsim's mode beside each peer; beside Ramulator also the tRFC and tREFI its DDR4
+# preset derives for 8 Gb at 833 ps
 MODES = {"dramsim3": ['dram0.controller="dramsim3"'],
          "default": ['dram0.controller="default"'],
-         "ramulator2": ['dram0.controller="ramulator2"', "dram0.write_high_watermark=26",
-                        "dram0.write_low_watermark=6", "dram0.tRFC=433", "dram0.tREFI=9364"]}
+         "ramulator2": ['dram0.controller="ramulator2"', "dram0.tRFC=433", "dram0.tREFI=9364"]}
 
 
 def fail(msg):

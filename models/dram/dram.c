@@ -100,6 +100,7 @@ const dram_timing_rule_t dram_rules[] = {
 const char *const dram_cmd_names[DRAM_NCMD] = { "ACT", "PRE", "RD", "WR", "REF" };
 
 enum { CLASS_REFRESH = 0, CLASS_COLUMN = 1, CLASS_CLOSE = 2, CLASS_ROW = 3 };
+enum { DRAM_WM_HIGH_DEF = 24, DRAM_WM_LOW_DEF = 8 }; /* the watermark parameters' defaults */
 /* Precharge of every bank of a rank (ramulator2's refresh): a candidate's cmd, unit = rank */
 #define CMD_PREA (DRAM_NCMD + 1)
 enum { FIELD_CH, FIELD_RA, FIELD_BG, FIELD_BA, FIELD_RO, FIELD_CO };
@@ -1338,18 +1339,27 @@ static int dram_init(migsim_comp_t *c)
     if (d->t.tRC < d->t.tRAS + d->t.tRP)
         return migsim_error(MIGSIM_ECONFIG, "tRC (%u) must be at least tRAS + tRP (%u)", d->t.tRC,
                             d->t.tRAS + d->t.tRP);
-    if (d->write_low_watermark >= d->write_high_watermark ||
-        d->write_high_watermark > d->write_queue_depth)
+    if (d->controller != DRAM_CTRL_DEFAULT &&
+        (d->write_high_watermark != DRAM_WM_HIGH_DEF || d->write_low_watermark != DRAM_WM_LOW_DEF))
+        return migsim_error(MIGSIM_ECONFIG, "controller \"%s\" drains writes by its own rule: "
+                            "leave write_high_watermark and write_low_watermark at their defaults",
+                            d->controller == DRAM_CTRL_DRAMSIM3 ? "dramsim3" : "ramulator2");
+    if (d->controller == DRAM_CTRL_RAMULATOR2) {
+        /* Ramulator's: more than 0.8, and fewer than 0.2, of the write buffer's entries */
+        d->write_high_watermark = d->write_queue_depth * 4 / 5 + 1;
+        d->write_low_watermark = (d->write_queue_depth + 4) / 5 - 1;
+    }
+    if (d->controller != DRAM_CTRL_DRAMSIM3 &&
+        (d->write_low_watermark >= d->write_high_watermark ||
+         d->write_high_watermark > d->write_queue_depth))
         return migsim_error(MIGSIM_ECONFIG,
                             "need write_low_watermark (%u) < write_high_watermark (%u) <= "
                             "write_queue_depth (%u)", d->write_low_watermark,
                             d->write_high_watermark, d->write_queue_depth);
-    if (d->controller == DRAM_CTRL_DRAMSIM3 &&
-        (d->scheduler != 0 || d->page_policy != 0 || d->write_high_watermark != 24 ||
-         d->write_low_watermark != 8))
+    if (d->controller == DRAM_CTRL_DRAMSIM3 && (d->scheduler != 0 || d->page_policy != 0))
         return migsim_error(MIGSIM_ECONFIG, "controller \"dramsim3\" models DRAMSim3's open-page "
-                            "FR-FCFS controller and its own write drain: it takes scheduler "
-                            "\"frfcfs\", page_policy \"open\" and the default watermarks");
+                            "FR-FCFS controller: it takes scheduler \"frfcfs\" and page_policy "
+                            "\"open\"");
     if (d->controller == DRAM_CTRL_RAMULATOR2 && d->scheduler != 0)
         return migsim_error(MIGSIM_ECONFIG, "controller \"ramulator2\" schedules as Ramulator's "
                             "FRFCFS (the oldest ready command) and takes scheduler \"frfcfs\"");
@@ -1686,16 +1696,19 @@ MIGSIM_PARAM_ENUM(dram_t, "controller", controller, 0, ctrl_names,
                       "is queued); ramulator2: Ramulator 2's generic DDR "
                       "controller (a request whose ACT issued leaves its read/write buffer for "
                       "an active buffer served first, oldest first among ready commands, row "
-                      "hits or not; refresh by PREA then REF; Ramulator's default watermarks "
-                      "are write_high_watermark 26, write_low_watermark 6)"),
+                      "hits or not; writes drain from more than 0.8 to fewer than 0.2 of "
+                      "write_queue_depth; refresh by PREA then REF)"),
     MIGSIM_PARAM_U32(dram_t, "read_queue_depth", read_queue_depth, "requests", 32, 1, 4096,
                      "read queue entries per channel"),
     MIGSIM_PARAM_U32(dram_t, "write_queue_depth", write_queue_depth, "requests", 32, 1, 4096,
                      "write queue entries per channel"),
-    MIGSIM_PARAM_U32(dram_t, "write_high_watermark", write_high_watermark, "requests", 24, 1, 4096,
-                     "start draining writes at this many queued writes"),
-    MIGSIM_PARAM_U32(dram_t, "write_low_watermark", write_low_watermark, "requests", 8, 0, 4095,
-                     "stop draining writes at this many (when reads wait)"),
+    MIGSIM_PARAM_U32(dram_t, "write_high_watermark", write_high_watermark, "requests",
+                     DRAM_WM_HIGH_DEF, 1, 4096,
+                     "start draining writes at this many queued writes (default controller; "
+                     "ramulator2 and dramsim3 drain by their own rules)"),
+    MIGSIM_PARAM_U32(dram_t, "write_low_watermark", write_low_watermark, "requests",
+                     DRAM_WM_LOW_DEF, 0, 4095,
+                     "stop draining writes at this many (when reads wait; default controller)"),
     MIGSIM_PARAM_BOOL(dram_t, "refresh", refresh, 1, "issue all-bank refresh every tREFI"),
     MIGSIM_PARAM_BOOL(dram_t, "functional", functional, 1,
                       "keep real bytes for requests that carry data"),

@@ -216,10 +216,8 @@ static void test_ramulator2_active_buffer_frees_entry(void **state)
     (void)state;
     for (int ram = 0; ram < 2; ram++) {
         probe_t p;
-        probe_open(&p, ram ? "\"controller\": \"ramulator2\", \"read_queue_depth\": 1, "
-                             "\"write_high_watermark\": 1, \"write_low_watermark\": 0"
-                           : "\"read_queue_depth\": 1, \"write_high_watermark\": 1, "
-                             "\"write_low_watermark\": 0");
+        probe_open(&p, ram ? "\"controller\": \"ramulator2\", \"read_queue_depth\": 1"
+                           : "\"read_queue_depth\": 1");
         const dram_timing_t *t = &p.d->t;
         send_at(&p, 0, 0, MIGSIM_OP_READ, addr_of(p.d, 0, 0, 7, 0), NULL);
         migsim_kernel_run_until(migsim_sim_kernel(p.sim), cyc(&p, 1));
@@ -283,22 +281,24 @@ static void test_ramulator2_refresh_prea(void **state)
 /*
  * Settings a peer controller does not model are configuration errors naming
  * the component: ramulator2 with scheduler fcfs; dramsim3 with the closed
- * page or watermarks of its own.
+ * page; either with watermarks other than the defaults (each drains writes
+ * by its own rule).
  */
 static void test_controller_config_errors(void **state)
 {
     (void)state;
-    static const char *const bad[][2] = {
-        { "dram0.controller=\"ramulator2\"", "dram0.scheduler=\"fcfs\"" },
-        { "dram0.controller=\"dramsim3\"", "dram0.page_policy=\"closed\"" },
-        { "dram0.controller=\"dramsim3\"", "dram0.write_high_watermark=20" },
+    static const char *const bad[][3] = {
+        { "dram0.controller=\"ramulator2\"", "dram0.scheduler=\"fcfs\"", "scheduler \"frfcfs\"" },
+        { "dram0.controller=\"dramsim3\"", "dram0.page_policy=\"closed\"", "page_policy \"open\"" },
+        { "dram0.controller=\"dramsim3\"", "dram0.write_high_watermark=20", "their defaults" },
+        { "dram0.controller=\"ramulator2\"", "dram0.write_low_watermark=6", "their defaults" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         migsim_sim_t *sim = NULL;
         assert_int_equal(migsim_sim_create_platform(&sim, "dram", bad[i], 2), MIGSIM_ECONFIG);
         assert_null(sim);
         assert_non_null(strstr(migsim_errmsg(), "$.components.dram0"));
-        assert_non_null(strstr(migsim_errmsg(), i ? "page_policy \"open\"" : "scheduler \"frfcfs\""));
+        assert_non_null(strstr(migsim_errmsg(), bad[i][2]));
     }
 }
 
@@ -531,8 +531,8 @@ static void test_scheduler_against_checker(void **state)
           "dram0.preset=\"DDR4-2400\"", "cpu0.gen_gap_ps=20000" },
         { "dram0.page_policy=\"closed\"", "dram0.channels=2", "dram0.scheduler=\"fcfs\"",
           "dram0.preset=\"DDR4-3200\"", "cpu0.gen_gap_ps=3000" },
-        { "dram0.controller=\"ramulator2\"", "dram0.ranks=2", "dram0.write_high_watermark=26",
-          "dram0.write_low_watermark=6", "cpu0.gen_gap_ps=833" },
+        { "dram0.controller=\"ramulator2\"", "dram0.ranks=2", "dram0.preset=\"DDR4-2400\"",
+          "dram0.address_mapping=\"RoBaBgRaCoCh\"", "cpu0.gen_gap_ps=833" },
         { "dram0.controller=\"dramsim3\"", "dram0.ranks=2", "dram0.preset=\"DDR4-3200\"",
           "dram0.address_mapping=\"RoBaBgRaCoCh\"", "cpu0.gen_gap_ps=700" },
     };
