@@ -1001,18 +1001,18 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         ch->draining = nw;
     unsigned m = ch->draining > 0;
     uint32_t n = ch->nq[m] - ch->nact[m];
-    migsim_req_t **q = ch->txq[m];
+    struct dram_txe_s *q = ch->txq[m];
     uint64_t recent = c ? cyc_to_ps(d, c - 1) : 0; /* accepted after this: at cycle c or later */
     for (uint32_t i = 0; i < n; i++) {
-        migsim_req_t *r = q[i];
-        if (c == 0 || r->t_arrive > recent) { /* accepted at c: it moves at c + 1 at the earliest */
-            uint64_t arrived = ps_to_cyc_ceil(d, r->t_arrive);
+        if (c == 0 || q[i].t_arrive > recent) { /* accepted at c: it moves at c + 1 at the earliest */
+            uint64_t arrived = ps_to_cyc_ceil(d, q[i].t_arrive);
             *wake = arrived + 1 < *wake ? arrived + 1 : *wake;
             return false;
         }
-        dram_bank_t *b = &ch->banks[REQ_BANK(r)];
+        dram_bank_t *b = &ch->banks[q[i].bank];
         if (b->nx[0] + b->nx[1] >= DRAM_DS3_CMDQ)
             continue;
+        migsim_req_t *r = q[i].req;
         if (m) {
             if (ds3_read_waits(d, ch, r)) {
                 ch->draining = 0;
@@ -1098,7 +1098,8 @@ static void ds3_sched(migsim_event_t *ev)
 /* A request accepted at cycle c joins the read or write buffer; the channel wakes at c + 1. */
 static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m, uint64_t c)
 {
-    ch->txq[m][ch->nq[m] - 1 - ch->nact[m]] = req;
+    ch->txq[m][ch->nq[m] - 1 - ch->nact[m]] =
+        (struct dram_txe_s){ req, req->t_arrive, REQ_BANK(req) };
     ch->xfer_blocked = false;
     if (!migsim_event_queued(&ch->sched_ev) || ch->sched_cyc > c + 1)
         chan_wake(d, ch, c + 1);

@@ -134,7 +134,11 @@ typedef struct dram_chan_s {
                                    commit), in dramsim3 those moved to a bank command queue;
                                    0 otherwise. Buffer occupancy is nq - nact */
     /* dramsim3 only */
-    migsim_req_t **txq[2];      /* owned: the read/write buffers in arrival order, up to
+    struct dram_txe_s {         /* a buffered request, with what the move reads of it */
+        migsim_req_t *req;      /* borrowed while buffered */
+        uint64_t t_arrive;      /* req->t_arrive, ps */
+        uint32_t bank;          /* flat bank index */
+    } *txq[2];                  /* owned: the read/write buffers in arrival order, up to
                                    read/write_queue_depth entries (nq - nact of them) */
     uint32_t rr;                /* round robin: the bank command queue that issued last */
     uint32_t draining;          /* writes still to move in the current drain; 0 = none */
