@@ -16,6 +16,25 @@
  * closed-page policy; then ACT/PRE for the oldest request. With the fcfs
  * scheduler, column and row commands share one class: oldest first. A rank
  * whose refresh is due takes no new ACT or column command.
+ *
+ * A row activated for a request stays committed to it until that request's
+ * column command issues: the bank offers that command first, in either
+ * read/write mode, and offers no PRE before it; a refresh falling due lets
+ * it issue before precharging the bank. So neither a mode switch nor a
+ * refresh closes a row unused (counted in wasted_act_cmds, by cause).
+ *
+ * controller = ramulator2 models Ramulator 2's generic DDR controller on the
+ * same machinery: a committed request (its "active buffer") frees its
+ * read/write buffer entry at its ACT (nact: buffer occupancy, which the
+ * watermarks and the queue limits read, is nq - nact), committed column
+ * commands come before everything, other commands are oldest first among
+ * those ready (hits and misses in one class), and a refresh waits for the
+ * rank's active requests, then issues one PREA after the PRE constraints of
+ * every bank of the rank, then REF.
+ *
+ * controller = dramsim3 models DRAMSim3's controller with its own scheduler
+ * (ds3_*, below): it simulates the cycles at which something can happen, a
+ * bank's earliest cycle cached as a lower bound (constraints only grow).
  */
 #include "dram/dram.h"
 #include "dram/dram_scan.h"
@@ -81,6 +100,9 @@ const dram_timing_rule_t dram_rules[] = {
 const char *const dram_cmd_names[DRAM_NCMD] = { "ACT", "PRE", "RD", "WR", "REF" };
 
 enum { CLASS_REFRESH = 0, CLASS_COLUMN = 1, CLASS_CLOSE = 2, CLASS_ROW = 3 };
+enum { DRAM_WM_HIGH_DEF = 24, DRAM_WM_LOW_DEF = 8 }; /* the watermark parameters' defaults */
+/* Precharge of every bank of a rank (ramulator2's refresh): a candidate's cmd, unit = rank */
+#define CMD_PREA (DRAM_NCMD + 1)
 enum { FIELD_CH, FIELD_RA, FIELD_BG, FIELD_BA, FIELD_RO, FIELD_CO };
 
 /* req->scratch[0]: row << 32 | flat bank << 12 | column (line index in the row) */
@@ -199,8 +221,9 @@ static inline uint64_t earliest(dram_chan_t *ch, dram_bank_t *b, unsigned cmd)
 static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32_t unit,
                     uint32_t row, uint32_t col)
 {
-    if (cmd == DRAM_CMD_REF) {
-        fprintf(d->log, "%" PRIu64 " %u REF %u\n", c, ch->idx, unit);
+    if (cmd == DRAM_CMD_REF || cmd == CMD_PREA) {
+        fprintf(d->log, "%" PRIu64 " %u %s %u\n", c, ch->idx, cmd == CMD_PREA ? "PREA" : "REF",
+                unit);
         return;
     }
     const dram_bank_t *b = &ch->banks[unit];
@@ -338,17 +361,36 @@ static inline migsim_req_t *bank_first_hit(const dram_bank_t *b, unsigned m)
     return r;
 }
 
+/* The column command that serves request r: RD or WR. */
+static inline uint8_t req_col_cmd(const migsim_req_t *r)
+{
+    return r->op == MIGSIM_OP_WRITE ? DRAM_CMD_WR : DRAM_CMD_RD;
+}
+
 static void bank_candidate_find(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
 {
     unsigned m = ch->mode;
     b->cand_cmd = DRAM_NCMD;
     b->cand_req = NULL;
     b->cand_age = 0;
+    if (b->commit) {
+        /*
+         * The open row was activated for this request: its column command
+         * comes first, in either mode (it is the oldest hit of its queue, so
+         * in its own mode this is plain FR-FCFS), and nothing closes the row
+         * before it.
+         */
+        b->cand_cmd = req_col_cmd(b->commit);
+        b->cand_class = d->commit_class;
+        b->cand_req = b->commit;
+        b->cand_age = REQ_AGE(b->commit);
+        return;
+    }
     if (b->open_row != DRAM_NO_ROW) {
         migsim_req_t *hit = bank_first_hit(b, m);
         if (hit) {
             b->cand_cmd = m ? DRAM_CMD_WR : DRAM_CMD_RD;
-            b->cand_class = d->scheduler ? CLASS_ROW : CLASS_COLUMN;
+            b->cand_class = d->hit_class;
             b->cand_req = hit;
             b->cand_age = REQ_AGE(hit);
             return;
@@ -383,14 +425,21 @@ static __attribute__((noinline)) void chan_invalidate_all(dram_t *d, dram_chan_t
         bank_candidate(d, ch, &ch->banks[i]);
 }
 
-/* Switch between serving reads and draining writes (watermarks). */
+/* Requests of queue m that hold a buffer entry (all of them, but ramulator2's active ones). */
+static inline uint32_t chan_occ(const dram_chan_t *ch, unsigned m)
+{
+    return ch->nq[m] - ch->nact[m];
+}
+
+/* Switch between serving reads and draining writes (watermarks, on buffer occupancy). */
 static inline void chan_update_mode(dram_t *d, dram_chan_t *ch)
 {
     uint8_t m = ch->mode;
+    uint32_t r = chan_occ(ch, 0), w = chan_occ(ch, 1);
     if (m == 0) {
-        if (ch->nq[1] >= d->write_high_watermark || (ch->nq[0] == 0 && ch->nq[1] > 0))
+        if (w >= d->write_high_watermark || (r == 0 && w > 0))
             m = 1;
-    } else if (ch->nq[1] == 0 || (ch->nq[1] <= d->write_low_watermark && ch->nq[0] > 0)) {
+    } else if (w == 0 || (w <= d->write_low_watermark && r > 0)) {
         m = 0;
     }
     if (m != ch->mode) {
@@ -460,11 +509,31 @@ static __attribute__((noinline)) void chan_scan_refresh(dram_t *d, dram_chan_t *
                        DRAM_CMD_REF, r, NULL);
             continue;
         }
+        /*
+         * ramulator2 precharges the rank with one PREA once no active request
+         * is left, after the PRE constraints of every bank of the rank (its
+         * rank-level rules from the last ACT, RD and WR of any bank).
+         */
+        bool prea = d->controller == DRAM_CTRL_RAMULATOR2, active = false;
+        uint64_t prea_t = base;
         dram_bank_t *b = &ch->banks[r * bpr];
-        for (uint32_t i = 0; i < bpr; i++, b++)
-            if (b->open_row != DRAM_NO_ROW)
-                cand_offer(best, max_u64(base, b->next[DRAM_CMD_PRE]),
-                           (uint64_t)CLASS_REFRESH << 56 | i, DRAM_CMD_PRE, r * bpr + i, NULL);
+        for (uint32_t i = 0; i < bpr; i++, b++) {
+            prea_t = max_u64(prea_t, b->next[DRAM_CMD_PRE]);
+            if (b->open_row == DRAM_NO_ROW)
+                continue;
+            uint64_t key = (uint64_t)CLASS_REFRESH << 56 | i;
+            if (b->commit) { /* the row's own request is served before the row closes */
+                unsigned col = req_col_cmd(b->commit);
+                cand_offer(best, max_u64(base, earliest(ch, b, col)), key, col, r * bpr + i,
+                           b->commit);
+                active = true;
+            } else if (!prea) {
+                cand_offer(best, max_u64(base, b->next[DRAM_CMD_PRE]), key, DRAM_CMD_PRE,
+                           r * bpr + i, NULL);
+            }
+        }
+        if (prea && !active)
+            cand_offer(best, prea_t, (uint64_t)CLASS_REFRESH << 56, CMD_PREA, r, NULL);
     }
 }
 
@@ -572,6 +641,28 @@ static void lat_record(dram_t *d, uint64_t lat_ps)
     d->lat_hist[cyc < d->lat_hist_n - 1 ? cyc : d->lat_hist_n - 1]++;
 }
 
+/*
+ * Close bank b's row (a PRE, or its part of a PREA). `refresh`: for a
+ * refresh; `req`: the request the PRE serves, NULL for none.
+ */
+static void bank_close(dram_t *d, dram_chan_t *ch, dram_bank_t *b, bool refresh,
+                       migsim_req_t *req)
+{
+    if (!b->row_used) {
+        /* the row closes unused: a refresh, a request of the other kind, or another */
+        unsigned why = refresh ? 1 : req && (req->op == MIGSIM_OP_WRITE) != b->act_kind ? 0 : 2;
+        d->st_wasted[why]++;
+    }
+    if (b->commit && d->controller == DRAM_CTRL_RAMULATOR2)
+        ch->nact[b->act_kind]--;
+    b->commit = NULL;
+    b->open_row = DRAM_NO_ROW;
+    ch->ranks[b->rank].open_banks--;
+    if (req)
+        req->scratch[1] |= RF_CONFLICT;
+    bank_candidate(d, ch, b);
+}
+
 /* Issue `cand` at cycle c: state, statistics, data, log, constraints. */
 static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint64_t c)
 {
@@ -579,6 +670,17 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     migsim_req_t *req = cand->req;
     if (d->log)
         log_cmd(d, ch, c, cmd, cand->unit, req ? REQ_ROW(req) : 0, req ? REQ_COL(req) : 0);
+    if (cmd == CMD_PREA) {
+        d->st_prea++;
+        uint32_t bpr = d->banks_per_rank;
+        for (uint32_t i = cand->unit * bpr; i < (cand->unit + 1) * bpr; i++) {
+            if (ch->banks[i].open_row == DRAM_NO_ROW)
+                continue;
+            dram_apply(d, ch, DRAM_CMD_PRE, i, c);
+            bank_close(d, ch, &ch->banks[i], true, NULL);
+        }
+        return;
+    }
     d->st_cmd[cmd]++;
     dram_apply(d, ch, cmd, cand->unit, c);
     if (cmd == DRAM_CMD_REF) {
@@ -597,14 +699,16 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         b->open_row = REQ_ROW(req);
         ch->ranks[b->rank].open_banks++;
         req->scratch[1] |= RF_MISS;
+        b->commit = req;
+        b->act_kind = req->op == MIGSIM_OP_WRITE;
+        b->row_used = false;
+        b->hits = 0;
+        if (d->controller == DRAM_CTRL_RAMULATOR2)
+            ch->nact[b->act_kind]++; /* it moves to the active buffer, freeing its entry */
         bank_candidate(d, ch, b);
         return;
     case DRAM_CMD_PRE:
-        b->open_row = DRAM_NO_ROW;
-        ch->ranks[b->rank].open_banks--;
-        if (req)
-            req->scratch[1] |= RF_CONFLICT;
-        bank_candidate(d, ch, b);
+        bank_close(d, ch, b, cand->key >> 56 == CLASS_REFRESH, req);
         return;
     default:
         break;
@@ -622,6 +726,19 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     b->row_cnt[m][REQ_ROW(req) % DRAM_ROW_BUCKETS]--;
     ch->nq[m]--;
     --*filter_slot(ch, m, req->addr >> d->line_shift);
+    b->row_used = true;
+    if (d->controller == DRAM_CTRL_DRAMSIM3) { /* it leaves its bank's command queue */
+        ch->xfer_blocked = false;
+        b->nx[m]--;
+        ch->nact[m]--;
+        ch->cq_total--;
+        b->hits++;
+    }
+    if (b->commit == req) {
+        b->commit = NULL;
+        if (d->controller == DRAM_CTRL_RAMULATOR2)
+            ch->nact[m]--;
+    }
     bank_candidate(d, ch, b);
     uint32_t flags = (uint32_t)(req->scratch[1] & 0xff);
     if (flags & RF_CONFLICT)
@@ -666,9 +783,15 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     rsp_push(ch, (int)m, req);
 }
 
+static void ds3_catch_up(dram_t *d, dram_chan_t *ch, uint64_t until);
+
 /* Issue, in order, what the channel would have issued before cycle `until` while idle. */
 static void chan_catch_up(dram_t *d, dram_chan_t *ch, uint64_t until)
 {
+    if (d->controller == DRAM_CTRL_DRAMSIM3) {
+        ds3_catch_up(d, ch, until);
+        return;
+    }
     dram_cand_t cand;
     uint64_t c = ch->cmd_next;
     for (;;) {
@@ -685,6 +808,32 @@ static inline void chan_wake(dram_t *d, dram_chan_t *ch, uint64_t c)
 {
     ch->sched_cyc = c;
     migsim_schedule(d->comp.k, &ch->sched_ev, cyc_to_ps(d, c));
+}
+
+/*
+ * After a decision the channel's next one is at cycle `next` (UINT64_MAX: none). When it is
+ * the kernel's next event anyway it is taken at once, in the same event: *c = next, true.
+ * Otherwise it is scheduled, refused requesters whose queue has room now are called, false.
+ */
+static inline bool chan_next_decision(dram_t *d, dram_chan_t *ch, migsim_event_t *ev,
+                                      uint64_t next, uint64_t *c)
+{
+    bool retry = ((ch->want_retry & 1) && chan_occ(ch, 0) < d->read_queue_depth) ||
+                 ((ch->want_retry & 2) && chan_occ(ch, 1) < d->write_queue_depth);
+    bool more = ch->nq[0] + ch->nq[1] > 0 && next != UINT64_MAX;
+    if (more && !retry && migsim_kernel_continue(d->comp.k, ev, cyc_to_ps(d, next))) {
+        *c = ch->sched_cyc = next;
+        return true;
+    }
+    if (more)
+        chan_wake(d, ch, next);
+    if (retry) {
+        ch->want_retry = 0;
+        migsim_port_retry(&d->in);
+        if (d->in1.peer)
+            migsim_port_retry(&d->in1);
+    }
+    return false;
 }
 
 static void chan_sched(migsim_event_t *ev)
@@ -705,25 +854,255 @@ static void chan_sched(migsim_event_t *ev)
             chan_update_mode(d, ch);
             chan_scan(d, ch, c + 1, &ch->best);
         }
-        bool retry = ((ch->want_retry & 1) && ch->nq[0] < d->read_queue_depth) ||
-                     ((ch->want_retry & 2) && ch->nq[1] < d->write_queue_depth);
-        bool more = ch->nq[0] + ch->nq[1] > 0 && ch->best.time != UINT64_MAX;
-        /* the next decision is the kernel's next event anyway: take it here, without the queue */
-        if (more && !retry &&
-            migsim_kernel_continue(d->comp.k, ev, cyc_to_ps(d, ch->best.time))) {
-            c = ch->sched_cyc = ch->best.time;
+        if (!chan_next_decision(d, ch, ev, ch->best.time, &c))
+            return;
+    }
+}
+
+/* ---- controller dramsim3 ------------------------------------------------------ */
+
+/*
+ * DRAMSim3's controller, cycle by cycle where something can happen: at cycle
+ * c, (1) a rank whose refresh is due precharges its open banks (bank order,
+ * each as soon as its timing allows, whatever its command queue holds) and
+ * then refreshes, and its command queues issue nothing meanwhile; otherwise
+ * (2) the bank command queues are visited round robin from the one after the
+ * last that issued, and the first ready command of the first queue that has
+ * one issues; then (3) one request moves from the read buffer (or the write
+ * buffer while draining) into its bank's command queue: the oldest whose
+ * queue has room. A command queue's entries issue in order of readiness:
+ * the first whose command (ACT, PRE or the column command, as the bank's row
+ * says) can issue at c; a PRE only for the queue's first entry, and only
+ * when no later entry hits the open row or the row has served four column
+ * commands; a WR not before a queued RD of the same address. A drain starts
+ * when the write buffer is full, or holds more than DRAM_DS3_DRAIN_MIN
+ * writes with every command queue empty, and moves as many writes as the
+ * buffer held then; it stops early at a write whose address a queued read
+ * waits for. A request accepted at cycle c moves at c + 1 at the earliest.
+ */
+
+/* The first ready command of bank b's command queue at cycle c; else the earliest cycle one of
+ * its commands can issue, kept in b->ds3_wake and folded into *wake (entries the PRE rules
+ * hold count on no cycle). */
+static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64_t c,
+                          dram_cand_t *out, uint64_t *wake)
+{
+    migsim_req_t *p[2] = { b->q_head[0], b->q_head[1] };
+    uint32_t left[2] = { b->nx[0], b->nx[1] };
+    bool open = b->open_row != DRAM_NO_ROW, first = true;
+    uint64_t bw = UINT64_MAX;
+    if (open && (left[0] || left[1]) && !b->row_cnt[0][b->open_row % DRAM_ROW_BUCKETS] &&
+        !b->row_cnt[1][b->open_row % DRAM_ROW_BUCKETS]) {
+        /* no queued request hits the open row: only the first entry (a PRE) can issue */
+        unsigned f = !left[0] ? 1 : !left[1] ? 0 : REQ_AGE(p[1]) < REQ_AGE(p[0]);
+        left[f] = 1;
+        left[!f] = 0;
+    }
+    while (left[0] || left[1]) {
+        unsigned m = !left[0] ? 1 : !left[1] ? 0 : REQ_AGE(p[1]) < REQ_AGE(p[0]);
+        migsim_req_t *e = p[m];
+        p[m] = e->next;
+        left[m]--;
+        bool was_first = first;
+        first = false;
+        unsigned cmd;
+        if (!open) {
+            cmd = DRAM_CMD_ACT; /* every entry needs the same ACT: the first one's decides */
+        } else if (REQ_ROW(e) == b->open_row) {
+            if (m) { /* a WR waits for a queued RD of its address */
+                bool dep = false;
+                migsim_req_t *r = b->q_head[0];
+                for (uint32_t k = 0; k < b->nx[0] && REQ_AGE(r) < REQ_AGE(e); k++, r = r->next)
+                    dep |= REQ_ROW(r) == REQ_ROW(e) && REQ_COL(r) == REQ_COL(e);
+                if (dep)
+                    continue;
+            }
+            cmd = m ? DRAM_CMD_WR : DRAM_CMD_RD;
+        } else {
+            if (!was_first)
+                continue;
+            if (b->hits < 4) { /* a later entry hitting the row keeps it open */
+                bool hit = false;
+                for (unsigned k = 0; k < 2 && !hit; k++) {
+                    migsim_req_t *r = b->q_head[k];
+                    for (uint32_t j = 0; j < b->nx[k] && !hit; j++, r = r->next)
+                        hit = REQ_ROW(r) == b->open_row;
+                }
+                if (hit)
+                    continue;
+            }
+            cmd = DRAM_CMD_PRE;
+        }
+        uint64_t t = earliest(ch, b, cmd);
+        if (t <= c) {
+            *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)cmd, unit, e };
+            return true;
+        }
+        bw = t < bw ? t : bw;
+        if (cmd == DRAM_CMD_ACT)
+            break;
+    }
+    b->ds3_wake = bw;
+    *wake = bw < *wake ? bw : *wake;
+    return false;
+}
+
+/* The refresh command of rank r at cycle c (PRE of the first open bank that may, then REF). */
+static bool ds3_refresh_pick(dram_t *d, dram_chan_t *ch, uint32_t r, uint64_t c,
+                             dram_cand_t *out, uint64_t *wake)
+{
+    dram_rank_t *rk = &ch->ranks[r];
+    uint32_t bpr = d->banks_per_rank;
+    uint64_t t;
+    if (rk->open_banks == 0) {
+        t = rk->next[DRAM_CMD_REF];
+        if (t <= c) {
+            *out = (dram_cand_t){ c, (uint64_t)CLASS_REFRESH << 56, DRAM_CMD_REF, r, NULL };
+            return true;
+        }
+        *wake = t < *wake ? t : *wake;
+        return false;
+    }
+    for (uint32_t i = r * bpr; i < (r + 1) * bpr; i++) {
+        dram_bank_t *b = &ch->banks[i];
+        if (b->open_row == DRAM_NO_ROW)
+            continue;
+        t = b->next[DRAM_CMD_PRE];
+        if (t <= c) {
+            *out = (dram_cand_t){ c, (uint64_t)CLASS_REFRESH << 56, DRAM_CMD_PRE, i, NULL };
+            return true;
+        }
+        *wake = t < *wake ? t : *wake;
+    }
+    return false;
+}
+
+/* Is a read of the same address as write w queued (not yet issued)? */
+static bool ds3_read_waits(const dram_t *d, dram_chan_t *ch, const migsim_req_t *w)
+{
+    if (!*filter_slot(ch, 0, w->addr >> d->line_shift))
+        return false;
+    for (const migsim_req_t *r = ch->banks[REQ_BANK(w)].q_head[0]; r; r = r->next)
+        if (r->addr == w->addr)
+            return true;
+    return false;
+}
+
+/* Move one request into its bank's command queue (step 3); true if one moved. *wake gets the
+ * cycle at which a request accepted too recently may move. */
+static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
+{
+    if (ch->xfer_blocked)
+        return false;
+    uint32_t nw = ch->nq[1] - ch->nact[1];
+    if (!ch->draining &&
+        (nw >= d->write_queue_depth || (nw > DRAM_DS3_DRAIN_MIN && ch->cq_total == 0) ||
+         (nw && ch->nq[0] == 0 && ch->cq_total == 0))) /* the last writes of a trace */
+        ch->draining = nw;
+    unsigned m = ch->draining > 0;
+    uint32_t n = ch->nq[m] - ch->nact[m];
+    struct dram_txe_s *q = ch->txq[m];
+    uint64_t recent = c ? cyc_to_ps(d, c - 1) : 0; /* accepted after this: at cycle c or later */
+    for (uint32_t i = 0; i < n; i++) {
+        if (c == 0 || q[i].t_arrive > recent) { /* accepted at c: it moves at c + 1 at the earliest */
+            uint64_t arrived = ps_to_cyc_ceil(d, q[i].t_arrive);
+            *wake = arrived + 1 < *wake ? arrived + 1 : *wake;
+            return false;
+        }
+        dram_bank_t *b = &ch->banks[q[i].bank];
+        if (b->nx[0] + b->nx[1] >= DRAM_DS3_CMDQ)
+            continue;
+        migsim_req_t *r = q[i].req;
+        if (m) {
+            if (ds3_read_waits(d, ch, r)) {
+                ch->draining = 0;
+                return false;
+            }
+            ch->draining--;
+        }
+        memmove(&q[i], &q[i + 1], (n - 1 - i) * sizeof *q);
+        r->scratch[1] = (r->scratch[1] & 0xff) | ch->xfer_seq++ << 8; /* command queue order */
+        b->nx[m]++;
+        b->ds3_wake = 0;
+        ch->nact[m]++;
+        ch->cq_total++;
+        return true;
+    }
+    ch->xfer_blocked = true; /* until a command queue entry leaves or a request arrives */
+    return false;
+}
+
+/* Simulate cycle c (steps 1 to 3); the next cycle at which something can happen, or
+ * UINT64_MAX. */
+static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
+{
+    uint64_t wake = UINT64_MAX;
+    dram_cand_t cand;
+    bool have = false;
+    uint32_t nb = d->org.ranks * d->banks_per_rank, bpr = d->banks_per_rank;
+    int in_ref = -1;
+    if (d->refresh) {
+        for (uint32_t r = 0; r < d->org.ranks; r++) {
+            uint64_t due = ch->ranks[r].ref_due;
+            if (due <= c && (in_ref < 0 || due < ch->ranks[in_ref].ref_due))
+                in_ref = (int)r;
+            else if (due > c && due < wake)
+                wake = due;
+        }
+        if (in_ref >= 0)
+            have = ds3_refresh_pick(d, ch, (uint32_t)in_ref, c, &cand, &wake);
+    }
+    for (uint32_t k = 1, i = ch->rr; !have && k <= nb; k++) {
+        if (++i == nb)
+            i = 0;
+        if (in_ref >= 0 && ch->ranks[i / bpr].ref_due <= c)
+            continue; /* a rank waiting for its refresh issues no queued command */
+        if (ch->banks[i].ds3_wake > c) { /* nothing of it can issue yet: no walk */
+            wake = ch->banks[i].ds3_wake < wake ? ch->banks[i].ds3_wake : wake;
             continue;
         }
-        if (more)
-            chan_wake(d, ch, ch->best.time);
-        if (retry) {
-            ch->want_retry = 0;
-            migsim_port_retry(&d->in);
-            if (d->in1.peer)
-                migsim_port_retry(&d->in1);
-        }
-        return;
+        if (ds3_bank_pick(ch, &ch->banks[i], i, c, &cand, &wake))
+            ch->rr = i, have = true;
     }
+    if (have) {
+        if (cand.cmd != DRAM_CMD_REF)
+            ch->banks[cand.unit].ds3_wake = 0; /* its state changes */
+        chan_issue(d, ch, &cand, c);
+    }
+    bool moved = ds3_transfer(d, ch, c, &wake);
+    ch->ds3_c = c + 1;
+    return have || moved ? c + 1 : wake;
+}
+
+/* Simulate the cycles before `until` at which something happens (idle: refreshes only). */
+static void ds3_catch_up(dram_t *d, dram_chan_t *ch, uint64_t until)
+{
+    uint64_t c = ch->ds3_c;
+    while (c < until)
+        c = ds3_tick(d, ch, c);
+    if (ch->ds3_c < until)
+        ch->ds3_c = until;
+}
+
+static void ds3_sched(migsim_event_t *ev)
+{
+    dram_chan_t *ch = ev->ctx;
+    dram_t *d = ch->d;
+    uint64_t c = ch->sched_cyc;
+    for (;;) {
+        if (!chan_next_decision(d, ch, ev, ds3_tick(d, ch, c), &c))
+            return;
+    }
+}
+
+/* A request accepted at cycle c joins the read or write buffer; the channel wakes at c + 1. */
+static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m, uint64_t c)
+{
+    ch->txq[m][ch->nq[m] - 1 - ch->nact[m]] =
+        (struct dram_txe_s){ req, req->t_arrive, REQ_BANK(req) };
+    ch->xfer_blocked = false;
+    if (!migsim_event_queued(&ch->sched_ev) || ch->sched_cyc > c + 1)
+        chan_wake(d, ch, c + 1);
 }
 
 static void chan_resp(migsim_event_t *ev)
@@ -815,7 +1194,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     dram_chan_t *ch = &d->chans[map_field(&d->map, addr, FIELD_CH)];
     unsigned m = req->op == MIGSIM_OP_WRITE;
     uint32_t cap = m ? d->write_queue_depth : d->read_queue_depth;
-    if (ch->nq[m] >= cap) {
+    if (chan_occ(ch, m) >= cap) {
         ch->want_retry |= (uint8_t)(1u << m);
         d->st_refused++;
         return MIGSIM_EBUSY;
@@ -828,8 +1207,8 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     migsim_req_route_push(req, port == &d->in1); /* which port answers */
     uint64_t c = ps_to_cyc_ceil(d, k->now);
     bool idle = !migsim_event_queued(&ch->sched_ev);
-    if (idle)
-        chan_catch_up(d, ch, c);
+    if (idle) /* dramsim3 simulates cycle c before a request it accepts at c */
+        chan_catch_up(d, ch, c + (d->controller == DRAM_CTRL_DRAMSIM3));
     if (m)
         d->st_writes++;
     else
@@ -859,6 +1238,10 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
     b->row_cnt[m][loc.row % DRAM_ROW_BUCKETS]++;
     ch->nq[m]++;
     ++*filter_slot(ch, m, req->addr >> d->line_shift);
+    if (d->controller == DRAM_CTRL_DRAMSIM3) {
+        ds3_accept(d, ch, req, m, c);
+        return MIGSIM_OK;
+    }
     bool hit = b->open_row == loc.row;
     /*
      * A younger request changes the bank's candidate only when the bank had
@@ -879,14 +1262,14 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
      */
     uint8_t mode = ch->mode;
     chan_update_mode(d, ch);
-    bool chosen_bank = ch->best.cmd != DRAM_CMD_REF && ch->best.unit == flat &&
+    bool chosen_bank = ch->best.cmd < DRAM_CMD_REF && ch->best.unit == flat &&
                        ch->best.req != NULL;
     /* a younger request leaves the chosen bank's candidate as it was, unless it is a new row hit */
     bool changed = chosen_bank &&
                    (b->cand_cmd != ch->best.cmd || b->cand_req != ch->best.req ||
                     b->cand_key != ch->best.key);
     if (ch->dirty || mode != ch->mode || changed ||
-        (ch->best.unit == flat && ch->best.cmd != DRAM_CMD_REF && !ch->best.req)) {
+        (ch->best.unit == flat && ch->best.cmd < DRAM_CMD_REF && !ch->best.req)) {
         ch->dirty = true;
         if (cyc_to_ps(d, c) < ch->sched_ev.when)
             chan_wake(d, ch, c);
@@ -957,12 +1340,37 @@ static int dram_init(migsim_comp_t *c)
     if (d->t.tRC < d->t.tRAS + d->t.tRP)
         return migsim_error(MIGSIM_ECONFIG, "tRC (%u) must be at least tRAS + tRP (%u)", d->t.tRC,
                             d->t.tRAS + d->t.tRP);
-    if (d->write_low_watermark >= d->write_high_watermark ||
-        d->write_high_watermark > d->write_queue_depth)
+    if (d->controller != DRAM_CTRL_DEFAULT &&
+        (d->write_high_watermark != DRAM_WM_HIGH_DEF || d->write_low_watermark != DRAM_WM_LOW_DEF))
+        return migsim_error(MIGSIM_ECONFIG, "controller \"%s\" drains writes by its own rule: "
+                            "leave write_high_watermark and write_low_watermark at their defaults",
+                            d->controller == DRAM_CTRL_DRAMSIM3 ? "dramsim3" : "ramulator2");
+    if (d->controller == DRAM_CTRL_RAMULATOR2) {
+        /* Ramulator's: more than 0.8, and fewer than 0.2, of the write buffer's entries */
+        d->write_high_watermark = d->write_queue_depth * 4 / 5 + 1;
+        d->write_low_watermark = (d->write_queue_depth + 4) / 5 - 1;
+    }
+    if (d->controller != DRAM_CTRL_DRAMSIM3 &&
+        (d->write_low_watermark >= d->write_high_watermark ||
+         d->write_high_watermark > d->write_queue_depth))
         return migsim_error(MIGSIM_ECONFIG,
                             "need write_low_watermark (%u) < write_high_watermark (%u) <= "
                             "write_queue_depth (%u)", d->write_low_watermark,
                             d->write_high_watermark, d->write_queue_depth);
+    if (d->controller == DRAM_CTRL_DRAMSIM3 && (d->scheduler != 0 || d->page_policy != 0))
+        return migsim_error(MIGSIM_ECONFIG, "controller \"dramsim3\" models DRAMSim3's open-page "
+                            "FR-FCFS controller: it takes scheduler \"frfcfs\" and page_policy "
+                            "\"open\"");
+    if (d->controller == DRAM_CTRL_RAMULATOR2 && d->scheduler != 0)
+        return migsim_error(MIGSIM_ECONFIG, "controller \"ramulator2\" schedules as Ramulator's "
+                            "FRFCFS (the oldest ready command) and takes scheduler \"frfcfs\"");
+    if (d->controller == DRAM_CTRL_RAMULATOR2) {
+        /* Ramulator 2: the active buffer before everything, then the oldest ready command */
+        d->commit_class = CLASS_REFRESH;
+        d->hit_class = CLASS_ROW;
+    } else {
+        d->commit_class = d->hit_class = d->scheduler ? CLASS_ROW : CLASS_COLUMN;
+    }
     int rc = dram_addrmap_parse(d->address_mapping, &d->org, d->line_bytes, &d->map);
     if (rc)
         return rc;
@@ -1025,7 +1433,21 @@ static int dram_init(migsim_comp_t *c)
         }
         chan_ref_due_min(d, ch);
         ch->best.time = UINT64_MAX;
-        if ((rc = migsim_event_init(c->k, &ch->sched_ev, chan_sched, ch, 10, 0, "dram.sched")) ||
+        if (d->controller == DRAM_CTRL_DRAMSIM3) {
+            /* DRAMSim3's rank-staggered refresh: rank r first at (r + 1) * tREFI / ranks */
+            for (uint32_t r = 0; r < d->org.ranks; r++) {
+                ch->ranks[r].ref_due = (uint64_t)(r + 1) * (d->t.tREFI / d->org.ranks);
+                ch->ranks[r].ref_eff_due = d->refresh ? ch->ranks[r].ref_due : UINT64_MAX;
+            }
+            chan_ref_due_min(d, ch);
+            ch->txq[0] = calloc(d->read_queue_depth, sizeof *ch->txq[0]);
+            ch->txq[1] = calloc(d->write_queue_depth, sizeof *ch->txq[1]);
+            if (!ch->txq[0] || !ch->txq[1])
+                return migsim_error(MIGSIM_ENOMEM, "out of memory");
+        }
+        if ((rc = migsim_event_init(c->k, &ch->sched_ev,
+                                    d->controller == DRAM_CTRL_DRAMSIM3 ? ds3_sched : chan_sched,
+                                    ch, 10, 0, "dram.sched")) ||
             (rc = migsim_event_init(c->k, &ch->resp_ev, chan_resp, ch, 5, 0, "dram.resp")))
             return rc;
     }
@@ -1067,6 +1489,8 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->sc_eff);
         free(ch->sc_key);
         free(ch->sc_kp);
+        free(ch->txq[0]);
+        free(ch->txq[1]);
     }
     free(d->chans);
     d->chans = NULL;
@@ -1124,6 +1548,7 @@ static void dram_finalize(migsim_comp_t *c)
     uint64_t span = c->k->now > d->st_last_data_ps ? c->k->now : d->st_last_data_ps;
     d->st_sim_time_ns = (double)span / 1000.0;
     d->st_bandwidth_gbps = span ? (double)(d->st_bytes_read + d->st_bytes_written) / (double)span * 1000.0 : 0;
+    d->st_wasted_total = d->st_wasted[0] + d->st_wasted[1] + d->st_wasted[2];
     uint64_t served = d->st_row_hits + d->st_row_misses + d->st_row_conflicts;
     d->st_row_hit_rate = served ? (double)d->st_row_hits / (double)served : 0;
 }
@@ -1224,6 +1649,7 @@ void dram_dbg_read(dram_t *d, uint64_t addr, void *dst, size_t len)
 static const char *const preset_names[] = { "DDR4-2400", "DDR4-3200", NULL };
 static const char *const policy_names[] = { "open", "closed", NULL };
 static const char *const sched_names[] = { "frfcfs", "fcfs", NULL };
+static const char *const ctrl_names[] = { "default", "ramulator2", "dramsim3", NULL };
 
 #define P_TIMING(f, h) MIGSIM_PARAM_U32(dram_t, #f, f, "tCK", 0, 0, 100000, h " (0 = from preset)")
 #define P_ORG(f, h, mx) MIGSIM_PARAM_U32(dram_t, #f, f, "", 0, 0, mx, h " (0 = from preset)")
@@ -1263,14 +1689,27 @@ static const migsim_param_t dram_params[] = {
                       "request hits the row"),
     MIGSIM_PARAM_ENUM(dram_t, "scheduler", scheduler, 0, sched_names,
                       "frfcfs: row hits first, then oldest; fcfs: oldest first"),
+MIGSIM_PARAM_ENUM(dram_t, "controller", controller, 0, ctrl_names,
+                      "default: libmigsim's controller; dramsim3: DRAMSim3's (a move per cycle "
+                      "from the read/write buffer into per-bank command queues of 8, served "
+                      "round robin; drains the whole write buffer once full, or over 8 with the "
+                      "command queues empty; rank-staggered refresh that precharges whatever "
+                      "is queued); ramulator2: Ramulator 2's generic DDR "
+                      "controller (a request whose ACT issued leaves its read/write buffer for "
+                      "an active buffer served first, oldest first among ready commands, row "
+                      "hits or not; writes drain from more than 0.8 to fewer than 0.2 of "
+                      "write_queue_depth; refresh by PREA then REF)"),
     MIGSIM_PARAM_U32(dram_t, "read_queue_depth", read_queue_depth, "requests", 32, 1, 4096,
                      "read queue entries per channel"),
     MIGSIM_PARAM_U32(dram_t, "write_queue_depth", write_queue_depth, "requests", 32, 1, 4096,
                      "write queue entries per channel"),
-    MIGSIM_PARAM_U32(dram_t, "write_high_watermark", write_high_watermark, "requests", 24, 1, 4096,
-                     "start draining writes at this many queued writes"),
-    MIGSIM_PARAM_U32(dram_t, "write_low_watermark", write_low_watermark, "requests", 8, 0, 4095,
-                     "stop draining writes at this many (when reads wait)"),
+    MIGSIM_PARAM_U32(dram_t, "write_high_watermark", write_high_watermark, "requests",
+                     DRAM_WM_HIGH_DEF, 1, 4096,
+                     "start draining writes at this many queued writes (default controller; "
+                     "ramulator2 and dramsim3 drain by their own rules)"),
+    MIGSIM_PARAM_U32(dram_t, "write_low_watermark", write_low_watermark, "requests",
+                     DRAM_WM_LOW_DEF, 0, 4095,
+                     "stop draining writes at this many (when reads wait; default controller)"),
     MIGSIM_PARAM_BOOL(dram_t, "refresh", refresh, 1, "issue all-bank refresh every tREFI"),
     MIGSIM_PARAM_BOOL(dram_t, "functional", functional, 1,
                       "keep real bytes for requests that carry data"),
@@ -1308,6 +1747,16 @@ static const migsim_stat_def_t dram_stats[] = {
     S_U("rd_cmds", st_cmd[DRAM_CMD_RD], "commands", "RD commands"),
     S_U("wr_cmds", st_cmd[DRAM_CMD_WR], "commands", "WR commands"),
     S_U("ref_cmds", st_cmd[DRAM_CMD_REF], "commands", "REF commands (all-bank)"),
+    S_U("prea_cmds", st_prea, "commands",
+        "PREA commands (precharge all banks of a rank; ramulator2's refresh)"),
+    S_U("wasted_act_cmds", st_wasted_total, "commands",
+        "ACTs whose row was closed with no column command (sum of the three causes below)"),
+    S_U("wasted_act_mode_cmds", st_wasted[0], "commands",
+        "wasted ACTs closed by a PRE for a request of the other kind (read/write mode)"),
+    S_U("wasted_act_refresh_cmds", st_wasted[1], "commands",
+        "wasted ACTs closed by a refresh's precharge"),
+    S_U("wasted_act_other_cmds", st_wasted[2], "commands",
+        "wasted ACTs closed by any other PRE (closed page, a request of the same kind)"),
     S_U("refused_reqs", st_refused, "requests", "sends refused because a queue was full"),
     S_U("forwarded_reads", st_forwarded, "requests", "reads answered from the write queue"),
     S_U("wrapped_reqs", st_wrapped, "requests", "addresses beyond capacity, wrapped modulo capacity"),

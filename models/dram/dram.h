@@ -37,6 +37,12 @@ typedef enum dram_cmd_e {
     DRAM_CMD_ACT, DRAM_CMD_PRE, DRAM_CMD_RD, DRAM_CMD_WR, DRAM_CMD_REF, DRAM_NCMD
 } dram_cmd_t;
 
+/* Controller structures (parameter `controller`). */
+enum { DRAM_CTRL_DEFAULT = 0, DRAM_CTRL_RAMULATOR2 = 1, DRAM_CTRL_DRAMSIM3 = 2 };
+#define DRAM_DS3_CMDQ 8       /* dramsim3: entries per bank command queue (its cmd_queue_size) */
+#define DRAM_DS3_DRAIN_MIN 8  /* dramsim3: with the command queues empty, more than this many
+                                 queued writes start a drain */
+
 typedef enum dram_scope_e {
     DRAM_SCOPE_BANK,        /* the same bank */
     DRAM_SCOPE_BANKGROUP,   /* every bank of the same bank group (same bank included) */
@@ -74,6 +80,17 @@ typedef struct dram_bank_s {
     migsim_req_t *cand_req;     /* request served, NULL for a closing PRE */
     uint64_t cand_age;          /* arrival order of cand_req */
     uint64_t cand_key;          /* cand_class << 56 | cand_age: lower wins among equal cycles */
+    migsim_req_t *commit;       /* the request the open row was activated for, until its column
+                                   command issues (in either mode); NULL when none. No PRE (mode
+                                   switch or refresh) closes the row while it is set */
+    uint8_t act_kind;           /* the open row's ACT served a read (0) or a write (1) */
+    bool row_used;              /* a column command issued since the open row's ACT */
+    uint8_t nx[2];              /* dramsim3: the first nx[m] requests of list m are in the
+                                   bank's command queue (moved there in arrival order) */
+    uint8_t hits;               /* dramsim3: column commands since the open row's ACT */
+    uint64_t ds3_wake;          /* dramsim3: no command of the bank's queue can issue before
+                                   this cycle (a lower bound: constraints only grow; reset to 0
+                                   when the queue or the bank's state changes) */
 } dram_bank_t;
 
 typedef struct dram_bg_s {
@@ -112,6 +129,24 @@ typedef struct dram_chan_s {
     uint64_t cmd_next;          /* command bus: first free cycle */
     uint64_t ref_due_min;       /* the earliest ranks[].ref_eff_due */
     uint32_t nq[2];             /* queued reads / writes */
+    uint32_t nact[2];           /* of them, requests that left the read/write buffer: in
+                                   ramulator2 those whose row is activated for them (bank
+                                   commit), in dramsim3 those moved to a bank command queue;
+                                   0 otherwise. Buffer occupancy is nq - nact */
+    /* dramsim3 only */
+    struct dram_txe_s {         /* a buffered request, with what the move reads of it */
+        migsim_req_t *req;      /* borrowed while buffered */
+        uint64_t t_arrive;      /* req->t_arrive, ps */
+        uint32_t bank;          /* flat bank index */
+    } *txq[2];                  /* owned: the read/write buffers in arrival order, up to
+                                   read/write_queue_depth entries (nq - nact of them) */
+    uint32_t rr;                /* round robin: the bank command queue that issued last */
+    uint32_t draining;          /* writes still to move in the current drain; 0 = none */
+    uint64_t xfer_seq;          /* order of moves into the command queues */
+    uint32_t cq_total;          /* requests in all command queues */
+    uint64_t ds3_c;             /* the first cycle not yet simulated */
+    bool xfer_blocked;          /* no request could move when last tried, and no command
+                                   queue entry left nor request arrived since */
     uint8_t mode;               /* 0 = serving reads, 1 = draining writes */
     bool dirty;                 /* queues changed since `best` was computed */
     uint8_t want_retry;         /* bit m: a request for queue m was refused; retry when it has room */
@@ -161,6 +196,9 @@ typedef struct dram_s {
     char *address_mapping;      /* e.g. "RoBaBgRaCoCh" */
     uint32_t page_policy;       /* 0 open, 1 closed */
     uint32_t scheduler;         /* 0 frfcfs, 1 fcfs */
+    uint32_t controller;        /* 0 default, 1 ramulator2 (DRAM_CTRL_*) */
+    uint8_t commit_class;       /* priority class of a committed request's column command */
+    uint8_t hit_class;          /* priority class of other row hits */
     uint32_t read_queue_depth, write_queue_depth;   /* requests per channel */
     uint32_t write_high_watermark, write_low_watermark; /* requests */
     bool refresh;               /* issue all-bank refresh */
@@ -187,7 +225,13 @@ typedef struct dram_s {
     /* statistics (counters) */
     uint64_t st_reads, st_writes;            /* requests accepted */
     uint64_t st_row_hits, st_row_misses, st_row_conflicts;
-    uint64_t st_cmd[DRAM_NCMD];
+    uint64_t st_cmd[DRAM_NCMD];              /* per command; PRE counts single-bank ones */
+    uint64_t st_prea;                        /* PREA commands (ramulator2's refresh) */
+    uint64_t st_wasted[3];                   /* rows closed with no column command since their
+                                                ACT, by cause: [0] a PRE for a request of the
+                                                other kind (read/write mode), [1] refresh, [2]
+                                                any other PRE */
+    uint64_t st_wasted_total;                /* derived: the sum of st_wasted */
     uint64_t st_refused;                     /* sends refused: queue full */
     uint64_t st_forwarded;                   /* reads answered from the write queue */
     uint64_t st_wrapped;                     /* addresses beyond capacity (wrapped) */

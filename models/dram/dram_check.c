@@ -106,7 +106,7 @@ static void ck_need(ck_need_t *n, const ck_rec_t *a, int64_t required)
 
 /* ---- the checker ------------------------------------------------------------ */
 
-typedef enum { CK_ACT, CK_RD, CK_WR, CK_PRE, CK_REF } ck_op_t;
+typedef enum { CK_ACT, CK_RD, CK_WR, CK_PRE, CK_REF, CK_PREA } ck_op_t;
 
 typedef struct ck_s {
     const char *name;              /* input name for messages; borrowed */
@@ -118,6 +118,8 @@ typedef struct ck_s {
     /* derived bounds, cycles */
     int64_t tBL, ccd_l, ccd_s, rtrs_rr, rtrs_ww, rtrs_rw, rtrs_wr, rtw, wtr_l, wtr_s, wr_pre, refi_max;
     ck_chan_t *chan;   /* [channels]; owned */
+    uint32_t peer_ch;  /* channel of the last peer command line that named one (DRAMSim3
+                          writes -1 as a refresh's channel: its log is one channel's) */
     ck_rank_t *rank;   /* [channels * ranks]; owned */
     ck_group_t *group; /* [channels * ranks * bankgroups]; owned */
     ck_bank_t *bank;   /* [channels * ranks * bankgroups * banks_per_group]; owned */
@@ -313,6 +315,35 @@ static void ck_command(ck_t *ck, ck_op_t op, uint32_t ch, uint32_t rk, uint32_t 
         ck_rec_put(&b->pre, cyc, line);
         ck_rec_put(&r->pre, cyc, line);
         break;
+    case CK_PREA: {
+        /*
+         * Precharge all banks of the rank: each open bank is precharged as by
+         * PRE (its tRAS, tRTP and tWR apply); a bank already closed is left
+         * alone (JESD79-4: PREA to an idle bank is allowed), so no state rule.
+         */
+        size_t nb = (size_t)o->bankgroups * o->banks_per_group;
+        if (timing) {
+            ck_need_t ras = { 0, 0, 0 }, rtp = { 0, 0, 0 }, wr = { 0, 0, 0 };
+            for (size_t i = 0; i < nb; i++) {
+                if (!banks[i].open)
+                    continue;
+                ck_need(&ras, &banks[i].act, t->tRAS);
+                ck_need(&rtp, &banks[i].rd, t->tRTP);
+                ck_need(&wr, &banks[i].wr, ck->wr_pre);
+            }
+            ck_flush(ck, DRAM_RULE_tRAS, &ras);
+            ck_flush(ck, DRAM_RULE_tRTP, &rtp);
+            ck_flush(ck, DRAM_RULE_tWR, &wr);
+        }
+        for (size_t i = 0; i < nb; i++) {
+            if (banks[i].open) {
+                banks[i].open = 0;
+                ck_rec_put(&banks[i].pre, cyc, line);
+            }
+        }
+        ck_rec_put(&r->pre, cyc, line);
+        break;
+    }
     case CK_REF: {
         size_t nb = (size_t)o->bankgroups * o->banks_per_group;
         for (size_t i = 0; i < nb; i++) {
@@ -532,6 +563,137 @@ static int ck_header_keys(const char *p, const char *what, const ck_key_t *keys,
     return 0;
 }
 
+
+/* ---- command lines of the peers (DRAMSim3, Ramulator 2) -------------------------- */
+
+/* A peer's field: optional '-', then decimal or 0x hex. 0 on success, -1 otherwise. */
+static int ck_peer_number(const char *s, size_t n, int64_t *v)
+{
+    int neg = n > 0 && s[0] == '-';
+    s += neg;
+    n -= (size_t)neg;
+    int hex = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    if (hex) {
+        s += 2;
+        n -= 2;
+    }
+    if (n == 0 || n > 15)
+        return -1;
+    int64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            d = (c | 0x20) - 'a' + 10;
+        else
+            return -1;
+        x = x * (hex ? 16 : 10) + d;
+    }
+    *v = neg ? -x : x;
+    return 0;
+}
+
+typedef struct ck_peer_cmd_s {
+    const char *word;  /* the peer's command name */
+    int op;            /* ck_op_t, or -1: a command the checker does not model */
+} ck_peer_cmd_t;
+
+/* DRAMSim3 (built with CMD_TRACE): "<cycle> <command> <ch> <rank> <bg> <bank> <row> <col>". */
+static const ck_peer_cmd_t ck_dramsim3_cmds[] = {
+    { "activate", CK_ACT }, { "read", CK_RD }, { "write", CK_WR }, { "precharge", CK_PRE },
+    { "refresh", CK_REF }, { "read_p", -1 }, { "write_p", -1 }, { "refresh_bank", -1 },
+    { "self_refresh_enter", -1 }, { "self_refresh_exit", -1 }, { NULL, 0 },
+};
+/* Ramulator 2's CmdTraceRecorder: "<clock>,<command>,<ch>,<rank>,<bg>,<bank>,<row>,<col>,...". */
+static const ck_peer_cmd_t ck_ramulator2_cmds[] = {
+    { "ACT", CK_ACT }, { "RD", CK_RD }, { "WR", CK_WR }, { "PREpb", CK_PRE },
+    { "PREab", CK_PREA }, { "REFab", CK_REF }, { "RDA", -1 }, { "WRA", -1 }, { NULL, 0 },
+};
+
+/*
+ * A command line in a peer's form (see CMDLOG.md): `tok` holds its first nf
+ * fields (commas already read as blanks for Ramulator's); fields not needed
+ * by the command (-1 in the peers' logs) are not read.
+ */
+static int ck_parse_peer(ck_t *ck, const ck_peer_cmd_t *tab, const char *peer,
+                         const char *const *tok, const size_t *len, size_t nf)
+{
+    const char *name = ck->name;
+    uint64_t line = ck->line;
+    const ck_peer_cmd_t *c = tab;
+    while (c->word && !ck_tok_is(tok[1], len[1], c->word))
+        c++;
+    if (!c->word || c->op < 0)
+        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": %s command '%.*s' %s", name, line,
+                            peer, (int)len[1], tok[1],
+                            c->word ? "is not checked (auto-precharge, per-bank refresh and "
+                                      "self refresh are not modelled)" : "is unknown");
+    ck_op_t op = (ck_op_t)c->op;
+    size_t want = op == CK_REF || op == CK_PREA ? 4 : op == CK_PRE ? 6 : 7;
+    if (nf < want)
+        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": %s %.*s needs %zu fields, got %zu",
+                            name, line, peer, (int)len[1], tok[1], want, nf);
+    const dram_org_t *o = &ck->org;
+    static const char *const what[] = { "cycle", "", "channel", "rank", "bank group", "bank",
+                                        "row" };
+    const uint64_t lim[] = { UINT64_C(1) << 62, 0, o->channels, o->ranks, o->bankgroups,
+                             o->banks_per_group, o->rows };
+    int64_t v[7] = { 0 };
+    for (size_t i = 0; i < want; i++) {
+        if (i == 1)
+            continue;
+        if (ck_peer_number(tok[i], len[i], &v[i]) < 0)
+            return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": %s '%.*s' is not a number",
+                                name, line, what[i], (int)len[i], tok[i]);
+        if (i == 2 && v[i] == -1)
+            v[i] = ck->peer_ch; /* the log's own channel */
+        if (v[i] < 0 || (uint64_t)v[i] >= lim[i])
+            return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": %s %" PRId64 " out of range",
+                                name, line, what[i], v[i]);
+    }
+    ck->cycle = (uint64_t)v[0];
+    ck->peer_ch = (uint32_t)v[2];
+    ck_command(ck, op, (uint32_t)v[2], (uint32_t)v[3], (uint32_t)v[4], (uint32_t)v[5],
+               (uint32_t)v[6]);
+    return 0;
+}
+
+/*
+ * A line that is not a v1 command: Ramulator's CSV (its "clock,command,..."
+ * title is skipped) or DRAMSim3's (a command word after the cycle). 1 if it
+ * was one of them (checked), 0 if neither, < 0 on a format error.
+ */
+static int ck_try_peer(ck_t *ck, const char *s)
+{
+    const char *tok[10];
+    size_t len[10], nf = 0;
+    if (strchr(s, ',')) {
+        char buf[256];
+        size_t n = strlen(s);
+        if (n >= sizeof buf)
+            return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": line too long", ck->name,
+                                ck->line);
+        for (size_t i = 0; i <= n; i++)
+            buf[i] = s[i] == ',' ? ' ' : s[i];
+        if (strncmp(buf, "clock command", 13) == 0)
+            return 1;
+        const char *p = buf;
+        while (nf < 10 && ck_token(&p, &tok[nf], &len[nf]))
+            nf++;
+        return nf >= 2 ? ck_parse_peer(ck, ck_ramulator2_cmds, "Ramulator", tok, len, nf) == 0
+                             ? 1 : -1
+                       : 0;
+    }
+    const char *p = s;
+    while (nf < 10 && ck_token(&p, &tok[nf], &len[nf]))
+        nf++;
+    if (nf < 2 || !((tok[1][0] | 0x20) >= 'a' && (tok[1][0] | 0x20) <= 'z') ||
+        (tok[1][0] >= 'A' && tok[1][0] <= 'Z'))
+        return 0;
+    return ck_parse_peer(ck, ck_dramsim3_cmds, "DRAMSim3", tok, len, nf) == 0 ? 1 : -1;
+}
+
 /* ---- command lines ---------------------------------------------------------- */
 
 static const char *const ck_field_names[] = { "cycle", "channel", "command", "rank",
@@ -541,6 +703,9 @@ static int ck_parse_command(ck_t *ck, const char *s)
 {
     const char *name = ck->name;
     uint64_t line = ck->line;
+    int peer = ck_try_peer(ck, s);
+    if (peer)
+        return peer < 0 ? MIGSIM_EFORMAT : 0;
     const char *tok[9];
     size_t len[9];
     size_t nf = 0;
@@ -548,7 +713,7 @@ static int ck_parse_command(ck_t *ck, const char *s)
     while (nf < 9 && ck_token(&p, &tok[nf], &len[nf]))
         nf++;
     if (nf < 3)
-        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": expected '<cycle> <channel> ACT|RD|WR|PRE|REF ...'",
+        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": expected '<cycle> <channel> ACT|RD|WR|PRE|PREA|REF ...'",
                             name, line);
     ck_op_t op;
     size_t want;
@@ -567,8 +732,11 @@ static int ck_parse_command(ck_t *ck, const char *s)
     } else if (ck_tok_is(tok[2], len[2], "REF")) {
         op = CK_REF;
         want = 4;
+    } else if (ck_tok_is(tok[2], len[2], "PREA")) {
+        op = CK_PREA;
+        want = 4;
     } else {
-        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": unknown command '%.*s' (expected ACT, RD, WR, PRE or REF)",
+        return migsim_error(MIGSIM_EFORMAT, "%s:%" PRIu64 ": unknown command '%.*s' (expected ACT, RD, WR, PRE, PREA or REF)",
                             name, line, (int)len[2], tok[2]);
     }
     if (nf != want)

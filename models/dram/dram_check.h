@@ -3,7 +3,9 @@
  *
  * The DDR4 scheduler (dram.c) writes every command it issues to a text log
  * (format v1, see models/dram/CMDLOG.md). This checker re-reads such a log
- * and reports every broken JEDEC (JESD79-4) timing or state rule. It shares
+ * and reports every broken JEDEC (JESD79-4) timing or state rule. Command
+ * lines may also be in the form DRAMSim3 and Ramulator 2 print them (behind
+ * a v1 header), so that their logs can be audited the same way. It shares
  * no bookkeeping with the scheduler: each rule is checked on its own against
  * the history of earlier commands (the most recent ACT, RD, WR, PRE per bank,
  * the last four ACTs and the last REF per rank), so a scheduler bug cannot

@@ -174,10 +174,12 @@ static void test_refresh_in_the_way(void **state)
     assert_int_equal(p.done[0], due + cyc(&p, t->tRFC + t->tRCD + t->tCL + dram_tBL(t)));
     assert_int_equal(p.d->st_cmd[DRAM_CMD_REF], 1);
     /*
-     * With a row open, the refresh first precharges it (tRAS after its ACT).
-     * The first read's RD would fall after the refresh is due, and a rank
-     * with a refresh due takes no new column command: both reads are served
-     * after REF + tRFC, from a reopened row, tCCD_L apart (same bank group).
+     * With a row open, the refresh waits for the column command of the
+     * request the row was activated for (issued after the due cycle: the
+     * row stays committed to it), then precharges (tRAS after the ACT), then
+     * REF. The second read hits the open row but arrives when the refresh is
+     * due, and a rank with a refresh due takes no other column command: it
+     * is served after REF + tRFC from a reopened row. No ACT is wasted.
      */
     probe_t q;
     probe_open(&q, NULL);
@@ -186,17 +188,149 @@ static void test_refresh_in_the_way(void **state)
     send_at(&q, due, 1, MIGSIM_OP_READ, addr_of(q.d, 2, 1, 5, 1), NULL);
     finish(&q);
     uint64_t act = t->tREFI - 10;
-    uint64_t pre = act + t->tRAS;
+    uint64_t rd0 = act + t->tRCD;
+    uint64_t pre = act + t->tRAS > rd0 + t->tRTP ? act + t->tRAS : rd0 + t->tRTP;
     uint64_t ref = pre + t->tRP;
-    uint64_t rd0 = ref + t->tRFC + t->tRCD;
-    uint64_t rd1 = rd0 + t->tCCD_L;
+    uint64_t rd1 = ref + t->tRFC + t->tRCD;
     assert_int_equal(q.done[0], cyc(&q, rd0 + t->tCL + dram_tBL(t)));
     assert_int_equal(q.done[1], cyc(&q, rd1 + t->tCL + dram_tBL(t)));
     assert_int_equal(q.d->st_cmd[DRAM_CMD_ACT], 2);
     assert_int_equal(q.d->st_cmd[DRAM_CMD_PRE], 1);
     assert_int_equal(q.d->st_cmd[DRAM_CMD_REF], 1);
+    double v;
+    assert_int_equal(migsim_sim_stat(q.sim, "dram0.wasted_act_refresh_cmds", &v), 0);
+    assert_true(v == 0);
     migsim_sim_destroy(p.sim);
     migsim_sim_destroy(q.sim);
+}
+
+/*
+ * ramulator2: a request whose ACT issued moves to the active buffer and frees
+ * its read-buffer entry. With one entry, read A (bank group 0) is accepted
+ * and activated at cycle 0; read B (bank group 1) offered at cycle 1 is
+ * accepted at once (the default controller refuses it until A's RD), its
+ * ACT waits tRRD_S and its RD tRCD more; A is served tRCD after its ACT.
+ */
+static void test_ramulator2_active_buffer_frees_entry(void **state)
+{
+    (void)state;
+    for (int ram = 0; ram < 2; ram++) {
+        probe_t p;
+        probe_open(&p, ram ? "\"controller\": \"ramulator2\", \"read_queue_depth\": 1"
+                           : "\"read_queue_depth\": 1");
+        const dram_timing_t *t = &p.d->t;
+        send_at(&p, 0, 0, MIGSIM_OP_READ, addr_of(p.d, 0, 0, 7, 0), NULL);
+        migsim_kernel_run_until(migsim_sim_kernel(p.sim), cyc(&p, 1));
+        migsim_req_t *r = migsim_req_alloc(migsim_sim_pool(p.sim));
+        r->addr = r->orig_addr = addr_of(p.d, 1, 0, 9, 0);
+        r->size = 64;
+        r->op = MIGSIM_OP_READ;
+        r->cookie = (void *)(uintptr_t)1;
+        int rc = migsim_port_send(&p.port, r);
+        if (!ram) {
+            assert_int_equal(rc, MIGSIM_EBUSY); /* the default buffer holds A until its RD */
+            migsim_req_free(migsim_sim_pool(p.sim), r);
+            migsim_sim_destroy(p.sim);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        finish(&p);
+        uint64_t act_b = 1 > t->tRRD_S ? 1 : t->tRRD_S;
+        assert_int_equal(p.done[0], cyc(&p, t->tRCD + t->tCL + dram_tBL(t)));
+        assert_int_equal(p.done[1], cyc(&p, act_b + t->tRCD + t->tCL + dram_tBL(t)));
+        migsim_sim_destroy(p.sim);
+    }
+}
+
+/*
+ * ramulator2's refresh: the active requests of the rank are served first,
+ * then one PREA closes every bank once the PRE constraints of all of them
+ * allow (here tRAS of the later ACT), REF tRP later. Reads A and B open two
+ * banks just before the refresh falls due; C, a hit on A's row arriving at
+ * the due cycle, waits for REF + tRFC and a new ACT.
+ */
+static void test_ramulator2_refresh_prea(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"controller\": \"ramulator2\"");
+    const dram_timing_t *t = &p.d->t;
+    uint64_t due = t->tREFI;
+    send_at(&p, cyc(&p, due - 10), 0, MIGSIM_OP_READ, addr_of(p.d, 2, 1, 5, 0), NULL);
+    send_at(&p, cyc(&p, due - 9), 1, MIGSIM_OP_READ, addr_of(p.d, 0, 0, 3, 0), NULL);
+    send_at(&p, cyc(&p, due), 2, MIGSIM_OP_READ, addr_of(p.d, 2, 1, 5, 1), NULL);
+    finish(&p);
+    uint64_t act0 = due - 10, act1 = act0 + t->tRRD_S;
+    uint64_t rd0 = act0 + t->tRCD;
+    uint64_t rd1 = act1 + t->tRCD > rd0 + t->tCCD_S ? act1 + t->tRCD : rd0 + t->tCCD_S;
+    uint64_t prea = act1 + t->tRAS;
+    assert_true(prea >= rd1 + t->tRTP);
+    uint64_t ref = prea + t->tRP;
+    uint64_t rd2 = ref + t->tRFC + t->tRCD;
+    assert_int_equal(p.done[0], cyc(&p, rd0 + t->tCL + dram_tBL(t)));
+    assert_int_equal(p.done[1], cyc(&p, rd1 + t->tCL + dram_tBL(t)));
+    assert_int_equal(p.done[2], cyc(&p, rd2 + t->tCL + dram_tBL(t)));
+    assert_int_equal(p.d->st_prea, 1);
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_PRE], 0);
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_ACT], 3);
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_REF], 1);
+    assert_int_equal(p.d->st_wasted[0] + p.d->st_wasted[1] + p.d->st_wasted[2], 0);
+    migsim_sim_destroy(p.sim);
+}
+
+/*
+ * Settings a peer controller does not model are configuration errors naming
+ * the component: ramulator2 with scheduler fcfs; dramsim3 with the closed
+ * page; either with watermarks other than the defaults (each drains writes
+ * by its own rule).
+ */
+static void test_controller_config_errors(void **state)
+{
+    (void)state;
+    static const char *const bad[][3] = {
+        { "dram0.controller=\"ramulator2\"", "dram0.scheduler=\"fcfs\"", "scheduler \"frfcfs\"" },
+        { "dram0.controller=\"dramsim3\"", "dram0.page_policy=\"closed\"", "page_policy \"open\"" },
+        { "dram0.controller=\"dramsim3\"", "dram0.write_high_watermark=20", "their defaults" },
+        { "dram0.controller=\"ramulator2\"", "dram0.write_low_watermark=6", "their defaults" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        migsim_sim_t *sim = NULL;
+        assert_int_equal(migsim_sim_create_platform(&sim, "dram", bad[i], 2), MIGSIM_ECONFIG);
+        assert_null(sim);
+        assert_non_null(strstr(migsim_errmsg(), "$.components.dram0"));
+        assert_non_null(strstr(migsim_errmsg(), bad[i][2]));
+    }
+}
+
+/*
+ * dramsim3: a request accepted at cycle c moves to its bank's command queue
+ * at c + 1, so an idle read's ACT issues at c + 2 and it completes tRCD +
+ * tCL + tBL later. A read whose RD would fall after the refresh is due loses
+ * its row: the refresh precharges the bank tRAS after the ACT (a wasted ACT,
+ * as DRAMSim3 counts them), refreshes tRP later, and the read is served
+ * from a row opened again tRFC after REF.
+ */
+static void test_dramsim3_move_and_refresh(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"controller\": \"dramsim3\"");
+    const dram_timing_t *t = &p.d->t;
+    send_at(&p, cyc(&p, 100), 0, MIGSIM_OP_READ, addr_of(p.d, 1, 2, 77, 5), NULL);
+    uint64_t due = t->tREFI;
+    send_at(&p, cyc(&p, due - 10), 1, MIGSIM_OP_READ, addr_of(p.d, 2, 1, 5, 0), NULL);
+    finish(&p);
+    assert_int_equal(p.done[0], cyc(&p, 100 + 2 + t->tRCD + t->tCL + dram_tBL(t)));
+    uint64_t act = due - 10 + 2;
+    assert_true(act + t->tRCD > due); /* the RD would come after the refresh is due */
+    uint64_t ref = act + t->tRAS + t->tRP;
+    assert_int_equal(p.done[1], cyc(&p, ref + t->tRFC + t->tRCD + t->tCL + dram_tBL(t)));
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_ACT], 3);
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_PRE], 2); /* the first read's row, then the wasted one */
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_REF], 1);
+    assert_int_equal(p.d->st_wasted[1], 1);
+    assert_int_equal(p.d->st_wasted[0] + p.d->st_wasted[2], 0);
+    migsim_sim_destroy(p.sim);
 }
 
 /* Five reads to five banks of different groups: ACTs tRRD_S apart, the fifth held by tFAW. */
@@ -226,6 +360,44 @@ static void fill(uint8_t *b, uint8_t seed)
 {
     for (int i = 0; i < 64; i++)
         b[i] = (uint8_t)(seed * 31 + i);
+}
+
+/*
+ * A row activated for a read stays committed to it when the controller
+ * turns to writes: one read (ACT at 0), then at cycle 1 a write to another
+ * row of the same bank, which with write_high_watermark 1 turns the channel
+ * to writes at once. The read's RD issues in write mode at tRCD, the PRE
+ * for the write at max(tRAS, RD + tRTP), its ACT tRP later and its WR tRCD
+ * after that: two ACTs, none wasted. (Closing the read's row for the write
+ * would waste its ACT and activate it a second time.)
+ */
+static void test_mode_switch_keeps_committed_row(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"refresh\": false, \"write_high_watermark\": 1, \"write_low_watermark\": 0");
+    const dram_timing_t *t = &p.d->t;
+    uint8_t w[64];
+    fill(w, 3);
+    send_at(&p, 0, 0, MIGSIM_OP_READ, addr_of(p.d, 1, 3, 20, 0), NULL);
+    send_at(&p, cyc(&p, 1), 1, MIGSIM_OP_WRITE, addr_of(p.d, 1, 3, 21, 0), w);
+    finish(&p);
+    uint64_t rd = t->tRCD;
+    uint64_t pre = t->tRAS > rd + t->tRTP ? t->tRAS : rd + t->tRTP;
+    uint64_t wr = pre + t->tRP + t->tRCD;
+    assert_int_equal(p.done[0], cyc(&p, rd + t->tCL + dram_tBL(t)));
+    assert_int_equal(p.done[1], cyc(&p, wr + t->tCWL + dram_tBL(t)));
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_ACT], 2);
+    assert_int_equal(p.d->st_cmd[DRAM_CMD_PRE], 1);
+    static const char *const names[] = { "dram0.wasted_act_cmds", "dram0.wasted_act_mode_cmds",
+                                         "dram0.wasted_act_refresh_cmds",
+                                         "dram0.wasted_act_other_cmds" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        double v;
+        assert_int_equal(migsim_sim_stat(p.sim, names[i], &v), 0);
+        assert_true(v == 0);
+    }
+    migsim_sim_destroy(p.sim);
 }
 
 /* Reads return what was last written: through the store, and from the write queue. */
@@ -323,7 +495,12 @@ static size_t join_sets(const char **sets, const char *const *cfg, size_t k,
     return n;
 }
 
-static void run_logged(const char *const *sets, size_t n, const char *log, dram_check_result_t *res)
+/*
+ * Run the platform with a command log and check the log; if asked, wasted[0] =
+ * wasted_act_cmds and wasted[1] = wasted_act_refresh_cmds.
+ */
+static void run_logged(const char *const *sets, size_t n, const char *log, dram_check_result_t *res,
+                       double *wasted)
 {
     migsim_sim_t *sim;
     int rc = migsim_sim_create_platform(&sim, "dram", sets, n);
@@ -333,6 +510,10 @@ static void run_logged(const char *const *sets, size_t n, const char *log, dram_
     double v;
     assert_int_equal(migsim_sim_stat(sim, "dram0.read_reqs", &v), 0);
     assert_true(v > 0);
+    if (wasted) {
+        assert_int_equal(migsim_sim_stat(sim, "dram0.wasted_act_cmds", &wasted[0]), 0);
+        assert_int_equal(migsim_sim_stat(sim, "dram0.wasted_act_refresh_cmds", &wasted[1]), 0);
+    }
     migsim_sim_destroy(sim); /* closes the log */
     assert_int_equal(dram_check_file(log, NULL, 0, res), 0);
 }
@@ -350,6 +531,10 @@ static void test_scheduler_against_checker(void **state)
           "dram0.preset=\"DDR4-2400\"", "cpu0.gen_gap_ps=20000" },
         { "dram0.page_policy=\"closed\"", "dram0.channels=2", "dram0.scheduler=\"fcfs\"",
           "dram0.preset=\"DDR4-3200\"", "cpu0.gen_gap_ps=3000" },
+        { "dram0.controller=\"ramulator2\"", "dram0.ranks=2", "dram0.preset=\"DDR4-2400\"",
+          "dram0.address_mapping=\"RoBaBgRaCoCh\"", "cpu0.gen_gap_ps=833" },
+        { "dram0.controller=\"dramsim3\"", "dram0.ranks=2", "dram0.preset=\"DDR4-3200\"",
+          "dram0.address_mapping=\"RoBaBgRaCoCh\"", "cpu0.gen_gap_ps=700" },
     };
     static const char *const own[] = { "dram0.cmd_log=\"test_dram_cmd.log\"",
                                        "dram0.verify_cache=true", "cpu0.gen_count=60000",
@@ -358,9 +543,16 @@ static void test_scheduler_against_checker(void **state)
         const char *sets[10];
         size_t n = join_sets(sets, cfgs[i], 5, own, 4);
         dram_check_result_t res;
-        run_logged(sets, n, "test_dram_cmd.log", &res);
+        double wasted[2];
+        run_logged(sets, n, "test_dram_cmd.log", &res, wasted);
         if (res.violations)
             fail_msg("configuration %zu: %llu violations", i, (unsigned long long)res.violations);
+        /* every activated row serves the request it was opened for: no mode switch or refresh
+           closes it first; dramsim3's refresh alone precharges whatever its queues hold */
+        bool ds3 = strstr(cfgs[i][0], "dramsim3") != NULL;
+        if (wasted[0] != (ds3 ? wasted[1] : 0))
+            fail_msg("configuration %zu: %.0f wasted ACTs, %.0f by refresh", i, wasted[0],
+                     wasted[1]);
         assert_true(res.commands > 100000);
         assert_true(res.by_rule[DRAM_RULE_STATE] == 0);
     }
@@ -436,7 +628,8 @@ static void test_verify_cache_catches_stale_entry(void **state)
     dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     dram_chan_t *ch = &d->chans[0];
     uint32_t i = 0;
-    while (ch->sc_cmd[i] == DRAM_NCMD)
+    /* a bank with a candidate, not the chosen one (issuing it would recompute the entry) */
+    while (ch->sc_cmd[i] == DRAM_NCMD || i == ch->best.unit)
         i++;
     ch->sc_eff[i] += 1;                                        /* planted: a stale entry */
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
@@ -451,7 +644,7 @@ static void test_checker_catches_planted_timing_bug(void **state)
     const char *sets[] = { "dram0.tRCD=15", "dram0.cmd_log=\"test_dram_bug.log\"",
                            "cpu0.gen_count=5000", "cpu0.gen_range_bytes=\"64MiB\"" };
     dram_check_result_t res;
-    run_logged(sets, 4, "test_dram_bug.log", &res);
+    run_logged(sets, 4, "test_dram_bug.log", &res, NULL);
     assert_int_equal(res.violations, 0); /* consistent with its own header */
     /* rewrite the header as if the device needed the preset's tRCD = 17 */
     FILE *f = fopen("test_dram_bug.log", "r");
@@ -566,6 +759,11 @@ int main(void)
         cmocka_unit_test(test_idle_read),
         cmocka_unit_test(test_row_hit_and_conflict),
         cmocka_unit_test(test_refresh_in_the_way),
+        cmocka_unit_test(test_mode_switch_keeps_committed_row),
+        cmocka_unit_test(test_ramulator2_active_buffer_frees_entry),
+        cmocka_unit_test(test_ramulator2_refresh_prea),
+        cmocka_unit_test(test_controller_config_errors),
+        cmocka_unit_test(test_dramsim3_move_and_refresh),
         cmocka_unit_test(test_four_activate_window),
         cmocka_unit_test(test_functional),
         cmocka_unit_test(test_compare_and_swap),

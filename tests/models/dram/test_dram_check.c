@@ -33,8 +33,8 @@ static const char *const presets[] = { "DDR4-2400", "DDR4-3200" };
 
 /* ---- writing logs ------------------------------------------------------------- */
 
-typedef enum { OP_ACT, OP_RD, OP_WR, OP_PRE, OP_REF } op_t;
-static const char *const op_names[] = { "ACT", "RD", "WR", "PRE", "REF" };
+typedef enum { OP_ACT, OP_RD, OP_WR, OP_PRE, OP_REF, OP_PREA } op_t;
+static const char *const op_names[] = { "ACT", "RD", "WR", "PRE", "REF", "PREA" };
 
 typedef struct tcmd_s {
     uint64_t cycle;
@@ -73,8 +73,36 @@ static void write_header(FILE *f, const dram_org_t *o, const dram_timing_t *t)
             t->tRFC, t->tREFI, t->tRTRS);
 }
 
+/* The form command lines are written in: libmigsim's v1, DRAMSim3's or Ramulator 2's. */
+typedef enum { FORM_V1, FORM_DRAMSIM3, FORM_RAMULATOR2 } form_t;
+static form_t g_form = FORM_V1;
+
 static void write_cmd(FILE *f, const tcmd_t *c)
 {
+    unsigned long long cy = (unsigned long long)c->cycle;
+    unsigned col = (c->row * 8u) % 1024u;
+    if (g_form == FORM_DRAMSIM3) { /* as DRAMSim3 prints them, -1 for fields a command lacks
+                                      (a refresh's channel too: its log is one channel's) */
+        static const char *const w[] = { "activate", "read", "write", "precharge", "refresh" };
+        assert_true(c->op != OP_PREA); /* DRAMSim3 has no precharge-all */
+        if (c->op == OP_REF)
+            fprintf(f, "%-18llu refresh               -1   %u  -1  -1     -0x1     -0x1\n", cy,
+                    c->rk);
+        else
+            fprintf(f, "%-18llu %-20s %3d %3u %3u %3u %#8x %#8x\n", cy, w[c->op], 0, c->rk, c->bg,
+                    c->bk, c->op == OP_PRE ? 0u : c->row, c->op == OP_RD || c->op == OP_WR ? col : 0u);
+        return;
+    }
+    if (g_form == FORM_RAMULATOR2) { /* as its CmdTraceRecorder writes them */
+        static const char *const w[] = { "ACT", "RD", "WR", "PREpb", "REFab", "PREab" };
+        if (c->op == OP_REF || c->op == OP_PREA)
+            fprintf(f, "%llu,%s,0,%u,-1,-1,-1,-1,-1,-1\n", cy, w[c->op], c->rk);
+        else
+            fprintf(f, "%llu,%s,0,%u,%u,%u,%d,%d,0,0\n", cy, w[c->op], c->rk, c->bg, c->bk,
+                    c->op == OP_PRE ? -1 : (int)c->row,
+                    c->op == OP_RD || c->op == OP_WR ? (int)col : -1);
+        return;
+    }
     switch (c->op) {
     case OP_ACT:
         fprintf(f, "%llu 0 ACT %u %u %u %u\n", (unsigned long long)c->cycle, c->rk, c->bg, c->bk, c->row);
@@ -88,7 +116,8 @@ static void write_cmd(FILE *f, const tcmd_t *c)
         fprintf(f, "%llu 0 PRE %u %u %u\n", (unsigned long long)c->cycle, c->rk, c->bg, c->bk);
         break;
     case OP_REF:
-        fprintf(f, "%llu 0 REF %u\n", (unsigned long long)c->cycle, c->rk);
+    case OP_PREA:
+        fprintf(f, "%llu 0 %s %u\n", (unsigned long long)c->cycle, op_names[c->op], c->rk);
         break;
     }
 }
@@ -117,6 +146,8 @@ static void write_cmds(const char *path, const dram_org_t *o, const dram_timing_
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     write_header(f, o, t);
+    if (g_form == FORM_RAMULATOR2) /* its title line */
+        fprintf(f, "clock,command,Channel,Rank,BankGroup,Bank,Row,Column,type,source\n");
     for (int i = 0; i < n; i++) {
         tcmd_t x = c[i];
         if (i == moved)
@@ -126,7 +157,8 @@ static void write_cmds(const char *path, const dram_org_t *o, const dram_timing_
     fclose(f);
 }
 
-#define LINE_OF(i) ((uint64_t)(i) + 4) /* three header lines */
+/* three header lines, and Ramulator's title line */
+#define LINE_OF(i) ((uint64_t)(i) + 4 + (g_form == FORM_RAMULATOR2))
 
 /* ---- running the checker -------------------------------------------------- */
 
@@ -327,15 +359,21 @@ static void seq_clean_then_early(const seq_t *s, int i, dram_rule_t rule, uint64
     unlink(path);
 }
 
+/* An empty sequence with the organisation and timing of presets[k]. */
+static void seq_preset(seq_t *s, int k)
+{
+    memset(s, 0, sizeof *s);
+    s->org = dram_preset_find(presets[k])->org;
+    s->t = dram_preset_find(presets[k])->timing;
+}
+
 /* tRC binds only when tRC > tRAS + tRP; the presets have tRC == tRAS + tRP. */
 static void test_tRC(void **state)
 {
     (void)state;
     for (int k = 0; k < NPRESETS; k++) {
         seq_t s;
-        memset(&s, 0, sizeof s);
-        s.org = dram_preset_find(presets[k])->org;
-        s.t = dram_preset_find(presets[k])->timing;
+        seq_preset(&s, k);
         s.t.tRC = s.t.tRAS + s.t.tRP + 3;
         seq_add(&s, 100, OP_ACT, 0, 0, 0, 1, -1, -1);
         seq_add(&s, 100 + s.t.tRAS, OP_PRE, 0, 0, 0, 0, -1, -1);
@@ -344,16 +382,85 @@ static void test_tRC(void **state)
     }
 }
 
+/*
+ * PREA (precharge all banks of a rank): legal on a rank with every bank
+ * closed; otherwise it waits for tRAS, tRTP and tWR of each open bank (here
+ * tRAS of the later ACT binds), and REF waits tRP after it. Each probe one
+ * cycle early is exactly that rule against exactly that line.
+ */
+static void test_prea(void **state)
+{
+    (void)state;
+    for (int k = 0; k < NPRESETS; k++) {
+        seq_t s;
+        seq_preset(&s, k);
+        const dram_timing_t *t = &s.t;
+        seq_add(&s, 50, OP_PREA, 0, 0, 0, 0, -1, -1);                 /* nothing open: legal */
+        seq_add(&s, 100, OP_ACT, 0, 0, 0, 1, -1, -1);
+        seq_add(&s, 100 + t->tRRD_S, OP_ACT, 0, 1, 0, 1, -1, -1);
+        seq_add(&s, s.c[2].cycle + t->tRCD, OP_RD, 0, 1, 0, 1, -1, -1);
+        assert_true(s.c[2].cycle + t->tRAS > s.c[3].cycle + t->tRTP);
+        seq_add(&s, s.c[2].cycle + t->tRAS, OP_PREA, 0, 0, 0, 0, DRAM_RULE_tRAS, 2);
+        seq_add(&s, s.c[4].cycle + t->tRP, OP_REF, 0, 0, 0, 0, DRAM_RULE_tRP, 4);
+        seq_add(&s, s.c[5].cycle + t->tRFC, OP_ACT, 0, 0, 0, 2, DRAM_RULE_tRFC, 5);
+        seq_clean_then_early(&s, 4, DRAM_RULE_tRAS, LINE_OF(4), LINE_OF(2));
+        seq_clean_then_early(&s, 5, DRAM_RULE_tRP, LINE_OF(5), LINE_OF(4));
+        /* a PREA that closes a bank written to waits for tWR */
+        seq_t w;
+        seq_preset(&w, k);
+        seq_add(&w, 100, OP_ACT, 0, 2, 1, 3, -1, -1);
+        seq_add(&w, 100 + t->tRCD, OP_WR, 0, 2, 1, 3, -1, -1);
+        assert_true(w.c[1].cycle + b_wr(t) > 100 + t->tRAS);
+        seq_add(&w, w.c[1].cycle + b_wr(t), OP_PREA, 0, 0, 0, 0, DRAM_RULE_tWR, 1);
+        seq_clean_then_early(&w, 2, DRAM_RULE_tWR, LINE_OF(2), LINE_OF(1));
+    }
+}
+
+/*
+ * Command lines as DRAMSim3 and Ramulator 2 print them, behind a v1 header:
+ * the minimum-distance sequence is clean and each probe one cycle early is
+ * exactly its rule (PREA in Ramulator's form, as PREab); a command the
+ * checker does not model (an auto-precharge) is a format error naming its
+ * line.
+ */
+static void test_peer_forms(void **state)
+{
+    for (form_t f = FORM_DRAMSIM3; f <= FORM_RAMULATOR2; f++) {
+        g_form = f;
+        test_min_sequence_clean(state);
+        test_min_sequence_each_probe_early(state);
+        if (f == FORM_RAMULATOR2)
+            test_prea(state);
+        char path[64];
+        tmp_name(path, sizeof path);
+        seq_t s;
+        seq_preset(&s, 0);
+        seq_add(&s, 100, OP_ACT, 0, 0, 0, 1, -1, -1);
+        write_cmds(path, &s.org, &s.t, s.c, s.n, -1, 0);
+        FILE *fp = fopen(path, "a");
+        assert_non_null(fp);
+        fputs(f == FORM_DRAMSIM3 ? "200 read_p 0 0 0 0 0x1 0x8\n" : "200,RDA,0,0,0,0,1,8,0,0\n", fp);
+        fclose(fp);
+        dram_check_result_t res;
+        got_t got;
+        assert_int_equal(run_check(path, &res, &got), MIGSIM_EFORMAT);
+        char want[96];
+        snprintf(want, sizeof want, "%s:%llu: ", path, (unsigned long long)LINE_OF(1));
+        assert_non_null(strstr(migsim_errmsg(), want));
+        assert_non_null(strstr(migsim_errmsg(), "not checked"));
+        unlink(path);
+    }
+    g_form = FORM_V1;
+}
+
 /* tRTRS WR -> RD needs tCWL + tBL + tRTRS > tCL to bind; raise tRTRS. */
 static void test_tRTRS_write_to_read(void **state)
 {
     (void)state;
     for (int k = 0; k < NPRESETS; k++) {
         seq_t s;
-        memset(&s, 0, sizeof s);
-        s.org = dram_preset_find(presets[k])->org;
+        seq_preset(&s, k);
         s.org.ranks = 2;
-        s.t = dram_preset_find(presets[k])->timing;
         s.t.tRTRS = s.t.tCL;
         assert_true(b_rtrs_wr(&s.t) >= 2);
         seq_add(&s, 100, OP_ACT, 0, 0, 0, 1, -1, -1);
@@ -863,6 +970,8 @@ int main(void)
         cmocka_unit_test(test_min_sequence_clean),
         cmocka_unit_test(test_min_sequence_each_probe_early),
         cmocka_unit_test(test_tRC),
+        cmocka_unit_test(test_prea),
+        cmocka_unit_test(test_peer_forms),
         cmocka_unit_test(test_tRTRS_write_to_read),
         cmocka_unit_test(test_state_order_cmdbus),
         cmocka_unit_test(test_channels),
