@@ -15,7 +15,9 @@ faulted_reqs); the copy's progress (cumulative copy_bytes of each migration
 controller); memory bandwidth per epoch and the copy's part of it (bytes
 entering memory: the `bytes` of the caches when there are any, else DRAM
 read_bytes + written_bytes, as the controller's copy_share counts them); and
-the copy's share of memory traffic per epoch. Every panel shades the migration
+the copy's share of memory traffic per epoch. The series holds whole epochs;
+when the run ended after its last one, the end of the run (sim.time_ps, with
+the values of the stats section) is the last point. Every panel shades the migration
 (mig.start_ps to mig.end_ps, to the last sample when it did not finish).
 
 compare: one bar group per statistic (one panel each, with its own scale), one
@@ -105,10 +107,16 @@ def timeline_data(path, doc):
     for n in names:
         if n != "epoch_ps" and (not isinstance(series[n], list) or len(series[n]) != len(series["time_ps"])):
             raise PlotError(f"{path}: $.series[\"{n}\"]: not an array of {len(series['time_ps'])} samples")
+    # the series holds whole epochs; the end of the run (sim.time_ps, the stats section) closes it
+    end = (doc.get("sim") or {}).get("time_ps")
+    stats = doc["stats"]
+    if isinstance(end, (int, float)) and end > series["time_ps"][-1] and \
+            all(n in stats for n in names if n not in ("epoch_ps", "time_ps")):
+        series = {n: (v if n == "epoch_ps" else v + [end if n == "time_ps" else stats[n]])
+                  for n, v in series.items()}
     t_ps = [num(v) for v in series["time_ps"]]
     x_ms = [t / 1e9 for t in t_ps]
     dt_ps = deltas(t_ps)
-    stats = doc["stats"]
 
     def need(what, comps, stat_names):
         if not comps:
@@ -154,9 +162,23 @@ def timeline_data(path, doc):
     return panels, spans
 
 
-def figure_timeline(path, doc, title):
+def pyplot():
+    """matplotlib.pyplot drawing to files (imported once the input is known good: it takes a second)."""
+    try:
+        import matplotlib
+        import numpy  # noqa: F401 (figure_data reads the artists through it)
+    except ImportError as e:
+        raise PlotError(f"{e.name} is not installed for {sys.executable} (Debian: apt-get install "
+                        "python3-matplotlib python3-numpy; migsim plot runs the Python named by "
+                        "MIGSIM_PYTHON, else python3)")
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    return plt
+
+
+def figure_timeline(path, doc, title):
     panels, spans = timeline_data(path, doc)
+    plt = pyplot()
     fig, axes = plt.subplots(4, 1, sharex=True, figsize=(8, 9), constrained_layout=True)
     labels = {"latency": ("latency per epoch", "ns (log)"), "progress": ("copy progress", "MiB copied (read + written)"),
               "bandwidth": ("memory bandwidth per epoch", "GB/s"), "share": ("copy's share of memory traffic", "ratio")}
@@ -188,13 +210,13 @@ def default_compare_stats(docs):
 
 
 def figure_compare(docs, stat_names):
-    import matplotlib.pyplot as plt
     for n in stat_names:
         for path, d in docs:
             if n not in d["stats"]:
                 raise PlotError(f"{path}: $.stats[\"{n}\"]: no such statistic (migsim describe lists them)")
     if not stat_names:
         raise PlotError("no statistic to compare: name some with --stats")
+    plt = pyplot()
     runs = [os.path.splitext(os.path.basename(p))[0] for p, _ in docs]
     cols = min(3, len(stat_names))
     rows = math.ceil(len(stat_names) / cols)
@@ -284,15 +306,6 @@ def main(argv):
     if ext not in (".png", ".pdf"):
         print(f"migsim plot: {out}: the figure's name must end in .png or .pdf", file=sys.stderr)
         return 2
-    try:
-        import matplotlib
-        import numpy  # noqa: F401 (the figure's data goes through it)
-    except ImportError as e:
-        print(f"migsim plot: {e.name} is not installed for {sys.executable} (Debian: apt-get install "
-              "python3-matplotlib python3-numpy; migsim plot runs the Python named by MIGSIM_PYTHON, "
-              "else python3)", file=sys.stderr)
-        return 2
-    matplotlib.use("Agg")
     try:
         docs = [(p, load(p)) for p in files]
         if kind == "timeline":
