@@ -183,8 +183,8 @@ def figure_timeline(path, doc, title):
     labels = {"latency": ("latency per epoch", "ns (log)"), "progress": ("copy progress", "MiB copied (read + written)"),
               "bandwidth": ("memory bandwidth per epoch", "GB/s"), "share": ("copy's share of memory traffic", "ratio")}
     for ax, (key, curves) in zip(axes, panels.items()):
-        for label, x, y in curves:
-            ax.plot(x, y, label=label, linewidth=1.2)
+        for label, x, y in curves:  # markers show the epochs of sources with few responses
+            ax.plot(x, y, label=label, linewidth=1.0, marker="." if key == "latency" else None, markersize=3)
         for i, (mig, x0, x1) in enumerate(spans):
             ax.axvspan(x0, x1, color="tab:orange", alpha=0.15, gid="migration",
                        label=f"{mig} migrating" if key == "latency" else None)
