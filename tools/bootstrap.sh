@@ -13,7 +13,8 @@ cd "$here"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 packages=(build-essential cmake pkg-config libcmocka-dev libcjson-dev zlib1g-dev python3
-          liblzma-dev libsystemc-dev valgrind libprotobuf-c-dev protobuf-c-compiler clang libclang-rt-14-dev)
+          liblzma-dev libsystemc-dev valgrind libprotobuf-c-dev protobuf-c-compiler clang libclang-rt-14-dev
+          python3-numpy python3-matplotlib openmpi-bin libopenmpi-dev)
 
 install_packages() {
     local missing=()

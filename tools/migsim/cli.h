@@ -20,6 +20,15 @@ int migsim_cli_run(int argc, char **argv);        /* migsim run ...          */
 int migsim_cli_describe(int argc, char **argv);   /* migsim describe [TYPE]  */
 int migsim_cli_trace(int argc, char **argv);      /* migsim trace info|convert|gen ... */
 int migsim_cli_dram_check(int argc, char **argv); /* migsim dram-check LOG   */
+int migsim_cli_sweep(int argc, char **argv);      /* migsim sweep SWEEP.json */
+int migsim_cli_plot(int argc, char **argv);       /* migsim plot timeline|compare ... */
+
+/*
+ * The options of `migsim sweep` (and migsim-sweep, which also takes
+ * --migsim PATH when `migsim` is not NULL): -1 to go on, else the exit status.
+ */
+int migsim_cli_sweep_args(int argc, char **argv, const char *prog, const char **file, const char **out,
+                          int *jobs, const char **migsim);
 
 /*
  * The run front end with another way of running the simulation (the

@@ -18,6 +18,10 @@ static void usage(FILE *f)
             "  trace info|convert|gen ...\n"
             "                       inspect, import and generate traces (migsim trace --help)\n"
             "  dram-check LOG       check a DRAM command log against the JEDEC timing rules\n"
+            "  sweep SWEEP.json [--jobs N] [--out DIR]\n"
+            "                       run every point of a parameter sweep, gather one table\n"
+            "  plot timeline STATS.json -o FIG.png|pdf, plot compare RUN.json... -o FIG.png|pdf\n"
+            "                       figures from statistics JSON (Python 3, numpy, matplotlib)\n"
             "  help                 this text\n");
 }
 
@@ -36,6 +40,10 @@ int main(int argc, char **argv)
         return migsim_cli_trace(argc - 1, argv + 1);
     if (strcmp(cmd, "dram-check") == 0)
         return migsim_cli_dram_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "sweep") == 0)
+        return migsim_cli_sweep(argc - 1, argv + 1);
+    if (strcmp(cmd, "plot") == 0)
+        return migsim_cli_plot(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;
