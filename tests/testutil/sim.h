@@ -15,9 +15,13 @@
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 
-/* The embedded `platform` with the overrides `base` then `extra` (at most 64 in all). */
-static inline migsim_sim_t *tu_make(const char *platform, const char *const *base, size_t nbase,
-                                    const char *const *extra, size_t n)
+/*
+ * The embedded `platform`, or the configuration file `path` (one of the two
+ * NULL), with the overrides `base` then `extra` (at most 64 in all).
+ */
+static inline migsim_sim_t *tu_make_ex(const char *platform, const char *path,
+                                       const char *const *base, size_t nbase,
+                                       const char *const *extra, size_t n)
 {
     const char *sets[64];
     size_t k = 0;
@@ -27,9 +31,16 @@ static inline migsim_sim_t *tu_make(const char *platform, const char *const *bas
     for (size_t i = 0; i < n; i++)
         sets[k++] = extra[i];
     migsim_sim_t *sim;
-    if (migsim_sim_create_platform(&sim, platform, sets, k) != 0)
+    if (migsim_sim_create_ex(&sim, platform, path, sets, k, 0) != 0)
         fail_msg("%s", migsim_errmsg());
     return sim;
+}
+
+/* The embedded `platform` with the overrides `base` then `extra`. */
+static inline migsim_sim_t *tu_make(const char *platform, const char *const *base, size_t nbase,
+                                    const char *const *extra, size_t n)
+{
+    return tu_make_ex(platform, NULL, base, nbase, extra, n);
 }
 
 /* Statistic `name` ("comp.stat"). */
@@ -48,13 +59,16 @@ static inline void tu_run(migsim_sim_t *sim)
         fail_msg("%s", migsim_errmsg());
 }
 
-/* The embedded `platform` with only `sets` must be refused with exactly `want`. */
-static inline void tu_expect_error(const char *platform, const char *const *sets, size_t n,
-                                   const char *want)
+/*
+ * The embedded `platform`, or the configuration file `path` (one of the two
+ * NULL), with only `sets` must be refused with exactly `want`.
+ */
+static inline void tu_expect_error_ex(const char *platform, const char *path,
+                                      const char *const *sets, size_t n, const char *want)
 {
     migsim_sim_t *sim = (migsim_sim_t *)&sim; /* not NULL: a refusal must clear it */
     migsim_error_clear();
-    int rc = migsim_sim_create_platform(&sim, platform, sets, n);
+    int rc = migsim_sim_create_ex(&sim, platform, path, sets, n, 0);
     if (rc == 0) {
         migsim_sim_destroy(sim);
         fail_msg("accepted; expected \"%s\"", want);
@@ -62,6 +76,13 @@ static inline void tu_expect_error(const char *platform, const char *const *sets
     assert_int_equal(rc, MIGSIM_ECONFIG);
     assert_null(sim);
     assert_string_equal(migsim_errmsg(), want);
+}
+
+/* The embedded `platform` with only `sets` must be refused with exactly `want`. */
+static inline void tu_expect_error(const char *platform, const char *const *sets, size_t n,
+                                   const char *want)
+{
+    tu_expect_error_ex(platform, NULL, sets, n, want);
 }
 
 /*

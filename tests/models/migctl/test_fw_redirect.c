@@ -32,6 +32,7 @@
 #include "migctl/migctl.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "testutil/sim.h"
 
 #define MiB (1ull << 20)
 #define CHUNK 0x10000ull
@@ -207,31 +208,12 @@ static migsim_sim_t *make(const char *const *extra, size_t n)
         "nic0.gen_gap_ps=200000", "disk0.gen_block_bytes=4096",
         "disk0.gen_count=200", "disk0.gen_gap_ps=300000",
     };
-    const char *sets[64];
-    size_t k = 0;
-    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
-        sets[k++] = base[i];
-    for (size_t i = 0; i < n; i++)
-        sets[k++] = extra[i];
-    migsim_sim_t *sim;
-    if (migsim_sim_create_overrides(&sim, CONFIG, sets, k) != 0)
-        fail_msg("%s", migsim_errmsg());
-    return sim;
+    return tu_make_ex(NULL, CONFIG, base, sizeof base / sizeof base[0], extra, n);
 }
 
-static double stat(migsim_sim_t *sim, const char *name)
-{
-    double v;
-    if (migsim_sim_stat(sim, name, &v) != 0)
-        fail_msg("%s", migsim_errmsg());
-    return v;
-}
+static double stat(migsim_sim_t *sim, const char *name) { return tu_stat(sim, name); }
 
-static void run(migsim_sim_t *sim)
-{
-    if (migsim_sim_run(sim, MIGSIM_TICK_MAX) != 0)
-        fail_msg("%s", migsim_errmsg());
-}
+static void run(migsim_sim_t *sim) { tu_run(sim); }
 
 /*
  * A NIC writing random lines all over the page every 20 ns while it moves
@@ -353,18 +335,9 @@ static void test_lookup_after_migration(void **state)
 
 static void expect_error(const char *const *sets, size_t n, const char *want)
 {
-    migsim_sim_t *sim = (migsim_sim_t *)&sim;
-    migsim_error_clear();
-    int rc = migsim_sim_create_overrides(&sim, CONFIG, sets, n);
-    if (rc == 0) {
-        migsim_sim_destroy(sim);
-        fail_msg("accepted; expected \"%s\"", want);
-    }
-    assert_int_equal(rc, MIGSIM_ECONFIG);
-    assert_null(sim);
     char full[512];
     snprintf(full, sizeof full, "%s: %s", CONFIG, want);
-    assert_string_equal(migsim_errmsg(), full);
+    tu_expect_error_ex(NULL, CONFIG, sets, n, full);
 }
 
 static void test_bad_configuration(void **state)

@@ -49,16 +49,7 @@ static migsim_sim_t *make_from(const char *path, const char *const *extra, size_
         "nic0.gen_gap_ps=200000", "disk0.gen_range_bytes=\"1MiB\"", "disk0.gen_block_bytes=4096",
         "disk0.gen_count=200", "disk0.gen_gap_ps=300000",
     };
-    const char *sets[64];
-    size_t k = 0;
-    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
-        sets[k++] = base[i];
-    for (size_t i = 0; i < n; i++)
-        sets[k++] = extra[i];
-    migsim_sim_t *sim;
-    if (migsim_sim_create_ex(&sim, path ? NULL : "migration", path, sets, k, 0) != 0)
-        fail_msg("%s", migsim_errmsg());
-    return sim;
+    return tu_make_ex(path ? NULL : "migration", path, base, sizeof base / sizeof base[0], extra, n);
 }
 
 static migsim_sim_t *make(const char *const *extra, size_t n)
