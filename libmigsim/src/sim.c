@@ -61,6 +61,9 @@ struct migsim_sim_s {
     size_t ninit;               /* comps[0..ninit) have been through init */
     int phase;                  /* MIGSIM_PHASE_* */
     bool started;
+    bool outcome_set;           /* migsim_sim_set_outcome was called */
+    int outcome_status;         /* ... with this exit status */
+    char *outcome_reason;       /* owned: ... and this reason ("" = none) */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -1266,6 +1269,7 @@ void migsim_sim_destroy(migsim_sim_t *sim)
     migsim_kernel_fini(&sim->k);
     migsim_req_pool_fini(&sim->pool);
     free(sim->source);
+    free(sim->outcome_reason);
     free(sim);
 }
 
@@ -1527,6 +1531,18 @@ static bool sim_status(const migsim_sim_t *sim, char *why, size_t cap)
     return false;
 }
 
+int migsim_sim_set_outcome(migsim_sim_t *sim, int exit_status, const char *reason)
+{
+    char *copy = strdup(reason ? reason : "");
+    if (!copy)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    free(sim->outcome_reason);
+    sim->outcome_reason = copy;
+    sim->outcome_status = exit_status;
+    sim->outcome_set = true;
+    return MIGSIM_OK;
+}
+
 char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
 {
     sim_finalize_all(sim);
@@ -1581,6 +1597,11 @@ char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
         cJSON_AddItemToObject(h, "events_per_s",
                               json_f64(host_wall_s > 0 ? (double)sim->k.fired / host_wall_s : 0));
         cJSON_AddItemToObject(h, "peak_rss_kib", json_u64((uint64_t)peak_rss_kib()));
+    }
+    if (sim->outcome_set) { /* last: what the embedding program made of everything above */
+        cJSON *o = cJSON_AddObjectToObject(root, "outcome");
+        cJSON_AddNumberToObject(o, "exit_status", sim->outcome_status);
+        cJSON_AddStringToObject(o, "reason", sim->outcome_reason);
     }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -1775,6 +1796,96 @@ static void describe_one(FILE *f, const migsim_comp_ops_t *ops)
     for (const migsim_stat_def_t *s = ops->stats; s && s->name; s++)
         fprintf(f, "    %-30s %-10s %s%s\n", s->name, s->unit, s->help,
                 s->port ? " (reported while the port is bound)" : "");
+}
+
+/* One component type as JSON: what describe_one prints, as data. */
+static cJSON *describe_json_one(const migsim_comp_ops_t *ops)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", ops->type);
+    cJSON_AddStringToObject(o, "help", ops->help);
+    cJSON *ps = cJSON_AddArrayToObject(o, "parameters");
+    for (const migsim_param_t *p = ops->params; p && p->name; p++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToArray(ps, j);
+        cJSON_AddStringToObject(j, "name", p->name);
+        cJSON_AddStringToObject(j, "type", ptype_name(p->type));
+        cJSON_AddStringToObject(j, "unit", p->unit ? p->unit : "");
+        switch (p->type) {
+        case MIGSIM_PT_U64:
+        case MIGSIM_PT_U32:
+            cJSON_AddItemToObject(j, "default", json_u64(p->def_u));
+            cJSON_AddItemToObject(j, "min", json_u64(p->min_u));
+            cJSON_AddItemToObject(j, "max", json_u64(p->max_u ? p->max_u
+                                                              : (p->type == MIGSIM_PT_U32 ? UINT32_MAX
+                                                                                         : UINT64_MAX)));
+            break;
+        case MIGSIM_PT_F64:
+            cJSON_AddItemToObject(j, "default", json_f64(p->def_f));
+            cJSON_AddItemToObject(j, "min", json_f64(p->min_f));
+            cJSON_AddItemToObject(j, "max", json_f64(p->max_f));
+            break;
+        case MIGSIM_PT_BOOL:
+            cJSON_AddBoolToObject(j, "default", p->def_u != 0);
+            break;
+        case MIGSIM_PT_STR:
+            cJSON_AddStringToObject(j, "default", p->def_s ? p->def_s : "");
+            break;
+        case MIGSIM_PT_ENUM: {
+            cJSON_AddStringToObject(j, "default", p->choices[p->def_u]);
+            cJSON *c = cJSON_AddArrayToObject(j, "choices");
+            for (uint32_t k = 0; p->choices[k]; k++)
+                cJSON_AddItemToArray(c, cJSON_CreateString(p->choices[k]));
+            break;
+        }
+        }
+        cJSON_AddStringToObject(j, "help", p->help);
+    }
+    cJSON *po = cJSON_AddArrayToObject(o, "ports");
+    for (const migsim_port_def_t *p = ops->ports; p && p->name; p++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToArray(po, j);
+        cJSON_AddStringToObject(j, "name", p->name);
+        cJSON_AddStringToObject(j, "dir", p->dir == MIGSIM_PORT_IN ? "in" : "out");
+        cJSON_AddBoolToObject(j, "optional", p->optional);
+        cJSON_AddStringToObject(j, "help", p->help);
+    }
+    cJSON *st = cJSON_AddArrayToObject(o, "statistics");
+    for (const migsim_stat_def_t *s = ops->stats; s && s->name; s++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToArray(st, j);
+        cJSON_AddStringToObject(j, "name", s->name);
+        cJSON_AddStringToObject(j, "type", s->type == MIGSIM_ST_U64 ? "u64" : "f64");
+        cJSON_AddStringToObject(j, "unit", s->unit);
+        cJSON_AddStringToObject(j, "help", s->help);
+        if (s->port)
+            cJSON_AddStringToObject(j, "port", s->port);
+    }
+    return o;
+}
+
+int migsim_describe_json(FILE *f, const char *type)
+{
+    cJSON *root;
+    if (type) {
+        const migsim_comp_ops_t *ops = migsim_registry_find(type);
+        if (!ops)
+            return migsim_error(MIGSIM_ENOENT, "unknown component type \"%s\"", type);
+        root = describe_json_one(ops);
+    } else {
+        root = cJSON_CreateObject();
+        cJSON_AddItemToObject(root, "stats_format", json_u64(1));
+        cJSON *types = cJSON_AddArrayToObject(root, "types");
+        for (size_t i = 0; migsim_registry[i]; i++)
+            cJSON_AddItemToArray(types, describe_json_one(migsim_registry[i]));
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    int bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
+    free(text);
+    return bad ? migsim_error(MIGSIM_EIO, "describe: cannot write") : MIGSIM_OK;
 }
 
 int migsim_describe(FILE *f, const char *type)

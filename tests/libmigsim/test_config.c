@@ -20,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "dram/dram.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
@@ -635,15 +637,21 @@ static void test_parse_size_leading_space_minus(void **state)
 
 /* ---- describe -------------------------------------------------------------- */
 
-static char *describe(const char *type, int *rc)
+/* What fn(f, type) writes, and its return code in *rc. */
+static char *describe_with(int (*fn)(FILE *, const char *), const char *type, int *rc)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    *rc = migsim_describe(f, type);
+    *rc = fn(f, type);
     assert_int_equal(fclose(f), 0);
     return buf;
+}
+
+static char *describe(const char *type, int *rc)
+{
+    return describe_with(migsim_describe, type, rc);
 }
 
 static void test_describe_dram(void **state)
@@ -689,6 +697,83 @@ static void test_describe_dram(void **state)
     free(text);
 }
 
+static cJSON *describe_json(const char *type, int *rc)
+{
+    char *buf = describe_with(migsim_describe_json, type, rc);
+    cJSON *j = *rc ? NULL : cJSON_Parse(buf);
+    free(buf);
+    return j;
+}
+
+static const cJSON *named(const cJSON *array, const char *name)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, array) {
+        if (!strcmp(cJSON_GetObjectItem(e, "name")->valuestring, name))
+            return e;
+    }
+    return NULL;
+}
+
+/* describe --json: every parameter, port and statistic of the tables, with their values. */
+static void test_describe_json(void **state)
+{
+    (void)state;
+    int rc;
+    cJSON *all = describe_json(NULL, &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(all);
+    const cJSON *types = cJSON_GetObjectItem(all, "types");
+    size_t ntypes = 0;
+    while (migsim_registry[ntypes])
+        ntypes++;
+    assert_int_equal(cJSON_GetArraySize(types), (int)ntypes);
+    for (size_t i = 0; i < ntypes; i++) {
+        const migsim_comp_ops_t *ops = migsim_registry[i];
+        const cJSON *t = cJSON_GetArrayItem(types, (int)i);
+        assert_string_equal(cJSON_GetObjectItem(t, "type")->valuestring, ops->type);
+        const cJSON *ps = cJSON_GetObjectItem(t, "parameters");
+        int n = 0;
+        for (const migsim_param_t *p = ops->params; p && p->name; p++, n++) {
+            const cJSON *j = named(ps, p->name);
+            assert_non_null(j);
+            assert_string_equal(cJSON_GetObjectItem(j, "help")->valuestring, p->help);
+            if (p->type == MIGSIM_PT_U64 || p->type == MIGSIM_PT_U32)
+                assert_true(cJSON_GetObjectItem(j, "default")->valuedouble == (double)p->def_u);
+        }
+        assert_int_equal(cJSON_GetArraySize(ps), n);
+        n = 0;
+        for (const migsim_stat_def_t *s = ops->stats; s && s->name; s++, n++) {
+            const cJSON *j = named(cJSON_GetObjectItem(t, "statistics"), s->name);
+            assert_non_null(j);
+            assert_string_equal(cJSON_GetObjectItem(j, "unit")->valuestring, s->unit);
+            assert_true(cJSON_HasObjectItem(j, "port") == (s->port != NULL));
+        }
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(t, "statistics")), n);
+    }
+    cJSON_Delete(all);
+
+    /* one type: the controller's policy is an enum with its choices and default */
+    cJSON *mig = describe_json("migctl", &rc);
+    assert_int_equal(rc, 0);
+    const cJSON *pol = named(cJSON_GetObjectItem(mig, "parameters"), "policy");
+    assert_string_equal(cJSON_GetObjectItem(pol, "type")->valuestring, "enum");
+    assert_string_equal(cJSON_GetObjectItem(pol, "default")->valuestring, "segmented");
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(pol, "choices")) >= 7);
+    const cJSON *oracle = named(cJSON_GetObjectItem(mig, "parameters"), "oracle");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(oracle, "default")));
+    cJSON_Delete(mig);
+
+    cJSON *xbar = describe_json("xbar", &rc);
+    const cJSON *in5 = named(cJSON_GetObjectItem(xbar, "statistics"), "in5_reqs");
+    assert_string_equal(cJSON_GetObjectItem(in5, "port")->valuestring, "in5");
+    cJSON_Delete(xbar);
+
+    assert_null(describe_json("hbm", &rc));
+    assert_int_equal(rc, MIGSIM_ENOENT);
+    assert_non_null(strstr(migsim_errmsg(), "hbm"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -715,6 +800,7 @@ int main(void)
         cmocka_unit_test(test_size_overflow_message),
         cmocka_unit_test(test_parse_size_no_octal),
         cmocka_unit_test(test_describe_dram),
+        cmocka_unit_test(test_describe_json),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

@@ -151,7 +151,58 @@ static void test_partial_stats_marked(void **state)
     const char *text = read_text("cmd_run_partial.json");
     assert_non_null(strstr(text, "\"status\":\t\"partial\""));
     assert_non_null(strstr(text, "\"reason\":\t\"<dram>: $.sim.epoch_ps: the series is full at "));
+    /* "outcome" comes last, after the series: read the file's end */
+    FILE *f = fopen("cmd_run_partial.json", "r");
+    assert_non_null(f);
+    static char tail[4096];
+    assert_int_equal(fseek(f, -(long)(sizeof tail - 1), SEEK_END), 0);
+    tail[fread(tail, 1, sizeof tail - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(tail, "\"outcome\":\t{\n\t\t\"exit_status\":\t2,\n\t\t\"reason\":\t\"<dram>: "
+                                 "$.sim.epoch_ps: the series is full at "));
     remove("cmd_run_partial.json");
+}
+
+/* The statistics JSON says how the run ended: the exit status and why, as stderr says. */
+static void test_outcome_recorded(void **state)
+{
+    (void)state;
+    static cli_result_t r;
+    static const char *const small[] = { "mig.page_bytes=16MiB", "mig.start_ps=2000000",
+                                         "cpu0.gen_count=2000", "nic0.gen_count=4000",
+                                         "disk0.gen_count=40" };
+    cli_run(&r, "--config " MIGSIM_SOURCE_DIR "/bench/configs/precopy_unsafe.json --quiet "
+            "--out cmd_run_outcome.json", small, 5);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "written lines were lost\n"));
+    char want[512];
+    snprintf(want, sizeof want,
+             "\"outcome\":\t{\n\t\t\"exit_status\":\t1,\n\t\t\"reason\":\t\"%.*s\\n\"",
+             (int)(strchr(r.err, '\n') - r.err - strlen("migsim run: ")), r.err + strlen("migsim run: "));
+    assert_true(strncmp(r.err, "migsim run: ", strlen("migsim run: ")) == 0);
+    if (!strstr(read_text("cmd_run_outcome.json"), want))
+        fail_msg("no %s in the statistics", want);
+    /* with I/O dirty tracking nothing is lost */
+    cli_run(&r, "--config " MIGSIM_SOURCE_DIR "/bench/configs/precopy.json --quiet "
+            "--out cmd_run_outcome.json", small, 5);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(read_text("cmd_run_outcome.json"),
+                           "\"outcome\":\t{\n\t\t\"exit_status\":\t0,\n\t\t\"reason\":\t\"\""));
+    remove("cmd_run_outcome.json");
+}
+
+/* describe --json is JSON for scripts; a bad option is a usage error. */
+static void test_describe_json_cli(void **state)
+{
+    (void)state;
+    assert_int_equal(run_cli_split("describe --json migctl", "cmd_desc.out", "cmd_desc.err"), 0);
+    const char *text = read_text("cmd_desc.out");
+    assert_true(text[0] == '{');
+    assert_non_null(strstr(text, "\"name\":\t\"policy\""));
+    assert_int_equal(run_cli_split("describe --yaml", "cmd_desc.out", "cmd_desc.err"), 2);
+    assert_non_null(strstr(read_text("cmd_desc.err"), "usage: migsim describe [--json] [TYPE]"));
+    remove("cmd_desc.out");
+    remove("cmd_desc.err");
 }
 
 /*
@@ -188,6 +239,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_names_exist),
         cmocka_unit_test(test_out_checked_before_run),
+        cmocka_unit_test(test_outcome_recorded),
+        cmocka_unit_test(test_describe_json_cli),
         cmocka_unit_test(test_partial_stats_marked),
         cmocka_unit_test(test_record_time_past_the_end),
     };

@@ -12,6 +12,7 @@
 #include "migsim/sim.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,56 @@ static int native_advance(migsim_sim_t *sim, migsim_tick_t until, void *ctx)
     return migsim_sim_run(sim, until);
 }
 
+/* Append a line to the verdict text (truncated at its capacity). */
+static void verdict_line(char *text, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(text);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * Failures of the simulated system go into the exit status: a lost write,
+ * requests that never completed (an access to an address no page table
+ * maps waits on its page fault for ever), or requests answered with a
+ * fault status (an I/O page fault) at a source whose expect_faults is
+ * false. (A CPU access that faults on a PTE the migration made invalid
+ * waits and then completes: that is the mechanism, not a failure.) Returns
+ * 0 or 1; `reason` gets one line per failure.
+ */
+static int run_verdict(migsim_sim_t *sim, char *reason, size_t cap)
+{
+    double lost = 0, stuck = 0, faulted = 0;
+    bool ended = migsim_sim_kernel(sim)->live == 0; /* idle, not stopped at sim.end_ps */
+    for (size_t i = 0; i < migsim_sim_ncomps(sim); i++) {
+        migsim_comp_t *c = migsim_sim_comp(sim, i);
+        if (comp_is(c, "migctl"))
+            lost += stat_or(sim, c->name, "lost_writes", 0);
+        double issued = 0, done = 0, nf = 0;
+        if (comp_is_source(c)) {
+            issued = stat_or(sim, c->name, "read_reqs", 0) + stat_or(sim, c->name, "write_reqs", 0);
+            done = stat_or(sim, c->name, "completed_reqs", 0);
+            nf = stat_or(sim, c->name, "faulted_reqs", 0);
+        }
+        if (nf > 0 && !param_bool(c, "expect_faults")) {
+            verdict_line(reason, cap, "%s: %.0f requests were answered with a fault (translation "
+                         "fault: addresses outside the mapped memory?); set %s.expect_faults=true "
+                         "if the scenario means them\n", c->name, nf, c->name);
+            faulted += nf;
+        }
+        if (ended && issued > done) {
+            verdict_line(reason, cap, "%s: %.0f requests never completed (waiting on page "
+                         "faults? addresses outside the mapped memory)\n", c->name, issued - done);
+            stuck += issued - done;
+        }
+    }
+    if (lost > 0)
+        verdict_line(reason, cap, "%.0f written lines were lost\n", lost);
+    return lost > 0 || stuck > 0 || faulted > 0 ? 1 : 0;
+}
+
 int migsim_cli_run(int argc, char **argv)
 {
     static const migsim_run_driver_t native = { "migsim run", 0, NULL, native_advance, NULL };
@@ -319,16 +370,21 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         fprintf(stderr, "\n");
     if (rc) {
         fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
-        if (out && migsim_sim_write_stats(sim, out, wall) == 0)
+        if (out && migsim_sim_set_outcome(sim, 2, migsim_errmsg()) == 0 &&
+            migsim_sim_write_stats(sim, out, wall) == 0)
             fprintf(stderr, "%s: partial statistics written to %s\n", P, out);
         migsim_sim_destroy(sim);
         return 2;
     }
+    char reason[4096] = "";
+    int status = run_verdict(sim, reason, sizeof reason);
     if (!quiet)
         print_summary(stdout, sim, wall);
     fflush(stdout); /* the summary before the statistics when --out is /dev/stdout */
     if (out) {
-        rc = migsim_sim_write_stats(sim, out, wall);
+        rc = migsim_sim_set_outcome(sim, status, reason);
+        if (!rc)
+            rc = migsim_sim_write_stats(sim, out, wall);
         if (rc) {
             fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
             migsim_sim_destroy(sim);
@@ -337,51 +393,28 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         if (!quiet)
             printf("statistics       %s\n", out);
     }
-    /*
-     * Failures of the simulated system go into the exit status: a lost write,
-     * requests that never completed (an access to an address no page table
-     * maps waits on its page fault for ever), or requests answered with a
-     * fault status (an I/O page fault) at a source whose expect_faults is
-     * false. (A CPU access that faults on a PTE the migration made invalid
-     * waits and then completes: that is the mechanism, not a failure.)
-     */
-    double lost = 0, stuck = 0, faulted = 0;
-    bool ended = migsim_sim_kernel(sim)->live == 0; /* idle, not stopped at sim.end_ps */
-    for (size_t i = 0; i < migsim_sim_ncomps(sim); i++) {
-        migsim_comp_t *c = migsim_sim_comp(sim, i);
-        if (comp_is(c, "migctl"))
-            lost += stat_or(sim, c->name, "lost_writes", 0);
-        double issued = 0, done = 0, nf = 0;
-        if (comp_is_source(c)) {
-            issued = stat_or(sim, c->name, "read_reqs", 0) + stat_or(sim, c->name, "write_reqs", 0);
-            done = stat_or(sim, c->name, "completed_reqs", 0);
-            nf = stat_or(sim, c->name, "faulted_reqs", 0);
-        }
-        if (nf > 0 && !param_bool(c, "expect_faults")) {
-            fprintf(stderr, "%s: %s: %.0f requests were answered with a fault (translation fault: "
-                            "addresses outside the mapped memory?); set %s.expect_faults=true if "
-                            "the scenario means them\n", P, c->name, nf, c->name);
-            faulted += nf;
-        }
-        if (ended && issued > done) {
-            fprintf(stderr, "%s: %s: %.0f requests never completed (waiting on page faults? "
-                            "addresses outside the mapped memory)\n", P, c->name, issued - done);
-            stuck += issued - done;
-        }
-    }
     migsim_sim_destroy(sim);
-    if (lost > 0)
-        fprintf(stderr, "%s: %.0f written lines were lost\n", P, lost);
-    return lost > 0 || stuck > 0 || faulted > 0 ? 1 : 0;
+    for (char *line = reason; *line;) { /* each line on stderr, after the program's name */
+        char *end = strchr(line, '\n');
+        fprintf(stderr, "%s: %.*s\n", P, (int)(end ? end - line : (ptrdiff_t)strlen(line)), line);
+        line = end ? end + 1 : line + strlen(line);
+    }
+    return status;
 }
 
 int migsim_cli_describe(int argc, char **argv)
 {
-    if (argc > 2) {
-        fprintf(stderr, "usage: migsim describe [TYPE]\n");
+    bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    if (json) {
+        argc--;
+        argv++;
+    }
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        fprintf(stderr, "usage: migsim describe [--json] [TYPE]\n");
         return 2;
     }
-    if (migsim_describe(stdout, argc == 2 ? argv[1] : NULL) != 0) {
+    const char *type = argc == 2 ? argv[1] : NULL;
+    if ((json ? migsim_describe_json(stdout, type) : migsim_describe(stdout, type)) != 0) {
         fprintf(stderr, "migsim describe: %s\n", migsim_errmsg());
         return 2;
     }

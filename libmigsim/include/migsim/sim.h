@@ -183,6 +183,15 @@ int migsim_sim_stat(migsim_sim_t *sim, const char *dotted, double *value);
 char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s);
 
 /*
+ * Record the embedding program's verdict on the run: the statistics JSON
+ * then holds "outcome": {"exit_status": exit_status, "reason": reason}
+ * (reason "" or NULL when there is nothing to say). The text is copied.
+ * `migsim run` records its exit status and why (lost writes, requests that
+ * never completed or faulted, the error that stopped the run).
+ */
+int migsim_sim_set_outcome(migsim_sim_t *sim, int exit_status, const char *reason);
+
+/*
  * Write the statistics JSON to `path`: a regular file (or a new name)
  * atomically (a temporary file in its directory, then a rename); anything
  * else (a device such as /dev/stdout, a pipe, a symbolic link) in place.
@@ -210,6 +219,16 @@ int migsim_parse_size(const char *s, uint64_t *out);
 
 /* Print every component type (or just `type`) with parameters, ports and statistics. */
 int migsim_describe(FILE *f, const char *type);
+
+/*
+ * The same as JSON: {"stats_format": 1, "types": [TYPE...]}, or one TYPE
+ * when `type` is given; a TYPE is {"type", "help", "parameters": [{"name",
+ * "type" (u64, u32, f64, bool, string, enum), "unit", "default", "min" and
+ * "max" (numbers), "choices" (enum), "help"}], "ports": [{"name", "dir",
+ * "optional", "help"}], "statistics": [{"name", "type", "unit", "help",
+ * "port" (only for a port's statistic, reported while it is bound)}]}.
+ */
+int migsim_describe_json(FILE *f, const char *type);
 
 #ifdef __cplusplus
 }
