@@ -333,6 +333,7 @@ void target::b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay)
     if (st != tlm::TLM_OK_RESPONSE || gp.get_command() == tlm::TLM_IGNORE_COMMAND ||
         gp.get_data_length() == 0) {
         gp.set_response_status(st);
+        hint_dmi(gp);
         return;
     }
     transactions_++;
@@ -400,6 +401,7 @@ tlm::tlm_sync_enum target::nb_transport_fw(tlm::tlm_generic_payload &gp, tlm::tl
         if (st != tlm::TLM_OK_RESPONSE || gp.get_command() == tlm::TLM_IGNORE_COMMAND ||
             gp.get_data_length() == 0) {
             gp.set_response_status(st);
+            hint_dmi(gp);
             return tlm::TLM_COMPLETED;
         }
         k_.sync();
