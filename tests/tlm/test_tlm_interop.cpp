@@ -8,6 +8,19 @@
  *                 through DMI and through b_transport must agree. A refused
  *                 payload (reused after a hinted response) and an address past
  *                 the DRAM (where DMI is refused) carry no hint.
+ *   endian_words: an initiator of the other endianness than the host, in the
+ *                 style of lt_mixed_endian, converts each access with
+ *                 tlm_to_hostendian_word() / tlm_from_hostendian_word() on a
+ *                 4-byte bus: 1-, 2- and 4-byte loads and stores at every
+ *                 offset inside a word (and a word across two bus words) read
+ *                 back the values its own byte order gives.
+ *   partial_mask: byte enables as IEEE 1666-2011 clause 14 defines them: a
+ *                 partial write leaves the disabled bytes of memory as they
+ *                 were and takes the time of the unmasked write; a mask with
+ *                 every byte enabled is exactly the unmasked access (data and
+ *                 time); a partial read leaves the disabled bytes of the
+ *                 buffer as they were; the same through nb_transport and
+ *                 transport_dbg; a streaming width of 0 is a burst error.
  */
 #include <systemc>
 #include <tlm>
@@ -167,9 +180,237 @@ struct initiator : sc_module {
         CHECK(!socket->get_direct_mem_ptr(gp, none));
     }
 
+    /* ---- endian_words: an initiator of the other byte order ---------------------------- */
+
+    /* The initiator's load or store of a `size`-byte value at addr, as lt_mixed_endian does it. */
+    template <class W> tlm::tlm_response_status me_access(tlm::tlm_command cmd, uint64_t addr, W *v)
+    {
+        tlm::tlm_generic_payload gp;
+        W word = *v; /* arithmetic mode: the value in host order */
+        setup(gp, cmd, addr, reinterpret_cast<uint8_t *>(&word), sizeof(W));
+        tlm::tlm_to_hostendian_word<W>(&gp, 4);
+        sc_time d = SC_ZERO_TIME;
+        socket->b_transport(gp, d);
+        tlm::tlm_from_hostendian_word<W>(&gp, 4);
+        if (cmd == tlm::TLM_READ_COMMAND)
+            *v = word;
+        return gp.get_response_status();
+    }
+
+    template <class W> W load(uint64_t addr)
+    {
+        W v = 0;
+        CHECK(me_access<W>(tlm::TLM_READ_COMMAND, addr, &v) == tlm::TLM_OK_RESPONSE);
+        return v;
+    }
+
+    template <class W> void store(uint64_t addr, W v)
+    {
+        CHECK(me_access<W>(tlm::TLM_WRITE_COMMAND, addr, &v) == tlm::TLM_OK_RESPONSE);
+    }
+
+    /* What the initiator reads as a `size`-byte value over its own memory image `img`. */
+    static uint32_t value_of(const uint8_t *img, unsigned size)
+    {
+        uint32_t v = 0;
+        bool big = tlm::host_has_little_endianness(); /* the initiator is the other order */
+        for (unsigned i = 0; i < size; i++)
+            v |= (uint32_t)img[big ? i : size - 1 - i] << (8 * (size - 1 - i));
+        return v;
+    }
+
+    static void put_value(uint8_t *img, unsigned size, uint32_t v)
+    {
+        bool big = tlm::host_has_little_endianness();
+        for (unsigned i = 0; i < size; i++)
+            img[big ? i : size - 1 - i] = (uint8_t)(v >> (8 * (size - 1 - i)));
+    }
+
+    /* Check every 1-, 2- and 4-byte load inside [base, base + 12) against the image. */
+    void check_loads(uint64_t base, const uint8_t *img)
+    {
+        for (unsigned off = 0; off < 12; off++) {
+            CHECK(load<uint8_t>(base + off) == value_of(img + off, 1));
+            if (off % 4 <= 2 && off + 2 <= 12)
+                CHECK(load<uint16_t>(base + off) == value_of(img + off, 2));
+            if (off + 4 <= 12)
+                CHECK(load<uint32_t>(base + off) == value_of(img + off, 4));
+        }
+    }
+
+    void endian_words()
+    {
+        section = "endian_words";
+        const uint64_t B = 0x900000;
+        uint8_t img[12];
+        /* three aligned words, then stores of every size at every offset inside a word */
+        for (unsigned i = 0; i < 3; i++) {
+            uint32_t v = 0x11223344u + 0x01010101u * 0x10 * i;
+            store<uint32_t>(B + 4 * i, v);
+            put_value(img + 4 * i, 4, v);
+        }
+        check_loads(B, img);
+        for (unsigned off = 0; off < 4; off++) {
+            store<uint8_t>(B + off, (uint8_t)(0xa0 + off));
+            put_value(img + off, 1, 0xa0 + off);
+            check_loads(B, img);
+        }
+        for (unsigned off = 4; off < 7; off++) {
+            store<uint16_t>(B + off, (uint16_t)(0xb1c2 + off));
+            put_value(img + off, 2, 0xb1c2 + off);
+            check_loads(B, img);
+        }
+        /* a word at offsets 1, 2 and 3: across two bus words */
+        for (unsigned off = 1; off < 4; off++) {
+            store<uint32_t>(B + 4 + off, 0xd1e2f300u + off);
+            put_value(img + 4 + off, 4, 0xd1e2f300u + off);
+            check_loads(B, img);
+        }
+        /* the memory holds the image word by word in host order (word-invariant) */
+        uint8_t mem[12];
+        CHECK(xfer(tlm::TLM_READ_COMMAND, B, mem, 12) == tlm::TLM_OK_RESPONSE);
+        for (unsigned i = 0; i < 12; i++)
+            CHECK(mem[i] == img[(i & ~3u) + 3 - (i & 3u)]);
+    }
+
+    /* ---- partial_mask ------------------------------------------------------------------- */
+
+    /* Fill [addr, addr + len) with `fill`, let the DRAM go idle, write `data` under `be`. */
+    sc_time masked_write(uint64_t addr, const std::vector<uint8_t> &fill, std::vector<uint8_t> data,
+                         unsigned char *be, unsigned be_len)
+    {
+        std::vector<uint8_t> f = fill;
+        CHECK(xfer(tlm::TLM_WRITE_COMMAND, addr, f.data(), (unsigned)f.size()) ==
+              tlm::TLM_OK_RESPONSE);
+        wait(2, SC_US);
+        sc_time took;
+        CHECK(xfer(tlm::TLM_WRITE_COMMAND, addr, data.data(), (unsigned)data.size(), be, be_len,
+                   &took) == tlm::TLM_OK_RESPONSE);
+        wait(2, SC_US);
+        return took;
+    }
+
+    std::vector<uint8_t> plain_read(uint64_t addr, unsigned len)
+    {
+        std::vector<uint8_t> r(len);
+        CHECK(xfer(tlm::TLM_READ_COMMAND, addr, r.data(), len) == tlm::TLM_OK_RESPONSE);
+        return r;
+    }
+
+    void partial_mask()
+    {
+        section = "partial_mask";
+        const unsigned L = 128; /* two lines */
+        std::vector<uint8_t> fill(L), data(L);
+        for (unsigned i = 0; i < L; i++) {
+            fill[i] = (uint8_t)(0xc0 ^ i);
+            data[i] = (uint8_t)(3 * i + 5);
+        }
+        /* 64-byte mask, repeated on each line: bytes 8..55 of each line enabled */
+        unsigned char part[64];
+        for (unsigned i = 0; i < 64; i++)
+            part[i] = i >= 8 && i < 56 ? TLM_BYTE_ENABLED : TLM_BYTE_DISABLED;
+        unsigned char all[4] = { 0xff, 0xff, 0xff, 0xff };
+        const uint64_t R1 = 0x1000000, R2 = 0x2000000, R3 = 0x3000000, R4 = 0x4000000;
+
+        sc_time t_part = masked_write(R1, fill, data, part, 64);
+        sc_time t_plain = masked_write(R2, fill, data, nullptr, 0);
+        sc_time t_all = masked_write(R3, fill, data, all, 4);
+        std::printf("128-byte write: unmasked %s, bytes 8..55 of each line %s, all enabled %s\n",
+                    t_plain.to_string().c_str(), t_part.to_string().c_str(),
+                    t_all.to_string().c_str());
+        CHECK(t_plain > SC_ZERO_TIME);
+        CHECK(t_part == t_plain);
+        CHECK(t_all == t_plain);
+        std::vector<uint8_t> want = fill;
+        for (unsigned i = 0; i < L; i++)
+            if (part[i % 64] == TLM_BYTE_ENABLED)
+                want[i] = data[i];
+        CHECK(plain_read(R1, L) == want);
+        CHECK(plain_read(R2, L) == data);
+        CHECK(plain_read(R3, L) == data);
+
+        /* a mask with holes in every word: still only the enabled bytes written */
+        unsigned char lanes[4] = { 0xff, 0, 0, 0xff };
+        sc_time t_lanes = masked_write(R4, fill, data, lanes, 4);
+        std::printf("128-byte write under lanes 0 and 3 of each word (one request per run): %s\n",
+                    t_lanes.to_string().c_str());
+        want = fill;
+        for (unsigned i = 0; i < L; i++)
+            if (lanes[i % 4] == TLM_BYTE_ENABLED)
+                want[i] = data[i];
+        CHECK(plain_read(R4, L) == want);
+
+        /* a partial read: the enabled bytes from memory, the others left in the buffer; */
+        /* timed as the plain read (both after a read of the same lines, the DRAM idle) */
+        plain_read(R2, L);
+        wait(2, SC_US);
+        std::vector<uint8_t> rb(L, 0xee);
+        sc_time t_mread, t_read;
+        CHECK(xfer(tlm::TLM_READ_COMMAND, R2, rb.data(), L, part, 64, &t_mread) ==
+              tlm::TLM_OK_RESPONSE);
+        for (unsigned i = 0; i < L; i++)
+            CHECK(rb[i] == (part[i % 64] == TLM_BYTE_ENABLED ? data[i] : 0xee));
+        wait(2, SC_US);
+        std::vector<uint8_t> rp(L);
+        CHECK(xfer(tlm::TLM_READ_COMMAND, R2, rp.data(), L, nullptr, 0, &t_read) ==
+              tlm::TLM_OK_RESPONSE);
+        CHECK(t_mread == t_read);
+
+        /* nb_transport: the same rules */
+        {
+            std::vector<uint8_t> nb = data;
+            for (auto &b : nb)
+                b ^= 0xff;
+            tlm::tlm_generic_payload gp;
+            setup(gp, tlm::TLM_WRITE_COMMAND, R1, nb.data(), L, lanes, 4);
+            tlm::tlm_phase ph = tlm::BEGIN_REQ;
+            sc_time d = SC_ZERO_TIME;
+            if (socket->nb_transport_fw(gp, ph, d) != tlm::TLM_COMPLETED)
+                wait(nb_done);
+            CHECK(gp.get_response_status() == tlm::TLM_OK_RESPONSE);
+            std::vector<uint8_t> r1 = plain_read(R1, L);
+            for (unsigned i = 0; i < L; i++) {
+                uint8_t was = part[i % 64] == TLM_BYTE_ENABLED ? data[i] : fill[i];
+                CHECK(r1[i] == (lanes[i % 4] == TLM_BYTE_ENABLED ? nb[i] : was));
+            }
+        }
+
+        /* transport_dbg: the same rules */
+        {
+            std::vector<uint8_t> dw(L, 0x5a);
+            tlm::tlm_generic_payload gp;
+            setup(gp, tlm::TLM_WRITE_COMMAND, R2, dw.data(), L, part, 64);
+            CHECK(socket->transport_dbg(gp) == L);
+            std::vector<uint8_t> dr(L, 0x33);
+            setup(gp, tlm::TLM_READ_COMMAND, R2, dr.data(), L, lanes, 4);
+            CHECK(socket->transport_dbg(gp) == L);
+            std::vector<uint8_t> r2 = plain_read(R2, L);
+            for (unsigned i = 0; i < L; i++) {
+                CHECK(r2[i] == (part[i % 64] == TLM_BYTE_ENABLED ? 0x5a : data[i]));
+                CHECK(dr[i] == (lanes[i % 4] == TLM_BYTE_ENABLED ? r2[i] : 0x33));
+            }
+            setup(gp, tlm::TLM_READ_COMMAND, R2, dr.data(), L);
+            gp.set_streaming_width(0);
+            CHECK(socket->transport_dbg(gp) == 0);
+        }
+        /* a streaming width of 0 is invalid, whatever the length */
+        {
+            uint8_t b[8];
+            tlm::tlm_generic_payload gp;
+            setup(gp, tlm::TLM_READ_COMMAND, R2, b, 8);
+            gp.set_streaming_width(0);
+            sc_time d = SC_ZERO_TIME;
+            socket->b_transport(gp, d);
+            CHECK(gp.get_response_status() == tlm::TLM_BURST_ERROR_RESPONSE);
+        }
+    }
+
     void run()
     {
         dmi_hint();
+        endian_words();
+        partial_mask();
     }
 };
 
