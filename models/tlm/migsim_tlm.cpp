@@ -73,19 +73,56 @@ tlm::tlm_response_status payload_check(const tlm::tlm_generic_payload &gp)
         gp.get_command() != tlm::TLM_IGNORE_COMMAND)
         return tlm::TLM_COMMAND_ERROR_RESPONSE;
     if (const unsigned char *be = gp.get_byte_enable_ptr()) {
-        /* every byte enabled is a plain access; a mask with holes is not modelled */
+        /* 0xff enabled, 0x00 disabled (IEEE 1666-2011 clause 14); other values have no meaning */
         unsigned n = gp.get_byte_enable_length();
         if (n == 0)
             return tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
-        for (unsigned i = 0; i < gp.get_data_length(); i++)
-            if (be[i % n] != TLM_BYTE_ENABLED)
+        for (unsigned i = 0; i < std::min(n, gp.get_data_length()); i++)
+            if (be[i] != TLM_BYTE_ENABLED && be[i] != TLM_BYTE_DISABLED)
                 return tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
     }
-    if (gp.get_streaming_width() < gp.get_data_length())
+    /* a width of 0 is invalid, a shorter one a streaming burst: not modelled */
+    if (gp.get_streaming_width() == 0 || gp.get_streaming_width() < gp.get_data_length())
         return tlm::TLM_BURST_ERROR_RESPONSE;
     if (gp.get_data_length() && !gp.get_data_ptr())
         return tlm::TLM_GENERIC_ERROR_RESPONSE;
     return tlm::TLM_OK_RESPONSE;
+}
+
+/*
+ * The first run of enabled bytes among data bytes [from, limit) of a payload,
+ * [*start, *start + *len); false if none is enabled. Without a mask every
+ * byte is enabled.
+ */
+static bool enabled_run(const tlm::tlm_generic_payload &gp, uint64_t from, uint64_t limit,
+                        uint64_t *start, uint64_t *len)
+{
+    const unsigned char *be = gp.get_byte_enable_ptr();
+    uint64_t n = gp.get_byte_enable_length();
+    uint64_t i = from;
+    if (be) /* the mask repeats over the data when shorter */
+        while (i < limit && be[i % n] != TLM_BYTE_ENABLED)
+            i++;
+    if (i >= limit)
+        return false;
+    uint64_t j = i + 1;
+    if (!be)
+        j = limit;
+    else
+        while (j < limit && be[j % n] == TLM_BYTE_ENABLED)
+            j++;
+    *start = i;
+    *len = j - i;
+    return true;
+}
+
+/* Read data for payload bytes [offset, offset + len) into its buffer; disabled bytes keep theirs. */
+static void copy_enabled(tlm::tlm_generic_payload &gp, uint64_t offset, const uint8_t *src,
+                         uint64_t len)
+{
+    uint64_t s, n;
+    for (uint64_t off = offset; enabled_run(gp, off, offset + len, &s, &n); off = s + n)
+        std::memcpy(gp.get_data_ptr() + s, src + (s - offset), n);
 }
 
 void payload_to_req(const tlm::tlm_generic_payload &gp, uint64_t offset, uint32_t len,
@@ -333,14 +370,15 @@ void target::b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay)
     if (st != tlm::TLM_OK_RESPONSE || gp.get_command() == tlm::TLM_IGNORE_COMMAND ||
         gp.get_data_length() == 0) {
         gp.set_response_status(st);
+        hint_dmi(gp);
         return;
     }
     transactions_++;
     call c;
     c.gp = &gp;
-    uint64_t len = gp.get_data_length();
-    for (uint64_t off = 0; off < len;) {
-        migsim_req_t *req = line_req(gp, off, &c.h);
+    uint64_t s, n;
+    for (uint64_t off = 0; next_piece(gp, off, &s, &n); off = s + n) {
+        migsim_req_t *req = line_req(gp, s, n, &c.h);
         if (!req) {
             c.status = MIGSIM_ENOMEM;
             break;
@@ -355,7 +393,6 @@ void target::b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay)
             wait(retry_ev_); /* the component refused: it calls retry when it has room */
         }
         k_.kick();
-        off += req->size;
     }
     while (c.outstanding)
         wait(c.done);
@@ -400,6 +437,7 @@ tlm::tlm_sync_enum target::nb_transport_fw(tlm::tlm_generic_payload &gp, tlm::tl
         if (st != tlm::TLM_OK_RESPONSE || gp.get_command() == tlm::TLM_IGNORE_COMMAND ||
             gp.get_data_length() == 0) {
             gp.set_response_status(st);
+            hint_dmi(gp);
             return tlm::TLM_COMPLETED;
         }
         k_.sync();
@@ -446,15 +484,16 @@ void target::timed_send()
     uint64_t len = t->gp->get_data_length();
     migsim_req_t *req = refused_;
     refused_ = nullptr;
-    while (req || t->next < len) {
+    uint64_t s, n;
+    while (req || next_piece(*t->gp, t->next, &s, &n)) {
         if (!req) {
-            req = line_req(*t->gp, t->next, &t->h);
+            req = line_req(*t->gp, s, n, &t->h);
             if (!req) {
                 t->status = MIGSIM_ENOMEM;
                 t->next = len;
                 break;
             }
-            t->next += req->size;
+            t->next = s + n;
         }
         req->t_issue = now;
         t->outstanding++;
@@ -476,29 +515,58 @@ void target::timed_send()
     }
 }
 
-/* The request for bytes [off, end of their line) of a payload from outside; NULL if none left. */
-migsim_req_t *target::line_req(const tlm::tlm_generic_payload &gp, uint64_t off, hop *h)
+/*
+ * The bytes of the next request of a payload from outside, at or after data
+ * offset `off`: [*start, *start + *len), within one line; false when none is
+ * left. A read asks for the rest of the line whatever its byte enables (the
+ * disabled bytes are not copied back), so it is timed as the whole access.
+ * A write sends the next run of enabled bytes of the line: a line holding one
+ * run (any contiguous mask, the tlm_endian_conv word helpers) is one request
+ * of the line as without a mask, and the models time a request by its line,
+ * so the access takes the time of the whole one; a line with several runs is
+ * one request per run, a line with none no request (a request carries one
+ * contiguous byte range, no mask).
+ */
+bool target::next_piece(const tlm::tlm_generic_payload &gp, uint64_t off, uint64_t *start,
+                        uint64_t *len)
+{
+    const uint64_t line = MIGSIM_REQ_DATA_BYTES;
+    uint64_t total = gp.get_data_length();
+    while (off < total) {
+        uint64_t end = std::min<uint64_t>(total, off + line - (gp.get_address() + off) % line);
+        if (!gp.is_write()) {
+            *start = off;
+            *len = end - off;
+            return true;
+        }
+        if (enabled_run(gp, off, end, start, len))
+            return true;
+        off = end;
+    }
+    return false;
+}
+
+/* The request for payload bytes [off, off + len) (within one line); NULL when out of memory. */
+migsim_req_t *target::line_req(const tlm::tlm_generic_payload &gp, uint64_t off, uint64_t len,
+                               hop *h)
 {
     migsim_req_t *req = migsim_req_alloc(migsim_sim_pool(k_.sim()));
     if (!req)
         return nullptr;
-    const uint64_t line = MIGSIM_REQ_DATA_BYTES;
-    uint64_t a = gp.get_address() + off;
-    payload_to_req(gp, off, (uint32_t)std::min<uint64_t>(gp.get_data_length() - off, line - a % line),
-                   req);
+    payload_to_req(gp, off, (uint32_t)len, req);
     req->src_kind = src_kind_;
     req->src_idx = src_idx_;
     req->cookie = h;
     return req;
 }
 
-/* A line answered: the first error into *status, or its bytes into a read; the request freed. */
+/* A line answered: the first error into *status, or its enabled bytes into a read; freed. */
 void target::line_done(tlm::tlm_generic_payload &gp, int32_t *status, migsim_req_t *req)
 {
     if (req->status && !*status)
         *status = req->status;
     else if (!req->status && gp.is_read())
-        std::memcpy(gp.get_data_ptr() + (req->orig_addr - gp.get_address()), req->data, req->size);
+        copy_enabled(gp, req->orig_addr - gp.get_address(), req->data, req->size);
     migsim_req_free(migsim_sim_pool(k_.sim()), req);
 }
 
@@ -537,11 +605,17 @@ unsigned int target::transport_dbg(tlm::tlm_generic_payload &gp)
     if (!has_fmem_ || payload_check(gp) != tlm::TLM_OK_RESPONSE)
         return 0;
     unsigned int len = gp.get_data_length();
-    if (gp.is_read()) {
+    if (gp.is_read() && !gp.get_byte_enable_ptr()) {
         fmem_.read(fmem_.ctx, gp.get_address(), gp.get_data_ptr(), len);
+    } else if (gp.is_read()) {
+        std::vector<uint8_t> buf(len); /* disabled bytes keep the initiator's values */
+        fmem_.read(fmem_.ctx, gp.get_address(), buf.data(), len);
+        copy_enabled(gp, 0, buf.data(), len);
     } else if (gp.is_write()) {
-        if (fmem_.write(fmem_.ctx, gp.get_address(), gp.get_data_ptr(), len) != 0)
-            return 0;
+        uint64_t s, n; /* the enabled bytes only */
+        for (uint64_t off = 0; enabled_run(gp, off, len, &s, &n); off = s + n)
+            if (fmem_.write(fmem_.ctx, gp.get_address() + s, gp.get_data_ptr() + s, n) != 0)
+                return 0;
     } else {
         return 0;
     }

@@ -23,7 +23,8 @@
  *   - nb_transport_fw with BEGIN_REQ / END_REQ / BEGIN_RESP / END_RESP
  *     (approximately timed): END_REQ once every line of the payload has been
  *     accepted by the model (back-pressure), BEGIN_RESP when all are answered;
- *   - transport_dbg: the functional store, when the wrapper has one (DRAM);
+ *   - transport_dbg: the functional store, when the wrapper has one (DRAM),
+ *     with the same byte-enable and streaming-width rules;
  *   - get_direct_mem_ptr: DRAM only, see migsim_tlm::dram.
  * Between two libmigsim modules a transaction carries a link_ext, the model's
  * own request, and the link keeps the native port semantics exactly: a
@@ -63,9 +64,14 @@ sc_core::sc_time to_sc_time(migsim_tick_t ps);
 tlm::tlm_response_status to_tlm_status(int32_t status);
 
 /*
- * Whether a payload can be served (unsupported command, byte enables with
- * a disabled byte, streaming width give the error status it deserves; a
- * byte-enable mask with every byte enabled is a plain access), and the one mapping
+ * Whether a payload can be served: an unsupported command, a byte-enable
+ * mask of length 0 or with a value other than 0xff (enabled) and 0x00
+ * (disabled), a streaming width of 0 or shorter than the data (a streaming
+ * burst, not modelled) get the error status they deserve. Byte enables are
+ * otherwise served as IEEE 1666-2011 clause 14 defines them: the mask
+ * repeats over the data when shorter, a write writes only the enabled bytes,
+ * a read leaves the disabled bytes of the initiator's buffer as they were,
+ * and a mask with every byte enabled is a plain access. Then the one mapping
  * of bytes [offset, offset + len) of a payload (len <= one line, not
  * crossing a line) to a request, and of a request to a payload.
  */
@@ -174,7 +180,9 @@ private:
     static void on_resp(migsim_port_t *self, migsim_req_t *req);
     static void on_retry(migsim_port_t *self);
     static void on_timed_start(migsim_event_t *ev);
-    migsim_req_t *line_req(const tlm::tlm_generic_payload &gp, uint64_t off, hop *h);
+    static bool next_piece(const tlm::tlm_generic_payload &gp, uint64_t off, uint64_t *start,
+                           uint64_t *len);
+    migsim_req_t *line_req(const tlm::tlm_generic_payload &gp, uint64_t off, uint64_t len, hop *h);
     void line_done(tlm::tlm_generic_payload &gp, int32_t *status, migsim_req_t *req);
     void timed_send();
     void timed_line_done(timed *t, migsim_req_t *req);
