@@ -51,11 +51,12 @@ A C example is framed the same way around its fenced block:
     <!-- /compile -->
 
 With --lib LIBMIGSIM_A (and --cc CC, default cc), the block is compiled as
-C11 with -Wall -Wextra -Werror against the public headers and linked with
-the library: its #include lines go on top, and a block without a main()
-becomes the body of one. The program then runs in a new, empty folder and
-must end with the exit status given. Without --lib compile blocks are
-skipped with a note.
+C11 with -Wall -Wextra -Werror against the public headers (the source
+tree's, and the generated migsim/version.h in the include/ folder beside
+LIBMIGSIM_A) and linked with the library: its #include lines go on top, and
+a block without a main() becomes the body of one. The program then runs in
+a new, empty folder and must end with the exit status given. Without --lib
+compile blocks are skipped with a note.
 """
 import os
 import re
@@ -173,7 +174,9 @@ def run_compile(spec, body, top, cc, lib, where):
         with open(src, "w", encoding="utf-8") as f:
             f.write("\n".join(code) + "\n")
         p = subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror",
-                            "-I" + os.path.join(top, "libmigsim", "include"), src, lib,
+                            "-I" + os.path.join(top, "libmigsim", "include"),
+                            "-I" + os.path.join(os.path.dirname(os.path.abspath(lib)), "include"),
+                            src, lib,
                             "-lcjson", "-lz", "-lm", "-llzma", "-lprotobuf-c", "-o", exe],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if p.returncode != 0:

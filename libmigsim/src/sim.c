@@ -11,6 +11,7 @@
  */
 #include "migsim/sim.h"
 #include "migsim/errors.h"
+#include "migsim/version.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -1548,7 +1549,7 @@ char *migsim_sim_stats_json(migsim_sim_t *sim, double host_wall_s)
     sim_finalize_all(sim);
     cJSON *root = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(root, "migsim");
-    cJSON_AddStringToObject(meta, "version", "0.1.0");
+    cJSON_AddStringToObject(meta, "version", migsim_version());
     cJSON_AddItemToObject(meta, "stats_format", json_u64(1));
     cJSON_AddStringToObject(meta, "config", sim->source);
     cJSON *s = cJSON_AddObjectToObject(root, "sim");

@@ -7,7 +7,8 @@
  * during it without. The "sim" section says whether the run is complete, and
  * why not. Statistics written to anything that is not a regular file (a
  * symbolic link, a pipe, a device) are written in place, and a write error
- * such as a full device is reported.
+ * such as a full device is reported. The "migsim" section's version is the
+ * library's (migsim_version(), the version macros of the headers).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "migsim/version.h"
 
 /* The statistics JSON of sim, parsed (host section with wall time host_wall_s, none if < 0). */
 static cJSON *stats_of(migsim_sim_t *sim, double host_wall_s)
@@ -340,6 +342,29 @@ static void test_write_stats_dangling_link(void **state)
     migsim_sim_destroy(sim);
 }
 
+/* migsim_version() is the headers' MIGSIM_VERSION_STRING, made of the three numbers, and the
+   statistics JSON names that version ($.migsim.version), not a copy that can drift */
+static void test_version(void **state)
+{
+    (void)state;
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", MIGSIM_VERSION_MAJOR, MIGSIM_VERSION_MINOR,
+             MIGSIM_VERSION_PATCH);
+    assert_string_equal(MIGSIM_VERSION_STRING, want);
+    assert_string_equal(migsim_version(), MIGSIM_VERSION_STRING);
+    assert_int_equal(MIGSIM_VERSION_NUMBER,
+                     MIGSIM_VERSION_MAJOR * 10000L + MIGSIM_VERSION_MINOR * 100L + MIGSIM_VERSION_PATCH);
+    assert_true(MIGSIM_VERSION_NUMBER >= MIGSIM_VERSION_AT(0, 1, 0));
+
+    migsim_tick_t end;
+    cJSON *j = run_json(NULL, 0, &end);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "migsim"),
+                                                      "version");
+    assert_true(cJSON_IsString(v));
+    assert_string_equal(v->valuestring, migsim_version());
+    cJSON_Delete(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_status),
         cmocka_unit_test(test_write_stats_in_place),
         cmocka_unit_test(test_write_stats_dangling_link),
+        cmocka_unit_test(test_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
