@@ -65,6 +65,10 @@ struct migsim_sim_s {
     bool outcome_set;           /* migsim_sim_set_outcome was called */
     int outcome_status;         /* ... with this exit status */
     char *outcome_reason;       /* owned: ... and this reason ("" = none) */
+    migsim_progress_fn progress;  /* migsim_sim_set_progress: called every progress_ps */
+    void *progress_ctx;
+    migsim_tick_t progress_ps;
+    migsim_tick_t progress_next;  /* simulated time of the next call */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -1434,6 +1438,15 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
     }
     if (sim->end_ps && sim->end_ps < until)
         until = sim->end_ps;
+    /* in slices that end at the progress reports' times */
+    while (sim->progress && !sim->fail_code && sim->k.live && sim->progress_next < until) {
+        migsim_kernel_run(&sim->k, sim->progress_next);
+        if (sim->fail_code || !sim->k.live)
+            break;
+        if (sim->k.now < sim->progress_next && migsim_kernel_next(&sim->k) > sim->progress_next)
+            sim->k.now = sim->progress_next; /* nothing happened since: time moves on to it */
+        migsim_sim_progress(sim);
+    }
     migsim_kernel_run(&sim->k, until);
     /* stopped by the limit with work left: time has reached the limit */
     if (!sim->fail_code && sim->k.live && until != MIGSIM_TICK_MAX && sim->k.now < until &&
@@ -1442,6 +1455,26 @@ int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until)
     if (sim->fail_code)
         return migsim_error(sim->fail_code, "%s", sim->fail_msg);
     return MIGSIM_OK;
+}
+
+int migsim_sim_set_progress(migsim_sim_t *sim, migsim_tick_t every_ps, migsim_progress_fn fn,
+                            void *ctx)
+{
+    if (fn && !every_ps)
+        return migsim_error(MIGSIM_EINVAL, "migsim_sim_set_progress: every_ps must be above 0");
+    sim->progress = fn;
+    sim->progress_ctx = ctx;
+    sim->progress_ps = every_ps;
+    sim->progress_next = sim->k.now + every_ps;
+    return MIGSIM_OK;
+}
+
+void migsim_sim_progress(migsim_sim_t *sim)
+{
+    if (!sim->progress || sim->k.now < sim->progress_next)
+        return;
+    sim->progress_next = sim->k.now + sim->progress_ps;
+    sim->progress(sim, sim->progress_ctx);
 }
 
 migsim_tick_t migsim_sim_now(const migsim_sim_t *sim) { return sim->k.now; }

@@ -44,6 +44,52 @@ static char *run_stats(const char *const *overrides, size_t n)
     return json;
 }
 
+/* What the progress function saw: how often it was called, and the simulated times. */
+typedef struct seen_s {
+    unsigned calls;
+    migsim_tick_t last, every;
+    bool late;  /* a call later than every_ps after the one before, or out of order */
+} seen_t;
+
+static void on_progress(migsim_sim_t *sim, void *ctx)
+{
+    seen_t *s = ctx;
+    migsim_tick_t now = migsim_sim_now(sim);
+    if (now != s->last + s->every)
+        s->late = true;
+    s->last = now;
+    s->calls++;
+}
+
+/*
+ * A progress function every 5 us is called at 5, 10, 15 us ... of simulated
+ * time, one call per period up to the end, and changes no statistic.
+ */
+static void test_progress_reports(void **state)
+{
+    (void)state;
+    const char *ovr[] = { SMALL };
+    char *plain = run_stats(ovr, 1);
+    migsim_sim_t *s = NULL;
+    assert_int_equal(migsim_sim_create_platform(&s, "dram", ovr, 1), 0);
+    seen_t seen = { .every = 5 * MIGSIM_PS_PER_US };
+    assert_int_equal(migsim_sim_set_progress(s, 0, on_progress, &seen), MIGSIM_EINVAL);
+    assert_int_equal(migsim_sim_set_progress(s, seen.every, on_progress, &seen), 0);
+    assert_int_equal(migsim_sim_run(s, MIGSIM_TICK_MAX), 0);
+    migsim_tick_t end = migsim_sim_now(s);
+    print_message("%u progress calls over %.3f us\n", seen.calls, (double)end / 1e6);
+    assert_false(seen.late);
+    assert_int_equal(seen.calls, (end - 1) / seen.every); /* every period that ended before the end */
+    assert_true(seen.calls > 10);
+    migsim_sim_progress(s); /* not due: no call */
+    assert_int_equal(seen.calls, (end - 1) / seen.every);
+    char *json = migsim_sim_stats_json(s, -1.0);
+    assert_string_equal(json, plain);
+    free(json);
+    free(plain);
+    migsim_sim_destroy(s);
+}
+
 static void test_same_seed_same_json(void **state)
 {
     (void)state;
@@ -171,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_seed_is_the_default_seed),
         cmocka_unit_test(test_other_seed_other_json),
         cmocka_unit_test(test_cli_twice_same_stats),
+        cmocka_unit_test(test_progress_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

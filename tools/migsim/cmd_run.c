@@ -216,6 +216,24 @@ static int native_advance(migsim_sim_t *sim, migsim_tick_t until, void *ctx)
     return migsim_sim_run(sim, until);
 }
 
+/* The progress line on a terminal: after 2 s of wall clock, at most twice a second. */
+typedef struct progress_line_s {
+    double t0, last;  /* wall clock at the start and at the last line */
+    bool shown;       /* a line was printed (end it with a newline) */
+} progress_line_t;
+
+static void progress_line(migsim_sim_t *sim, void *ctx)
+{
+    progress_line_t *l = ctx;
+    double now = wall_now();
+    if (now - l->t0 <= 2.0 || now - l->last <= 0.5)
+        return;
+    l->last = now;
+    l->shown = true;
+    fprintf(stderr, "\r%.0f records, %.3f us simulated, %.0f records/s   ", records_done(sim),
+            (double)migsim_sim_now(sim) / 1e6, records_done(sim) / (now - l->t0));
+}
+
 /* Append a line to the verdict text (truncated at its capacity). */
 static void verdict_line(char *text, size_t cap, const char *fmt, ...)
 {
@@ -349,24 +367,20 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         migsim_sim_destroy(sim);
         return 2;
     }
-    bool progress = !quiet && isatty(STDERR_FILENO);
-    double t0 = wall_now(), last_report = t0;
+    /* the progress line: the library's progress report every 10 us simulated */
     const migsim_tick_t slice = 10 * MIGSIM_PS_PER_US;
-    bool shown = false;
+    progress_line_t line = { .t0 = wall_now() };
+    line.last = line.t0;
+    if (!quiet && isatty(STDERR_FILENO))
+        migsim_sim_set_progress(sim, slice, progress_line, &line);
     while (!migsim_sim_done(sim)) {
         rc = drv->advance(sim, migsim_sim_now(sim) + slice, drv->ctx);
         if (rc)
             break;
-        double now = wall_now();
-        if (progress && now - t0 > 2.0 && now - last_report > 0.5) {
-            last_report = now;
-            shown = true;
-            fprintf(stderr, "\r%.0f records, %.3f us simulated, %.0f records/s   ", records_done(sim),
-                    (double)migsim_sim_now(sim) / 1e6, records_done(sim) / (now - t0));
-        }
+        migsim_sim_progress(sim); /* a driver with its own kernel does not report */
     }
-    double wall = wall_now() - t0;
-    if (shown)
+    double wall = wall_now() - line.t0;
+    if (line.shown)
         fprintf(stderr, "\n");
     if (rc) {
         fprintf(stderr, "%s: %s\n", P, migsim_errmsg());

@@ -120,6 +120,24 @@ int migsim_sim_done(const migsim_sim_t *sim);
 int migsim_sim_run(migsim_sim_t *sim, migsim_tick_t until);
 
 /*
+ * Progress reports: fn(sim, ctx) is called by migsim_sim_run each time
+ * `every_ps` of simulated time has passed since the last call (the run is
+ * cut into slices at those times, which changes no result), and by
+ * migsim_sim_progress. fn may read the simulation (migsim_sim_now,
+ * migsim_sim_stat) but not run it. fn NULL removes it; every_ps 0 is
+ * MIGSIM_EINVAL.
+ */
+typedef void (*migsim_progress_fn)(migsim_sim_t *sim, void *ctx);
+int migsim_sim_set_progress(migsim_sim_t *sim, migsim_tick_t every_ps, migsim_progress_fn fn,
+                            void *ctx);
+
+/*
+ * For a program that advances the simulation itself (the SystemC kernel):
+ * call the progress function if every_ps has passed since its last call.
+ */
+void migsim_sim_progress(migsim_sim_t *sim);
+
+/*
  * Bind a port of the caller's (initiator: OUT, or target: IN) to the port
  * "component.port" listed in sim.external_ports, with zero latency. Must be
  * called before the first migsim_sim_run(). The caller's port must stay
