@@ -730,6 +730,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     if (d->controller == DRAM_CTRL_DRAMSIM3) { /* it leaves its bank's command queue */
         ch->xfer_blocked = false;
         b->nx[m]--;
+        ch->ds3_full[cand->unit >> 6] &= ~(1ull << (cand->unit & 63));
         ch->nact[m]--;
         ch->cq_total--;
         b->hits++;
@@ -882,8 +883,8 @@ static void chan_sched(migsim_event_t *ev)
  */
 
 /* The first ready command of bank b's command queue at cycle c; else the earliest cycle one of
- * its commands can issue, kept in b->ds3_wake and folded into *wake (entries the PRE rules
- * hold count on no cycle). */
+ * its commands can issue (entries the PRE rules hold count on no cycle), kept in
+ * ch->ds3_wake[unit] and folded into *wake. */
 static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64_t c,
                           dram_cand_t *out, uint64_t *wake)
 {
@@ -942,7 +943,7 @@ static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
         if (cmd == DRAM_CMD_ACT)
             break;
     }
-    b->ds3_wake = bw;
+    ch->ds3_wake[unit] = bw;
     *wake = bw < *wake ? bw : *wake;
     return false;
 }
@@ -988,6 +989,13 @@ static bool ds3_read_waits(const dram_t *d, dram_chan_t *ch, const migsim_req_t 
     return false;
 }
 
+/* A buffered request accepted at cycle c or later moves at c + 1 at the earliest: into *wake. */
+static inline void ds3_wake_arrival(const dram_t *d, const struct dram_txe_s *e, uint64_t *wake)
+{
+    uint64_t arrived = ps_to_cyc_ceil(d, e->t_arrive);
+    *wake = arrived + 1 < *wake ? arrived + 1 : *wake;
+}
+
 /* Move one request into its bank's command queue (step 3); true if one moved. *wake gets the
  * cycle at which a request accepted too recently may move. */
 static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
@@ -1003,15 +1011,28 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
     uint32_t n = ch->nq[m] - ch->nact[m];
     struct dram_txe_s *q = ch->txq[m];
     uint64_t recent = c ? cyc_to_ps(d, c - 1) : 0; /* accepted after this: at cycle c or later */
+    bool room = false; /* a buffered request's command queue has room */
+    for (uint32_t w = 0; w * 64 < d->org.ranks * d->banks_per_rank && !room; w++)
+        room = (ch->ds3_buf[m][w] & ~ch->ds3_full[w]) != 0;
+    if (!room) { /* none moves; the scan below would stop at the first recent one or find none */
+        uint32_t i = n;
+        while (i > 0 && (c == 0 || q[i - 1].t_arrive > recent))
+            i--;
+        if (i < n)
+            ds3_wake_arrival(d, &q[i], wake);
+        else
+            ch->xfer_blocked = true;
+        return false;
+    }
     for (uint32_t i = 0; i < n; i++) {
         if (c == 0 || q[i].t_arrive > recent) { /* accepted at c: it moves at c + 1 at the earliest */
-            uint64_t arrived = ps_to_cyc_ceil(d, q[i].t_arrive);
-            *wake = arrived + 1 < *wake ? arrived + 1 : *wake;
+            ds3_wake_arrival(d, &q[i], wake);
             return false;
         }
-        dram_bank_t *b = &ch->banks[q[i].bank];
-        if (b->nx[0] + b->nx[1] >= DRAM_DS3_CMDQ)
+        uint32_t bi = q[i].bank;
+        if (ch->ds3_full[bi >> 6] >> (bi & 63) & 1)
             continue;
+        dram_bank_t *b = &ch->banks[bi];
         migsim_req_t *r = q[i].req;
         if (m) {
             if (ds3_read_waits(d, ch, r)) {
@@ -1021,9 +1042,12 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
             ch->draining--;
         }
         memmove(&q[i], &q[i + 1], (n - 1 - i) * sizeof *q);
+        if (--ch->ds3_nbuf[m][bi] == 0)
+            ch->ds3_buf[m][bi >> 6] &= ~(1ull << (bi & 63));
         r->scratch[1] = (r->scratch[1] & 0xff) | ch->xfer_seq++ << 8; /* command queue order */
-        b->nx[m]++;
-        b->ds3_wake = 0;
+        if (++b->nx[m] + b->nx[!m] == DRAM_DS3_CMDQ)
+            ch->ds3_full[bi >> 6] |= 1ull << (bi & 63);
+        ch->ds3_wake[bi] = 0;
         ch->nact[m]++;
         ch->cq_total++;
         return true;
@@ -1052,21 +1076,27 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
         if (in_ref >= 0)
             have = ds3_refresh_pick(d, ch, (uint32_t)in_ref, c, &cand, &wake);
     }
-    for (uint32_t k = 1, i = ch->rr; !have && k <= nb; k++) {
-        if (++i == nb)
-            i = 0;
-        if (in_ref >= 0 && ch->ranks[i / bpr].ref_due <= c)
-            continue; /* a rank waiting for its refresh issues no queued command */
-        if (ch->banks[i].ds3_wake > c) { /* nothing of it can issue yet: no walk */
-            wake = ch->banks[i].ds3_wake < wake ? ch->banks[i].ds3_wake : wake;
-            continue;
+    /* round robin from the bank after ch->rr; a bank whose ds3_wake is to come is not walked */
+    uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
+    const uint64_t *bwake = ch->ds3_wake;
+    for (uint32_t pass = 0, lo = from, hi = nb; !have && pass < 2; pass++, lo = 0, hi = from) {
+        for (uint32_t i = lo; i < hi; i++) {
+            if (bwake[i] > c) {
+                if (bwake[i] < wake && (in_ref < 0 || ch->ranks[i / bpr].ref_due > c))
+                    wake = bwake[i];
+                continue;
+            }
+            if (in_ref >= 0 && ch->ranks[i / bpr].ref_due <= c)
+                continue; /* a rank waiting for its refresh issues no queued command */
+            if (ds3_bank_pick(ch, &ch->banks[i], i, c, &cand, &wake)) {
+                ch->rr = i, have = true;
+                break;
+            }
         }
-        if (ds3_bank_pick(ch, &ch->banks[i], i, c, &cand, &wake))
-            ch->rr = i, have = true;
     }
     if (have) {
         if (cand.cmd != DRAM_CMD_REF)
-            ch->banks[cand.unit].ds3_wake = 0; /* its state changes */
+            ch->ds3_wake[cand.unit] = 0; /* its state changes */
         chan_issue(d, ch, &cand, c);
     }
     bool moved = ds3_transfer(d, ch, c, &wake);
@@ -1098,8 +1128,10 @@ static void ds3_sched(migsim_event_t *ev)
 /* A request accepted at cycle c joins the read or write buffer; the channel wakes at c + 1. */
 static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m, uint64_t c)
 {
-    ch->txq[m][ch->nq[m] - 1 - ch->nact[m]] =
-        (struct dram_txe_s){ req, req->t_arrive, REQ_BANK(req) };
+    uint32_t bi = REQ_BANK(req);
+    ch->txq[m][ch->nq[m] - 1 - ch->nact[m]] = (struct dram_txe_s){ req, req->t_arrive, bi };
+    if (ch->ds3_nbuf[m][bi]++ == 0)
+        ch->ds3_buf[m][bi >> 6] |= 1ull << (bi & 63);
     ch->xfer_blocked = false;
     if (!migsim_event_queued(&ch->sched_ev) || ch->sched_cyc > c + 1)
         chan_wake(d, ch, c + 1);
@@ -1442,7 +1474,15 @@ static int dram_init(migsim_comp_t *c)
             chan_ref_due_min(d, ch);
             ch->txq[0] = calloc(d->read_queue_depth, sizeof *ch->txq[0]);
             ch->txq[1] = calloc(d->write_queue_depth, sizeof *ch->txq[1]);
-            if (!ch->txq[0] || !ch->txq[1])
+            ch->ds3_wake = calloc(nb, sizeof *ch->ds3_wake); /* 0: every bank looked at first */
+            ch->ds3_full = calloc((nb + 63) / 64, sizeof *ch->ds3_full);
+            for (unsigned m = 0; m < 2; m++) {
+                ch->ds3_nbuf[m] = calloc(nb, sizeof *ch->ds3_nbuf[m]);
+                ch->ds3_buf[m] = calloc((nb + 63) / 64, sizeof *ch->ds3_buf[m]);
+                if (!ch->ds3_nbuf[m] || !ch->ds3_buf[m])
+                    return migsim_error(MIGSIM_ENOMEM, "out of memory");
+            }
+            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_wake || !ch->ds3_full)
                 return migsim_error(MIGSIM_ENOMEM, "out of memory");
         }
         if ((rc = migsim_event_init(c->k, &ch->sched_ev,
@@ -1491,6 +1531,12 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->sc_kp);
         free(ch->txq[0]);
         free(ch->txq[1]);
+        free(ch->ds3_wake);
+        free(ch->ds3_full);
+        for (unsigned m = 0; m < 2; m++) {
+            free(ch->ds3_nbuf[m]);
+            free(ch->ds3_buf[m]);
+        }
     }
     free(d->chans);
     d->chans = NULL;

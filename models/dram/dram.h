@@ -88,9 +88,6 @@ typedef struct dram_bank_s {
     uint8_t nx[2];              /* dramsim3: the first nx[m] requests of list m are in the
                                    bank's command queue (moved there in arrival order) */
     uint8_t hits;               /* dramsim3: column commands since the open row's ACT */
-    uint64_t ds3_wake;          /* dramsim3: no command of the bank's queue can issue before
-                                   this cycle (a lower bound: constraints only grow; reset to 0
-                                   when the queue or the bank's state changes) */
 } dram_bank_t;
 
 typedef struct dram_bg_s {
@@ -145,6 +142,14 @@ typedef struct dram_chan_s {
     uint64_t xfer_seq;          /* order of moves into the command queues */
     uint32_t cq_total;          /* requests in all command queues */
     uint64_t ds3_c;             /* the first cycle not yet simulated */
+    uint64_t *ds3_wake;         /* owned, one per bank: no command of the bank's command queue
+                                   can issue before this cycle (a lower bound: constraints only
+                                   grow; 0 when the queue or the bank's state changed) */
+    uint64_t *ds3_full;         /* owned, bitmap of the banks (ceil(banks / 64) words): bit
+                                   set while the bank's command queue holds DRAM_DS3_CMDQ */
+    uint16_t *ds3_nbuf[2];      /* owned, one per bank: its requests in the read [0] / write [1]
+                                   buffer (at most the buffer's depth) */
+    uint64_t *ds3_buf[2];       /* owned, bitmaps (as ds3_full): ds3_nbuf[m] of the bank > 0 */
     bool xfer_blocked;          /* no request could move when last tried, and no command
                                    queue entry left nor request arrived since */
     uint8_t mode;               /* 0 = serving reads, 1 = draining writes */
