@@ -729,6 +729,11 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     b->row_used = true;
     if (d->controller == DRAM_CTRL_DRAMSIM3) { /* it leaves its bank's command queue */
         ch->xfer_blocked = false;
+        dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)cand->unit * DRAM_DS3_CMDQ;
+        uint32_t k = 0, nq = b->nx[0] + b->nx[1];
+        while (q[k].req != req)
+            k++;
+        memmove(&q[k], &q[k + 1], (nq - 1 - k) * sizeof *q);
         b->nx[m]--;
         ch->ds3_full[cand->unit >> 6] &= ~(1ull << (cand->unit & 63));
         ch->nact[m]--;
@@ -888,47 +893,34 @@ static void chan_sched(migsim_event_t *ev)
 static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64_t c,
                           dram_cand_t *out, uint64_t *wake)
 {
-    migsim_req_t *p[2] = { b->q_head[0], b->q_head[1] };
-    uint32_t left[2] = { b->nx[0], b->nx[1] };
-    bool open = b->open_row != DRAM_NO_ROW, first = true;
+    const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
+    uint32_t nq = b->nx[0] + b->nx[1], n = nq, row = b->open_row;
+    bool open = row != DRAM_NO_ROW;
     uint64_t bw = UINT64_MAX;
-    if (open && (left[0] || left[1]) && !b->row_cnt[0][b->open_row % DRAM_ROW_BUCKETS] &&
-        !b->row_cnt[1][b->open_row % DRAM_ROW_BUCKETS]) {
-        /* no queued request hits the open row: only the first entry (a PRE) can issue */
-        unsigned f = !left[0] ? 1 : !left[1] ? 0 : REQ_AGE(p[1]) < REQ_AGE(p[0]);
-        left[f] = 1;
-        left[!f] = 0;
-    }
-    while (left[0] || left[1]) {
-        unsigned m = !left[0] ? 1 : !left[1] ? 0 : REQ_AGE(p[1]) < REQ_AGE(p[0]);
-        migsim_req_t *e = p[m];
-        p[m] = e->next;
-        left[m]--;
-        bool was_first = first;
-        first = false;
+    if (!open || (!b->row_cnt[0][row % DRAM_ROW_BUCKETS] && !b->row_cnt[1][row % DRAM_ROW_BUCKETS]))
+        n = n ? 1 : 0; /* every entry needs the same ACT, or no queued request hits the open
+                          row: only the first entry (an ACT or a PRE) can issue */
+    for (uint32_t k = 0; k < n; k++) {
+        const dram_ds3_cqe_t *e = &q[k];
         unsigned cmd;
         if (!open) {
-            cmd = DRAM_CMD_ACT; /* every entry needs the same ACT: the first one's decides */
-        } else if (REQ_ROW(e) == b->open_row) {
-            if (m) { /* a WR waits for a queued RD of its address */
+            cmd = DRAM_CMD_ACT;
+        } else if (e->row == row) {
+            if (e->m) { /* a WR waits for a queued RD of its address */
                 bool dep = false;
-                migsim_req_t *r = b->q_head[0];
-                for (uint32_t k = 0; k < b->nx[0] && REQ_AGE(r) < REQ_AGE(e); k++, r = r->next)
-                    dep |= REQ_ROW(r) == REQ_ROW(e) && REQ_COL(r) == REQ_COL(e);
+                for (uint32_t j = 0; j < k && !dep; j++)
+                    dep = !q[j].m && q[j].row == e->row && q[j].col == e->col;
                 if (dep)
                     continue;
             }
-            cmd = m ? DRAM_CMD_WR : DRAM_CMD_RD;
+            cmd = e->m ? DRAM_CMD_WR : DRAM_CMD_RD;
         } else {
-            if (!was_first)
+            if (k)
                 continue;
             if (b->hits < 4) { /* a later entry hitting the row keeps it open */
                 bool hit = false;
-                for (unsigned k = 0; k < 2 && !hit; k++) {
-                    migsim_req_t *r = b->q_head[k];
-                    for (uint32_t j = 0; j < b->nx[k] && !hit; j++, r = r->next)
-                        hit = REQ_ROW(r) == b->open_row;
-                }
+                for (uint32_t j = 1; j < nq && !hit; j++)
+                    hit = q[j].row == row;
                 if (hit)
                     continue;
             }
@@ -936,12 +928,10 @@ static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
         }
         uint64_t t = earliest(ch, b, cmd);
         if (t <= c) {
-            *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)cmd, unit, e };
+            *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)cmd, unit, e->req };
             return true;
         }
         bw = t < bw ? t : bw;
-        if (cmd == DRAM_CMD_ACT)
-            break;
     }
     ch->ds3_wake[unit] = bw;
     *wake = bw < *wake ? bw : *wake;
@@ -1045,6 +1035,8 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         if (--ch->ds3_nbuf[m][bi] == 0)
             ch->ds3_buf[m][bi >> 6] &= ~(1ull << (bi & 63));
         r->scratch[1] = (r->scratch[1] & 0xff) | ch->xfer_seq++ << 8; /* command queue order */
+        ch->ds3_cq[(size_t)bi * DRAM_DS3_CMDQ + b->nx[0] + b->nx[1]] =
+            (dram_ds3_cqe_t){ r, REQ_ROW(r), (uint16_t)REQ_COL(r), (uint8_t)m };
         if (++b->nx[m] + b->nx[!m] == DRAM_DS3_CMDQ)
             ch->ds3_full[bi >> 6] |= 1ull << (bi & 63);
         ch->ds3_wake[bi] = 0;
@@ -1476,13 +1468,14 @@ static int dram_init(migsim_comp_t *c)
             ch->txq[1] = calloc(d->write_queue_depth, sizeof *ch->txq[1]);
             ch->ds3_wake = calloc(nb, sizeof *ch->ds3_wake); /* 0: every bank looked at first */
             ch->ds3_full = calloc((nb + 63) / 64, sizeof *ch->ds3_full);
+            ch->ds3_cq = calloc((size_t)nb * DRAM_DS3_CMDQ, sizeof *ch->ds3_cq);
             for (unsigned m = 0; m < 2; m++) {
                 ch->ds3_nbuf[m] = calloc(nb, sizeof *ch->ds3_nbuf[m]);
                 ch->ds3_buf[m] = calloc((nb + 63) / 64, sizeof *ch->ds3_buf[m]);
                 if (!ch->ds3_nbuf[m] || !ch->ds3_buf[m])
                     return migsim_error(MIGSIM_ENOMEM, "out of memory");
             }
-            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_wake || !ch->ds3_full)
+            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_wake || !ch->ds3_full || !ch->ds3_cq)
                 return migsim_error(MIGSIM_ENOMEM, "out of memory");
         }
         if ((rc = migsim_event_init(c->k, &ch->sched_ev,
@@ -1533,6 +1526,7 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->txq[1]);
         free(ch->ds3_wake);
         free(ch->ds3_full);
+        free(ch->ds3_cq);
         for (unsigned m = 0; m < 2; m++) {
             free(ch->ds3_nbuf[m]);
             free(ch->ds3_buf[m]);

@@ -117,6 +117,14 @@ typedef struct dram_cand_s {
 
 struct dram_s;
 
+/* dramsim3: an entry of a bank's command queue, with what the controller reads of it. */
+typedef struct dram_ds3_cqe_s {
+    migsim_req_t *req;          /* borrowed: also in its bank's request list */
+    uint32_t row;               /* the request's row */
+    uint16_t col;               /* its column (below 4096) */
+    uint8_t m;                  /* 0 = read, 1 = write */
+} dram_ds3_cqe_t;
+
 typedef struct dram_chan_s {
     struct dram_s *d;           /* borrowed: owning model */
     uint32_t idx;               /* channel number */
@@ -147,6 +155,9 @@ typedef struct dram_chan_s {
                                    grow; 0 when the queue or the bank's state changed) */
     uint64_t *ds3_full;         /* owned, bitmap of the banks (ceil(banks / 64) words): bit
                                    set while the bank's command queue holds DRAM_DS3_CMDQ */
+    dram_ds3_cqe_t *ds3_cq;     /* owned, DRAM_DS3_CMDQ per bank: the bank's command queue in
+                                   order of moves, nx[0] + nx[1] entries (the first nx[m]
+                                   requests of the bank's list m) */
     uint16_t *ds3_nbuf[2];      /* owned, one per bank: its requests in the read [0] / write [1]
                                    buffer (at most the buffer's depth) */
     uint64_t *ds3_buf[2];       /* owned, bitmaps (as ds3_full): ds3_nbuf[m] of the bank > 0 */
