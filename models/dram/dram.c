@@ -291,7 +291,7 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
         }
     }
     ch->cmd_next = c + 1;
-    if (cmd != DRAM_CMD_REF && n[DRAM_SCOPE_BANKGROUP])
+    if (cmd != DRAM_CMD_REF && n[DRAM_SCOPE_BANKGROUP] && d->controller != DRAM_CTRL_DRAMSIM3)
         bg_raise_eff(d, ch, &ch->banks[unit]);
 }
 
@@ -331,6 +331,8 @@ static void bg_raise_eff(const dram_t *d, dram_chan_t *ch, const dram_bank_t *b)
 
 static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
 {
+    if (d->controller == DRAM_CTRL_DRAMSIM3)
+        return; /* its own scheduler (ds3_*) reads no cached candidate */
     bank_candidate_find(d, ch, b);
     b->cand_key = (uint64_t)b->cand_class << 56 | b->cand_age;
     size_t i = (size_t)(b - ch->banks);
