@@ -1050,6 +1050,32 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
     return false;
 }
 
+/* Step 2 over banks [lo, hi): the first whose command queue has a ready command gives it
+ * (*cand) and becomes ch->rr; the others' ds3_wake fold into *wake, a bank whose ds3_wake is
+ * to come is not walked. ref_wait: skip the banks of ranks whose refresh is due at c. */
+static inline bool ds3_rr_span(const dram_t *d, dram_chan_t *ch, uint32_t lo, uint32_t hi,
+                               uint64_t c, bool ref_wait, dram_cand_t *cand, uint64_t *wake)
+{
+    const uint64_t *bwake = ch->ds3_wake;
+    uint64_t w = *wake;
+    bool have = false;
+    for (uint32_t i = lo; i < hi; i++) {
+        if (ref_wait && ch->ranks[i / d->banks_per_rank].ref_due <= c)
+            continue; /* a rank waiting for its refresh issues no queued command */
+        if (bwake[i] > c) {
+            w = bwake[i] < w ? bwake[i] : w;
+            continue;
+        }
+        if (ds3_bank_pick(ch, &ch->banks[i], i, c, cand, &w)) {
+            ch->rr = i;
+            have = true;
+            break;
+        }
+    }
+    *wake = w;
+    return have;
+}
+
 /* Simulate cycle c (steps 1 to 3); the next cycle at which something can happen, or
  * UINT64_MAX. */
 static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
@@ -1057,7 +1083,7 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
     uint64_t wake = UINT64_MAX;
     dram_cand_t cand;
     bool have = false;
-    uint32_t nb = d->org.ranks * d->banks_per_rank, bpr = d->banks_per_rank;
+    uint32_t nb = d->org.ranks * d->banks_per_rank;
     int in_ref = -1;
     if (d->refresh) {
         for (uint32_t r = 0; r < d->org.ranks; r++) {
@@ -1070,24 +1096,14 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
         if (in_ref >= 0)
             have = ds3_refresh_pick(d, ch, (uint32_t)in_ref, c, &cand, &wake);
     }
-    /* round robin from the bank after ch->rr; a bank whose ds3_wake is to come is not walked */
+    /* round robin from the bank after ch->rr */
     uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
-    const uint64_t *bwake = ch->ds3_wake;
-    for (uint32_t pass = 0, lo = from, hi = nb; !have && pass < 2; pass++, lo = 0, hi = from) {
-        for (uint32_t i = lo; i < hi; i++) {
-            if (bwake[i] > c) {
-                if (bwake[i] < wake && (in_ref < 0 || ch->ranks[i / bpr].ref_due > c))
-                    wake = bwake[i];
-                continue;
-            }
-            if (in_ref >= 0 && ch->ranks[i / bpr].ref_due <= c)
-                continue; /* a rank waiting for its refresh issues no queued command */
-            if (ds3_bank_pick(ch, &ch->banks[i], i, c, &cand, &wake)) {
-                ch->rr = i, have = true;
-                break;
-            }
-        }
-    }
+    if (!have && in_ref >= 0)
+        have = ds3_rr_span(d, ch, from, nb, c, true, &cand, &wake) ||
+               ds3_rr_span(d, ch, 0, from, c, true, &cand, &wake);
+    else if (!have)
+        have = ds3_rr_span(d, ch, from, nb, c, false, &cand, &wake) ||
+               ds3_rr_span(d, ch, 0, from, c, false, &cand, &wake);
     if (have) {
         if (cand.cmd != DRAM_CMD_REF)
             ch->ds3_wake[cand.unit] = 0; /* its state changes */
