@@ -1003,24 +1003,15 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
     uint32_t n = ch->nq[m] - ch->nact[m];
     struct dram_txe_s *q = ch->txq[m];
     uint64_t recent = c ? cyc_to_ps(d, c - 1) : 0; /* accepted after this: at cycle c or later */
+    /* the buffer is in order of arrival: q[old] on were accepted at c or later, and move at
+       c + 1 at the earliest */
+    uint32_t old = n;
+    while (old > 0 && (c == 0 || q[old - 1].t_arrive > recent))
+        old--;
     bool room = false; /* a buffered request's command queue has room */
     for (uint32_t w = 0; w * 64 < d->org.ranks * d->banks_per_rank && !room; w++)
         room = (ch->ds3_buf[m][w] & ~ch->ds3_full[w]) != 0;
-    if (!room) { /* none moves; the scan below would stop at the first recent one or find none */
-        uint32_t i = n;
-        while (i > 0 && (c == 0 || q[i - 1].t_arrive > recent))
-            i--;
-        if (i < n)
-            ds3_wake_arrival(d, &q[i], wake);
-        else
-            ch->xfer_blocked = true;
-        return false;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        if (c == 0 || q[i].t_arrive > recent) { /* accepted at c: it moves at c + 1 at the earliest */
-            ds3_wake_arrival(d, &q[i], wake);
-            return false;
-        }
+    for (uint32_t i = 0; room && i < old; i++) {
         uint32_t bi = q[i].bank;
         if (ch->ds3_full[bi >> 6] >> (bi & 63) & 1)
             continue;
@@ -1046,7 +1037,10 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         ch->cq_total++;
         return true;
     }
-    ch->xfer_blocked = true; /* until a command queue entry leaves or a request arrives */
+    if (old < n)
+        ds3_wake_arrival(d, &q[old], wake);
+    else
+        ch->xfer_blocked = true; /* until a command queue entry leaves or a request arrives */
     return false;
 }
 
