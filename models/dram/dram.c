@@ -1079,7 +1079,9 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
     bool have = false;
     uint32_t nb = d->org.ranks * d->banks_per_rank;
     int in_ref = -1;
-    if (d->refresh) {
+    if (d->refresh && ch->ref_due_min > c) {
+        wake = ch->ref_due_min; /* no refresh is due: the first falls due then */
+    } else if (d->refresh) {
         for (uint32_t r = 0; r < d->org.ranks; r++) {
             uint64_t due = ch->ranks[r].ref_due;
             if (due <= c && (in_ref < 0 || due < ch->ranks[in_ref].ref_due))
