@@ -896,18 +896,31 @@ static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
                           dram_cand_t *out, uint64_t *wake)
 {
     const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
-    uint32_t nq = b->nx[0] + b->nx[1], n = nq, row = b->open_row;
-    bool open = row != DRAM_NO_ROW;
-    uint64_t bw = UINT64_MAX;
-    if (!open || (!b->row_cnt[0][row % DRAM_ROW_BUCKETS] && !b->row_cnt[1][row % DRAM_ROW_BUCKETS]))
-        n = n ? 1 : 0; /* every entry needs the same ACT, or no queued request hits the open
-                          row: only the first entry (an ACT or a PRE) can issue */
-    for (uint32_t k = 0; k < n; k++) {
-        const dram_ds3_cqe_t *e = &q[k];
-        unsigned cmd;
-        if (!open) {
-            cmd = DRAM_CMD_ACT;
-        } else if (e->row == row) {
+    uint64_t bw = UINT64_MAX, t;
+    unsigned cmd;
+#define DS3_TRY(k_, cmd_)                                                                  \
+    do {                                                                                   \
+        t = earliest(ch, b, (cmd_));                                                       \
+        if (t <= c) {                                                                      \
+            *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)(cmd_), unit,     \
+                                  q[(k_)].req };                                           \
+            return true;                                                                   \
+        }                                                                                  \
+        bw = t < bw ? t : bw;                                                              \
+    } while (0)
+    if (b->nx[0] + b->nx[1] == 0) {
+        /* nothing queued */
+    } else if (b->open_row == DRAM_NO_ROW) {
+        DS3_TRY(0, DRAM_CMD_ACT); /* every entry needs the same ACT: the first one's decides */
+    } else {
+        unsigned hit = b->ds3_hit;
+        /* the first entry misses the open row: a PRE, unless a later entry hits the row */
+        if (!(hit & 1) && (b->hits >= 4 || !hit))
+            DS3_TRY(0, DRAM_CMD_PRE);
+        /* the entries hitting the row, in order */
+        for (; hit; hit &= hit - 1) {
+            uint32_t k = (uint32_t)__builtin_ctz(hit);
+            const dram_ds3_cqe_t *e = &q[k];
             if (e->m) { /* a WR waits for a queued RD of its address */
                 bool dep = false;
                 for (uint32_t j = 0; j < k && !dep; j++)
@@ -916,28 +929,23 @@ static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
                     continue;
             }
             cmd = e->m ? DRAM_CMD_WR : DRAM_CMD_RD;
-        } else {
-            if (k)
-                continue;
-            if (b->hits < 4) { /* a later entry hitting the row keeps it open */
-                bool hit = false;
-                for (uint32_t j = 1; j < nq && !hit; j++)
-                    hit = q[j].row == row;
-                if (hit)
-                    continue;
-            }
-            cmd = DRAM_CMD_PRE;
+            DS3_TRY(k, cmd);
         }
-        uint64_t t = earliest(ch, b, cmd);
-        if (t <= c) {
-            *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)cmd, unit, e->req };
-            return true;
-        }
-        bw = t < bw ? t : bw;
     }
+#undef DS3_TRY
     ch->ds3_wake[unit] = bw;
     *wake = bw < *wake ? bw : *wake;
     return false;
+}
+
+/* Bank b's command queue entries that hit its open row, anew (after a command on it). */
+static inline void ds3_hit_recount(dram_chan_t *ch, dram_bank_t *b, uint32_t unit)
+{
+    const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
+    unsigned hit = 0;
+    for (uint32_t k = 0, nq = b->nx[0] + b->nx[1]; k < nq; k++)
+        hit |= (unsigned)(q[k].row == b->open_row) << k;
+    b->ds3_hit = (uint8_t)hit;
 }
 
 /* The refresh command of rank r at cycle c (PRE of the first open bank that may, then REF). */
@@ -1028,8 +1036,10 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         if (--ch->ds3_nbuf[m][bi] == 0)
             ch->ds3_buf[m][bi >> 6] &= ~(1ull << (bi & 63));
         r->scratch[1] = (r->scratch[1] & 0xff) | ch->xfer_seq++ << 8; /* command queue order */
-        ch->ds3_cq[(size_t)bi * DRAM_DS3_CMDQ + b->nx[0] + b->nx[1]] =
+        uint32_t k = b->nx[0] + b->nx[1];
+        ch->ds3_cq[(size_t)bi * DRAM_DS3_CMDQ + k] =
             (dram_ds3_cqe_t){ r, REQ_ROW(r), (uint16_t)REQ_COL(r), (uint8_t)m };
+        b->ds3_hit |= (uint8_t)((REQ_ROW(r) == b->open_row) << k);
         if (++b->nx[m] + b->nx[!m] == DRAM_DS3_CMDQ)
             ch->ds3_full[bi >> 6] |= 1ull << (bi & 63);
         ch->ds3_wake[bi] = 0;
@@ -1101,9 +1111,11 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
         have = ds3_rr_span(d, ch, from, nb, c, false, &cand, &wake) ||
                ds3_rr_span(d, ch, 0, from, c, false, &cand, &wake);
     if (have) {
-        if (cand.cmd != DRAM_CMD_REF)
-            ch->ds3_wake[cand.unit] = 0; /* its state changes */
         chan_issue(d, ch, &cand, c);
+        if (cand.cmd != DRAM_CMD_REF) { /* the bank's state changed */
+            ch->ds3_wake[cand.unit] = 0;
+            ds3_hit_recount(ch, &ch->banks[cand.unit], cand.unit);
+        }
     }
     bool moved = ds3_transfer(d, ch, c, &wake);
     ch->ds3_c = c + 1;

@@ -88,6 +88,8 @@ typedef struct dram_bank_s {
     uint8_t nx[2];              /* dramsim3: the first nx[m] requests of list m are in the
                                    bank's command queue (moved there in arrival order) */
     uint8_t hits;               /* dramsim3: column commands since the open row's ACT */
+    uint8_t ds3_hit;            /* dramsim3: bit k set when entry k of the bank's command queue
+                                   (dram_chan_t.ds3_cq) is to the open row */
 } dram_bank_t;
 
 typedef struct dram_bg_s {
