@@ -736,6 +736,8 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         while (q[k].req != req)
             k++;
         memmove(&q[k], &q[k + 1], (nq - 1 - k) * sizeof *q);
+        unsigned below = (1u << k) - 1; /* the entries after k move down one */
+        b->ds3_hit = (uint8_t)((b->ds3_hit & below) | (b->ds3_hit >> 1 & ~below));
         b->nx[m]--;
         ch->ds3_full[cand->unit >> 6] &= ~(1ull << (cand->unit & 63));
         ch->nact[m]--;
@@ -938,7 +940,7 @@ static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
     return false;
 }
 
-/* Bank b's command queue entries that hit its open row, anew (after a command on it). */
+/* Bank b's command queue entries that hit its open row, anew (after its row changed). */
 static inline void ds3_hit_recount(dram_chan_t *ch, dram_bank_t *b, uint32_t unit)
 {
     const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
@@ -1112,10 +1114,10 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
                ds3_rr_span(d, ch, 0, from, c, false, &cand, &wake);
     if (have) {
         chan_issue(d, ch, &cand, c);
-        if (cand.cmd != DRAM_CMD_REF) { /* the bank's state changed */
+        if (cand.cmd != DRAM_CMD_REF) /* the bank's state changed */
             ch->ds3_wake[cand.unit] = 0;
+        if (cand.cmd == DRAM_CMD_ACT || cand.cmd == DRAM_CMD_PRE) /* its row changed */
             ds3_hit_recount(ch, &ch->banks[cand.unit], cand.unit);
-        }
     }
     bool moved = ds3_transfer(d, ch, c, &wake);
     ch->ds3_c = c + 1;
