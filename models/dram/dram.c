@@ -940,7 +940,7 @@ static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
     return false;
 }
 
-/* Bank b's command queue entries that hit its open row, anew (after its row changed). */
+/* Bank b's command queue entries that hit its open row, anew (after its ACT). */
 static inline void ds3_hit_recount(dram_chan_t *ch, dram_bank_t *b, uint32_t unit)
 {
     const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
@@ -1116,8 +1116,10 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
         chan_issue(d, ch, &cand, c);
         if (cand.cmd != DRAM_CMD_REF) /* the bank's state changed */
             ch->ds3_wake[cand.unit] = 0;
-        if (cand.cmd == DRAM_CMD_ACT || cand.cmd == DRAM_CMD_PRE) /* its row changed */
+        if (cand.cmd == DRAM_CMD_ACT) /* its row opened */
             ds3_hit_recount(ch, &ch->banks[cand.unit], cand.unit);
+        else if (cand.cmd == DRAM_CMD_PRE) /* its row closed: no entry hits */
+            ch->banks[cand.unit].ds3_hit = 0;
     }
     bool moved = ds3_transfer(d, ch, c, &wake);
     ch->ds3_c = c + 1;
