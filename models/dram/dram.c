@@ -1011,7 +1011,7 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         ch->draining = nw;
     unsigned m = ch->draining > 0;
     uint32_t n = ch->nq[m] - ch->nact[m];
-    struct dram_txe_s *q = ch->txq[m];
+    struct dram_txe_s *q = ch->txq[m] + ch->txq_head[m];
     uint64_t recent = c ? cyc_to_ps(d, c - 1) : 0; /* accepted after this: at cycle c or later */
     /* the buffer is in order of arrival: q[old] on were accepted at c or later, and move at
        c + 1 at the earliest */
@@ -1034,7 +1034,12 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
             }
             ch->draining--;
         }
-        memmove(&q[i], &q[i + 1], (n - 1 - i) * sizeof *q);
+        if (i < n - 1 - i) { /* the older ones move up: the buffer starts one later */
+            memmove(&q[1], &q[0], i * sizeof *q);
+            ch->txq_head[m]++;
+        } else { /* the younger ones move down */
+            memmove(&q[i], &q[i + 1], (n - 1 - i) * sizeof *q);
+        }
         if (--ch->ds3_nbuf[m][bi] == 0)
             ch->ds3_buf[m][bi >> 6] &= ~(1ull << (bi & 63));
         r->scratch[1] = (r->scratch[1] & 0xff) | ch->xfer_seq++ << 8; /* command queue order */
@@ -1150,8 +1155,13 @@ static void ds3_sched(migsim_event_t *ev)
 /* A request accepted at cycle c joins the read or write buffer; the channel wakes at c + 1. */
 static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m, uint64_t c)
 {
-    uint32_t bi = REQ_BANK(req);
-    ch->txq[m][ch->nq[m] - 1 - ch->nact[m]] = (struct dram_txe_s){ req, req->t_arrive, bi };
+    uint32_t bi = REQ_BANK(req), n = ch->nq[m] - ch->nact[m]; /* with req */
+    struct dram_txe_s *q = ch->txq[m];
+    if (ch->txq_head[m] + n > 2 * (m ? d->write_queue_depth : d->read_queue_depth)) {
+        memmove(q, q + ch->txq_head[m], (n - 1) * sizeof *q); /* at the array's end: to its start */
+        ch->txq_head[m] = 0;
+    }
+    q[ch->txq_head[m] + n - 1] = (struct dram_txe_s){ req, req->t_arrive, bi };
     if (ch->ds3_nbuf[m][bi]++ == 0)
         ch->ds3_buf[m][bi >> 6] |= 1ull << (bi & 63);
     ch->xfer_blocked = false;
@@ -1494,8 +1504,8 @@ static int dram_init(migsim_comp_t *c)
                 ch->ranks[r].ref_eff_due = d->refresh ? ch->ranks[r].ref_due : UINT64_MAX;
             }
             chan_ref_due_min(d, ch);
-            ch->txq[0] = calloc(d->read_queue_depth, sizeof *ch->txq[0]);
-            ch->txq[1] = calloc(d->write_queue_depth, sizeof *ch->txq[1]);
+            ch->txq[0] = calloc(2 * (size_t)d->read_queue_depth, sizeof *ch->txq[0]);
+            ch->txq[1] = calloc(2 * (size_t)d->write_queue_depth, sizeof *ch->txq[1]);
             ch->ds3_wake = calloc(nb, sizeof *ch->ds3_wake); /* 0: every bank looked at first */
             ch->ds3_full = calloc((nb + 63) / 64, sizeof *ch->ds3_full);
             ch->ds3_cq = calloc((size_t)nb * DRAM_DS3_CMDQ, sizeof *ch->ds3_cq);

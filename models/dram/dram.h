@@ -145,8 +145,10 @@ typedef struct dram_chan_s {
         migsim_req_t *req;      /* borrowed while buffered */
         uint64_t t_arrive;      /* req->t_arrive, ps */
         uint32_t bank;          /* flat bank index */
-    } *txq[2];                  /* owned: the read/write buffers in arrival order, up to
-                                   read/write_queue_depth entries (nq - nact of them) */
+    } *txq[2];                  /* owned: the read/write buffers in arrival order, nq - nact
+                                   entries from txq_head, in arrays of twice
+                                   read/write_queue_depth (moved to the start when full) */
+    uint32_t txq_head[2];       /* index of each buffer's oldest entry in txq */
     uint32_t rr;                /* round robin: the bank command queue that issued last */
     uint32_t draining;          /* writes still to move in the current drain; 0 = none */
     uint64_t xfer_seq;          /* order of moves into the command queues */
