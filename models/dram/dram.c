@@ -916,7 +916,8 @@ static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
         DS3_TRY(0, DRAM_CMD_ACT); /* every entry needs the same ACT: the first one's decides */
     } else {
         unsigned hit = b->ds3_hit;
-        /* the first entry misses the open row: a PRE, unless a later entry hits the row */
+        /* the first entry misses the open row: a PRE, unless a later entry hits the row and
+           the row has served fewer than four column commands */
         if (!(hit & 1) && (b->hits >= 4 || !hit))
             DS3_TRY(0, DRAM_CMD_PRE);
         /* the entries hitting the row, in order */
