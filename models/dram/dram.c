@@ -291,7 +291,7 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
         }
     }
     ch->cmd_next = c + 1;
-    if (cmd != DRAM_CMD_REF && n[DRAM_SCOPE_BANKGROUP])
+    if (cmd != DRAM_CMD_REF && n[DRAM_SCOPE_BANKGROUP] && d->controller != DRAM_CTRL_DRAMSIM3)
         bg_raise_eff(d, ch, &ch->banks[unit]);
 }
 
@@ -331,6 +331,8 @@ static void bg_raise_eff(const dram_t *d, dram_chan_t *ch, const dram_bank_t *b)
 
 static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
 {
+    if (d->controller == DRAM_CTRL_DRAMSIM3)
+        return; /* its own scheduler (ds3_*) reads no cached candidate */
     bank_candidate_find(d, ch, b);
     b->cand_key = (uint64_t)b->cand_class << 56 | b->cand_age;
     size_t i = (size_t)(b - ch->banks);
@@ -729,7 +731,15 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     b->row_used = true;
     if (d->controller == DRAM_CTRL_DRAMSIM3) { /* it leaves its bank's command queue */
         ch->xfer_blocked = false;
+        dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)cand->unit * DRAM_DS3_CMDQ;
+        uint32_t k = 0, nq = b->nx[0] + b->nx[1];
+        while (q[k].req != req)
+            k++;
+        memmove(&q[k], &q[k + 1], (nq - 1 - k) * sizeof *q);
+        unsigned below = (1u << k) - 1; /* the entries after k move down one */
+        b->ds3_hit = (uint8_t)((b->ds3_hit & below) | (b->ds3_hit >> 1 & ~below));
         b->nx[m]--;
+        ch->ds3_full[cand->unit >> 6] &= ~(1ull << (cand->unit & 63));
         ch->nact[m]--;
         ch->cq_total--;
         b->hits++;
@@ -882,69 +892,63 @@ static void chan_sched(migsim_event_t *ev)
  */
 
 /* The first ready command of bank b's command queue at cycle c; else the earliest cycle one of
- * its commands can issue, kept in b->ds3_wake and folded into *wake (entries the PRE rules
- * hold count on no cycle). */
+ * its commands can issue (entries the PRE rules hold count on no cycle), kept in
+ * ch->ds3_wake[unit] and folded into *wake. */
 static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64_t c,
                           dram_cand_t *out, uint64_t *wake)
 {
-    migsim_req_t *p[2] = { b->q_head[0], b->q_head[1] };
-    uint32_t left[2] = { b->nx[0], b->nx[1] };
-    bool open = b->open_row != DRAM_NO_ROW, first = true;
-    uint64_t bw = UINT64_MAX;
-    if (open && (left[0] || left[1]) && !b->row_cnt[0][b->open_row % DRAM_ROW_BUCKETS] &&
-        !b->row_cnt[1][b->open_row % DRAM_ROW_BUCKETS]) {
-        /* no queued request hits the open row: only the first entry (a PRE) can issue */
-        unsigned f = !left[0] ? 1 : !left[1] ? 0 : REQ_AGE(p[1]) < REQ_AGE(p[0]);
-        left[f] = 1;
-        left[!f] = 0;
-    }
-    while (left[0] || left[1]) {
-        unsigned m = !left[0] ? 1 : !left[1] ? 0 : REQ_AGE(p[1]) < REQ_AGE(p[0]);
-        migsim_req_t *e = p[m];
-        p[m] = e->next;
-        left[m]--;
-        bool was_first = first;
-        first = false;
-        unsigned cmd;
-        if (!open) {
-            cmd = DRAM_CMD_ACT; /* every entry needs the same ACT: the first one's decides */
-        } else if (REQ_ROW(e) == b->open_row) {
-            if (m) { /* a WR waits for a queued RD of its address */
+    const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
+    uint64_t bw = UINT64_MAX, t;
+    unsigned cmd;
+#define DS3_TRY(k_, cmd_)                                                                  \
+    do {                                                                                   \
+        t = earliest(ch, b, (cmd_));                                                       \
+        if (t <= c) {                                                                      \
+            *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)(cmd_), unit,     \
+                                  q[(k_)].req };                                           \
+            return true;                                                                   \
+        }                                                                                  \
+        bw = t < bw ? t : bw;                                                              \
+    } while (0)
+    if (b->nx[0] + b->nx[1] == 0) {
+        /* nothing queued */
+    } else if (b->open_row == DRAM_NO_ROW) {
+        DS3_TRY(0, DRAM_CMD_ACT); /* every entry needs the same ACT: the first one's decides */
+    } else {
+        unsigned hit = b->ds3_hit;
+        /* the first entry misses the open row: a PRE, unless a later entry hits the row and
+           the row has served fewer than four column commands */
+        if (!(hit & 1) && (b->hits >= 4 || !hit))
+            DS3_TRY(0, DRAM_CMD_PRE);
+        /* the entries hitting the row, in order */
+        for (; hit; hit &= hit - 1) {
+            uint32_t k = (uint32_t)__builtin_ctz(hit);
+            const dram_ds3_cqe_t *e = &q[k];
+            if (e->m) { /* a WR waits for a queued RD of its address */
                 bool dep = false;
-                migsim_req_t *r = b->q_head[0];
-                for (uint32_t k = 0; k < b->nx[0] && REQ_AGE(r) < REQ_AGE(e); k++, r = r->next)
-                    dep |= REQ_ROW(r) == REQ_ROW(e) && REQ_COL(r) == REQ_COL(e);
+                for (uint32_t j = 0; j < k && !dep; j++)
+                    dep = !q[j].m && q[j].row == e->row && q[j].col == e->col;
                 if (dep)
                     continue;
             }
-            cmd = m ? DRAM_CMD_WR : DRAM_CMD_RD;
-        } else {
-            if (!was_first)
-                continue;
-            if (b->hits < 4) { /* a later entry hitting the row keeps it open */
-                bool hit = false;
-                for (unsigned k = 0; k < 2 && !hit; k++) {
-                    migsim_req_t *r = b->q_head[k];
-                    for (uint32_t j = 0; j < b->nx[k] && !hit; j++, r = r->next)
-                        hit = REQ_ROW(r) == b->open_row;
-                }
-                if (hit)
-                    continue;
-            }
-            cmd = DRAM_CMD_PRE;
+            cmd = e->m ? DRAM_CMD_WR : DRAM_CMD_RD;
+            DS3_TRY(k, cmd);
         }
-        uint64_t t = earliest(ch, b, cmd);
-        if (t <= c) {
-            *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)cmd, unit, e };
-            return true;
-        }
-        bw = t < bw ? t : bw;
-        if (cmd == DRAM_CMD_ACT)
-            break;
     }
-    b->ds3_wake = bw;
+#undef DS3_TRY
+    ch->ds3_wake[unit] = bw;
     *wake = bw < *wake ? bw : *wake;
     return false;
+}
+
+/* Bank b's command queue entries that hit its open row, anew (after its ACT). */
+static inline void ds3_hit_recount(dram_chan_t *ch, dram_bank_t *b, uint32_t unit)
+{
+    const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
+    unsigned hit = 0;
+    for (uint32_t k = 0, nq = b->nx[0] + b->nx[1]; k < nq; k++)
+        hit |= (unsigned)(q[k].row == b->open_row) << k;
+    b->ds3_hit = (uint8_t)hit;
 }
 
 /* The refresh command of rank r at cycle c (PRE of the first open bank that may, then REF). */
@@ -988,6 +992,13 @@ static bool ds3_read_waits(const dram_t *d, dram_chan_t *ch, const migsim_req_t 
     return false;
 }
 
+/* A buffered request accepted at cycle c or later moves at c + 1 at the earliest: into *wake. */
+static inline void ds3_wake_arrival(const dram_t *d, const struct dram_txe_s *e, uint64_t *wake)
+{
+    uint64_t arrived = ps_to_cyc_ceil(d, e->t_arrive);
+    *wake = arrived + 1 < *wake ? arrived + 1 : *wake;
+}
+
 /* Move one request into its bank's command queue (step 3); true if one moved. *wake gets the
  * cycle at which a request accepted too recently may move. */
 static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
@@ -1001,17 +1012,21 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         ch->draining = nw;
     unsigned m = ch->draining > 0;
     uint32_t n = ch->nq[m] - ch->nact[m];
-    struct dram_txe_s *q = ch->txq[m];
+    struct dram_txe_s *q = ch->txq[m] + ch->txq_head[m];
     uint64_t recent = c ? cyc_to_ps(d, c - 1) : 0; /* accepted after this: at cycle c or later */
-    for (uint32_t i = 0; i < n; i++) {
-        if (c == 0 || q[i].t_arrive > recent) { /* accepted at c: it moves at c + 1 at the earliest */
-            uint64_t arrived = ps_to_cyc_ceil(d, q[i].t_arrive);
-            *wake = arrived + 1 < *wake ? arrived + 1 : *wake;
-            return false;
-        }
-        dram_bank_t *b = &ch->banks[q[i].bank];
-        if (b->nx[0] + b->nx[1] >= DRAM_DS3_CMDQ)
+    /* the buffer is in order of arrival: q[old] on were accepted at c or later, and move at
+       c + 1 at the earliest */
+    uint32_t old = n;
+    while (old > 0 && (c == 0 || q[old - 1].t_arrive > recent))
+        old--;
+    bool room = false; /* a buffered request's command queue has room */
+    for (uint32_t w = 0; w * 64 < d->org.ranks * d->banks_per_rank && !room; w++)
+        room = (ch->ds3_buf[m][w] & ~ch->ds3_full[w]) != 0;
+    for (uint32_t i = 0; room && i < old; i++) {
+        uint32_t bi = q[i].bank;
+        if (ch->ds3_full[bi >> 6] >> (bi & 63) & 1)
             continue;
+        dram_bank_t *b = &ch->banks[bi];
         migsim_req_t *r = q[i].req;
         if (m) {
             if (ds3_read_waits(d, ch, r)) {
@@ -1020,16 +1035,57 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
             }
             ch->draining--;
         }
-        memmove(&q[i], &q[i + 1], (n - 1 - i) * sizeof *q);
+        if (i < n - 1 - i) { /* the older ones move up: the buffer starts one later */
+            memmove(&q[1], &q[0], i * sizeof *q);
+            ch->txq_head[m]++;
+        } else { /* the younger ones move down */
+            memmove(&q[i], &q[i + 1], (n - 1 - i) * sizeof *q);
+        }
+        if (--ch->ds3_nbuf[m][bi] == 0)
+            ch->ds3_buf[m][bi >> 6] &= ~(1ull << (bi & 63));
         r->scratch[1] = (r->scratch[1] & 0xff) | ch->xfer_seq++ << 8; /* command queue order */
-        b->nx[m]++;
-        b->ds3_wake = 0;
+        uint32_t k = b->nx[0] + b->nx[1];
+        ch->ds3_cq[(size_t)bi * DRAM_DS3_CMDQ + k] =
+            (dram_ds3_cqe_t){ r, REQ_ROW(r), (uint16_t)REQ_COL(r), (uint8_t)m };
+        b->ds3_hit |= (uint8_t)((REQ_ROW(r) == b->open_row) << k);
+        if (++b->nx[m] + b->nx[!m] == DRAM_DS3_CMDQ)
+            ch->ds3_full[bi >> 6] |= 1ull << (bi & 63);
+        ch->ds3_wake[bi] = 0;
         ch->nact[m]++;
         ch->cq_total++;
         return true;
     }
-    ch->xfer_blocked = true; /* until a command queue entry leaves or a request arrives */
+    if (old < n)
+        ds3_wake_arrival(d, &q[old], wake);
+    else
+        ch->xfer_blocked = true; /* until a command queue entry leaves or a request arrives */
     return false;
+}
+
+/* Step 2 over banks [lo, hi): the first whose command queue has a ready command gives it
+ * (*cand) and becomes ch->rr; the others' ds3_wake fold into *wake, a bank whose ds3_wake is
+ * to come is not walked. ref_wait: skip the banks of ranks whose refresh is due at c. */
+static inline bool ds3_rr_span(const dram_t *d, dram_chan_t *ch, uint32_t lo, uint32_t hi,
+                               uint64_t c, bool ref_wait, dram_cand_t *cand, uint64_t *wake)
+{
+    const uint64_t *bwake = ch->ds3_wake;
+    uint64_t w = *wake;
+    bool have = false;
+    for (uint32_t i = lo; i < hi; i++) {
+        if (ref_wait && ch->ranks[i / d->banks_per_rank].ref_due <= c)
+            continue; /* a rank waiting for its refresh issues no queued command */
+        if (bwake[i] > c) {
+            w = bwake[i] < w ? bwake[i] : w;
+            continue;
+        }
+        if (ds3_bank_pick(ch, &ch->banks[i], i, c, cand, &w)) {
+            ch->rr = i;
+            have = true;
+            break;
+        }
+    }
+    *wake = w;
+    return have;
 }
 
 /* Simulate cycle c (steps 1 to 3); the next cycle at which something can happen, or
@@ -1039,9 +1095,11 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
     uint64_t wake = UINT64_MAX;
     dram_cand_t cand;
     bool have = false;
-    uint32_t nb = d->org.ranks * d->banks_per_rank, bpr = d->banks_per_rank;
+    uint32_t nb = d->org.ranks * d->banks_per_rank;
     int in_ref = -1;
-    if (d->refresh) {
+    if (d->refresh && ch->ref_due_min > c) {
+        wake = ch->ref_due_min; /* no refresh is due: the first falls due then */
+    } else if (d->refresh) {
         for (uint32_t r = 0; r < d->org.ranks; r++) {
             uint64_t due = ch->ranks[r].ref_due;
             if (due <= c && (in_ref < 0 || due < ch->ranks[in_ref].ref_due))
@@ -1052,22 +1110,22 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
         if (in_ref >= 0)
             have = ds3_refresh_pick(d, ch, (uint32_t)in_ref, c, &cand, &wake);
     }
-    for (uint32_t k = 1, i = ch->rr; !have && k <= nb; k++) {
-        if (++i == nb)
-            i = 0;
-        if (in_ref >= 0 && ch->ranks[i / bpr].ref_due <= c)
-            continue; /* a rank waiting for its refresh issues no queued command */
-        if (ch->banks[i].ds3_wake > c) { /* nothing of it can issue yet: no walk */
-            wake = ch->banks[i].ds3_wake < wake ? ch->banks[i].ds3_wake : wake;
-            continue;
-        }
-        if (ds3_bank_pick(ch, &ch->banks[i], i, c, &cand, &wake))
-            ch->rr = i, have = true;
-    }
+    /* round robin from the bank after ch->rr */
+    uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
+    if (!have && in_ref >= 0)
+        have = ds3_rr_span(d, ch, from, nb, c, true, &cand, &wake) ||
+               ds3_rr_span(d, ch, 0, from, c, true, &cand, &wake);
+    else if (!have)
+        have = ds3_rr_span(d, ch, from, nb, c, false, &cand, &wake) ||
+               ds3_rr_span(d, ch, 0, from, c, false, &cand, &wake);
     if (have) {
-        if (cand.cmd != DRAM_CMD_REF)
-            ch->banks[cand.unit].ds3_wake = 0; /* its state changes */
         chan_issue(d, ch, &cand, c);
+        if (cand.cmd != DRAM_CMD_REF) /* the bank's state changed */
+            ch->ds3_wake[cand.unit] = 0;
+        if (cand.cmd == DRAM_CMD_ACT) /* its row opened */
+            ds3_hit_recount(ch, &ch->banks[cand.unit], cand.unit);
+        else if (cand.cmd == DRAM_CMD_PRE) /* its row closed: no entry hits */
+            ch->banks[cand.unit].ds3_hit = 0;
     }
     bool moved = ds3_transfer(d, ch, c, &wake);
     ch->ds3_c = c + 1;
@@ -1098,8 +1156,15 @@ static void ds3_sched(migsim_event_t *ev)
 /* A request accepted at cycle c joins the read or write buffer; the channel wakes at c + 1. */
 static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m, uint64_t c)
 {
-    ch->txq[m][ch->nq[m] - 1 - ch->nact[m]] =
-        (struct dram_txe_s){ req, req->t_arrive, REQ_BANK(req) };
+    uint32_t bi = REQ_BANK(req), n = ch->nq[m] - ch->nact[m]; /* with req */
+    struct dram_txe_s *q = ch->txq[m];
+    if (ch->txq_head[m] + n > 2 * (m ? d->write_queue_depth : d->read_queue_depth)) {
+        memmove(q, q + ch->txq_head[m], (n - 1) * sizeof *q); /* at the array's end: to its start */
+        ch->txq_head[m] = 0;
+    }
+    q[ch->txq_head[m] + n - 1] = (struct dram_txe_s){ req, req->t_arrive, bi };
+    if (ch->ds3_nbuf[m][bi]++ == 0)
+        ch->ds3_buf[m][bi >> 6] |= 1ull << (bi & 63);
     ch->xfer_blocked = false;
     if (!migsim_event_queued(&ch->sched_ev) || ch->sched_cyc > c + 1)
         chan_wake(d, ch, c + 1);
@@ -1440,9 +1505,18 @@ static int dram_init(migsim_comp_t *c)
                 ch->ranks[r].ref_eff_due = d->refresh ? ch->ranks[r].ref_due : UINT64_MAX;
             }
             chan_ref_due_min(d, ch);
-            ch->txq[0] = calloc(d->read_queue_depth, sizeof *ch->txq[0]);
-            ch->txq[1] = calloc(d->write_queue_depth, sizeof *ch->txq[1]);
-            if (!ch->txq[0] || !ch->txq[1])
+            ch->txq[0] = calloc(2 * (size_t)d->read_queue_depth, sizeof *ch->txq[0]);
+            ch->txq[1] = calloc(2 * (size_t)d->write_queue_depth, sizeof *ch->txq[1]);
+            ch->ds3_wake = calloc(nb, sizeof *ch->ds3_wake); /* 0: every bank looked at first */
+            ch->ds3_full = calloc((nb + 63) / 64, sizeof *ch->ds3_full);
+            ch->ds3_cq = calloc((size_t)nb * DRAM_DS3_CMDQ, sizeof *ch->ds3_cq);
+            for (unsigned m = 0; m < 2; m++) {
+                ch->ds3_nbuf[m] = calloc(nb, sizeof *ch->ds3_nbuf[m]);
+                ch->ds3_buf[m] = calloc((nb + 63) / 64, sizeof *ch->ds3_buf[m]);
+                if (!ch->ds3_nbuf[m] || !ch->ds3_buf[m])
+                    return migsim_error(MIGSIM_ENOMEM, "out of memory");
+            }
+            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_wake || !ch->ds3_full || !ch->ds3_cq)
                 return migsim_error(MIGSIM_ENOMEM, "out of memory");
         }
         if ((rc = migsim_event_init(c->k, &ch->sched_ev,
@@ -1491,6 +1565,13 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->sc_kp);
         free(ch->txq[0]);
         free(ch->txq[1]);
+        free(ch->ds3_wake);
+        free(ch->ds3_full);
+        free(ch->ds3_cq);
+        for (unsigned m = 0; m < 2; m++) {
+            free(ch->ds3_nbuf[m]);
+            free(ch->ds3_buf[m]);
+        }
     }
     free(d->chans);
     d->chans = NULL;

@@ -88,9 +88,8 @@ typedef struct dram_bank_s {
     uint8_t nx[2];              /* dramsim3: the first nx[m] requests of list m are in the
                                    bank's command queue (moved there in arrival order) */
     uint8_t hits;               /* dramsim3: column commands since the open row's ACT */
-    uint64_t ds3_wake;          /* dramsim3: no command of the bank's queue can issue before
-                                   this cycle (a lower bound: constraints only grow; reset to 0
-                                   when the queue or the bank's state changes) */
+    uint8_t ds3_hit;            /* dramsim3: bit k set when entry k of the bank's command queue
+                                   (dram_chan_t.ds3_cq) is to the open row */
 } dram_bank_t;
 
 typedef struct dram_bg_s {
@@ -120,6 +119,14 @@ typedef struct dram_cand_s {
 
 struct dram_s;
 
+/* dramsim3: an entry of a bank's command queue, with what the controller reads of it. */
+typedef struct dram_ds3_cqe_s {
+    migsim_req_t *req;          /* borrowed: also in its bank's request list */
+    uint32_t row;               /* the request's row */
+    uint16_t col;               /* its column (below 4096) */
+    uint8_t m;                  /* 0 = read, 1 = write */
+} dram_ds3_cqe_t;
+
 typedef struct dram_chan_s {
     struct dram_s *d;           /* borrowed: owning model */
     uint32_t idx;               /* channel number */
@@ -138,13 +145,26 @@ typedef struct dram_chan_s {
         migsim_req_t *req;      /* borrowed while buffered */
         uint64_t t_arrive;      /* req->t_arrive, ps */
         uint32_t bank;          /* flat bank index */
-    } *txq[2];                  /* owned: the read/write buffers in arrival order, up to
-                                   read/write_queue_depth entries (nq - nact of them) */
+    } *txq[2];                  /* owned: the read/write buffers in arrival order, nq - nact
+                                   entries from txq_head, in arrays of twice
+                                   read/write_queue_depth (moved to the start when full) */
+    uint32_t txq_head[2];       /* index of each buffer's oldest entry in txq */
     uint32_t rr;                /* round robin: the bank command queue that issued last */
     uint32_t draining;          /* writes still to move in the current drain; 0 = none */
     uint64_t xfer_seq;          /* order of moves into the command queues */
     uint32_t cq_total;          /* requests in all command queues */
     uint64_t ds3_c;             /* the first cycle not yet simulated */
+    uint64_t *ds3_wake;         /* owned, one per bank: no command of the bank's command queue
+                                   can issue before this cycle (a lower bound: constraints only
+                                   grow; 0 when the queue or the bank's state changed) */
+    uint64_t *ds3_full;         /* owned, bitmap of the banks (ceil(banks / 64) words): bit
+                                   set while the bank's command queue holds DRAM_DS3_CMDQ */
+    dram_ds3_cqe_t *ds3_cq;     /* owned, DRAM_DS3_CMDQ per bank: the bank's command queue in
+                                   order of moves, nx[0] + nx[1] entries (the first nx[m]
+                                   requests of the bank's list m) */
+    uint16_t *ds3_nbuf[2];      /* owned, one per bank: its requests in the read [0] / write [1]
+                                   buffer (at most the buffer's depth) */
+    uint64_t *ds3_buf[2];       /* owned, bitmaps (as ds3_full): ds3_nbuf[m] of the bank > 0 */
     bool xfer_blocked;          /* no request could move when last tried, and no command
                                    queue entry left nor request arrived since */
     uint8_t mode;               /* 0 = serving reads, 1 = draining writes */
