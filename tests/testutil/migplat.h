@@ -10,7 +10,22 @@
 
 #include <stddef.h>
 
+#include "dram/dram.h"
 #include "testutil/sim.h"
+
+/*
+ * The time the copy of `bytes` from DRAM takes by the model the no-traffic
+ * timing tests use: one 64-byte burst per tBL on dram0's data bus, which
+ * refresh takes away tRFC of every tREFI (the copy's writes stay in the
+ * cache), in ps.
+ */
+static inline double migplat_copy_ps(migsim_sim_t *sim, uint64_t bytes)
+{
+    const dram_t *d = (const dram_t *)migsim_sim_find(sim, "dram0");
+    double burst_ps = (double)dram_tBL(&d->t) * d->t.tCK_ps;
+    double refresh = (double)d->t.tREFI / (double)(d->t.tREFI - d->t.tRFC);
+    return (double)bytes / 64 * burst_ps * refresh;
+}
 
 /* The migration platform scaled to a 1 MiB page and short traces, plus `extra` overrides. */
 static inline migsim_sim_t *migplat_make(const char *const *extra, size_t n)

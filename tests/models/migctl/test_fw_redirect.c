@@ -32,6 +32,7 @@
 #include "migctl/migctl.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "testutil/migplat.h"
 #include "testutil/sim.h"
 
 #define MiB (1ull << 20)
@@ -268,13 +269,10 @@ static void test_analytic_duration(void **state)
     migsim_sim_t *sim = make(extra, sizeof extra / sizeof extra[0]);
     run(sim);
     migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
-    dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     const uint64_t chunks = MiB / m->fw_chunk_bytes;
     assert_int_equal(chunks, 16);
     double steps = (double)chunks * (double)(m->fw_smi_entry_ps + m->fw_switch_ps + m->fw_smi_exit_ps);
-    double burst_ps = (double)dram_tBL(&d->t) * d->t.tCK_ps;
-    double refresh = (double)d->t.tREFI / (double)(d->t.tREFI - d->t.tRFC);
-    double copy = (double)MiB / 64 * burst_ps * refresh;
+    double copy = migplat_copy_ps(sim, MiB);
     double got = stat(sim, "mig.duration_ps");
     print_message("migration %.0f ps = steps %.0f + copy %.0f (model) -> ratio %.4f\n", got, steps,
                   copy, got / (steps + copy));

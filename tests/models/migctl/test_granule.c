@@ -34,6 +34,7 @@
 #include "migctl/migctl.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "testutil/migplat.h"
 #include "testutil/sim.h"
 
 #define MiB (1ull << 20)
@@ -186,7 +187,6 @@ static void test_analytic_duration(void **state)
     migsim_sim_t *sim = make(extra, 5);
     run(sim);
     migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
-    dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     uint64_t inval = ((iommu_t *)migsim_sim_find(sim, "iommu0"))->inval_ps;
     const uint64_t G = MiB / GRAN;
     uint64_t shoot = m->ipi_ps + ((cpu_mmu_t *)migsim_sim_find(sim, "mmu0"))->shootdown_handler_ps;
@@ -197,9 +197,7 @@ static void test_analytic_duration(void **state)
                    + (double)G * (double)(block + 2 * m->pte_write_ps) /* 232, 236 */
                    + (double)((G + 1) * m->pte_write_ps + inval) /* 218 */
                    + (double)((G + 1) * m->pte_write_ps + shoot); /* 220 */
-    double burst_ps = (double)dram_tBL(&d->t) * d->t.tCK_ps;
-    double refresh = (double)d->t.tREFI / (double)(d->t.tREFI - d->t.tRFC);
-    double copy = (double)MiB / 64 * burst_ps * refresh;
+    double copy = migplat_copy_ps(sim, MiB);
     double got = stat(sim, "mig.duration_ps");
     print_message("granule migration %.0f ps = steps %.0f + copy %.0f -> ratio %.3f\n", got, steps,
                   copy, got / (steps + copy));

@@ -469,7 +469,6 @@ static void test_analytic_duration(void **state)
     migsim_sim_t *sim = make(extra, 6);
     run(sim);
     migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
-    dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     const uint64_t N = 16, k = 4, windows = N / k;
     /* a shootdown: the IPI round trip and the one target's handler */
     uint64_t shoot = m->ipi_ps + ((cpu_mmu_t *)migsim_sim_find(sim, "mmu0"))->shootdown_handler_ps;
@@ -485,9 +484,7 @@ static void test_analytic_duration(void **state)
      * one burst per tBL on the data bus, which refresh takes away tRFC of
      * every tREFI.
      */
-    double burst_ps = (double)dram_tBL(&d->t) * d->t.tCK_ps;
-    double refresh = (double)d->t.tREFI / (double)(d->t.tREFI - d->t.tRFC);
-    double copy = (double)MiB / 64 * burst_ps * refresh;
+    double copy = migplat_copy_ps(sim, MiB);
     double got = stat(sim, "mig.duration_ps");
     print_message("migration %.0f ps = steps %.0f + copy %.0f (model) -> ratio %.3f\n", got, steps,
                   copy, got / (steps + copy));

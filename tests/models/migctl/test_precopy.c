@@ -95,7 +95,6 @@ static void test_analytic_no_traffic(void **state)
     migsim_sim_t *sim = make(extra, 6);
     tu_run(sim);
     migctl_t *m = (migctl_t *)migsim_sim_find(sim, "mig");
-    dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
     const uint64_t N = 16, Nio = 256; /* 64 KiB CPU tracking PTEs, 4 KiB I/O ones */
     const uint64_t pw = m->pte_write_ps, scan = m->pc_pte_scan_ps;
     uint64_t shoot = m->ipi_ps + ((cpu_mmu_t *)migsim_sim_find(sim, "mmu0"))->shootdown_handler_ps;
@@ -110,9 +109,7 @@ static void test_analytic_no_traffic(void **state)
                    + (double)pause
                    + (double)((N + 1) * pw + shoot);    /* 220: the target, one large PTE */
     /* the copy: one DRAM burst per line, refresh taking tRFC of every tREFI (as test_migctl) */
-    double burst_ps = (double)dram_tBL(&d->t) * d->t.tCK_ps;
-    double refresh = (double)d->t.tREFI / (double)(d->t.tREFI - d->t.tRFC);
-    double copy = (double)MiB / 64 * burst_ps * refresh;
+    double copy = migplat_copy_ps(sim, MiB);
     double got = tu_stat(sim, "mig.duration_ps");
     print_message("pre-copy %.0f ps = steps %.0f + copy %.0f (model) -> ratio %.3f; pause %llu ps\n",
                   got, steps, copy, got / (steps + copy), (unsigned long long)pause);
