@@ -251,6 +251,29 @@ static void test_stats_unchanged(void **state)
     free(off.text);
 }
 
+/* Each point's lines are as many as the statistic its site counts. */
+static void test_counts_match_stats(void **state)
+{
+    (void)state;
+    static const struct { const char *point, *stat; } pairs[] = {
+        { "mig.shootdown", "mig.shootdowns" }, { "dw.held", "dw0.held_writes" },
+        { "mmu.fault", "mmu0.faults" },        { "iommu.inval", "iommu0.invalidations" },
+        { "dram.refresh", "dram0.ref_cmds" },
+    };
+    tp_out_t o;
+    migsim_sim_t *sim;
+    free(tp_run("*", 0, MIGSIM_TICK_MAX, 0, &o, &sim));
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        double want = tu_stat(sim, pairs[i].stat);
+        if ((double)tp_count(&o, pairs[i].point) != want)
+            fail_msg("%s: %zu lines, %s = %.0f", pairs[i].point, tp_count(&o, pairs[i].point),
+                     pairs[i].stat, want);
+    }
+    assert_true(tu_stat(sim, "mig.shootdowns") > 0 && tu_stat(sim, "dram0.ref_cmds") > 0);
+    free(o.text);
+    migsim_sim_destroy(sim);
+}
+
 static void test_parse_time(void **state)
 {
     (void)state;
@@ -279,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_text_fields),
         cmocka_unit_test(test_json_lines),
         cmocka_unit_test(test_stats_unchanged),
+        cmocka_unit_test(test_counts_match_stats),
         cmocka_unit_test(test_parse_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
