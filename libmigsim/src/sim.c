@@ -12,6 +12,7 @@
 #include "migsim/sim.h"
 #include "migsim/errors.h"
 #include "migsim/version.h"
+#include "tracepoint_internal.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -69,7 +70,10 @@ struct migsim_sim_s {
     void *progress_ctx;
     migsim_tick_t progress_ps;
     migsim_tick_t progress_next;  /* simulated time of the next call */
+    migsim_trace_cfg_t trace;     /* trace points written (migsim_sim_trace_events) */
 };
+
+migsim_trace_cfg_t *migsim__sim_trace(migsim_sim_t *sim) { return &sim->trace; }
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -398,6 +402,7 @@ static int sim_add_component(migsim_sim_t *sim, const cJSON *cfg)
     c->sim = sim;
     c->k = &sim->k;
     c->pool = &sim->pool;
+    c->trace_mask = &sim->trace.mask;
     c->name = sim_strdup(cfg->string);
     c->config_path = sim_strdup(path);
     size_t nparams = 0;

@@ -13,6 +13,7 @@
  */
 #include "cpu_mmu/cpu_mmu.h"
 #include "migsim/errors.h"
+#include "migsim/tracepoint.h"
 #include "xlat/slotq.h"
 #include "migsim/sim.h"
 
@@ -143,6 +144,7 @@ static void mmu_fault_wait(cpu_mmu_t *m, cpu_mmu_slot_t *s, uint64_t lo, uint64_
         s->fault_ps = m->comp.k->now;
     }
     m->st_faults++;
+    MIGSIM_TRACE(&m->comp, MMU_FAULT, s->wt.va);
     s->where = CPU_MMU_FAULT;
     mq_push(&m->faultq, s);
 }

@@ -39,6 +39,7 @@
 #include "dram/dram.h"
 #include "dram/dram_scan.h"
 #include "migsim/errors.h"
+#include "migsim/tracepoint.h"
 #include "migsim/sim.h"
 
 #include <assert.h>
@@ -672,6 +673,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
     migsim_req_t *req = cand->req;
     if (d->log)
         log_cmd(d, ch, c, cmd, cand->unit, req ? REQ_ROW(req) : 0, req ? REQ_COL(req) : 0);
+    if (cmd == DRAM_CMD_REF) MIGSIM_TRACE_AT(&d->comp, cyc_to_ps(d, c), DRAM_REFRESH, ch->idx, cand->unit);
     if (cmd == CMD_PREA) {
         d->st_prea++;
         uint32_t bpr = d->banks_per_rank;

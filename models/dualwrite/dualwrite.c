@@ -10,6 +10,7 @@
 #include "dualwrite/dualwrite.h"
 #include "oracle/oracle.h"
 #include "migsim/errors.h"
+#include "migsim/tracepoint.h"
 #include "migsim/sim.h"
 
 #include <assert.h>
@@ -79,6 +80,8 @@ int dualwrite_set(dualwrite_t *dw, const dualwrite_regs_t *r)
         return migsim_error(MIGSIM_EINVAL, "%s: subpage range [%" PRIu64 ", %" PRIu64 ") must "
                             "satisfy lo <= hi <= %" PRIu64 " (subpages in the page)", name, r->lo,
                             r->hi, n);
+    if (!dw->regs.enable || dw->regs.lo != r->lo || dw->regs.hi != r->hi)
+        MIGSIM_TRACE(&dw->comp, DW_WINDOW, r->lo, r->hi);
     dw->regs = *r;
     dw->sub_shift = log2u(r->subpage_bytes);
     return MIGSIM_OK;
@@ -404,10 +407,12 @@ static int dw_accept(dualwrite_t *dw, unsigned from, migsim_req_t *req)
                 dw->hold_head = s;
             dw->hold_tail = s;
             dw->nheld++;
-            if (write)
+            if (write) {
                 dw->st_held_writes++;
-            else
+                MIGSIM_TRACE(&dw->comp, DW_HELD, req->addr);
+            } else {
                 dw->st_held_reads++;
+            }
             return MIGSIM_OK;
         }
     }

@@ -11,6 +11,7 @@
  */
 #include "iommu/iommu.h"
 #include "migsim/errors.h"
+#include "migsim/tracepoint.h"
 #include "xlat/slotq.h"
 #include "migsim/sim.h"
 
@@ -354,6 +355,7 @@ int iommu_invalidate(iommu_t *io, uint64_t iova, uint64_t len, iommu_inval_done_
     v->active = true;
     io->inv_active++;
     io->st_invals++;
+    MIGSIM_TRACE(&io->comp, IOMMU_INVAL, v->lo, v->hi);
     io->st_iotlb_inval += xlat_tlb_invalidate_range(&io->iotlb, iova, len);
     xlat_pwc_invalidate_range(&io->pwc, iova, len);
     iommu_change_t *c = &io->chg[io->chg_n % IOMMU_CHANGE_LOG];

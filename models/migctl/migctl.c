@@ -15,6 +15,7 @@
 #include "player/player.h"
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "migsim/tracepoint.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -50,6 +51,7 @@ void migctl_log_step(migctl_t *m, uint16_t block, uint64_t arg)
         m->cap_log = cap;
     }
     m->log[m->nlog++] = (migctl_step_t){ .block = block, .time = m->comp.k->now, .arg = arg };
+    MIGSIM_TRACE(&m->comp, MIG_STEP, block, arg);
 }
 
 int migctl_watch(migctl_t *m, migctl_watch_fn fn, void *ctx)
@@ -190,6 +192,7 @@ static uint64_t mig_shootdown_va(migctl_t *m, uint64_t va, uint64_t len)
         cpu_mmu_shootdown(m->mmus[i], va, len);
     }
     m->st_shootdowns++;
+    MIGSIM_TRACE(&m->comp, MIG_SHOOTDOWN, va, va + len, m->nmmus);
     return m->nmmus ? m->ipi_ps + m->nmmus * m->ipi_target_ps + slowest : 0;
 }
 

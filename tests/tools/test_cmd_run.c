@@ -24,6 +24,7 @@
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 #include "migsim/trace.h"
+#include "migsim/tracepoint.h"
 #include "testutil/cli.h"
 
 /* The migration platform scaled to a 1 MiB page and a few thousand records. */
@@ -234,6 +235,69 @@ static void test_record_time_past_the_end(void **state)
     remove("cmd_run_end.mtr");
 }
 
+/* --trace-events, --trace-window, --trace-format, --trace-out; bad ones exit 2 naming the option. */
+static void test_trace_events_cli(void **state)
+{
+    (void)state;
+    static cli_result_t r;
+    static char all[1 << 18], win[1 << 18];
+    cli_run(&r, "--platform migration --quiet --trace-events 'mig.step,dw.*' "
+                "--trace-out cmd_run_tp.txt", scale, sizeof scale / sizeof scale[0]);
+    assert_int_equal(r.status, 0);
+    take_text(all, sizeof all, "cmd_run_tp.txt");
+    cli_run(&r, "--platform migration --quiet --trace-events 'mig.step,dw.*' "
+                "--trace-window 3us:40us --trace-out cmd_run_tp.txt",
+            scale, sizeof scale / sizeof scale[0]);
+    assert_int_equal(r.status, 0);
+    take_text(win, sizeof win, "cmd_run_tp.txt");
+    /* the window's lines are the whole run's lines at 3 us <= t < 40 us */
+    char want[1 << 18];
+    size_t n = 0, nall = 0, nwin = 0;
+    for (char *s = all, *nl; *s; s = nl + 1) {
+        nl = strchr(s, '\n');
+        assert_non_null(nl);
+        nall++;
+        unsigned long long t = strtoull(s, NULL, 10);
+        if (t >= 3000000ull && t < 40000000ull) {
+            memcpy(want + n, s, (size_t)(nl + 1 - s));
+            n += (size_t)(nl + 1 - s);
+            nwin++;
+        }
+    }
+    want[n] = '\0';
+    assert_string_equal(win, want);
+    assert_true(nwin > 0 && nwin < nall);
+    /* JSON lines on stderr by default, as many as the text lines */
+    cli_run(&r, "--platform migration --quiet --trace-events 'mig.step,dw.*' --trace-format json",
+            scale, sizeof scale / sizeof scale[0]);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(strncmp(r.err, "{\"t_ps\":", 7), 0);
+    size_t njson = 0;
+    for (const char *s = r.err; (s = strstr(s, "\"ev\":\"")) != NULL; s++)
+        njson++;
+    assert_int_equal(njson, nall);
+
+    cli_run(&r, "--platform migration --trace-events dw.windo", scale,
+            sizeof scale / sizeof scale[0]);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--trace-events: trace point pattern \"dw.windo\" matches no "
+                                  "trace point"));
+    cli_run(&r, "--platform migration --trace-events mig.step --trace-window 41ms:40ms", scale, 1);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--trace-window \"41ms:40ms\""));
+    cli_run(&r, "--platform migration --trace-events mig.step --trace-window 40", scale, 1);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--trace-window \"40\""));
+    cli_run(&r, "--platform migration --trace-events mig.step --trace-format xml", scale, 1);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--trace-format \"xml\""));
+    cli_run(&r, "--trace-events list", NULL, 0);
+    assert_int_equal(r.status, 0);
+    for (unsigned k = 0; k < MIGSIM_NTRACEPOINTS; k++)
+        assert_non_null(strstr(r.out, migsim_tracepoint(k)->name));
+    assert_non_null(strstr(r.out, "dw.window      lo:u64 hi:u64"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_describe_json_cli),
         cmocka_unit_test(test_partial_stats_marked),
         cmocka_unit_test(test_record_time_past_the_end),
+        cmocka_unit_test(test_trace_events_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

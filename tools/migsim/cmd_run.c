@@ -10,7 +10,9 @@
 
 #include "migsim/errors.h"
 #include "migsim/sim.h"
+#include "migsim/tracepoint.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <math.h>
@@ -284,6 +286,34 @@ static int run_verdict(migsim_sim_t *sim, char *reason, size_t cap)
     return lost > 0 || stuck > 0 || faulted > 0 ? 1 : 0;
 }
 
+/* --trace-window FROM:TO (either side may be empty: 0, no end) into [*from, *to) ps. */
+static int run_trace_window(const char *s, migsim_tick_t *from, migsim_tick_t *to)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon)
+        return MIGSIM_EINVAL;
+    char lo[64];
+    size_t n = (size_t)(colon - s);
+    if (n >= sizeof lo)
+        return MIGSIM_EINVAL;
+    memcpy(lo, s, n);
+    lo[n] = '\0';
+    *from = 0;
+    *to = MIGSIM_TICK_MAX;
+    if ((n && migsim_parse_time_ps(lo, from) != 0) ||
+        (colon[1] && migsim_parse_time_ps(colon + 1, to) != 0) || *from >= *to)
+        return MIGSIM_EINVAL;
+    return MIGSIM_OK;
+}
+
+/* Destroy the simulation, then close the trace point output if it is a file of ours. */
+static void run_destroy(migsim_sim_t *sim, FILE *trace_out)
+{
+    migsim_sim_destroy(sim);
+    if (trace_out && trace_out != stderr && trace_out != stdout)
+        fclose(trace_out);
+}
+
 int migsim_cli_run(int argc, char **argv)
 {
     static const migsim_run_driver_t native = { "migsim run", 0, NULL, native_advance, NULL };
@@ -298,6 +328,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
     size_t nsets = 0;
     char trace_set[4096], cores_set[64];
     bool quiet = false;
+    const char *tp_patterns = NULL, *tp_window = NULL, *tp_format = "text", *tp_out = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -322,6 +353,14 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
             }
             snprintf(cores_set, sizeof cores_set, "sim.cores=%s", argv[++i]);
             sets[nsets++] = cores_set;
+        } else if (strcmp(a, "--trace-events") == 0 && more) {
+            tp_patterns = argv[++i];
+        } else if (strcmp(a, "--trace-window") == 0 && more) {
+            tp_window = argv[++i];
+        } else if (strcmp(a, "--trace-format") == 0 && more) {
+            tp_format = argv[++i];
+        } else if (strcmp(a, "--trace-out") == 0 && more) {
+            tp_out = argv[++i];
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -335,7 +374,13 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
                    "  --set C.P=V     override parameter P of component C (or sim.KEY); V is JSON or a "
                    "bare string\n"
                    "  --out FILE      write the statistics JSON (see migsim describe for every name)\n"
-                   "  --quiet         no summary\n");
+                   "  --quiet         no summary\n"
+                   "  --trace-events PATTERNS  write these trace points (\"mig.*,dw.window\"; "
+                   "`list` lists them)\n"
+                   "  --trace-window FROM:TO   only at simulated times in [FROM, TO) (ps, ns, us, "
+                   "ms, s: 40ms:41ms)\n"
+                   "  --trace-format text|json  trace point lines as text (default) or JSON\n"
+                   "  --trace-out FILE         trace point lines to FILE (default stderr)\n");
             return 0;
         } else {
             fprintf(stderr, "%s: unknown or incomplete option \"%s\"\n"
@@ -344,6 +389,24 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
                             "[--out STATS.json] [--quiet]\n", P, a, P);
             return 2;
         }
+    }
+    if (tp_patterns && strcmp(tp_patterns, "list") == 0) {
+        migsim_tracepoints_list(stdout);
+        return 0;
+    }
+    migsim_tick_t tp_from = 0, tp_to = MIGSIM_TICK_MAX;
+    if (tp_window && run_trace_window(tp_window, &tp_from, &tp_to) != 0) {
+        fprintf(stderr, "%s: --trace-window \"%s\": expected FROM:TO with FROM < TO, times "
+                        "with a unit (ps, ns, us, ms, s), e.g. 40ms:41ms\n", P, tp_window);
+        return 2;
+    }
+    if (strcmp(tp_format, "text") != 0 && strcmp(tp_format, "json") != 0) {
+        fprintf(stderr, "%s: --trace-format \"%s\": expected text or json\n", P, tp_format);
+        return 2;
+    }
+    if ((tp_window || tp_out) && !tp_patterns) {
+        fprintf(stderr, "%s: --trace-window and --trace-out need --trace-events\n", P);
+        return 2;
     }
     if (trace) {
         /* --trace replaces the trace of the platform's first trace player, cpu0 */
@@ -367,6 +430,21 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         migsim_sim_destroy(sim);
         return 2;
     }
+    FILE *tp_file = NULL;
+    if (tp_patterns) {
+        tp_file = tp_out ? fopen(tp_out, "w") : stderr;
+        if (!tp_file) {
+            fprintf(stderr, "%s: --trace-out %s: %s\n", P, tp_out, strerror(errno));
+            migsim_sim_destroy(sim);
+            return 2;
+        }
+        if (migsim_sim_trace_events(sim, tp_patterns, tp_from, tp_to, tp_file,
+                                    strcmp(tp_format, "json") == 0) != 0) {
+            fprintf(stderr, "%s: --trace-events: %s\n", P, migsim_errmsg());
+            run_destroy(sim, tp_file);
+            return 2;
+        }
+    }
     /* the progress line: the library's progress report every 10 us simulated */
     const migsim_tick_t slice = 10 * MIGSIM_PS_PER_US;
     progress_line_t line = { .t0 = wall_now() };
@@ -387,7 +465,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         if (out && migsim_sim_set_outcome(sim, 2, migsim_errmsg()) == 0 &&
             migsim_sim_write_stats(sim, out, wall) == 0)
             fprintf(stderr, "%s: partial statistics written to %s\n", P, out);
-        migsim_sim_destroy(sim);
+        run_destroy(sim, tp_file);
         return 2;
     }
     char reason[4096] = "";
@@ -401,13 +479,13 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
             rc = migsim_sim_write_stats(sim, out, wall);
         if (rc) {
             fprintf(stderr, "%s: %s\n", P, migsim_errmsg());
-            migsim_sim_destroy(sim);
+            run_destroy(sim, tp_file);
             return 2;
         }
         if (!quiet)
             printf("statistics       %s\n", out);
     }
-    migsim_sim_destroy(sim);
+    run_destroy(sim, tp_file);
     for (char *line = reason; *line;) { /* each line on stderr, after the program's name */
         char *end = strchr(line, '\n');
         fprintf(stderr, "%s: %.*s\n", P, (int)(end ? end - line : (ptrdiff_t)strlen(line)), line);
@@ -418,13 +496,17 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
 
 int migsim_cli_describe(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--trace-events") == 0) {
+        migsim_tracepoints_list(stdout);
+        return 0;
+    }
     bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
     if (json) {
         argc--;
         argv++;
     }
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-        fprintf(stderr, "usage: migsim describe [--json] [TYPE]\n");
+        fprintf(stderr, "usage: migsim describe [--json] [TYPE] | --trace-events\n");
         return 2;
     }
     const char *type = argc == 2 ? argv[1] : NULL;

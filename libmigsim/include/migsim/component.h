@@ -168,6 +168,8 @@ struct migsim_comp_s {
     const char *config_path;              /* borrowed: JSON path of its config, for messages */
     uint8_t *params_given;                /* owned: per ops->params entry, 1 = set by the
                                              configuration (0 = its table default) */
+    const uint64_t *trace_mask;           /* borrowed: the sim's trace point mask, bit
+                                             MIGSIM_TP_* set = written (tracepoint.h) */
 };
 
 /*

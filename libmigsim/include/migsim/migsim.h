@@ -24,5 +24,6 @@
 #include "migsim/trace.h"     /* traces: native format, generators, importers */
 #include "migsim/rng.h"       /* the pseudo-random generator */
 #include "migsim/hist.h"      /* log-linear histograms */
+#include "migsim/tracepoint.h" /* debug trace points: name patterns, a time window */
 
 #endif /* MIGSIM_MIGSIM_H */

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@
 #include "migsim/errors.h"
 #include "migsim/rng.h"
 #include "migsim/sim.h"
+#include "migsim/tracepoint.h"
 #include "oracle/oracle.h"
 
 #define CUR 0x100000ull       /* current page */
@@ -404,6 +407,9 @@ static void race(int interlock)
 {
     tb_t tb;
     tb_open(&tb, interlock ? "\"interlock\": \"line\"" : "\"interlock\": \"none\"", NULL);
+    FILE *tp = tmpfile();
+    assert_non_null(tp);
+    assert_int_equal(migsim_sim_trace_events(tb.sim, "dw.*", 0, MIGSIM_TICK_MAX, tp, 0), 0);
     tb_regs(&tb, true, 1, 2);
     const uint64_t off = 0x1080;
     uint8_t old[64], nw[64], got[64];
@@ -460,6 +466,17 @@ static void race(int interlock)
         assert_int_equal(tb.dw->ntrack, 0);
     }
     assert_int_equal(tb.dw->st_dual_writes, 1);
+    /* the trace points: the window move, and the held DMA write when it is held */
+    char want[256], lines[1024] = "";
+    int nw_ = snprintf(want, sizeof want, "0 dw.window lo=1 hi=2\n");
+    if (interlock)
+        snprintf(want + nw_, sizeof want - (size_t)nw_, "%" PRIu64 " dw.held addr=0x%" PRIx64 "\n",
+                 t1, (uint64_t)(CUR + off));
+    rewind(tp);
+    size_t got_n = fread(lines, 1, sizeof lines - 1, tp);
+    lines[got_n] = '\0';
+    fclose(tp);
+    assert_string_equal(lines, want);
     /* observed but not recorded: the copy write and the dual write's second half */
     assert_int_equal(tb.oracle.skipped, 2);
     assert_int_equal(tb.oracle.commits, 1);
