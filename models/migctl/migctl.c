@@ -690,7 +690,7 @@ static void mig_step(migsim_event_t *ev)
 
 /* ---- life cycle -------------------------------------------------------------------------- */
 
-static migsim_comp_t *mig_find(migctl_t *m, const char *name, const char *type, const char *param)
+migsim_comp_t *migctl_find_peer(migctl_t *m, const char *name, const char *type, const char *param)
 {
     migsim_comp_t *c = migsim_sim_find(m->comp.sim, name);
     if (!c) {
@@ -706,27 +706,21 @@ static migsim_comp_t *mig_find(migctl_t *m, const char *name, const char *type, 
     return c;
 }
 
-migsim_comp_t *migctl_find_peer(migctl_t *m, const char *name, const char *type, const char *param)
-{
-    return mig_find(m, name, type, param);
-}
-
 /* Resolve a comma-separated list of component names of one type. */
 static int mig_find_list(migctl_t *m, const char *list, const char *type, const char *param,
                          migsim_comp_t **out, uint32_t *n)
 {
     *n = 0;
-    char *buf = malloc(strlen(list) + 1);  /* configure time: may allocate; any length */
+    char *buf = strdup(list);  /* configure time: may allocate; any length */
     if (!buf)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
-    memcpy(buf, list, strlen(list) + 1);
     int rc = MIGSIM_OK;
     for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok && !rc;
          tok = strtok_r(NULL, ", ", &save)) {
         if (*n == MIGCTL_MAX_PEERS)
             rc = migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %d names", m->comp.config_path,
                               param, MIGCTL_MAX_PEERS);
-        else if (!(out[(*n)++] = mig_find(m, tok, type, param)))
+        else if (!(out[(*n)++] = migctl_find_peer(m, tok, type, param)))
             rc = MIGSIM_ECONFIG;
     }
     free(buf);
@@ -891,13 +885,14 @@ static int mig_configure(migsim_comp_t *c)
     for (uint32_t i = 0; i < n; i++)
         m->devs[i] = (dma_dev_t *)found[i];
     m->ndevs = n;
-    if (m->iommu[0] && !(m->iommu_c = (iommu_t *)mig_find(m, m->iommu, "iommu", "iommu")))
+    if (m->iommu[0] && !(m->iommu_c = (iommu_t *)migctl_find_peer(m, m->iommu, "iommu", "iommu")))
         return MIGSIM_ECONFIG;
-    if (m->dualwrite[0] && !(m->dw = (dualwrite_t *)mig_find(m, m->dualwrite, "dualwrite", "dualwrite")))
+    if (m->dualwrite[0] &&
+        !(m->dw = (dualwrite_t *)migctl_find_peer(m, m->dualwrite, "dualwrite", "dualwrite")))
         return MIGSIM_ECONFIG;
-    if (!(m->dram_c = (dram_t *)mig_find(m, m->dram, "dram", "dram")))
+    if (!(m->dram_c = (dram_t *)migctl_find_peer(m, m->dram, "dram", "dram")))
         return MIGSIM_ECONFIG;
-    if (m->llc[0] && !(m->llc_c = (llc_t *)mig_find(m, m->llc, "llc", "llc")))
+    if (m->llc[0] && !(m->llc_c = (llc_t *)migctl_find_peer(m, m->llc, "llc", "llc")))
         return MIGSIM_ECONFIG;
     for (uint32_t i = 0; i < m->nmmus; i++)
         if ((rc = mig_same_table(m, &m->mmus[i]->comp, m->mmus[i]->ladder_str, m->mmus[i]->va_bits)))
