@@ -556,12 +556,14 @@ static void mig_commit(void *ctx, const migsim_req_t *req, migsim_tick_t now)
         (req->flags & ORACLE_REQ_NO_COMMIT))
         return; /* reads, timing-only writes, and the second half of a dual write */
     uint64_t base;
-    if (req->src_kind == MIGSIM_SRC_CPU)
-        base = m->va;
-    else if (req->src_kind == MIGSIM_SRC_DMA)
-        base = m->iova;
-    else
+    if (req->src_kind != MIGSIM_SRC_CPU && req->src_kind != MIGSIM_SRC_DMA)
         return; /* the copy engine moves bytes, walkers write PTEs: neither is intended data */
+    if (req->flags & MIGSIM_REQ_PHYS)
+        base = m->cur_pa; /* issued by PA, past the translation units */
+    else if (req->src_kind == MIGSIM_SRC_CPU)
+        base = m->va;
+    else
+        base = m->iova;
     uint64_t meant = req->orig_addr - base < m->page_bytes ? m->cur_pa + (req->orig_addr - base)
                                                            : req->addr;
     oracle_writer_t w = { .req_id = req->id, .src_idx = req->src_idx, .src_kind = req->src_kind };

@@ -294,6 +294,9 @@ void target::bind_port(migsim_port_t *p, migsim_tick_t latency_ps, uint32_t capa
         throw std::runtime_error(std::string("libmigsim: ") + migsim_errmsg());
     retry_ext_.retry = true;
     retry_gp_.set_extension(&retry_ext_);
+    /* past the translation units requests carry physical addresses */
+    phys_ = std::strcmp(p->owner->ops->type, "cpu_mmu") != 0 &&
+            std::strcmp(p->owner->ops->type, "iommu") != 0;
     socket.register_b_transport(this, &target::b_transport);
     socket.register_nb_transport_fw(this, &target::nb_transport_fw);
     socket.register_transport_dbg(this, &target::transport_dbg);
@@ -556,6 +559,8 @@ migsim_req_t *target::line_req(const tlm::tlm_generic_payload &gp, uint64_t off,
     payload_to_req(gp, off, (uint32_t)len, req);
     req->src_kind = src_kind_;
     req->src_idx = src_idx_;
+    if (phys_)
+        req->flags |= MIGSIM_REQ_PHYS;
     req->cookie = h;
     return req;
 }

@@ -194,6 +194,7 @@ private:
     migsim_fmem_t fmem_{};
     bool has_fmem_ = false;
     uint8_t src_kind_ = 0;
+    bool phys_ = false; /* the port takes physical addresses (not a CPU MMU's or IOMMU's input) */
     uint16_t src_idx_ = 0;
     dmi_source *dmi_ = nullptr;
     sc_core::sc_event retry_ev_;

@@ -30,6 +30,9 @@ extern "C" {
 #define MIGSIM_REQ_CAS_FAILED 0x8u  /* set by the memory: the CAS found other bytes, wrote nothing */
 #define MIGSIM_REQ_XFER_FIRST 0x10u /* a DMA device's first request of a transfer (a record) */
 #define MIGSIM_REQ_XFER_LAST  0x20u /* ... and its last (both on a one-request transfer) */
+#define MIGSIM_REQ_PHYS       0x40u /* orig_addr is physical: the source addresses memory without
+                                       translation (e.g. a SystemC initiator bound to a port past
+                                       the MMUs); the oracle keys its writes by that address */
 
 typedef struct migsim_req_s migsim_req_t;
 
