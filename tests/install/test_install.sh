@@ -8,11 +8,16 @@
 #      and the same program built with pkg-config migsim-tlm.
 # Every program must report no lost write and the mig.end_ps of the installed `migsim run`
 # with the same overrides. Also: the installed `migsim plot` finds its script from the prefix.
+#   4. with README: the README's own blocks, taken from it with `readme_figures.py --extract`:
+#      its install lines (a Release build into a second prefix), its C example as main.c
+#      built by each of its three project blocks (find_package, pkg-config and cc,
+#      add_subdirectory) and run on readme/my.json, and when the wrappers were built its
+#      sc_main (after readme/sc_prelude.h) built by its add_subdirectory lines and run.
 #
-#   test_install.sh BUILD_DIR THIS_DIR CMAKE CC CXX HAVE_TLM(ON|OFF) [EXTRA_FLAGS]
+#   test_install.sh BUILD_DIR THIS_DIR CMAKE CC CXX HAVE_TLM(ON|OFF) [EXTRA_FLAGS [README]]
 # EXTRA_FLAGS go to every compile and link (a sanitized build's -fsanitize=...).
 set -eu
-build=$1 here=$2 cmake=$3 cc=$4 cxx=$5 tlm=$6 flags=${7:-}
+build=$1 here=$2 cmake=$3 cc=$4 cxx=$5 tlm=$6 flags=${7:-} readme=${8:-} nargs=$#
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/migsim-install.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -49,7 +54,7 @@ for s in $(grep -o '"[a-z0-9]*\.[a-z0-9_]*=\(\\"[^\\]*\\"\|[0-9]*\)"' "$here/mig
     n=$((n + 1))
 done
 [ "$n" -eq 13 ] || fail "read $n overrides from migrate_sets.h, expected 13"
-shift 7
+shift "$nargs"
 "$prefix/bin/migsim" run --quiet "$@" --out "$work/ref.json" || fail "installed migsim run failed"
 ref=$(sed -n 's/.*"mig\.end_ps":[[:space:]]*\([0-9]*\).*/\1/p' "$work/ref.json")
 [ -n "$ref" ] && [ "$ref" -gt 0 ] || fail "installed migsim run: no mig.end_ps"
@@ -114,3 +119,84 @@ if [ "$tlm" = ON ]; then
         fail "pkg-config migsim-tlm: the program does not build"
     run "pkg-config migsim-tlm" "$work/sc_migrate_pc"
 fi
+
+# --- 4. the README's blocks, as a reader would use them
+[ -n "$readme" ] || exit 0
+top=$(cd "$here/../.." && pwd)
+extract() { # NAME FILE: the README block NAME into FILE
+    python3 "$top/tools/readme_figures.py" --readme "$readme" --extract "$1" >"$2" ||
+        fail "README.md has no block $1"
+}
+rprefix=$work/readme_prefix rbuild=$work/readme_build
+extract install "$work/install.sh"
+# the README's prefix and build folder, moved into this test's folder
+sed -i "s#/opt/migsim#$rprefix#g; s# build\( \|\$\)# $rbuild\1#g" "$work/install.sh"
+(cd "$top" && CC=$cc CXX=$cxx sh -e "$work/install.sh") >"$work/readme_install.log" 2>&1 ||
+    { tail -30 "$work/readme_install.log"; fail "README install lines failed: $(cat "$work/install.sh")"; }
+[ -x "$rprefix/bin/migsim" ] || fail "README install lines: no $rprefix/bin/migsim"
+
+# the reference: the installed migsim on my.json; the C example must write the same statistics
+"$rprefix/bin/migsim" run --config "$here/readme/my.json" --quiet --out "$work/my_ref.json" ||
+    fail "installed migsim run --config readme/my.json failed"
+readme_run() { # NAME PROGRAM: runs the C example's build in a folder with my.json
+    d=$work/run_$1
+    mkdir -p "$d"
+    cp "$here/readme/my.json" "$d/"
+    (cd "$d" && "$2") || fail "$1: the README's C example exited with status $?"
+    python3 - "$work/my_ref.json" "$d/stats.json" "$1" <<'PY' || fail "$1: statistics differ from migsim run"
+import json, sys
+ref, got = (json.load(open(p))["stats"] for p in sys.argv[1:3])
+keys = [k for k in ref if k.startswith("dram0.") and k.endswith("_reqs")]
+bad = [k for k in keys if got.get(k) != ref[k]]
+if not keys or bad:
+    sys.exit(f"{sys.argv[3]}: {bad or 'no dram0 statistics'}")
+print(f"test_install: README {sys.argv[3]}: {len(keys)} dram0 request counts as migsim run's")
+PY
+}
+mkdir -p "$work/fp" "$work/pc" "$work/asd"
+extract main "$work/main.c"
+for d in fp pc asd; do cp "$work/main.c" "$work/$d/"; done
+
+extract find_package "$work/fp/CMakeLists.txt"
+"$cmake" -S "$work/fp" -B "$work/fp/b" -DCMAKE_PREFIX_PATH="$rprefix" -DCMAKE_C_COMPILER="$cc" \
+    >"$work/fp.log" 2>&1 || { cat "$work/fp.log"; fail "README find_package project: configure failed"; }
+"$cmake" --build "$work/fp/b" >"$work/fp.log" 2>&1 ||
+    { cat "$work/fp.log"; fail "README find_package project: build failed"; }
+readme_run find_package "$work/fp/b/my_study"
+
+extract pkg-config "$work/pc/build.sh"
+sed -i "s#/opt/migsim#$rprefix#g; s#^cc #$cc #" "$work/pc/build.sh"
+(cd "$work/pc" && sh -e build.sh) >"$work/pc.log" 2>&1 ||
+    { cat "$work/pc.log"; fail "README pkg-config and cc lines failed"; }
+needs_shared "$work/pc/my_study" YES
+needs_shared "$work/pc/my_study_static" NO
+readme_run pkg-config "$work/pc/my_study"
+readme_run cc "$work/pc/my_study_static"
+
+source_project() { # NAME DIR TARGET: the README's add_subdirectory block NAME, on this source tree
+    extract "$1" "$2/CMakeLists.txt"
+    sed -i "s#path/to/libmigsim#$top#" "$2/CMakeLists.txt"
+    "$cmake" -S "$2" -B "$2/b" -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
+        >"$2.log" 2>&1 || { cat "$2.log"; fail "README $1 project: configure failed"; }
+    "$cmake" --build "$2/b" -j2 --target "$3" >"$2.log" 2>&1 ||
+        { tail -30 "$2.log"; fail "README $1 project: build failed"; }
+}
+source_project add_subdirectory "$work/asd" my_study
+readme_run add_subdirectory "$work/asd/b/my_study"
+
+[ "$tlm" = ON ] || exit 0
+mkdir -p "$work/sc"
+extract sc_main "$work/sc/sc_main.cpp"
+cat "$here/readme/sc_prelude.h" "$work/sc/sc_main.cpp" >"$work/sc/main.cpp"
+source_project sc_add_subdirectory "$work/sc" my_platform
+cp "$here/readme/my_platform.json" "$work/sc/"
+out=$(cd "$work/sc" && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 ./b/my_platform) ||
+    fail "README sc_main exited with status $?: $out"
+echo "$out" | grep -q "dma: 96 lines written and read back" || fail "README sc_main: my_dma printed '$out'"
+echo "$out" | grep -q "cpu: 64 lines written and read back" || fail "README sc_main: my_cpu printed '$out'"
+python3 - "$work/sc/stats.json" <<'PY' || fail "README sc_main: the migration lost writes or did not end"
+import json, sys
+s = json.load(open(sys.argv[1]))["stats"]
+assert s["mig.lost_writes"] == 0 and s["mig.end_ps"] > 0, (s["mig.lost_writes"], s["mig.end_ps"])
+print(f"test_install: README sc_main: migration ended at {s['mig.end_ps']} ps, 0 lost writes")
+PY
