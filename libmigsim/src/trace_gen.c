@@ -2,7 +2,9 @@
  * trace_gen.c - synthetic access streams, deterministic for a given seed
  * (xoshiro256**, migsim/rng.h), at a fixed issue interval:
  *   - CPU-style address patterns: sequential, uniform random and strided
- *     over an address window, with a read/write mix;
+ *     over an address window, and a hot set that shifts over it (a share of
+ *     the accesses uniform in a window that moves every period, the rest
+ *     uniform over the whole window), with a read/write mix;
  *   - DMA patterns: a NIC receive ring (packet data into the next buffer,
  *     then a 16-byte descriptor write-back, packet sizes fixed or uniform)
  *     and a block device (transfers of one block size at sequential or
@@ -21,7 +23,7 @@
 #include "trace_internal.h"
 
 static const char *const gen_pattern_names[MIGSIM_GEN_COUNT_] = {
-    "sequential", "random", "strided", "nic_rx", "block",
+    "sequential", "random", "strided", "nic_rx", "block", "hotset",
 };
 static const char *const gen_order_names[MIGSIM_GEN_ORDER_COUNT_] = {"sequential", "random"};
 
@@ -45,6 +47,10 @@ void migsim_gen_config_default(migsim_gen_config_t *c)
     c->pkt_max_bytes = 1518;
     c->block_bytes = 4096;
     c->block_order = MIGSIM_GEN_ORDER_SEQUENTIAL;
+    c->hot_bytes = 64u << 10;
+    c->hot_frac = 0.9;
+    c->hot_period = 0;
+    c->hot_step_bytes = 64u << 10;
 }
 
 int migsim_gen_pattern_parse(const char *name, migsim_gen_pattern_t *out)
@@ -56,7 +62,8 @@ int migsim_gen_pattern_parse(const char *name, migsim_gen_pattern_t *out)
         }
     }
     return migsim_error(MIGSIM_EINVAL,
-                        "gen: unknown pattern '%s' (sequential, random, strided, nic_rx, block)",
+                        "gen: unknown pattern '%s' (sequential, random, strided, nic_rx, block, "
+                        "hotset)",
                         name);
 }
 
@@ -114,6 +121,19 @@ static int gen_check_cpu_patterns(const migsim_gen_config_t *c)
                             "gen: stride_bytes %" PRIu64
                             " must be a positive multiple of size_bytes %" PRIu64,
                             c->stride_bytes, sz);
+    if (c->pattern == MIGSIM_GEN_HOTSET) {
+        if (c->hot_bytes < sz || c->hot_bytes > c->range_bytes || c->hot_bytes % sz != 0)
+            return migsim_error(MIGSIM_EINVAL,
+                                "gen: hot_bytes %" PRIu64 " must be a multiple of size_bytes %"
+                                PRIu64 " in size_bytes..range_bytes (%" PRIu64 ")",
+                                c->hot_bytes, sz, c->range_bytes);
+        if (c->hot_step_bytes % sz != 0)
+            return migsim_error(MIGSIM_EINVAL,
+                                "gen: hot_step_bytes %" PRIu64 " is not a multiple of size_bytes %"
+                                PRIu64, c->hot_step_bytes, sz);
+        if (!(c->hot_frac >= 0.0 && c->hot_frac <= 1.0))
+            return migsim_error(MIGSIM_EINVAL, "gen: hot_frac %g is not in [0, 1]", c->hot_frac);
+    }
     return 0;
 }
 
@@ -220,9 +240,38 @@ int migsim_gen_init(migsim_gen_t *g, const migsim_gen_config_t *c)
     default:
         g->slots = c->range_bytes / c->size_bytes;
         g->stride_mod = c->stride_bytes % c->range_bytes;
+        g->hot_left = c->hot_period;
         break;
     }
     return 0;
+}
+
+uint64_t migsim_gen_hot_window(const migsim_gen_config_t *c, uint64_t i)
+{
+    if (!c->hot_period || !c->range_bytes)
+        return 0;
+    /* (i / period) * step mod range, without overflow: both factors reduced first */
+    uint64_t k = (i / c->hot_period) % c->range_bytes, step = c->hot_step_bytes % c->range_bytes;
+    return (uint64_t)(((unsigned __int128)k * step) % c->range_bytes);
+}
+
+/* HOTSET: an offset in the hot window or anywhere in the range; the window moves on. */
+static uint64_t gen_hotset(migsim_gen_t *g)
+{
+    const migsim_gen_config_t *c = &g->cfg;
+    uint64_t off;
+    if (migsim_rng_unit(&g->rng) < c->hot_frac) {
+        off = g->hot_off + migsim_rng_below(&g->rng, c->hot_bytes / c->size_bytes) * c->size_bytes;
+        if (off >= c->range_bytes)
+            off -= c->range_bytes;
+    } else {
+        off = migsim_rng_below(&g->rng, g->slots) * c->size_bytes;
+    }
+    if (c->hot_period && --g->hot_left == 0) {
+        g->hot_left = c->hot_period;
+        g->hot_off = migsim_gen_hot_window(c, g->i + 1);
+    }
+    return off;
 }
 
 /* NIC_RX: even records are packet data into the current buffer, odd ones
@@ -262,6 +311,9 @@ int migsim_gen_next(migsim_gen_t *g, migsim_trace_rec_t *out)
     switch (c->pattern) {
     case MIGSIM_GEN_RANDOM:
         off = migsim_rng_below(&g->rng, g->slots) * c->size_bytes;
+        break;
+    case MIGSIM_GEN_HOTSET:
+        off = gen_hotset(g);
         break;
     case MIGSIM_GEN_STRIDED:
         off = g->off;

@@ -147,6 +147,11 @@ static void player_retry(migsim_port_t *port)
         player_pump(p); /* send now: the port contract allows it, and it saves an event */
 }
 
+/* The generator pattern of each gen_pattern choice (pattern_names, below). */
+static const migsim_gen_pattern_t player_patterns[] = {
+    MIGSIM_GEN_SEQUENTIAL, MIGSIM_GEN_RANDOM, MIGSIM_GEN_STRIDED, MIGSIM_GEN_HOTSET,
+};
+
 static int player_init(migsim_comp_t *c)
 {
     player_t *p = (player_t *)c;
@@ -160,13 +165,17 @@ static int player_init(migsim_comp_t *c)
     } else {
         migsim_gen_config_t g;
         migsim_gen_config_default(&g);
-        g.pattern = (migsim_gen_pattern_t)p->gen_pattern;
+        g.pattern = player_patterns[p->gen_pattern];
         g.count = p->gen_count;
         g.base = p->gen_base;
         g.range_bytes = p->gen_range_bytes;
         g.stride_bytes = p->gen_stride_bytes;
         g.size_bytes = p->gen_size_bytes;
         g.read_frac = p->gen_read_frac;
+        g.hot_bytes = p->gen_hot_bytes;
+        g.hot_frac = p->gen_hot_frac;
+        g.hot_period = p->gen_hot_period;
+        g.hot_step_bytes = p->gen_hot_step_bytes;
         /* each core its own stream: the seed mixed with core_id (core 0: the seed itself) */
         g.seed = (p->gen_seed ? p->gen_seed : migsim_sim_seed(c->sim)) ^
                  (uint64_t)p->core_id * 0x9e3779b97f4a7c15ull;
@@ -210,7 +219,7 @@ static void player_fini(migsim_comp_t *c)
 }
 
 static const char *const mode_names[] = { "timed", "fast", NULL };
-static const char *const pattern_names[] = { "sequential", "random", "strided", NULL };
+static const char *const pattern_names[] = { "sequential", "random", "strided", "hotset", NULL };
 static const char *const srck_names[] = { "cpu", "dma", NULL };
 
 #define PU64(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U64(player_t, n, f, u, d, lo, hi, h)
@@ -245,6 +254,15 @@ static const migsim_param_t player_params[] = {
          "generator seed; 0 = the simulation seed (either mixed with core_id when it is not 0)"),
     PU64("gen_gap_ps", gen_gap_ps, "ps", 833, 0, 0, "generator time between records"),
     PENUM("gen_src", gen_src, 0, srck_names, "generator source kind"),
+    PU64("gen_hot_bytes", gen_hot_bytes, "bytes", 64u << 10, 1, 0,
+         "hotset: the hot window, a multiple of gen_size_bytes within the range"),
+    MIGSIM_PARAM_F64(player_t, "gen_hot_frac", gen_hot_frac, "", 0.9, 0.0, 1.0,
+                     "hotset: fraction of accesses uniform in the hot window (the rest uniform "
+                     "over the range)"),
+    PU64("gen_hot_period", gen_hot_period, "records", 0, 0, 0,
+         "hotset: records between moves of the hot window; 0 = it never moves"),
+    PU64("gen_hot_step_bytes", gen_hot_step_bytes, "bytes", 64u << 10, 0, 0,
+         "hotset: how far the hot window moves each period (wrapping in the range)"),
     PU32("core_id", core_id, "", 0, 0, 65535,
          "core number: src_idx of generated records, and mixed into the generator's seed so that "
          "cores with the same parameters issue different streams (sim.cores sets it on each copy)"),

@@ -54,6 +54,8 @@ typedef struct player_s {
     uint64_t gen_seed;             /* 0 = the simulation seed */
     uint64_t gen_gap_ps;
     uint32_t gen_src;              /* 0 cpu, 1 dma */
+    uint64_t gen_hot_bytes, gen_hot_period, gen_hot_step_bytes; /* hotset pattern */
+    double gen_hot_frac;
     uint32_t core_id;              /* src_idx of generated records; mixed into the seed, 0..65535 */
     /* state */
     migsim_recsrc_t *src;          /* owned */

@@ -30,12 +30,15 @@ static void trace_usage(FILE *f)
           "                       [--start PS]  (absolute-time formats: first record at PS ps)\n"
           "    FORMAT: dramsim3, ramulator, ramulator-cpu, lackey, champsim, ftrace, qemu,\n"
           "            gem5\n"
-          "  migsim trace gen --pattern sequential|random|strided|nic_rx|block --count N\n"
+          "  migsim trace gen --pattern sequential|random|strided|nic_rx|block|hotset --count N\n"
           "                   -o OUT.mtr [--base ADDR] [--range BYTES] [--stride BYTES]\n"
           "                   [--size BYTES] [--read-frac F] [--seed S] [--gap-ps N]\n"
           "                   [--src cpu|dma] [--src-idx N]\n"
           "                   nic_rx: [--ring-entries N] [--buf-bytes N] [--pkt-size MIN[:MAX]]\n"
           "                   block:  [--block-bytes N] [--block-order sequential|random]\n"
+          "                   hotset: [--hot-bytes N] [--hot-frac F] [--hot-period RECORDS]\n"
+          "                           [--hot-step BYTES]  (a share F of the accesses in a\n"
+          "                           window of N bytes that moves every RECORDS records)\n"
           "    nic_rx and block write DMA records (--src dma) unless --src says otherwise;\n"
           "    a record's op is the memory operation (a disk read is a write to memory)\n"
           "numbers: decimal or 0x hex, with an optional K/M/G or KiB/MiB/GiB suffix\n"
@@ -542,12 +545,13 @@ static int parse_pkt_size(const char *s, uint32_t *lo, uint32_t *hi)
 /* Options of `gen`, in the order of gen_opts[]. */
 enum {
     GO_PATTERN, GO_COUNT, GO_BASE, GO_RANGE, GO_STRIDE, GO_SIZE, GO_READ_FRAC, GO_SEED,
-    GO_GAP, GO_SRC_IDX, GO_SRC, GO_OUT, GO_RING, GO_BUF, GO_PKT, GO_BLOCK, GO_ORDER, GO_N_
+    GO_GAP, GO_SRC_IDX, GO_SRC, GO_OUT, GO_RING, GO_BUF, GO_PKT, GO_BLOCK, GO_ORDER,
+    GO_HOT_BYTES, GO_HOT_FRAC, GO_HOT_PERIOD, GO_HOT_STEP, GO_N_
 };
 static const char *const gen_opts[GO_N_] = {
     "--pattern", "--count", "--base", "--range", "--stride", "--size", "--read-frac", "--seed",
     "--gap-ps", "--src-idx", "--src", "-o", "--ring-entries", "--buf-bytes", "--pkt-size",
-    "--block-bytes", "--block-order",
+    "--block-bytes", "--block-order", "--hot-bytes", "--hot-frac", "--hot-period", "--hot-step",
 };
 
 /* Options whose value is one number (parse_size). */
@@ -556,6 +560,7 @@ static int gen_opt_numeric(int which)
     switch (which) {
     case GO_COUNT: case GO_BASE: case GO_RANGE: case GO_STRIDE: case GO_SIZE: case GO_SEED:
     case GO_GAP: case GO_SRC_IDX: case GO_RING: case GO_BUF: case GO_BLOCK:
+    case GO_HOT_BYTES: case GO_HOT_PERIOD: case GO_HOT_STEP:
         return 1;
     default:
         return 0;
@@ -591,7 +596,7 @@ static int cmd_gen(int argc, char **argv)
         case GO_PATTERN:
             if (migsim_gen_pattern_parse(val, &c.pattern))
                 return usage_error("unknown --pattern '%s' (sequential, random, strided, "
-                                   "nic_rx, block)", val);
+                                   "nic_rx, block, hotset)", val);
             have_pattern = 1;
             break;
         case GO_COUNT: c.count = v; have_count = 1; break;
@@ -603,15 +608,21 @@ static int cmd_gen(int argc, char **argv)
                 return usage_error("--size '%s' above 1 MiB", val);
             c.size_bytes = (uint32_t)v;
             break;
-        case GO_READ_FRAC: {
+        case GO_READ_FRAC:
+        case GO_HOT_FRAC: {
             char *end;
             errno = 0;
             double f = strtod(val, &end);
             if (errno || end == val || *end || !(f >= 0.0 && f <= 1.0))
-                return usage_error("bad --read-frac '%s' (a number in [0,1])", val);
-            c.read_frac = f;
+                return usage_error(which == GO_READ_FRAC ? "bad --read-frac '%s' (a number in [0,1])"
+                                                         : "bad --hot-frac '%s' (a number in [0,1])",
+                                   val);
+            *(which == GO_READ_FRAC ? &c.read_frac : &c.hot_frac) = f;
             break;
         }
+        case GO_HOT_BYTES: c.hot_bytes = v; break;
+        case GO_HOT_PERIOD: c.hot_period = v; break;
+        case GO_HOT_STEP: c.hot_step_bytes = v; break;
         case GO_SEED: c.seed = v; break;
         case GO_GAP: c.gap_ps = v; break;
         case GO_SRC_IDX:

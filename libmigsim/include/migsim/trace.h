@@ -226,6 +226,10 @@ typedef enum migsim_gen_pattern_e {
                                   16-byte descriptor write-back */
     MIGSIM_GEN_BLOCK      = 4, /* block device: transfers of block_bytes at
                                   sequential or random block-aligned addresses */
+    MIGSIM_GEN_HOTSET     = 5, /* a shifting hot set: with probability hot_frac
+                                  uniform in the hot window, else uniform over
+                                  the range; the window moves every hot_period
+                                  records (migsim_gen_hot_window) */
     MIGSIM_GEN_COUNT_
 } migsim_gen_pattern_t;
 
@@ -289,6 +293,12 @@ typedef struct migsim_gen_config_s {
     /* BLOCK */
     uint32_t block_bytes;  /* bytes per transfer, 1..MIGSIM_TRACE_MAX_SIZE */
     uint8_t block_order;   /* migsim_gen_order_t */
+    /* HOTSET: the hot window of record i starts at offset
+     * (i / hot_period) * hot_step_bytes mod range_bytes and wraps in the range */
+    uint64_t hot_bytes;      /* window size, a multiple of size_bytes in size..range */
+    double hot_frac;         /* probability that an access falls in the window, [0,1] */
+    uint64_t hot_period;     /* records between window moves; 0 = it never moves */
+    uint64_t hot_step_bytes; /* how far the window moves, a multiple of size_bytes */
 } migsim_gen_config_t;
 
 /* Defaults: SEQUENTIAL, count 1000, base 0, range 1 MiB, stride 4096,
@@ -312,6 +322,8 @@ typedef struct migsim_gen_s {
     uint64_t slots;          /* private: accesses (or blocks) that fit the range */
     uint64_t buf_base;       /* private: NIC_RX first buffer address */
     uint32_t ring_slot;      /* private: NIC_RX descriptor of the current packet */
+    uint64_t hot_off;        /* private: HOTSET window offset in range, bytes */
+    uint64_t hot_left;       /* private: HOTSET records before the window moves */
 } migsim_gen_t;
 
 /* Check the configuration and start the generator at record 0. */
@@ -320,6 +332,11 @@ int migsim_gen_init(migsim_gen_t *g, const migsim_gen_config_t *c);
 /* Produce the next record into *out: 1, or 0 after `count` records.
  * Cost: a few arithmetic operations and one or two RNG draws. */
 int migsim_gen_next(migsim_gen_t *g, migsim_trace_rec_t *out);
+
+/* HOTSET: the offset (from base, bytes) of the hot window of record i; the
+ * window is [off, off + hot_bytes) taken modulo range_bytes. What a study
+ * with a perfect placement knows of the workload. */
+uint64_t migsim_gen_hot_window(const migsim_gen_config_t *c, uint64_t i);
 
 /* Generate all records into an open writer (time mode must be ABS_PS).
  * Returns 0 or the writer's error (the writer is then poisoned). */
