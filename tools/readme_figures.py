@@ -77,7 +77,8 @@ The other examples are checked where they can be:
     <!-- project: NAME --> a file of an outside project (CMake lines, a shell
                          build, a C++ program): tests/install/test_install.sh
                          builds and runs it, taking it with `--extract NAME`
-                         (its `extract NAME FILE`); the check is that it does.
+                         (its `extract NAME FILE` or `source_project NAME ...`);
+                         the check is that it does.
     <!-- text -->         a drawing, not an example.
 
 Every code block of the README (fenced, or indented by four spaces after a
@@ -353,7 +354,7 @@ def check_project(name):
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with open(os.path.join(here, "tests", "install", "test_install.sh"), encoding="utf-8") as f:
         script = f.read()
-    if not re.search(r"\bextract\s+" + re.escape(name) + r"\s", script):
+    if not re.search(r"\b(extract|source_project)\s+" + re.escape(name) + r"\s", script):
         return [f"tests/install/test_install.sh does not build the project block {name} "
                 f"(extract {name} FILE)"]
     return []
