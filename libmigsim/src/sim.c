@@ -1513,6 +1513,23 @@ migsim_comp_t *migsim_sim_find(migsim_sim_t *sim, const char *name)
     return NULL;
 }
 
+migsim_comp_t *migsim_comp_find_peer(migsim_comp_t *self, const char *name, const char *type,
+                                     const char *param)
+{
+    migsim_comp_t *c = migsim_sim_find(self->sim, name);
+    if (!c) {
+        migsim_error(MIGSIM_ECONFIG, "%s.%s: no component named \"%s\"", self->config_path, param,
+                     name);
+        return NULL;
+    }
+    if (strcmp(c->ops->type, type) != 0) {
+        migsim_error(MIGSIM_ECONFIG, "%s.%s: \"%s\" is a %s, not %s %s", self->config_path, param,
+                     name, c->ops->type, strchr("aeiou", type[0]) ? "an" : "a", type);
+        return NULL;
+    }
+    return c;
+}
+
 int migsim_sim_stat(migsim_sim_t *sim, const char *dotted, double *value)
 {
     const char *dot = strchr(dotted, '.');

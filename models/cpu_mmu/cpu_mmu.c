@@ -396,6 +396,8 @@ static int mmu_recv(migsim_port_t *port, migsim_req_t *req)
     m->free_head = s->next;
     m->held++;
     m->st_reqs++;
+    if (m->access_fn)
+        m->access_fn(m->access_ctx, req->addr, req->op == MIGSIM_OP_WRITE);
     s->next = NULL;
     s->req = req;
     s->faulted = 0;
@@ -428,6 +430,12 @@ static void mmu_mem_retry(migsim_port_t *port)
 }
 
 /* ---- the OS side ------------------------------------------------------------------ */
+
+void cpu_mmu_set_access_observer(cpu_mmu_t *mmu, cpu_mmu_access_fn fn, void *ctx)
+{
+    mmu->access_fn = fn;
+    mmu->access_ctx = ctx;
+}
 
 int cpu_mmu_set_root(cpu_mmu_t *m, uint64_t root_pa)
 {

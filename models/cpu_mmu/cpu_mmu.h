@@ -119,6 +119,9 @@ typedef struct cpu_mmu_change_s {
     uint64_t lo, hi;               /* VA range [lo, hi) */
 } cpu_mmu_change_t;
 
+/* Told of every access the MMU accepts, by VA, before it is translated (cpu_mmu_set_access_observer). */
+typedef void (*cpu_mmu_access_fn)(void *ctx, uint64_t va, bool write);
+
 typedef struct cpu_mmu_s {
     migsim_comp_t comp;
     migsim_port_t in;              /* target: requests by VA */
@@ -163,6 +166,8 @@ typedef struct cpu_mmu_s {
     migsim_event_t l1_ev, l2_ev;   /* next L1 / L2 probe */
     migsim_event_t retry_ev;       /* tells "in" to retry, outside any callback */
     migsim_event_t stall_ev;       /* the shootdown handler ends: release stallq */
+    cpu_mmu_access_fn access_fn;   /* NULL = none */
+    void *access_ctx;              /* borrowed: access_fn's argument */
     /* statistics */
     uint64_t st_reqs;              /* requests accepted on "in" */
     uint64_t st_l1_hits, st_l1_misses, st_l2_hits, st_l2_misses;
@@ -191,6 +196,9 @@ typedef struct cpu_mmu_s {
 } cpu_mmu_t;
 
 extern const migsim_comp_ops_t cpu_mmu_ops;
+
+/* Call fn(ctx, va, write) for every access accepted on "in" (one observer; NULL clears it). */
+void cpu_mmu_set_access_observer(cpu_mmu_t *mmu, cpu_mmu_access_fn fn, void *ctx);
 
 /*
  * Set the PA of the top page table (4 KiB aligned). Called by the migration

@@ -152,6 +152,32 @@ static const migsim_gen_pattern_t player_patterns[] = {
     MIGSIM_GEN_SEQUENTIAL, MIGSIM_GEN_RANDOM, MIGSIM_GEN_STRIDED, MIGSIM_GEN_HOTSET,
 };
 
+int player_open_source(const player_t *p, migsim_recsrc_t **src)
+{
+    if (p->trace[0])
+        return migsim_recsrc_open_file(src, p->trace);
+    migsim_gen_config_t g;
+    migsim_gen_config_default(&g);
+    g.pattern = player_patterns[p->gen_pattern];
+    g.count = p->gen_count;
+    g.base = p->gen_base;
+    g.range_bytes = p->gen_range_bytes;
+    g.stride_bytes = p->gen_stride_bytes;
+    g.size_bytes = p->gen_size_bytes;
+    g.read_frac = p->gen_read_frac;
+    g.hot_bytes = p->gen_hot_bytes;
+    g.hot_frac = p->gen_hot_frac;
+    g.hot_period = p->gen_hot_period;
+    g.hot_step_bytes = p->gen_hot_step_bytes;
+    /* each core its own stream: the seed mixed with core_id (core 0: the seed itself) */
+    g.seed = (p->gen_seed ? p->gen_seed : migsim_sim_seed(p->comp.sim)) ^
+             (uint64_t)p->core_id * 0x9e3779b97f4a7c15ull;
+    g.gap_ps = p->gen_gap_ps;
+    g.src_kind = p->gen_src ? MIGSIM_SRC_DMA : MIGSIM_SRC_CPU;
+    g.src_idx = (uint16_t)p->core_id;
+    return migsim_recsrc_open_gen(src, &g);
+}
+
 static int player_init(migsim_comp_t *c)
 {
     player_t *p = (player_t *)c;
@@ -160,31 +186,7 @@ static int player_init(migsim_comp_t *c)
     int rc = srclat_init(&p->lat);
     if (rc)
         return rc;
-    if (p->trace[0]) {
-        rc = migsim_recsrc_open_file(&p->src, p->trace);
-    } else {
-        migsim_gen_config_t g;
-        migsim_gen_config_default(&g);
-        g.pattern = player_patterns[p->gen_pattern];
-        g.count = p->gen_count;
-        g.base = p->gen_base;
-        g.range_bytes = p->gen_range_bytes;
-        g.stride_bytes = p->gen_stride_bytes;
-        g.size_bytes = p->gen_size_bytes;
-        g.read_frac = p->gen_read_frac;
-        g.hot_bytes = p->gen_hot_bytes;
-        g.hot_frac = p->gen_hot_frac;
-        g.hot_period = p->gen_hot_period;
-        g.hot_step_bytes = p->gen_hot_step_bytes;
-        /* each core its own stream: the seed mixed with core_id (core 0: the seed itself) */
-        g.seed = (p->gen_seed ? p->gen_seed : migsim_sim_seed(c->sim)) ^
-                 (uint64_t)p->core_id * 0x9e3779b97f4a7c15ull;
-        g.gap_ps = p->gen_gap_ps;
-        g.src_kind = p->gen_src ? MIGSIM_SRC_DMA : MIGSIM_SRC_CPU;
-        g.src_idx = (uint16_t)p->core_id;
-        rc = migsim_recsrc_open_gen(&p->src, &g);
-    }
-    if (rc)
+    if ((rc = player_open_source(p, &p->src)) != 0)
         return rc;
     p->time_mode = migsim_recsrc_time_mode(p->src);
     return migsim_event_init(c->k, &p->ev, player_event, p, 20, 0, "player.issue");

@@ -81,6 +81,14 @@ typedef struct player_s {
 
 extern const migsim_comp_ops_t player_ops;
 
+/*
+ * Open a new stream of the records the player replays: its trace file, or
+ * its generator with the same configuration and seed (so a reader ahead of
+ * the player, such as a placement that knows the future, sees the same
+ * records). The caller closes it (migsim_recsrc_close).
+ */
+int player_open_source(const player_t *p, migsim_recsrc_t **src);
+
 #ifdef __cplusplus
 }
 #endif

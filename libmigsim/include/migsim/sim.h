@@ -176,6 +176,15 @@ uint64_t migsim_sim_seed(const migsim_sim_t *sim);
 
 /* Find a component by instance name, NULL if none. */
 migsim_comp_t *migsim_sim_find(migsim_sim_t *sim, const char *name);
+
+/*
+ * A component's peer named by its parameter `param` (for a component's
+ * configure hook): the component `name` of type `type`, or NULL with
+ * MIGSIM_ECONFIG and a message naming the parameter's JSON path ("no
+ * component named ...", "... is a dram, not a migctl").
+ */
+migsim_comp_t *migsim_comp_find_peer(migsim_comp_t *self, const char *name, const char *type,
+                                     const char *param);
 size_t migsim_sim_ncomps(const migsim_sim_t *sim);
 migsim_comp_t *migsim_sim_comp(migsim_sim_t *sim, size_t i);
 

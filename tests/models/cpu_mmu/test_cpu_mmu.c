@@ -23,6 +23,8 @@
  * - back-pressure with a one-entry DRAM read queue and a small hold limit:
  *   nothing lost, every read sees the last write, both sides refused;
  *   the same run twice gives identical statistics JSON;
+ * - the access observer: told of each accepted access once, by VA, with
+ *   its direction, also of accesses that fault or hit the TLB;
  * - configuration errors: a missing root, a bad ladder.
  */
 #include <setjmp.h>
@@ -423,6 +425,51 @@ static char *run_backpressure(void)
 
 /* ---- configuration errors --------------------------------------------------------- */
 
+/* ---- the access observer ------------------------------------------------------------ */
+
+typedef struct seen_s {
+    uint64_t va[8];
+    bool write[8];
+    unsigned n;
+} seen_t;
+
+static void seen_access(void *ctx, uint64_t va, bool write)
+{
+    seen_t *s = ctx;
+    if (s->n < 8) {
+        s->va[s->n] = va;
+        s->write[s->n] = write;
+    }
+    s->n++;
+}
+
+static void test_access_observer(void **state)
+{
+    (void)state;
+    probe_t p;
+    probe_open(&p, "\"l1_ps\": 1000", NULL, true);
+    uint64_t va = 15360ull << 32 | 0x5000;
+    map(&p, va, 0x10003000, 0, XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
+    seen_t s = { .n = 0 };
+    cpu_mmu_set_access_observer(p.m, seen_access, &s);
+    send_at(&p, 100 * tck(&p), 0, MIGSIM_OP_READ, va + 0x40, 0);      /* a walk */
+    send_at(&p, 400 * tck(&p), 1, MIGSIM_OP_WRITE, va + 0x80, 0);     /* a TLB hit */
+    send_at(&p, 600 * tck(&p), 2, MIGSIM_OP_READ, va + 0x100000, 0);  /* unmapped: a fault */
+    run_all(&p);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.va[0], va + 0x40);
+    assert_false(s.write[0]);
+    assert_int_equal(s.va[1], va + 0x80);
+    assert_true(s.write[1]);
+    assert_int_equal(s.va[2], va + 0x100000);
+    assert_true(stat(&p, "reqs") == 3);
+    cpu_mmu_set_access_observer(p.m, NULL, NULL);
+    send_at(&p, 900 * tck(&p), 3, MIGSIM_OP_READ, va + 0xc0, 0);
+    run_all(&p);
+    assert_int_equal(s.n, 3);
+    migsim_sim_destroy(p.sim);
+}
+
 static void test_no_root_is_a_config_error(void **state)
 {
     (void)state;
@@ -463,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_shootdown_handler_stops_core),
         cmocka_unit_test(test_stop_holds_core),
         cmocka_unit_test(test_backpressure_deterministic),
+        cmocka_unit_test(test_access_observer),
         cmocka_unit_test(test_no_root_is_a_config_error),
         cmocka_unit_test(test_bad_ladder),
     };
