@@ -716,9 +716,33 @@ static int sim_check_graph(migsim_sim_t *sim)
     return rc;
 }
 
-/* Whether statistic d of c is reported: always, or while its port is bound. */
+/* Whether parameter `name` of c holds a nonzero (non-empty) value. */
+static bool stat_param_set(const migsim_comp_t *c, const char *name)
+{
+    for (const migsim_param_t *p = c->ops->params; p && p->name; p++) {
+        if (strcmp(p->name, name) != 0)
+            continue;
+        const char *f = (const char *)c + p->offset;
+        switch (p->type) {
+        case MIGSIM_PT_U64: return *(const uint64_t *)f != 0;
+        case MIGSIM_PT_U32:
+        case MIGSIM_PT_ENUM: return *(const uint32_t *)f != 0;
+        case MIGSIM_PT_F64: return *(const double *)f != 0;
+        case MIGSIM_PT_BOOL: return *(const bool *)f;
+        case MIGSIM_PT_STR: return *(char *const *)f && **(char *const *)f;
+        }
+    }
+    return false;
+}
+
+/*
+ * Whether statistic d of c is reported: always, while its port is bound, or
+ * while its parameter is set.
+ */
 static bool stat_shown(migsim_comp_t *c, const migsim_stat_def_t *d)
 {
+    if (d->param && !stat_param_set(c, d->param))
+        return false;
     if (!d->port)
         return true;
     migsim_port_t *p = migsim_comp_port(c, d->port);
@@ -1850,8 +1874,10 @@ static void describe_one(FILE *f, const migsim_comp_ops_t *ops)
                 p->optional ? " (optional)" : "");
     fprintf(f, "  statistics:\n");
     for (const migsim_stat_def_t *s = ops->stats; s && s->name; s++)
-        fprintf(f, "    %-30s %-10s %s%s\n", s->name, s->unit, s->help,
-                s->port ? " (reported while the port is bound)" : "");
+        fprintf(f, "    %-30s %-10s %s%s%s%s%s\n", s->name, s->unit, s->help,
+                s->port ? " (reported while the port is bound)" : "",
+                s->param ? " (reported while " : "", s->param ? s->param : "",
+                s->param ? " is set)" : "");
 }
 
 /* One component type as JSON: what describe_one prints, as data. */
@@ -1916,6 +1942,8 @@ static cJSON *describe_json_one(const migsim_comp_ops_t *ops)
         cJSON_AddStringToObject(j, "help", s->help);
         if (s->port)
             cJSON_AddStringToObject(j, "port", s->port);
+        if (s->param)
+            cJSON_AddStringToObject(j, "param", s->param);
     }
     return o;
 }

@@ -27,6 +27,8 @@
 typedef struct migctl_mech_s {
     const char *name;              /* the "policy" parameter's value */
     bool needs_chip;               /* refused at init without a dual-write chip */
+    bool pages;                    /* keeps no state from one migration to the next: may run
+                                      the requests of a footprint (footprint_pages > 0) */
     /* runs step m->block; NULL: the mechanism never starts (policy "none") */
     void (*step)(migctl_t *m);
     /* the step that runs at start_ps */

@@ -45,5 +45,6 @@ static void dual_whole_step(migctl_t *m)
 }
 
 const migctl_mech_t migctl_mech_dual_whole = {
-    .name = "dual_write_whole", .needs_chip = true, .step = dual_whole_step, .first = 200,
+    .name = "dual_write_whole", .needs_chip = true, .pages = true, .step = dual_whole_step,
+    .first = 200,
 };

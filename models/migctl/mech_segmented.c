@@ -121,5 +121,5 @@ static void segmented_step(migctl_t *m)
 }
 
 const migctl_mech_t migctl_mech_segmented = {
-    .name = "segmented", .needs_chip = true, .step = segmented_step, .first = 200,
+    .name = "segmented", .needs_chip = true, .pages = true, .step = segmented_step, .first = 200,
 };

@@ -49,5 +49,5 @@ static void suspend_io_step(migctl_t *m)
 }
 
 const migctl_mech_t migctl_mech_suspend_io = {
-    .name = "suspend_io", .needs_chip = false, .step = suspend_io_step, .first = 200,
+    .name = "suspend_io", .needs_chip = false, .pages = true, .step = suspend_io_step, .first = 200,
 };

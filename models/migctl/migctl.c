@@ -25,6 +25,13 @@
 
 #define MIG_LINE 64u
 
+/*
+ * Oracle keys of writes to a footprint: this bit, plus the byte offset in
+ * the footprint (the page index times page_bytes plus the offset in the
+ * page); no physical address has it.
+ */
+#define MIG_FP_KEY (1ull << 63)
+
 /* The mechanisms, in migctl_policy_t order, and their names for the "policy" parameter. */
 #define MIGCTL_ROW(e, name, table) &table,
 static const migctl_mech_t *const mechs[] = { MIGCTL_MECHS(MIGCTL_ROW) };
@@ -34,7 +41,7 @@ static const char *const policy_names[] = { MIGCTL_MECHS(MIGCTL_NAME) NULL };
 #undef MIGCTL_NAME
 
 /* No migration: the traces run alone. */
-const migctl_mech_t migctl_mech_none = { .name = "none" };
+const migctl_mech_t migctl_mech_none = { .name = "none", .pages = true };
 
 /* ---- the step log ------------------------------------------------------------- */
 
@@ -398,6 +405,36 @@ static void mig_io_switch(migctl_t *m, uint32_t then, uint64_t then_ps)
 
 static void mig_copy_pump(migctl_t *m);
 
+/*
+ * The copy budget, a token bucket one line deep: line reads leave at most
+ * migrate_bytes_per_s bytes per second, the k-th of a busy stretch exactly
+ * floor(k x 64 x 10^12 / migrate_bytes_per_s) ps after its first. Returns
+ * whether a line read may leave now (and charges it); otherwise the copy
+ * engine is pumped again when it may.
+ */
+static bool mig_budget_take(migctl_t *m)
+{
+    migsim_tick_t now = m->comp.k->now;
+    if (now < m->tb_next_ps) {
+        if (!migsim_event_queued(&m->tb_ev))
+            migsim_schedule(m->comp.k, &m->tb_ev, m->tb_next_ps);
+        return false;
+    }
+    if (m->tb_next_ps < now) { /* idle meanwhile: no credit beyond one line */
+        m->tb_next_ps = now;
+        m->tb_rem = 0;
+    }
+    m->tb_rem += (uint64_t)MIG_LINE * 1000000000000ull;
+    m->tb_next_ps += m->tb_rem / m->migrate_bytes_per_s;
+    m->tb_rem %= m->migrate_bytes_per_s;
+    return true;
+}
+
+static void mig_budget_ev(migsim_event_t *ev)
+{
+    mig_copy_pump(ev->ctx);
+}
+
 static void mig_copy_start(migctl_t *m, uint32_t then)
 {
     m->copy_then = then;
@@ -477,6 +514,8 @@ static void mig_copy_pump(migctl_t *m)
         } else {
             if ((m->copy_next >= m->copy_end && !mig_copy_more(m)) || m->copy_out >= m->copy_inflight)
                 return;
+            if (m->migrate_bytes_per_s && !mig_budget_take(m))
+                return;
             r = migsim_req_alloc(m->comp.pool);
             if (!r) {
                 migsim_sim_fail(m->comp.sim, MIGSIM_ENOMEM);
@@ -548,6 +587,20 @@ static void mig_copy_retry(migsim_port_t *port)
 
 /* ---- the oracle ------------------------------------------------------------------------ */
 
+/*
+ * The key of a write to a footprint: by VA or IOVA inside it, MIG_FP_KEY
+ * plus its offset there, whichever page it is on and wherever that page is;
+ * by PA, or outside the footprint, its PA.
+ */
+static uint64_t mig_fp_meant(const migctl_t *m, const migsim_req_t *req)
+{
+    uint64_t base = req->src_kind == MIGSIM_SRC_CPU ? m->fp_va : m->fp_iova;
+    uint64_t off = req->orig_addr - base;
+    if (!(req->flags & MIGSIM_REQ_PHYS) && off < m->footprint_pages * m->page_bytes)
+        return MIG_FP_KEY | off;
+    return req->addr;
+}
+
 /* A CPU or DMA write's bytes were applied: record them under the PA they meant. */
 static void mig_commit(void *ctx, const migsim_req_t *req, migsim_tick_t now)
 {
@@ -555,34 +608,41 @@ static void mig_commit(void *ctx, const migsim_req_t *req, migsim_tick_t now)
     if (req->op != MIGSIM_OP_WRITE || !(req->flags & MIGSIM_REQ_HAS_DATA) ||
         (req->flags & ORACLE_REQ_NO_COMMIT))
         return; /* reads, timing-only writes, and the second half of a dual write */
-    uint64_t base;
     if (req->src_kind != MIGSIM_SRC_CPU && req->src_kind != MIGSIM_SRC_DMA)
         return; /* the copy engine moves bytes, walkers write PTEs: neither is intended data */
-    if (req->flags & MIGSIM_REQ_PHYS)
-        base = m->cur_pa; /* issued by PA, past the translation units */
-    else if (req->src_kind == MIGSIM_SRC_CPU)
-        base = m->va;
-    else
-        base = m->iova;
-    uint64_t meant = req->orig_addr - base < m->page_bytes ? m->cur_pa + (req->orig_addr - base)
-                                                           : req->addr;
+    uint64_t meant;
+    if (m->footprint_pages) {
+        meant = mig_fp_meant(m, req);
+    } else {
+        uint64_t base;
+        if (req->flags & MIGSIM_REQ_PHYS)
+            base = m->cur_pa; /* issued by PA, past the translation units */
+        else if (req->src_kind == MIGSIM_SRC_CPU)
+            base = m->va;
+        else
+            base = m->iova;
+        meant = req->orig_addr - base < m->page_bytes ? m->cur_pa + (req->orig_addr - base)
+                                                      : req->addr;
+    }
     oracle_writer_t w = { .req_id = req->id, .src_idx = req->src_idx, .src_kind = req->src_kind };
     if (oracle_commit(&m->oracle, ORACLE_SPACE_PA, meant, req->data, req->size, w, now) != 0)
         migsim_sim_fail(m->comp.sim, MIGSIM_ENOMEM);
 }
 
 /*
- * The final place of a meant PA: through the CPU page table inside the page,
- * else itself; then through the mechanism's redirect, if it has one.
+ * The final place of a meant PA: through the CPU page table inside the page
+ * (or, for a footprint's key, at its offset in the footprint), else itself;
+ * then through the mechanism's redirect, if it has one.
  */
 static int mig_resolve(void *ctx, oracle_space_t space, uint64_t addr, uint64_t *pa)
 {
     migctl_t *m = ctx;
     (void)space;
-    if (addr - m->cur_pa >= m->page_bytes) {
+    bool fp = m->footprint_pages && (addr & MIG_FP_KEY);
+    if (!fp && (m->footprint_pages || addr - m->cur_pa >= m->page_bytes)) {
         *pa = addr;
     } else {
-        uint64_t va = m->va + (addr - m->cur_pa);
+        uint64_t va = fp ? m->fp_va + (addr & ~MIG_FP_KEY) : m->va + (addr - m->cur_pa);
         xlat_map_t map;
         if (!xlat_pt_lookup(&m->cpu_pt, va, &map))
             return 1;
@@ -623,9 +683,14 @@ void migctl_begin(migctl_t *m)
         m->watch[i](m->watch_ctx[i], true, m->cur_pa, m->tgt_pa, m->page_bytes);
     migsim_sim_set_phase(m->comp.sim, MIGSIM_PHASE_DURING);
     m->running = true;
-    m->st_start_ps = m->comp.k->now;
-    m->st_dram_bytes_at_start = mem_bytes(m);
+    m->mig_t0 = m->comp.k->now;
+    if (m->st_mig_completed == 0) { /* a footprint's statistics span from its first migration */
+        m->st_start_ps = m->comp.k->now;
+        m->st_dram_bytes_at_start = mem_bytes(m);
+    }
 }
+
+static void mig_page_moved(migctl_t *m);
 
 void migctl_end(migctl_t *m)
 {
@@ -639,6 +704,8 @@ void migctl_end(migctl_t *m)
     m->st_dram_bytes_during = mem_bytes(m) - m->st_dram_bytes_at_start;
     for (uint32_t i = 0; i < m->nwatch; i++)
         m->watch[i](m->watch_ctx[i], false, m->cur_pa, m->tgt_pa, m->page_bytes);
+    if (m->footprint_pages)
+        mig_page_moved(m);
 }
 
 void migctl_no_step(migctl_t *m)
@@ -688,6 +755,479 @@ static void mig_step(migsim_event_t *ev)
         mig_tail_step(m);
     else
         m->mech->step(m);
+}
+
+/* ---- a footprint of many pages: nodes, placement, requests ------------------------------ */
+
+static uint64_t mig_node_pa(const migctl_t *m, uint32_t node, uint32_t frame)
+{
+    return m->node[node].first_pa + (uint64_t)frame * m->page_bytes;
+}
+
+/* The lowest free frame of node n, taken (the caller knows there is one). */
+static uint32_t mig_frame_alloc(migctl_node_t *n)
+{
+    uint32_t words = (n->frames + 63) / 64;
+    for (uint32_t w = n->hint; w < words; w++) {
+        if (n->used[w] == UINT64_MAX)
+            continue;
+        uint32_t bit = (uint32_t)__builtin_ctzll(~n->used[w]);
+        n->used[w] |= 1ull << bit;
+        n->free--;
+        n->hint = w;
+        return w * 64 + bit;
+    }
+    abort(); /* broken invariant: free > 0 but no clear bit */
+}
+
+static void mig_frame_free(migctl_node_t *n, uint32_t f)
+{
+    n->used[f / 64] &= ~(1ull << (f % 64));
+    n->free++;
+    if (f / 64 < n->hint)
+        n->hint = f / 64;
+}
+
+/* Mark the frames of node n overlapping [lo, lo + len) as never free. */
+static void mig_frames_exclude(migctl_t *m, migctl_node_t *n, uint64_t lo, uint64_t len)
+{
+    uint64_t end = n->first_pa + (uint64_t)n->frames * m->page_bytes;
+    if (!len || lo >= end || lo + len <= n->first_pa)
+        return;
+    uint64_t a = lo > n->first_pa ? (lo - n->first_pa) / m->page_bytes : 0;
+    uint64_t b = (lo + len >= end ? end - n->first_pa : lo + len - n->first_pa + m->page_bytes - 1) /
+                 m->page_bytes;
+    for (uint64_t f = a; f < b; f++) {
+        if (!(n->used[f / 64] & (1ull << (f % 64)))) {
+            n->used[f / 64] |= 1ull << (f % 64);
+            n->free--;
+        }
+    }
+}
+
+/* One field of a comma-separated item: the text up to `sep` (or the end), copied to buf. */
+static const char *mig_field(const char *s, char sep, char *buf, size_t cap)
+{
+    size_t i = 0;
+    while (*s && *s != sep && *s != ',') {
+        if (i + 1 < cap)
+            buf[i++] = *s;
+        s++;
+    }
+    buf[i] = 0;
+    return s;
+}
+
+/* "nodes": "name:base:bytes,...": the nodes, their frames, the excluded regions. */
+static int mig_nodes_parse(migctl_t *m)
+{
+    const char *at = m->comp.config_path, *s = m->nodes;
+    while (*s) {
+        char name[64], base[64], bytes[64];
+        const char *item = s;
+        s = mig_field(s, ':', name, sizeof name);
+        if (*s == ':')
+            s = mig_field(s + 1, ':', base, sizeof base);
+        else
+            base[0] = 0;
+        if (*s == ':')
+            s = mig_field(s + 1, ':', bytes, sizeof bytes);
+        else
+            bytes[0] = 0;
+        uint64_t b, n;
+        if (!name[0] || strlen(name) >= MIGCTL_NODE_NAME || migsim_parse_size(base, &b) ||
+            migsim_parse_size(bytes, &n) || !n || (*s && *s != ','))
+            return migsim_error(MIGSIM_ECONFIG, "%s.nodes: \"%.*s\" is not name:base:bytes (a "
+                                "name of 1 to %d characters, a base and a nonzero size)", at,
+                                (int)strcspn(item, ","), item, MIGCTL_NODE_NAME - 1);
+        if (m->nnodes == MIGCTL_MAX_NODES)
+            return migsim_error(MIGSIM_ECONFIG, "%s.nodes: at most %d nodes", at, MIGCTL_MAX_NODES);
+        if (b + n < b)
+            return migsim_error(MIGSIM_ECONFIG, "%s.nodes: node %s ends past 2^64", at, name);
+        for (uint32_t i = 0; i < m->nnodes; i++) {
+            const migctl_node_t *o = &m->node[i];
+            if (b < o->base + o->bytes && o->base < b + n)
+                return migsim_error(MIGSIM_ECONFIG, "%s.nodes: node %s overlaps node %s", at, name,
+                                    o->name);
+            if (strcmp(o->name, name) == 0)
+                return migsim_error(MIGSIM_ECONFIG, "%s.nodes: two nodes named %s", at, name);
+        }
+        migctl_node_t *nd = &m->node[m->nnodes++];
+        snprintf(nd->name, sizeof nd->name, "%s", name);
+        nd->base = b;
+        nd->bytes = n;
+        nd->first_pa = (b + m->page_bytes - 1) / m->page_bytes * m->page_bytes;
+        uint64_t frames = nd->first_pa < b + n ? (b + n - nd->first_pa) / m->page_bytes : 0;
+        if (frames > UINT32_MAX)
+            return migsim_error(MIGSIM_ECONFIG, "%s.nodes: node %s has more than 2^32 frames of "
+                                "page_bytes", at, name);
+        nd->frames = nd->free = (uint32_t)frames;
+        uint32_t words = (nd->frames + 63) / 64;
+        if (!(nd->used = calloc(words ? words : 1, sizeof *nd->used)))
+            return migsim_error(MIGSIM_ENOMEM, "%s: out of memory", m->comp.name);
+        if (nd->frames % 64)
+            nd->used[words - 1] = ~0ull << (nd->frames % 64); /* past the last frame */
+        mig_frames_exclude(m, nd, m->pt_base, m->pt_bytes);
+        mig_frames_exclude(m, nd, 0, m->identity_bytes);
+        if (*s == ',')
+            s++;
+    }
+    return MIGSIM_OK;
+}
+
+/*
+ * Take the frame at `pa` (parameter `param`): *node and *frame receive it;
+ * a configuration error when no node has it or it is not free.
+ */
+static int mig_frame_take(migctl_t *m, uint64_t pa, const char *param, uint32_t *node,
+                          uint32_t *frame)
+{
+    for (uint32_t i = 0; i < m->nnodes; i++) {
+        migctl_node_t *n = &m->node[i];
+        if (pa < n->first_pa || pa - n->first_pa >= (uint64_t)n->frames * m->page_bytes)
+            continue;
+        uint32_t f = (uint32_t)((pa - n->first_pa) / m->page_bytes);
+        if (n->used[f / 64] & (1ull << (f % 64)))
+            break;
+        n->used[f / 64] |= 1ull << (f % 64);
+        n->free--;
+        *node = i;
+        *frame = f;
+        return MIGSIM_OK;
+    }
+    return migsim_error(MIGSIM_ECONFIG, "%s.%s: 0x%" PRIx64 " is not a free frame of any node "
+                        "(without requests, page 0 of the footprint moves from cur_pa to tgt_pa "
+                        "at start_ps)", m->comp.config_path, param, pa);
+}
+
+/* The node named `tok` (a name, or an index), or -1. */
+static int mig_node_index(const migctl_t *m, const char *tok)
+{
+    for (uint32_t i = 0; i < m->nnodes; i++)
+        if (strcmp(m->node[i].name, tok) == 0)
+            return (int)i;
+    uint64_t v;
+    if (migsim_parse_size(tok, &v) == 0 && v < m->nnodes)
+        return (int)v;
+    return -1;
+}
+
+/* Initial placement: every page from `first` on a frame, by the placement policy. */
+static int mig_place(migctl_t *m, uint64_t first)
+{
+    uint64_t N = m->footprint_pages - first, free = 0;
+    for (uint32_t i = 0; i < m->nnodes; i++)
+        free += m->placement == 1 && i + 1 < m->nnodes ? 0 : m->node[i].free;
+    if (N > free)
+        return migsim_error(MIGSIM_ECONFIG, "%s.footprint_pages: %" PRIu64 " pages of %" PRIu64
+                            " bytes do not fit the %" PRIu64 " free frames of %s (placement %s)",
+                            m->comp.config_path, m->footprint_pages, m->page_bytes, free,
+                            m->placement == 1 ? "the last node" : "the nodes",
+                            m->placement == 0 ? "near_first" : m->placement == 1 ? "far" : "interleave");
+    uint32_t next = 0;
+    for (uint64_t p = first; p < m->footprint_pages; p++) {
+        uint32_t k = m->placement == 1 ? m->nnodes - 1 : m->placement == 2 ? next : 0;
+        while (!m->node[k].free) /* near_first: the next node; interleave: skip full ones */
+            k = (k + 1) % m->nnodes;
+        next = (k + 1) % m->nnodes;
+        m->pg_node[p] = (uint8_t)k;
+        m->pg_frame[p] = mig_frame_alloc(&m->node[k]);
+        m->st_node_pages[k]++;
+    }
+    return MIGSIM_OK;
+}
+
+/* "requests": "at_ps:page:node,...": checked and ordered by time (equal times in given order). */
+static int mig_requests_parse(migctl_t *m)
+{
+    const char *at = m->comp.config_path, *s = m->requests;
+    uint32_t n = 1;
+    for (const char *c = s; *c; c++)
+        n += *c == ',';
+    if (!(m->cfg_req = calloc(n, sizeof *m->cfg_req)))
+        return migsim_error(MIGSIM_ENOMEM, "%s: out of memory", m->comp.name);
+    while (*s) {
+        char t[64], pg[64], nd[64];
+        const char *item = s;
+        s = mig_field(s, ':', t, sizeof t);
+        s = *s == ':' ? mig_field(s + 1, ':', pg, sizeof pg) : (pg[0] = 0, s);
+        s = *s == ':' ? mig_field(s + 1, ':', nd, sizeof nd) : (nd[0] = 0, s);
+        uint64_t at_ps, page;
+        int node = mig_node_index(m, nd);
+        int len = (int)strcspn(item, ",");
+        if (migsim_parse_size(t, &at_ps) || migsim_parse_size(pg, &page) || (*s && *s != ','))
+            return migsim_error(MIGSIM_ECONFIG, "%s.requests: \"%.*s\" is not at_ps:page:node",
+                                at, len, item);
+        if (page >= m->footprint_pages)
+            return migsim_error(MIGSIM_ECONFIG, "%s.requests: \"%.*s\": page %" PRIu64 " is not "
+                                "below footprint_pages %" PRIu64, at, len, item, page,
+                                m->footprint_pages);
+        if (node < 0)
+            return migsim_error(MIGSIM_ECONFIG, "%s.requests: \"%.*s\": no node \"%s\" (%u nodes)",
+                                at, len, item, nd, m->nnodes);
+        /* insertion by time, after the equal ones */
+        uint32_t i = m->ncfg_req++;
+        for (; i > 0 && m->cfg_req[i - 1].at_ps > at_ps; i--)
+            m->cfg_req[i] = m->cfg_req[i - 1];
+        m->cfg_req[i] = (migctl_queued_t){ .at_ps = at_ps, .page = (uint32_t)page,
+                                           .node = (uint32_t)node, .frame = UINT32_MAX };
+        if (*s == ',')
+            s++;
+    }
+    return MIGSIM_OK;
+}
+
+static void mig_kick(migctl_t *m)
+{
+    if (m->q_len && !(m->pg_flags[m->mig_page] & MIGCTL_PG_MOVING) &&
+        !migsim_event_queued(&m->dispatch_ev))
+        migsim_schedule(m->comp.k, &m->dispatch_ev, m->comp.k->now);
+}
+
+/* A refused request: counted, and its reason returned. */
+static int mig_refuse(migctl_t *m, int code, const char *why, uint64_t page, uint32_t node)
+{
+    m->st_mig_refused++;
+    return migsim_error(code, "%s: migrate page %" PRIu64 " to node %u: %s", m->comp.name, page,
+                        node, why);
+}
+
+/* A request; `frame` is a target frame already taken, or UINT32_MAX (migctl_queued_t). */
+static int mig_request(migctl_t *m, uint64_t page, uint32_t node, uint32_t frame)
+{
+    m->st_mig_requested++;
+    if (!m->footprint_pages || !m->mech->step)
+        return mig_refuse(m, MIGSIM_ESTATE, "no footprint (footprint_pages 0) or policy none",
+                          page, node);
+    if (page >= m->footprint_pages)
+        return mig_refuse(m, MIGSIM_ERANGE, "no such page", page, node);
+    if (node >= m->nnodes)
+        return mig_refuse(m, MIGSIM_ERANGE, "no such node", page, node);
+    if (m->pg_flags[page] & MIGCTL_PG_QUEUED)
+        return mig_refuse(m, MIGSIM_EBUSY, "already queued", page, node);
+    if (m->pg_flags[page] & MIGCTL_PG_MOVING)
+        return mig_refuse(m, MIGSIM_EBUSY, "already moving", page, node);
+    if (m->pg_node[page] == node)
+        return mig_refuse(m, MIGSIM_EINVAL, "already on that node", page, node);
+    migctl_node_t *n = &m->node[node];
+    if (frame == UINT32_MAX && n->free == n->reserved)
+        return mig_refuse(m, MIGSIM_EBUSY, "the node has no free frame", page, node);
+    if (m->q_len == m->q_cap) { /* grow the ring, oldest first (a page is queued once) */
+        uint32_t cap = m->q_cap ? 2 * m->q_cap : 16;
+        migctl_queued_t *q = malloc(cap * sizeof *q);
+        if (!q)
+            return migsim_error(MIGSIM_ENOMEM, "%s: out of memory", m->comp.name);
+        for (uint32_t i = 0; i < m->q_len; i++)
+            q[i] = m->queue[(m->q_head + i) % m->q_cap];
+        free(m->queue);
+        m->queue = q;
+        m->q_cap = cap;
+        m->q_head = 0;
+    }
+    m->queue[(m->q_head + m->q_len++) % m->q_cap] =
+        (migctl_queued_t){ .at_ps = m->comp.k->now, .page = (uint32_t)page, .node = node,
+                           .frame = frame };
+    n->reserved += frame == UINT32_MAX;
+    m->pg_flags[page] |= MIGCTL_PG_QUEUED;
+    mig_kick(m);
+    return MIGSIM_OK;
+}
+
+int migctl_request(migctl_t *m, uint64_t page, uint32_t node)
+{
+    return mig_request(m, page, node, UINT32_MAX);
+}
+
+/* The oldest queued request starts: its target frame taken, the mechanism's first step. */
+static void mig_dispatch(migsim_event_t *ev)
+{
+    migctl_t *m = ev->ctx;
+    if (!m->q_len || (m->pg_flags[m->mig_page] & MIGCTL_PG_MOVING))
+        return;
+    migctl_queued_t q = m->queue[m->q_head];
+    m->q_head = (m->q_head + 1) % m->q_cap;
+    m->q_len--;
+    m->st_mig_queue_ps += m->comp.k->now - q.at_ps;
+    migctl_node_t *to = &m->node[q.node];
+    to->reserved -= q.frame == UINT32_MAX;
+    m->mig_page = q.page;
+    m->mig_from = m->pg_node[q.page];
+    m->mig_from_frame = m->pg_frame[q.page];
+    m->mig_node = q.node;
+    m->mig_frame = q.frame == UINT32_MAX ? mig_frame_alloc(to) : q.frame;
+    m->pg_flags[q.page] = MIGCTL_PG_MOVING;
+    m->va = m->fp_va + q.page * m->page_bytes;
+    m->iova = m->fp_iova + q.page * m->page_bytes;
+    m->cur_pa = mig_node_pa(m, m->mig_from, m->mig_from_frame);
+    m->tgt_pa = mig_node_pa(m, m->mig_node, m->mig_frame);
+    m->in_tail = false;
+    migctl_next(m, m->mech->first, 0);
+}
+
+/* Block 222 of a footprint's migration: the page is on its target; the source frame is free. */
+static void mig_page_moved(migctl_t *m)
+{
+    uint64_t p = m->mig_page;
+    mig_frame_free(&m->node[m->mig_from], m->mig_from_frame);
+    m->pg_node[p] = (uint8_t)m->mig_node;
+    m->pg_frame[p] = m->mig_frame;
+    m->pg_flags[p] = 0;
+    m->st_node_pages[m->mig_from]--;
+    m->st_node_pages[m->mig_node]++;
+    m->st_mig_completed++;
+    m->st_mig_bytes += m->page_bytes;
+    if (m->on_migrated)
+        m->on_migrated(m->on_migrated_ctx, p, m->mig_node, m->mig_t0, m->comp.k->now);
+    mig_kick(m);
+}
+
+/* The configured requests that fall due now. */
+static void mig_cfg_due(migsim_event_t *ev)
+{
+    migctl_t *m = ev->ctx;
+    for (; m->cfg_next < m->ncfg_req && m->cfg_req[m->cfg_next].at_ps <= m->comp.k->now; m->cfg_next++) {
+        const migctl_queued_t *q = &m->cfg_req[m->cfg_next];
+        if (mig_request(m, q->page, q->node, q->frame) == MIGSIM_OK)
+            continue;
+        migsim_error_clear(); /* refused: a modelled outcome, counted */
+        if (q->frame != UINT32_MAX)
+            mig_frame_free(&m->node[q->node], q->frame); /* the frame taken for it */
+    }
+    if (m->cfg_next < m->ncfg_req)
+        migsim_schedule(m->comp.k, &m->cfg_ev, m->cfg_req[m->cfg_next].at_ps);
+}
+
+uint64_t migctl_node_free_frames(const migctl_t *m, uint32_t node)
+{
+    return node < m->nnodes ? m->node[node].free - m->node[node].reserved : 0;
+}
+
+int migctl_page_where(const migctl_t *m, uint64_t page, uint32_t *node, uint64_t *pa,
+                      uint32_t *flags)
+{
+    if (page >= m->footprint_pages)
+        return migsim_error(MIGSIM_ERANGE, "%s: no page %" PRIu64 " (footprint_pages %" PRIu64 ")",
+                            m->comp.name, page, m->footprint_pages);
+    if (node)
+        *node = m->pg_node[page];
+    if (pa)
+        *pa = mig_node_pa(m, m->pg_node[page], m->pg_frame[page]);
+    if (flags)
+        *flags = m->pg_flags[page];
+    return MIGSIM_OK;
+}
+
+void migctl_on_migrated(migctl_t *m, migctl_migrated_fn fn, void *ctx)
+{
+    m->on_migrated = fn;
+    m->on_migrated_ctx = ctx;
+}
+
+/*
+ * At init, for footprint_pages > 0: the nodes, the initial placement, the
+ * configured requests; the mechanism must run one page after another.
+ */
+static int mig_footprint_init(migctl_t *m)
+{
+    const char *at = m->comp.config_path;
+    if (!m->mech->pages)
+        return migsim_error(MIGSIM_ECONFIG, "%s.policy: %s cannot run the requests of a footprint "
+                            "(footprint_pages > 0): it keeps state from one migration to the next; "
+                            "use segmented, suspend_io, dual_write_whole or none", at, m->mech->name);
+    if (m->max_concurrent != 1)
+        return migsim_error(MIGSIM_ECONFIG, "%s.max_concurrent: %u: migrations run one at a time "
+                            "(the dual-write chip has one window and the copy engine one range)",
+                            at, m->max_concurrent);
+    if (m->footprint_pages > UINT32_MAX || m->footprint_pages > (UINT64_MAX >> 1) / m->page_bytes)
+        return migsim_error(MIGSIM_ECONFIG, "%s.footprint_pages: %" PRIu64 " pages of %" PRIu64
+                            " bytes: too many", at, m->footprint_pages, m->page_bytes);
+    if (!m->nodes[0])
+        return migsim_error(MIGSIM_ECONFIG, "%s.nodes: a footprint needs memory nodes", at);
+    int rc;
+    if ((rc = mig_nodes_parse(m)))
+        return rc;
+    uint64_t N = m->footprint_pages;
+    m->pg_frame = malloc(N * sizeof *m->pg_frame);
+    m->pg_node = malloc(N);
+    m->pg_flags = calloc(N, 1);
+    if (!m->pg_frame || !m->pg_node || !m->pg_flags)
+        return migsim_error(MIGSIM_ENOMEM, "%s: out of memory for %" PRIu64 " pages", m->comp.name, N);
+    if (m->requests[0] && !m->mech->step)
+        return migsim_error(MIGSIM_ECONFIG, "%s.requests: policy none migrates nothing", at);
+    bool single = !m->requests[0] && m->mech->step; /* the one-page run, more pages around it */
+    uint32_t tgt_node = 0, tgt_frame = 0;
+    if (single) {
+        uint32_t cur_node, cur_frame;
+        if ((rc = mig_frame_take(m, m->cur_pa, "cur_pa", &cur_node, &cur_frame)) ||
+            (rc = mig_frame_take(m, m->tgt_pa, "tgt_pa", &tgt_node, &tgt_frame)))
+            return rc;
+        if (cur_node == tgt_node)
+            return migsim_error(MIGSIM_ECONFIG, "%s.tgt_pa: 0x%" PRIx64 " is on node %s, where "
+                                "cur_pa is: a migration goes to another node", at, m->tgt_pa,
+                                m->node[tgt_node].name);
+        m->pg_node[0] = (uint8_t)cur_node;
+        m->pg_frame[0] = cur_frame;
+        m->st_node_pages[cur_node]++;
+    }
+    if ((rc = mig_place(m, single)))
+        return rc;
+    if (single) {
+        if (!(m->cfg_req = calloc(1, sizeof *m->cfg_req)))
+            return migsim_error(MIGSIM_ENOMEM, "%s: out of memory", m->comp.name);
+        m->cfg_req[0] = (migctl_queued_t){ .at_ps = m->start_ps, .page = 0, .node = tgt_node,
+                                           .frame = tgt_frame };
+        m->ncfg_req = 1;
+    } else if ((rc = mig_requests_parse(m))) {
+        return rc;
+    }
+    m->fp_va = m->va;
+    m->fp_iova = m->iova;
+    m->cur_pa = m->tgt_pa = mig_node_pa(m, m->pg_node[0], m->pg_frame[0]);
+    if ((rc = migsim_event_init(m->comp.k, &m->cfg_ev, mig_cfg_due, m, 30, 0, "migctl.request")))
+        return rc;
+    return migsim_event_init(m->comp.k, &m->dispatch_ev, mig_dispatch, m, 30, 0, "migctl.dispatch");
+}
+
+/* At start: the footprint mapped in both page tables, and the first configured request due. */
+static int mig_footprint_start(migctl_t *m)
+{
+    for (uint64_t p = 0; p < m->footprint_pages; p++) {
+        uint64_t pa = mig_node_pa(m, m->pg_node[p], m->pg_frame[p]);
+        int rc;
+        if ((rc = xlat_pt_map(&m->cpu_pt, m->fp_va + p * m->page_bytes, pa, m->page_idx, 0)) ||
+            (rc = xlat_pt_map(&m->io_pt, m->fp_iova + p * m->page_bytes, pa, m->page_idx, 0)))
+            return rc;
+    }
+    for (uint32_t i = 0; i < m->nnodes; i++)
+        if (m->node[i].base + m->node[i].bytes > m->dram_c->capacity_bytes)
+            return migsim_error(MIGSIM_ECONFIG, "%s.nodes: node %s ends at 0x%" PRIx64 ", past "
+                                "the %" PRIu64 " bytes of %s (its addresses would alias)",
+                                m->comp.config_path, m->node[i].name,
+                                m->node[i].base + m->node[i].bytes, m->dram_c->capacity_bytes,
+                                m->dram);
+    if (m->ncfg_req)
+        migsim_schedule(m->comp.k, &m->cfg_ev, m->cfg_req[0].at_ps);
+    return MIGSIM_OK;
+}
+
+static void mig_footprint_fini(migctl_t *m)
+{
+    for (uint32_t i = 0; i < m->nnodes; i++) {
+        free(m->node[i].used);
+        m->node[i].used = NULL;
+    }
+    free(m->pg_frame);
+    free(m->pg_node);
+    free(m->pg_flags);
+    free(m->queue);
+    free(m->cfg_req);
+    m->pg_frame = NULL;
+    m->pg_node = m->pg_flags = NULL;
+    m->queue = m->cfg_req = NULL;
+    if (m->cfg_ev.fn)
+        migsim_event_fini(m->comp.k, &m->cfg_ev);
+    if (m->dispatch_ev.fn)
+        migsim_event_fini(m->comp.k, &m->dispatch_ev);
 }
 
 /* ---- life cycle -------------------------------------------------------------------------- */
@@ -817,23 +1357,25 @@ static int mig_gen_region(migctl_t *m, migsim_comp_t *g, uint64_t *base, uint64_
         return MIGSIM_OK;
     const char *space = cpu ? "VA" : "IOVA";
     uint64_t page = cpu ? m->va : m->iova;
+    /* a footprint: all its pages */
+    uint64_t bytes = m->footprint_pages ? m->footprint_pages * m->page_bytes : m->page_bytes;
     bool gb = migsim_comp_param_given(g, "gen_base"), gr = migsim_comp_param_given(g, "gen_range_bytes");
     if (!gb)
         *base = page;
     if (!gr) {
-        if (*base >= page && *base - page < m->page_bytes)
-            *range = m->page_bytes - (*base - page);
+        if (*base >= page && *base - page < bytes)
+            *range = bytes - (*base - page);
         else if (*base < m->identity_bytes)
             *range = m->identity_bytes - *base;
     }
-    if (mig_inside(*base, *range, page, m->page_bytes) || mig_inside(*base, *range, 0, m->identity_bytes))
+    if (mig_inside(*base, *range, page, bytes) || mig_inside(*base, *range, 0, m->identity_bytes))
         return MIGSIM_OK;
     return migsim_error(MIGSIM_ECONFIG, "%s.gen_base 0x%" PRIx64 "%s, %s.gen_range_bytes %" PRIu64 "%s: "
                         "the generator's %ss lie outside every mapping of %s (the page at %s 0x%"
                         PRIx64 ", %" PRIu64 " bytes; the identity region [0, 0x%" PRIx64 "))",
                         g->config_path, *base, gb ? "" : " (not given)", g->config_path, *range,
                         gr ? "" : " (not given)", space, m->comp.config_path, space, page,
-                        m->page_bytes, m->identity_bytes);
+                        bytes, m->identity_bytes);
 }
 
 /*
@@ -944,15 +1486,23 @@ static int mig_init(migsim_comp_t *c)
     if (rc)
         return rc;
     m->subpages = m->page_bytes / m->subpage_bytes;
-    if (m->cur_pa % m->page_bytes || m->tgt_pa % m->page_bytes || m->va % m->page_bytes ||
-        m->iova % m->page_bytes)
+    m->mech = mechs[m->policy];
+    if (m->footprint_pages) {
+        if ((rc = mig_footprint_init(m)))
+            return rc;
+    } else if (m->nodes[0] || m->requests[0] || m->max_concurrent != 1) {
+        return migsim_error(MIGSIM_ECONFIG, "%s.%s: only with footprint_pages > 0", c->config_path,
+                            m->nodes[0] ? "nodes" : m->requests[0] ? "requests" : "max_concurrent");
+    }
+    bool fp = m->footprint_pages != 0; /* the nodes place a footprint's pages */
+    if (m->va % m->page_bytes || m->iova % m->page_bytes ||
+        (!fp && (m->cur_pa % m->page_bytes || m->tgt_pa % m->page_bytes)))
         return migsim_error(MIGSIM_ECONFIG, "va, iova, cur_pa and tgt_pa must be aligned to page_bytes");
-    if (m->cur_pa < m->tgt_pa + m->page_bytes && m->tgt_pa < m->cur_pa + m->page_bytes)
+    if (!fp && m->cur_pa < m->tgt_pa + m->page_bytes && m->tgt_pa < m->cur_pa + m->page_bytes)
         return migsim_error(MIGSIM_ECONFIG, "cur_pa and tgt_pa ranges overlap");
     if (m->identity_bytes && (m->va < m->identity_bytes || m->iova < m->identity_bytes ||
-                              m->cur_pa < m->identity_bytes || m->tgt_pa < m->identity_bytes))
+                              (!fp && (m->cur_pa < m->identity_bytes || m->tgt_pa < m->identity_bytes))))
         return migsim_error(MIGSIM_ECONFIG, "the identity region [0, identity_bytes) overlaps the page");
-    m->mech = mechs[m->policy];
     if (m->mech->needs_chip && !m->dw)
         return migsim_error(MIGSIM_ECONFIG, "%s.dualwrite: policy %s needs a dual-write chip",
                             c->config_path, m->mech->name);
@@ -960,6 +1510,9 @@ static int mig_init(migsim_comp_t *c)
         return rc;
     oracle_init(&m->oracle);
     if ((rc = migsim_hist_init(&m->copy_hist, 1024, 1ull << 50)))  /* about 1 ns resolution */
+        return rc;
+    if (m->migrate_bytes_per_s &&
+        (rc = migsim_event_init(c->k, &m->tb_ev, mig_budget_ev, m, 30, 0, "migctl.budget")))
         return rc;
     return migsim_event_init(c->k, &m->step_ev, mig_step, m, 30, 0, "migctl.step");
 }
@@ -978,9 +1531,13 @@ static int mig_start(migsim_comp_t *c)
     cfg.pt_base = m->pt_base + m->pt_bytes / 2;
     if ((rc = xlat_pt_create(&m->io_pt, &cfg)))
         return rc;
-    if ((rc = xlat_pt_map(&m->cpu_pt, m->va, m->cur_pa, m->page_idx, 0)) ||
-        (rc = xlat_pt_map(&m->io_pt, m->iova, m->cur_pa, m->page_idx, 0)))
+    if (m->footprint_pages) {
+        if ((rc = mig_footprint_start(m)))
+            return rc;
+    } else if ((rc = xlat_pt_map(&m->cpu_pt, m->va, m->cur_pa, m->page_idx, 0)) ||
+               (rc = xlat_pt_map(&m->io_pt, m->iova, m->cur_pa, m->page_idx, 0))) {
         return rc;
+    }
     if (m->identity_bytes) {
         int64_t r;
         if ((r = xlat_pt_map_range(&m->cpu_pt, 0, 0, m->identity_bytes, XLAT_MAP_LARGEST, 0, 0)) < 0 ||
@@ -998,7 +1555,7 @@ static int mig_start(migsim_comp_t *c)
         else
             dram_set_commit_observer(m->dram_c, mig_commit, m);
     }
-    if (m->mech->step)
+    if (m->mech->step && !m->footprint_pages) /* a footprint's migrations come as requests */
         migctl_next(m, m->mech->first, m->start_ps);
     return MIGSIM_OK;
 }
@@ -1018,7 +1575,8 @@ static void mig_finalize(migsim_comp_t *c)
     m->st_copy_traffic_gbps =
         span ? (double)(m->st_copy_reads + m->st_copy_writes) * MIG_LINE / (double)span * 1000.0 : 0;
     /* the page moved, per second of migration (so far: the lines written to the target) */
-    uint64_t moved = m->finished ? m->page_bytes : m->st_copy_writes * MIG_LINE;
+    uint64_t moved = m->footprint_pages ? m->st_mig_bytes
+                     : m->finished ? m->page_bytes : m->st_copy_writes * MIG_LINE;
     m->st_page_rate_gbps = span ? (double)moved / (double)span * 1000.0 : 0;
     uint64_t dram_during = m->finished ? m->st_dram_bytes_during
                            : (m->running ? mem_bytes(m) - m->st_dram_bytes_at_start : 0);
@@ -1040,6 +1598,9 @@ static void mig_fini(migsim_comp_t *c)
     m->copy_pending = NULL;
     if (m->mech && m->mech->fini)
         m->mech->fini(m);
+    mig_footprint_fini(m);
+    if (m->tb_ev.fn)
+        migsim_event_fini(c->k, &m->tb_ev);
     oracle_fini(&m->oracle);
     migsim_hist_fini(&m->copy_hist);
     free(m->log);
@@ -1050,6 +1611,7 @@ static void mig_fini(migsim_comp_t *c)
 
 static const char *const pte_mode_names[] = { "subpage", "mixed", NULL };
 static const char *const granule_unsafe_names[] = { "none", "no_block", "no_pins", NULL };
+static const char *const placement_names[] = { "near_first", "far", "interleave", NULL };
 
 #define MU64(n, f, u, d, lo, hi, h) MIGSIM_PARAM_U64(migctl_t, n, f, u, d, lo, hi, h)
 
@@ -1160,6 +1722,36 @@ static const migsim_param_t mig_params[] = {
          "granule: a DMA transfer pins the granules it touches from its first request's arrival at "
          "the IOMMU until its last response and then this long (the device's mapping until its "
          "unmap)"),
+    /* a footprint of many pages on memory nodes, and a stream of migration requests */
+    MU64("footprint_pages", footprint_pages, "pages", 0, 0, 0,
+         "pages of page_bytes mapped at va (and iova) one after another, placed on the nodes at "
+         "start by `placement` and migrated by `requests` (or migctl_request) one at a time with "
+         "the policy (segmented, suspend_io, dual_write_whole or none); the generators that reach "
+         "the MMUs get the whole footprint as their region. Without `requests`, page 0 starts at "
+         "cur_pa and moves to tgt_pa at start_ps (both frames of nodes), the others placed; "
+         "with `requests`, cur_pa, tgt_pa and start_ps are not read. 0: the one page at cur_pa, "
+         "migrated to tgt_pa at start_ps"),
+    MIGSIM_PARAM_STR(migctl_t, "nodes", nodes, "",
+                     "memory nodes as the OS sees them, nearest first (node 0, 1, ...): "
+                     "\"name:base:bytes,...\", e.g. \"near:0x0:8GiB,far:0x200000000:32GiB\"; each "
+                     "hands out page_bytes frames, lowest free first, none of them overlapping "
+                     "the page tables (pt_base, pt_bytes) or the identity region; at most 8 "
+                     "nodes, inside the DRAM's capacity"),
+    MIGSIM_PARAM_ENUM(migctl_t, "placement", placement, 0, placement_names,
+                      "where the footprint's pages start: near_first (fill node 0, then the "
+                      "next), far (all on the last node), interleave (page i on node i mod "
+                      "nodes, a full node skipped)"),
+    MIGSIM_PARAM_STR(migctl_t, "requests", requests, "",
+                     "migration requests \"at_ps:page:node,...\" (node by name or number), made "
+                     "at their times in time order; one refused when it comes (page queued or "
+                     "moving, already on the node, node full) counts in mig_refused_requests"),
+    MIGSIM_PARAM_U32(migctl_t, "max_concurrent", max_concurrent, "migrations", 1, 1, 0,
+                     "migrations running at once; only 1 (the dual-write chip has one window, "
+                     "the copy engine one range); requests wait in order of arrival"),
+    MU64("migrate_bytes_per_s", migrate_bytes_per_s, "bytes/s", 0, 0, 0,
+         "copy budget: the copy engine's line reads leave at most this many bytes per second "
+         "(a token bucket one line deep: the k-th read of a busy stretch k x 64 / budget after "
+         "the first, exactly); 0: no budget"),
     MIGSIM_PARAMS_END,
 };
 
@@ -1247,8 +1839,28 @@ static const migsim_stat_def_t mig_stats[] = {
     MS("granule_dma_wait_ps", st_gr_dma_wait_ps, "ps",
        "granule: DMA requests' waits on blocked granules (the IOMMU's block_wait_ps accrued from "
        "block 200 to 222)"),
+    /* a footprint (footprint_pages > 0) */
+#define MFP(n, f, u, h) MIGSIM_STAT_U64_IF(migctl_t, n, f, u, h, "footprint_pages")
+    MFP("mig_requests", st_mig_requested, "requests",
+        "migration requests made (configured or by migctl_request), refused ones included"),
+    MFP("mig_completed", st_mig_completed, "migrations", "migrations that reached block 222"),
+    MFP("mig_refused_requests", st_mig_refused, "requests",
+        "requests refused: no such page or node, page queued or moving, already on the node, "
+        "node without a free frame"),
+    MFP("mig_bytes", st_mig_bytes, "bytes", "bytes of pages migrated (page_bytes per completed one)"),
+    MFP("mig_queue_ps", st_mig_queue_ps, "ps",
+        "sum over started migrations of the wait from the request to block 200"),
+#define MIG_NODE_PAGES(k) MFP("node" #k "_resident_pages", st_node_pages[k], "pages", \
+                              "pages of the footprint on node " #k " now (a page moving counts on " \
+                              "its source until block 222)")
+    MIG_NODE_PAGES(0), MIG_NODE_PAGES(1), MIG_NODE_PAGES(2), MIG_NODE_PAGES(3),
+    MIG_NODE_PAGES(4), MIG_NODE_PAGES(5), MIG_NODE_PAGES(6), MIG_NODE_PAGES(7),
+#undef MIG_NODE_PAGES
+#undef MFP
     MIGSIM_STATS_END,
 };
+
+_Static_assert(MIGCTL_MAX_NODES == 8, "node<k>_resident_pages rows and MIGCTL_MAX_NODES differ");
 
 const migsim_comp_ops_t migctl_ops = {
     .type = "migctl",

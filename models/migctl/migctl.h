@@ -87,6 +87,47 @@ typedef void (*migctl_watch_fn)(void *ctx, bool running, uint64_t cur_pa, uint64
 /* Pre-copy rounds whose copied bytes have a statistic of their own (precopy_round<k>_bytes). */
 #define MIGCTL_PC_ROUND_STATS 8
 
+/*
+ * Memory nodes as the OS sees them (the "nodes" parameter), numbered in
+ * order, node 0 the nearest. Each hands out page_bytes frames from a bitmap:
+ * the lowest free frame first (deterministic), one bit per frame of host
+ * memory. Frames holding the page tables or the identity region are never
+ * free.
+ */
+#define MIGCTL_MAX_NODES 8
+#define MIGCTL_NODE_NAME 16
+
+typedef struct migctl_node_s {
+    char name[MIGCTL_NODE_NAME];       /* as configured, at most 15 characters */
+    uint64_t base, bytes;              /* the node's physical range, bytes */
+    uint64_t first_pa;                 /* PA of frame 0: base rounded up to page_bytes */
+    uint32_t frames;                   /* whole page_bytes frames in the range */
+    uint32_t free;                     /* frames neither allocated nor excluded */
+    uint32_t reserved;                 /* of the free ones, promised to queued migrations */
+    uint32_t hint;                     /* lowest bitmap word that may hold a free frame */
+    uint64_t *used;                    /* owned: one bit per frame, set = allocated or excluded */
+} migctl_node_t;
+
+/* A migration request waiting for its turn. */
+typedef struct migctl_queued_s {
+    uint64_t at_ps;                    /* when it was requested, ps */
+    uint32_t page;                     /* page index in the footprint */
+    uint32_t node;                     /* target node */
+    uint32_t frame;                    /* target frame, taken already; UINT32_MAX: the lowest
+                                          free one when the migration starts */
+} migctl_queued_t;
+
+/*
+ * Told when a migration of the footprint ends (block 222): the page, the
+ * node it is on now, when its block 200 ran and now, ps.
+ */
+typedef void (*migctl_migrated_fn)(void *ctx, uint64_t page, uint32_t node, uint64_t start_ps,
+                                   uint64_t end_ps);
+
+/* Per-page flags (migctl_t.pg_flags). */
+#define MIGCTL_PG_QUEUED 1u            /* a request for it waits in the queue */
+#define MIGCTL_PG_MOVING 2u            /* it is being migrated */
+
 struct cpu_mmu_s;
 struct iommu_s;
 struct dualwrite_s;
@@ -236,6 +277,41 @@ typedef struct migctl_s {
     uint64_t st_gr_blocked_ps;         /* sum over granules of the time from their block to their unblock, ps */
     uint64_t st_gr_cpu_wait_ps;        /* CPU MMUs' fault_stall_ps accrued from block 200 to 222, ps */
     uint64_t st_gr_dma_wait_ps;        /* the IOMMU's block_wait_ps accrued from block 200 to 222, ps */
+    /* a footprint of many pages (footprint_pages > 0): parameters */
+    char *nodes;                       /* "name:base:bytes,..." nearest first ("" = none) */
+    uint64_t footprint_pages;          /* pages of page_bytes at va / iova; 0 = the one page */
+    uint32_t placement;                /* 0 near_first, 1 far, 2 interleave */
+    char *requests;                    /* "at_ps:page:node,..." run from the configuration */
+    uint32_t max_concurrent;           /* migrations at once (1: the chip has one window) */
+    uint64_t migrate_bytes_per_s;      /* copy engine budget, line reads x 64 bytes / s (0 = none) */
+    /* a footprint: state */
+    migctl_node_t node[MIGCTL_MAX_NODES];
+    uint32_t nnodes;
+    uint64_t fp_va, fp_iova;           /* where the footprint is mapped (va, iova as configured) */
+    uint32_t *pg_frame;                /* owned: per page, its frame on its node */
+    uint8_t *pg_node;                  /* owned: per page, its node */
+    uint8_t *pg_flags;                 /* owned: per page, MIGCTL_PG_* */
+    migctl_queued_t *queue;            /* owned: ring of requests waiting, oldest at q_head */
+    uint32_t q_cap, q_head, q_len;
+    migctl_queued_t *cfg_req;          /* owned: the configured requests, by at_ps then order */
+    uint32_t ncfg_req, cfg_next;       /* how many, the next one due */
+    migsim_event_t cfg_ev;             /* the next configured request falls due */
+    migsim_event_t dispatch_ev;        /* start the oldest queued request */
+    uint64_t mig_page;                 /* the page being migrated (valid while `running`) */
+    uint32_t mig_node, mig_from;       /* its target node and the node it leaves */
+    uint32_t mig_frame, mig_from_frame; /* its target frame and the frame it leaves */
+    uint64_t mig_t0;                   /* when its block 200 ran, ps */
+    migctl_migrated_fn on_migrated;    /* borrowed with its ctx; NULL = nobody */
+    void *on_migrated_ctx;
+    /* the copy budget (token bucket one line deep) */
+    migsim_tick_t tb_next_ps;          /* earliest time of the next line read */
+    uint64_t tb_rem;                   /* carried fraction of a ps, in 1/migrate_bytes_per_s ps */
+    migsim_event_t tb_ev;              /* the copy engine waits for the budget */
+    /* a footprint: statistics */
+    uint64_t st_mig_requested, st_mig_completed, st_mig_refused;
+    uint64_t st_mig_bytes;             /* page_bytes per completed migration */
+    uint64_t st_mig_queue_ps;          /* sum over started migrations of request to block 200, ps */
+    uint64_t st_node_pages[MIGCTL_MAX_NODES]; /* pages resident on each node (gauge) */
 } migctl_t;
 
 extern const migsim_comp_ops_t migctl_ops;
@@ -257,6 +333,31 @@ extern const migsim_comp_ops_t migctl_ops;
 int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt,
                           uint64_t page_bytes, uint32_t sub_idx, uint64_t from, uint64_t to,
                           uint64_t lo, uint64_t hi, bool mixed, uint64_t shoot[2]);
+
+/*
+ * Ask for page `page` of the footprint to move to node `node`; it runs with
+ * the configured mechanism after the requests before it. Returns 0, or (the
+ * request refused and counted in mig_refused_requests, with a message):
+ * MIGSIM_ESTATE without a footprint; MIGSIM_ERANGE for a page or node that
+ * does not exist; MIGSIM_EINVAL for a page already on that node; MIGSIM_EBUSY
+ * for a page already queued or moving, or a node with no free frame left
+ * (frames promised to queued requests count as taken).
+ */
+int migctl_request(migctl_t *m, uint64_t page, uint32_t node);
+
+/* Frames of node `node` free and not promised to a queued request (0 for no such node). */
+uint64_t migctl_node_free_frames(const migctl_t *m, uint32_t node);
+
+/*
+ * Where page `page` is: its node and PA (the source while it moves), and
+ * whether it is queued or moving (MIGCTL_PG_* in *flags; any may be NULL).
+ * MIGSIM_ERANGE for no such page.
+ */
+int migctl_page_where(const migctl_t *m, uint64_t page, uint32_t *node, uint64_t *pa,
+                      uint32_t *flags);
+
+/* Call fn(ctx, ...) when each migration of the footprint ends (one callback; NULL clears it). */
+void migctl_on_migrated(migctl_t *m, migctl_migrated_fn fn, void *ctx);
 
 /* Add a watcher (0, or MIGSIM_ESTATE when MIGCTL_MAX_WATCHERS are set). */
 int migctl_watch(migctl_t *m, migctl_watch_fn fn, void *ctx);

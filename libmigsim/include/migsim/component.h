@@ -103,6 +103,8 @@ typedef struct migsim_stat_def_s {
     const char *help;
     const char *port;            /* NULL, or the port whose statistic this is: reported only
                                     while that port is bound */
+    const char *param;           /* NULL, or a parameter (integer, bool or string): reported
+                                    only while its value is nonzero (non-empty) */
 } migsim_stat_def_t;
 
 struct migsim_comp_ops_s {
@@ -150,13 +152,16 @@ struct migsim_comp_ops_s {
 #define MIGSIM_PORTS_END { NULL, 0, 0, NULL, NULL, NULL, NULL, false, 0, false }
 
 #define MIGSIM_STAT_U64(T, name, field, unit, help) \
-    { name, MIGSIM_ST_U64, offsetof(T, field), unit, help, NULL }
+    { name, MIGSIM_ST_U64, offsetof(T, field), unit, help, NULL, NULL }
 #define MIGSIM_STAT_F64(T, name, field, unit, help) \
-    { name, MIGSIM_ST_F64, offsetof(T, field), unit, help, NULL }
+    { name, MIGSIM_ST_F64, offsetof(T, field), unit, help, NULL, NULL }
 /* A statistic of one port, reported only while the port is bound (unused inputs stay quiet). */
 #define MIGSIM_STAT_U64_PORT(T, name, field, unit, help, port) \
-    { name, MIGSIM_ST_U64, offsetof(T, field), unit, help, port }
-#define MIGSIM_STATS_END { NULL, 0, 0, NULL, NULL, NULL }
+    { name, MIGSIM_ST_U64, offsetof(T, field), unit, help, port, NULL }
+/* A statistic of a feature a parameter turns on, reported only while that parameter is nonzero. */
+#define MIGSIM_STAT_U64_IF(T, name, field, unit, help, param) \
+    { name, MIGSIM_ST_U64, offsetof(T, field), unit, help, NULL, param }
+#define MIGSIM_STATS_END { NULL, 0, 0, NULL, NULL, NULL, NULL }
 
 /* The common header, first member of every component's state struct. */
 struct migsim_comp_s {
