@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """golden_stats.py - the reference statistics of every example configuration.
 
-Every configuration of bench/configs/ and both embedded platforms run scaled
+Every configuration of bench/configs/ and every embedded platform run scaled
 down (a 16 MiB page, tens of thousands of records: under a second each), and
 their statistics JSON, without the "host" section that measures the host, is
 kept in tests/golden/NAME.json with the run's exit status. The test suite
@@ -32,6 +32,8 @@ def cases():
     """(name, migsim run arguments) of every case, in a fixed order."""
     out = [("platform_dram", ["--platform", "dram", "--set", "cpu0.gen_count=20000"]),
            ("platform_migration", ["--platform", "migration"] +
+            [a for s in SCALE for a in ("--set", s)]),
+           ("platform_tiered", ["--platform", "tiered"] +
             [a for s in SCALE for a in ("--set", s)])]
     cfg_dir = os.path.join(TOP, "bench", "configs")
     for f in sorted(os.listdir(cfg_dir)):

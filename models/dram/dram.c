@@ -1362,6 +1362,15 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
 
 #define RESOLVE(field, src) do { if (!d->field) d->field = (src); } while (0)
 
+uint64_t dram_capacity(const dram_t *d)
+{
+    const dram_preset_t *p = &dram_presets[d->preset];
+#define ORG(f) ((uint64_t)(d->f ? d->f : p->org.f))
+    return ORG(channels) * ORG(ranks) * ORG(bankgroups) * ORG(banks_per_group) * ORG(rows) *
+           (ORG(columns) / p->timing.BL) * (p->org.bus_width / 8 * p->timing.BL);
+#undef ORG
+}
+
 static int dram_init(migsim_comp_t *c)
 {
     dram_t *d = (dram_t *)c;
@@ -1443,8 +1452,7 @@ static int dram_init(migsim_comp_t *c)
         return rc;
     d->banks_per_rank = d->org.bankgroups * d->org.banks_per_group;
     d->tck_recip = dram_ps_recip(d->t.tCK_ps);
-    d->capacity_bytes = (uint64_t)d->org.channels * d->org.ranks * d->banks_per_rank *
-                        d->org.rows * (d->org.columns / d->t.BL) * d->line_bytes;
+    d->capacity_bytes = dram_capacity(d);
     if (d->org.ranks * d->banks_per_rank > 0xfffff || d->org.columns / d->t.BL > 0x1000)
         return migsim_error(MIGSIM_ECONFIG, "too many banks per channel or columns per row");
     /* resolve the rule table into per-command lists of (next, scope, cycles) */

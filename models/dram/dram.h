@@ -269,6 +269,12 @@ typedef struct dram_s {
 
 extern const migsim_comp_ops_t dram_ops;
 
+/*
+ * Bytes the memory holds, from its parameters and preset: what init sets
+ * capacity_bytes to, and valid before init (for a peer checking a range).
+ */
+uint64_t dram_capacity(const dram_t *d);
+
 /* Call `fn` for every write with data when its bytes are applied (column command). */
 void dram_set_commit_observer(dram_t *d, migsim_commit_fn fn, void *ctx);
 

@@ -9,6 +9,7 @@
 #include "cpu_mmu/cpu_mmu.h"
 #include "dma_dev/dma_dev.h"
 #include "dram/dram.h"
+#include "memrouter/memrouter.h"
 #include "dualwrite/dualwrite.h"
 #include "iommu/iommu.h"
 #include "llc/llc.h"
@@ -673,6 +674,8 @@ static uint64_t mem_bytes(migctl_t *m)
 {
     if (m->llc_c)
         return m->llc_c->st_bytes;
+    if (m->router_c)
+        return memrouter_bytes(m->router_c);
     return m->dram_c->st_bytes_read + m->dram_c->st_bytes_written;
 }
 
@@ -1434,7 +1437,13 @@ static int mig_configure(migsim_comp_t *c)
     if (m->dualwrite[0] &&
         !(m->dw = (dualwrite_t *)migctl_find_peer(m, m->dualwrite, "dualwrite", "dualwrite")))
         return MIGSIM_ECONFIG;
-    if (!(m->dram_c = (dram_t *)migctl_find_peer(m, m->dram, "dram", "dram")))
+    migsim_comp_t *mem = migsim_sim_find(c->sim, m->dram);
+    if (mem && mem->ops == &memrouter_ops)
+        m->router_c = (memrouter_t *)mem; /* memory nodes behind an address router */
+    else if (mem && mem->ops != &dram_ops)
+        return migsim_error(MIGSIM_ECONFIG, "%s.dram: \"%s\" is a %s, not a dram or a memrouter",
+                            c->config_path, m->dram, mem->ops->type);
+    else if (!(m->dram_c = (dram_t *)migctl_find_peer(m, m->dram, "dram", "dram")))
         return MIGSIM_ECONFIG;
     if (m->llc[0] && !(m->llc_c = (llc_t *)migctl_find_peer(m, m->llc, "llc", "llc")))
         return MIGSIM_ECONFIG;
@@ -1478,6 +1487,35 @@ static int mig_ladder(migctl_t *m)
     return MIGSIM_OK;
 }
 
+/*
+ * Behind a memory router, the bytes the controller touches functionally (the
+ * page tables, the page where it is and where it goes, the identity region)
+ * must each lie in one DRAM node.
+ */
+static int mig_router_holds(migctl_t *m)
+{
+    bool fp = m->footprint_pages != 0; /* a footprint's frames lie in the controller's nodes */
+    const struct { const char *what; uint64_t base, bytes; } r[] = {
+        { "pt_base", m->pt_base, m->pt_bytes },
+        { "cur_pa", m->cur_pa, fp ? 0 : m->page_bytes },
+        { "tgt_pa", m->tgt_pa, fp ? 0 : m->page_bytes },
+        { "identity_bytes", 0, m->identity_bytes },
+    };
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (r[i].bytes && !memrouter_holds(m->router_c, r[i].base, r[i].bytes))
+            return migsim_error(MIGSIM_ECONFIG, "%s.%s: [%#llx, %#llx) is not inside one DRAM node "
+                                "of memrouter \"%s\"", m->comp.config_path, r[i].what,
+                                (unsigned long long)r[i].base,
+                                (unsigned long long)(r[i].base + r[i].bytes), m->dram);
+    for (uint32_t i = 0; fp && i < m->nnodes; i++)
+        if (!memrouter_holds(m->router_c, m->node[i].base, m->node[i].bytes))
+            return migsim_error(MIGSIM_ECONFIG, "%s.nodes: node %s [%#llx, %#llx) is not inside one "
+                                "DRAM node of memrouter \"%s\"", m->comp.config_path,
+                                m->node[i].name, (unsigned long long)m->node[i].base,
+                                (unsigned long long)(m->node[i].base + m->node[i].bytes), m->dram);
+    return MIGSIM_OK;
+}
+
 static int mig_init(migsim_comp_t *c)
 {
     migctl_t *m = (migctl_t *)c;
@@ -1503,6 +1541,8 @@ static int mig_init(migsim_comp_t *c)
     if (m->identity_bytes && (m->va < m->identity_bytes || m->iova < m->identity_bytes ||
                               (!fp && (m->cur_pa < m->identity_bytes || m->tgt_pa < m->identity_bytes))))
         return migsim_error(MIGSIM_ECONFIG, "the identity region [0, identity_bytes) overlaps the page");
+    if (m->router_c && (rc = mig_router_holds(m)))
+        return rc;
     if (m->mech->needs_chip && !m->dw)
         return migsim_error(MIGSIM_ECONFIG, "%s.dualwrite: policy %s needs a dual-write chip",
                             c->config_path, m->mech->name);
@@ -1521,7 +1561,7 @@ static int mig_start(migsim_comp_t *c)
 {
     migctl_t *m = (migctl_t *)c;
     int rc;
-    m->dram_fmem = dram_fmem(m->dram_c);
+    m->dram_fmem = m->router_c ? memrouter_fmem(m->router_c) : dram_fmem(m->dram_c);
     m->fmem = m->llc_c ? llc_fmem(m->llc_c, &m->dram_fmem) : m->dram_fmem;
     /* the page tables: CPU in the first half of the region, I/O in the second */
     xlat_pt_cfg_t cfg = { .ladder = m->lad, .mem = m->fmem, .pt_base = m->pt_base,
@@ -1552,6 +1592,8 @@ static int mig_start(migsim_comp_t *c)
     if (m->oracle_on) {
         if (m->llc_c)
             llc_set_commit_observer(m->llc_c, mig_commit, m);
+        else if (m->router_c)
+            memrouter_set_commit_observer(m->router_c, mig_commit, m);
         else
             dram_set_commit_observer(m->dram_c, mig_commit, m);
     }
@@ -1656,7 +1698,8 @@ static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_STR(migctl_t, "iommu", iommu, "", "the IOMMU component (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "dualwrite", dualwrite, "", "the dual-write chip (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "dma_devs", dma_devs, "", "DMA devices to suspend (suspend_io)"),
-    MIGSIM_PARAM_STR(migctl_t, "dram", dram, "dram0", "the DRAM holding the bytes"),
+    MIGSIM_PARAM_STR(migctl_t, "dram", dram, "dram0", "the memory holding the bytes: a dram, or a memrouter "
+                     "in front of memory nodes"),
     MIGSIM_PARAM_STR(migctl_t, "llc", llc, "", "the last-level cache in front of it (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "ladder", ladder, "4K,64K,1M,16M,256M,4G",
                      "page sizes of both page tables, smallest first; every CPU MMU and the IOMMU "

@@ -133,6 +133,7 @@ struct iommu_s;
 struct dualwrite_s;
 struct dma_dev_s;
 struct dram_s;
+struct memrouter_s;
 struct llc_s;
 struct migctl_mech_s;
 struct fwmap_s;
@@ -159,7 +160,8 @@ typedef struct migctl_s {
     uint32_t copy_inflight;            /* copy requests outstanding at most */
     /* parameters: the platform */
     char *cpu_mmus;                    /* comma-separated component names */
-    char *iommu, *dualwrite, *dma_devs, *dram, *llc; /* names ("" = none, except dram) */
+    char *iommu, *dualwrite, *dma_devs, *dram, *llc; /* names ("" = none, except dram: a dram
+                                                        or a memrouter) */
     char *ladder;                      /* page sizes, smallest first, "4K,64K,..." */
     uint32_t va_bits;
     uint64_t pt_base, pt_bytes;        /* PA region of the two page tables (split in halves) */
@@ -174,9 +176,10 @@ typedef struct migctl_s {
     uint32_t ndevs;
     struct dma_dev_s *atc_devs[MIGCTL_MAX_PEERS]; /* devices with an ATC behind the IOMMU */
     uint32_t natc;
-    struct dram_s *dram_c;
+    struct dram_s *dram_c;             /* the memory when "dram" names a DRAM, else NULL */
+    struct memrouter_s *router_c;      /* the memory when "dram" names a memrouter, else NULL */
     struct llc_s *llc_c;
-    migsim_fmem_t dram_fmem;           /* the DRAM's bytes */
+    migsim_fmem_t dram_fmem;           /* the memory's bytes (the DRAM's, or the router's nodes') */
     migsim_fmem_t fmem;                /* functional view: through the cache when there is one */
     xlat_ladder_t lad;
     uint32_t sub_idx, page_idx;        /* ladder indices */

@@ -27,8 +27,11 @@ static inline double migplat_copy_ps(migsim_sim_t *sim, uint64_t bytes)
     return (double)bytes / 64 * burst_ps * refresh;
 }
 
-/* The migration platform scaled to a 1 MiB page and short traces, plus `extra` overrides. */
-static inline migsim_sim_t *migplat_make(const char *const *extra, size_t n)
+/*
+ * The embedded `platform` ("migration" or "tiered", which differ in memory
+ * only) scaled to a 1 MiB page and short traces, plus `extra` overrides.
+ */
+static inline migsim_sim_t *migplat_make_on(const char *platform, const char *const *extra, size_t n)
 {
     static const char *const base[] = {
         "mig.page_bytes=\"1MiB\"", "mig.start_ps=2000000",
@@ -37,7 +40,13 @@ static inline migsim_sim_t *migplat_make(const char *const *extra, size_t n)
         "nic0.gen_gap_ps=200000", "disk0.gen_range_bytes=\"1MiB\"", "disk0.gen_block_bytes=4096",
         "disk0.gen_count=200", "disk0.gen_gap_ps=300000",
     };
-    return tu_make("migration", base, sizeof base / sizeof base[0], extra, n);
+    return tu_make(platform, base, sizeof base / sizeof base[0], extra, n);
+}
+
+/* The migration platform scaled to a 1 MiB page and short traces, plus `extra` overrides. */
+static inline migsim_sim_t *migplat_make(const char *const *extra, size_t n)
+{
+    return migplat_make_on("migration", extra, n);
 }
 
 #endif /* MIGSIM_TESTUTIL_MIGPLAT_H */

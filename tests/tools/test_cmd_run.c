@@ -3,7 +3,7 @@
  *
  * The summary reads statistics by name; a name missing from its
  * component's table aborts the program rather than print 0. The summary is
- * run over both embedded platforms and every example configuration in
+ * run over every embedded platform and every example configuration in
  * bench/configs (scaled to a 1 MiB page), which together hold every
  * component type, and must finish with status 0 or 1 and no such report.
  * --out is checked before the run: a missing directory or a directory name
@@ -100,6 +100,10 @@ static void test_summary_names_exist(void **state)
     cli_run(&r, "--platform migration", scale, sizeof scale / sizeof scale[0]);
     expect_summary("migration", &r);
     note_types("migration", NULL, scale, sizeof scale / sizeof scale[0], seen);
+    cli_run(&r, "--platform tiered", scale, sizeof scale / sizeof scale[0]);
+    expect_summary("tiered", &r);
+    assert_non_null(strstr(r.out, "mem      out0 -> dram0: "));
+    note_types("tiered", NULL, scale, sizeof scale / sizeof scale[0], seen);
     DIR *d = opendir(MIGSIM_SOURCE_DIR "/bench/configs");
     assert_non_null(d);
     int nconf = 0;

@@ -197,6 +197,32 @@ static void print_summary(FILE *f, migsim_sim_t *sim, double wall)
                    a = stat_or(sim, n, "latency_after_avg_ns", -1);
             if (b >= 0)
                 fprintf(f, "%-8s latency before / during / after migration: %.1f / %.1f / %.1f ns\n", "", b, du, a);
+        } else if (comp_is(c, "memrouter")) {
+            const char *label = n; /* the name on the first line only */
+            for (int o = 0; o < 8; o++) {
+                char port[8], st[40];
+                snprintf(port, sizeof port, "out%d", o);
+                const migsim_port_t *p = migsim_comp_port(c, port);
+                if (!p || !p->peer)
+                    continue;
+                snprintf(st, sizeof st, "%s_reqs", port);
+                double reqs = stat_or(sim, n, st, 0);
+                snprintf(st, sizeof st, "%s_bytes", port);
+                double bytes = stat_or(sim, n, st, 0);
+                snprintf(st, sizeof st, "%s_added_latency_ps", port);
+                double added = stat_or(sim, n, st, 0);
+                snprintf(st, sizeof st, "%s_link_wait_ps", port);
+                double wait = stat_or(sim, n, st, 0);
+                fprintf(f, "%-8s %s -> %s: %.0f requests, %.1f MB; link added %.1f ns/request "
+                           "(%.1f ns waiting for it)\n", label, port, p->peer->owner->name, reqs,
+                        bytes / 1e6, reqs > 0 ? added / reqs / 1000.0 : 0.0,
+                        reqs > 0 ? wait / reqs / 1000.0 : 0.0);
+                label = "";
+            }
+            double unmapped = stat_or(sim, n, "unmapped_reqs", 0);
+            if (unmapped > 0)
+                fprintf(f, "%-8s %.0f requests outside every node, answered with an error\n", label,
+                        unmapped);
         } else if (comp_is(c, "llc")) {
             fprintf(f, "%-8s cache hit rate %.1f%%, %.0f fills, %.0f write-backs\n", n,
                     100.0 * stat_or(sim, n, "hit_rate", 0), stat_or(sim, n, "fills", 0),
@@ -366,7 +392,7 @@ int migsim_cli_run_with(int argc, char **argv, const migsim_run_driver_t *drv)
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: %s [--platform NAME | --config FILE] [--trace FILE] [--cores N] "
                    "[--set COMP.PARAM=VALUE]... [--out STATS.json] [--quiet]\n"
-                   "  --platform NAME embedded platform: dram or migration (default %s)\n"
+                   "  --platform NAME embedded platform: dram, migration or tiered (default %s)\n"
                    "  --config FILE   JSON platform (merged onto the embedded platform its \"base\" "
                    "names, the default one unless it says \"none\")\n", P, migsim_default_platform);
             printf("  --trace FILE    native trace (.mtr) for the trace player cpu0\n"

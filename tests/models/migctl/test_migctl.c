@@ -517,7 +517,7 @@ static void test_peers_resolved_at_create(void **state)
     const char *wrong[] = { "mig.iommu=\"dw0\"" };
     expect_error(wrong, 1, "<migration>: $.components.mig.iommu: \"dw0\" is a dualwrite, not an iommu");
     const char *nodram[] = { "mig.dram=\"llc0\"" };
-    expect_error(nodram, 1, "<migration>: $.components.mig.dram: \"llc0\" is a llc, not a dram");
+    expect_error(nodram, 1, "<migration>: $.components.mig.dram: \"llc0\" is a llc, not a dram or a memrouter");
     const char *nochip[] = { "mig.dualwrite=\"\"" };
     expect_error(nochip, 1, "<migration>: $.components.mig.dualwrite: policy segmented needs a "
                             "dual-write chip");
