@@ -258,6 +258,16 @@ int64_t migctl_map_layout(xlat_pt_t *pt, uint64_t va, uint64_t cur, uint64_t tgt
                           uint64_t page_bytes, uint32_t sub_idx, uint64_t from, uint64_t to,
                           uint64_t lo, uint64_t hi, bool mixed, uint64_t shoot[2]);
 
+/*
+ * Flush [va, va+len) from the TLBs and page-walk caches of every CPU MMU the
+ * controller names, as one shootdown (IPIs to all at once; each target runs
+ * its handler); returns the initiator's wait, ps: ipi_ps + targets x
+ * ipi_target_ps + the slowest target's handler (0 with no CPU MMU). Counts
+ * nothing in the controller's statistics: for another OS agent (the
+ * accessed-bit scanner) that pays the same cost for its own flushes.
+ */
+uint64_t migctl_tlb_flush(migctl_t *m, uint64_t va, uint64_t len);
+
 /* Add a watcher (0, or MIGSIM_ESTATE when MIGCTL_MAX_WATCHERS are set). */
 int migctl_watch(migctl_t *m, migctl_watch_fn fn, void *ctx);
 
