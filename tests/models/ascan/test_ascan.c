@@ -14,6 +14,7 @@
  *   - pass time with one request at a time and every PTE line in the cache:
  *     (reads + writes) x hit_ps, plus the shootdown (ipi_ps + handler) when
  *     A bits were cleared;
+ *   - one scan.pass trace line per pass with the reference's counts;
  *   - the last-level tables ordered by the A bits set in the period before
  *     the last scan, counted from the trace;
  *   - a scanner that does not flush the TLBs (flush_tlbs false) sees hot
@@ -40,6 +41,7 @@
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 #include "migsim/trace.h"
+#include "migsim/tracepoint.h"
 #include "testutil/sim.h"
 
 #define PAGE_VA (4ull << 30)
@@ -208,15 +210,30 @@ static void test_classes_from_trace(void **state)
     uint64_t nrec = write_trace(trace_path, acc);
     migsim_sim_t *sim = make(scan_fixed, NULL, 0);
     ascan_t *a = (ascan_t *)migsim_sim_find(sim, "scan");
+    FILE *tp = tmpfile();
+    assert_non_null(tp);
+    assert_int_equal(migsim_sim_trace_events(sim, "scan.pass", 0, MIGSIM_TICK_MAX, tp, 0), 0);
+    char want[NPER][128];
     ref_t f;
     memset(&f, 0, sizeof f);
     uint64_t writes = 0;
     for (uint32_t j = 1; j <= NPER; j++) {
         run_to(sim, j * PER_MS + 30000000ull); /* scan j at j x 200 us, done well before +30 us */
         assert_int_equal(tu_stat(sim, "scan.scans"), j);
+        uint32_t before[NPAGES];
+        memcpy(before, f.cls, sizeof before);
         ref_scan(&f, acc, j);
         writes += f.writes;
         assert_int_equal(mismatches(a, &f), 0);
+        uint32_t cleared = 0, changed = 0;
+        for (uint32_t p = 0; p < NPAGES; p++) {
+            cleared += acc[p][j];
+            changed += before[p] && before[p] != f.cls[p];
+        }
+        assert_int_equal(tu_stat(sim, "scan.changed_pages"), changed);
+        /* the pass's trace line: leaves, A bits cleared, classes changed, the next period */
+        snprintf(want[j - 1], sizeof want[0], "scan.pass leaves=256 cleared=%u changed=%u "
+                 "period_ps=200000000\n", cleared, changed);
         /* closed form: every entry of the range at every level, every pass */
         assert_int_equal(tu_stat(sim, "scan.cas_failed"), 0);
         assert_int_equal(tu_stat(sim, "scan.ptes_read"), (double)READS_PER_PASS * j);
@@ -257,6 +274,18 @@ static void test_classes_from_trace(void **state)
     assert_int_equal(ascan_class(a, PAGE_VA), ASCAN_HOT);
     assert_int_equal(ascan_class(a, PAGE_VA + 3 * 4096), ASCAN_COLD);
     assert_int_equal(tu_stat(sim, "scan.tlb_flushes"), NPER);
+    rewind(tp);
+    char line[256];
+    uint32_t lines = 0;
+    while (fgets(line, sizeof line, tp)) {
+        assert_true(lines < NPER);
+        const char *sp = strchr(line, ' ');
+        assert_non_null(sp);
+        assert_string_equal(sp + 1, want[lines]);
+        lines++;
+    }
+    assert_int_equal(lines, NPER);
+    fclose(tp);
     done(sim);
 }
 
