@@ -16,6 +16,7 @@ extern const migsim_comp_ops_t iommu_ops;
 extern const migsim_comp_ops_t migctl_ops;
 extern const migsim_comp_ops_t fwmap_ops;
 extern const migsim_comp_ops_t memrouter_ops;
+extern const migsim_comp_ops_t ascan_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
@@ -29,5 +30,6 @@ const migsim_comp_ops_t *const migsim_registry[] = {
     &migctl_ops,
     &fwmap_ops,
     &memrouter_ops,
+    &ascan_ops,
     0,
 };

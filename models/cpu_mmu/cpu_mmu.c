@@ -213,7 +213,10 @@ static void mmu_walk_done(void *owner, xlat_waiter_t *wt, const xlat_walk_result
         uint32_t lvl = r->level < m->ladder.n ? r->level : 0;
         uint64_t size = xlat_size(&m->ladder, lvl);
         uint64_t lo = r->va & ~(size - 1);
+        uint64_t va = s->wt.va;
         mmu_fault_wait(m, s, lo, mmu_range_end(lo, size));
+        if (m->fault_fn)
+            m->fault_fn(m->fault_ctx, va);
         break;
     }
     default: {
@@ -435,6 +438,15 @@ void cpu_mmu_set_access_observer(cpu_mmu_t *mmu, cpu_mmu_access_fn fn, void *ctx
 {
     mmu->access_fn = fn;
     mmu->access_ctx = ctx;
+}
+
+int cpu_mmu_set_fault_observer(cpu_mmu_t *m, void (*fn)(void *ctx, uint64_t va), void *ctx)
+{
+    if (fn && m->fault_fn && (m->fault_fn != fn || m->fault_ctx != ctx))
+        return migsim_error(MIGSIM_ESTATE, "%s: another fault observer is set", m->comp.config_path);
+    m->fault_fn = fn;
+    m->fault_ctx = fn ? ctx : NULL;
+    return MIGSIM_OK;
 }
 
 int cpu_mmu_set_root(cpu_mmu_t *m, uint64_t root_pa)

@@ -193,6 +193,9 @@ typedef struct cpu_mmu_s {
     uint64_t st_mem_refused;       /* data sends "mem" refused */
     uint64_t st_walk_lat_max_ps;   /* longest walk, ps (finalize) */
     double st_walk_lat_avg_ps;     /* average walk, ps (finalize) */
+    /* observer of walk faults (cpu_mmu_set_fault_observer); NULL = none */
+    void (*fault_fn)(void *ctx, uint64_t va); /* called at each walk ending in a fault */
+    void *fault_ctx;               /* borrowed: its first argument */
 } cpu_mmu_t;
 
 extern const migsim_comp_ops_t cpu_mmu_ops;
@@ -249,6 +252,14 @@ static inline uint64_t cpu_mmu_shootdown_ack_ps(const cpu_mmu_t *mmu, migsim_tic
     migsim_tick_t start = mmu->stall_until_ps > now ? mmu->stall_until_ps : now;
     return start - now + mmu->shootdown_handler_ps;
 }
+
+/*
+ * Call fn(ctx, va) each time a walk ends in a fault (the access at va goes
+ * to the fault list; accesses that join a fault already waiting do not call
+ * it), after the fault is recorded. One observer per MMU: 0, or
+ * MIGSIM_ESTATE when another is set (fn NULL removes it).
+ */
+int cpu_mmu_set_fault_observer(cpu_mmu_t *mmu, void (*fn)(void *ctx, uint64_t va), void *ctx);
 
 /* Accesses waiting in the fault list. */
 static inline uint32_t cpu_mmu_faulted(const cpu_mmu_t *mmu) { return mmu->faultq.n; }

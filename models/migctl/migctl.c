@@ -189,8 +189,7 @@ uint64_t migctl_layout(migctl_t *m, uint64_t from, uint64_t to, uint64_t lo, uin
     return n < 0 ? 0 : (uint64_t)n;
 }
 
-/* Shoot down a VA range in every CPU MMU at once; returns the initiator's wait. */
-static uint64_t mig_shootdown_va(migctl_t *m, uint64_t va, uint64_t len)
+uint64_t migctl_tlb_flush(migctl_t *m, uint64_t va, uint64_t len)
 {
     uint64_t slowest = 0;
     for (uint32_t i = 0; i < m->nmmus; i++) {
@@ -199,9 +198,16 @@ static uint64_t mig_shootdown_va(migctl_t *m, uint64_t va, uint64_t len)
             slowest = ack;
         cpu_mmu_shootdown(m->mmus[i], va, len);
     }
+    return m->nmmus ? m->ipi_ps + m->nmmus * m->ipi_target_ps + slowest : 0;
+}
+
+/* Shoot down a VA range in every CPU MMU at once; returns the initiator's wait. */
+static uint64_t mig_shootdown_va(migctl_t *m, uint64_t va, uint64_t len)
+{
+    uint64_t wait = migctl_tlb_flush(m, va, len);
     m->st_shootdowns++;
     MIGSIM_TRACE(&m->comp, MIG_SHOOTDOWN, va, va + len, m->nmmus);
-    return m->nmmus ? m->ipi_ps + m->nmmus * m->ipi_target_ps + slowest : 0;
+    return wait;
 }
 
 uint64_t migctl_shootdown(migctl_t *m, uint64_t lo, uint64_t hi)

@@ -362,6 +362,16 @@ int migctl_page_where(const migctl_t *m, uint64_t page, uint32_t *node, uint64_t
 /* Call fn(ctx, ...) when each migration of the footprint ends (one callback; NULL clears it). */
 void migctl_on_migrated(migctl_t *m, migctl_migrated_fn fn, void *ctx);
 
+/*
+ * Flush [va, va+len) from the TLBs and page-walk caches of every CPU MMU the
+ * controller names, as one shootdown (IPIs to all at once; each target runs
+ * its handler); returns the initiator's wait, ps: ipi_ps + targets x
+ * ipi_target_ps + the slowest target's handler (0 with no CPU MMU). Counts
+ * nothing in the controller's statistics: for another OS agent (the
+ * accessed-bit scanner) that pays the same cost for its own flushes.
+ */
+uint64_t migctl_tlb_flush(migctl_t *m, uint64_t va, uint64_t len);
+
 /* Add a watcher (0, or MIGSIM_ESTATE when MIGCTL_MAX_WATCHERS are set). */
 int migctl_watch(migctl_t *m, migctl_watch_fn fn, void *ctx);
 

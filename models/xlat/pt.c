@@ -106,6 +106,8 @@ static uint64_t pt_rd(const xlat_pt_t *pt, uint64_t addr)
     return v;
 }
 
+uint64_t xlat_pt_read(const xlat_pt_t *pt, uint64_t pte_addr) { return pt_rd(pt, pte_addr); }
+
 static int pt_wr(xlat_pt_t *pt, uint64_t addr, uint64_t v)
 {
     uint8_t b[8];

@@ -31,20 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t wk_le64(const uint8_t *b)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | b[i];
-    return v;
-}
-
-static void wk_put_le64(uint8_t *b, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-}
-
 int xlat_walker_init(xlat_walker_t *w, const xlat_walker_cfg_t *cfg)
 {
     memset(w, 0, sizeof *w);
@@ -153,8 +139,8 @@ static int wk_issue(xlat_walker_t *w, xlat_walk_t *c, migsim_op_t op, uint64_t v
     r->t_issue = w->k->now;
     if (op == MIGSIM_OP_WRITE) {
         /* an atomic update, as hardware walkers do: only if the PTE is still what was read */
-        wk_put_le64(r->data, value);
-        wk_put_le64(r->data + 8, c->pte_read);
+        xlat_pte_encode(r->data, value);
+        xlat_pte_encode(r->data + 8, c->pte_read);
         r->flags |= MIGSIM_REQ_CAS;
         c->writes++;
         w->st_mem_writes++;
@@ -221,7 +207,7 @@ void xlat_walker_resp(xlat_walker_t *w, migsim_req_t *req)
     int32_t status = req->status;
     uint8_t op = req->op;
     bool cas_failed = (req->flags & MIGSIM_REQ_CAS_FAILED) != 0;
-    uint64_t pte = wk_le64(req->data);
+    uint64_t pte = xlat_pte_decode(req->data);
     migsim_req_free(w->pool, req);
     if (status != 0) {
         wk_finish(w, c, XLAT_WALK_MEM_ERROR);

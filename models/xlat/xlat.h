@@ -27,7 +27,12 @@
  *     k maps one page of ladder size k. A size-k translation costs n - k
  *     PTE reads without page-walk-cache hits.
  *   - a PTE is 8 bytes, little-endian: bit 0 valid, bit 1 leaf, bit 2
- *     accessed, bit 3 dirty, bits 4..11 zero (reserved), bits 12..63 the
+ *     accessed, bit 3 dirty, bits 4..11 OS software bits (XLAT_PTE_SW:
+ *     no walker, TLB or page-walk cache gives them any meaning; the
+ *     builder writes them zero and keeps them on retarget, split and flag
+ *     changes; the accessed-bit scanner, models/ascan/ascan.h, keeps a
+ *     page's access history in bits 4..7 and its activity class in bits
+ *     8..10; bit 11 is free), bits 12..63 the
  *     physical address of the next table (non-leaf; tables are 4 KiB
  *     aligned) or of the page (leaf; aligned to size_k). A PTE word of zero
  *     is an empty slot; a leaf with its valid bit clear is still present (the
@@ -122,11 +127,27 @@ int xlat_ladder_largest(const xlat_ladder_t *l, uint64_t a, uint64_t b, uint64_t
 #define XLAT_PTE_L 0x2ull                 /* leaf */
 #define XLAT_PTE_A 0x4ull                 /* accessed */
 #define XLAT_PTE_D 0x8ull                 /* dirty */
+#define XLAT_PTE_SW 0xff0ull              /* bits 4..11: OS software bits, ignored by hardware */
 #define XLAT_PTE_FLAGS 0xfffull           /* bits 0..11 */
 #define XLAT_PTE_ADDR (~0xfffull)         /* bits 12..63 */
 #define XLAT_TABLE_ALIGN 4096u            /* tables start on 4 KiB boundaries */
 
 static inline uint64_t xlat_pte_addr(uint64_t pte) { return pte & XLAT_PTE_ADDR; }
+
+/* A PTE word from its 8 bytes as held in memory (little-endian), and back. */
+static inline uint64_t xlat_pte_decode(const uint8_t *b)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | b[i];
+    return v;
+}
+
+static inline void xlat_pte_encode(uint8_t *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
 
 /* ---- OS-side page-table builder ----------------------------------------------- */
 
@@ -223,6 +244,9 @@ int64_t xlat_pt_map_range(xlat_pt_t *pt, uint64_t va, uint64_t pa, uint64_t len,
  * multiples of the smallest size; otherwise returns 0.
  */
 uint64_t xlat_pt_count_cover(const xlat_ladder_t *l, uint64_t va, uint64_t len);
+
+/* The PTE word at `pte_addr` as the table's memory holds it now (zero time). */
+uint64_t xlat_pt_read(const xlat_pt_t *pt, uint64_t pte_addr);
 
 /* Find the leaf covering `va` (valid or not). true and *out filled, or false if none. */
 bool xlat_pt_lookup(const xlat_pt_t *pt, uint64_t va, xlat_map_t *out);

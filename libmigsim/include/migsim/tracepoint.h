@@ -46,7 +46,10 @@ typedef enum { MIGSIM_TF_U64 = 0, MIGSIM_TF_HEX = 1 } migsim_tfield_type_t;
     X(IOMMU_INVAL, "iommu.inval", "an IOTLB invalidation of the VA range [lo, hi) starts",      \
       F(HEX, lo) F(HEX, hi))                                                                     \
     X(DRAM_REFRESH, "dram.refresh", "a DRAM refresh command (REF) issues to a rank",            \
-      F(U64, channel) F(U64, rank))
+      F(U64, channel) F(U64, rank))                                                              \
+    X(SCAN_PASS, "scan.pass", "an accessed-bit scan pass ended: leaves classified, A bits "     \
+      "cleared, leaves whose class changed, the next period", F(U64, leaves) F(U64, cleared)     \
+      F(U64, changed) F(U64, period_ps))
 
 #define MIGSIM__TP_ID(id, name, help, fields) MIGSIM_TP_##id,
 #define MIGSIM__TP_NOFIELD(type, name)

@@ -13,7 +13,8 @@
  *   the test that refuses row conflicts; a TLB hit adds only l1_ps; an L2
  *   hit adds l1_ps + l2_ps; a page-walk-cache hit skips the cached levels;
  * - a fault waits for cpu_mmu_pte_changed; a second access to the faulted
- *   page joins without a walk; fault_stall_ps is the closed-form sum;
+ *   page joins without a walk; fault_stall_ps is the closed-form sum; the
+ *   fault observer is called once, for the walk's fault, at its end;
  * - shootdown: a retargeted PTE is used only after the shootdown, which
  *   forces a full re-walk (walk count + 1); with no handler time it costs
  *   no time; with one, an access arriving during the handler is held to
@@ -170,11 +171,30 @@ static void test_cold_walk_large_pages(void **state)
 
 /* ---- faults ---------------------------------------------------------------------- */
 
+/* What the fault observer saw: calls, the last VA and when. */
+typedef struct fault_seen_s {
+    migsim_kernel_t *k;
+    uint32_t calls;
+    uint64_t va;
+    migsim_tick_t t;
+} fault_seen_t;
+
+static void fault_seen(void *ctx, uint64_t va)
+{
+    fault_seen_t *f = ctx;
+    f->calls++;
+    f->va = va;
+    f->t = f->k->now;
+}
+
 static void test_fault_then_pte_changed(void **state)
 {
     (void)state;
     probe_t p;
     probe_open(&p, "\"l1_ps\": 1000, \"l2_ps\": 3000", NULL, true);
+    fault_seen_t seen = { .k = migsim_sim_kernel(p.sim) };
+    assert_int_equal(cpu_mmu_set_fault_observer(p.m, fault_seen, &seen), 0);
+    assert_int_equal(cpu_mmu_set_fault_observer(p.m, fault_seen, &p), MIGSIM_ESTATE);
     uint64_t va = 15360ull << 32 | 0x7000, pa = 0x10009000;
     map(&p, va, pa, 0, XLAT_MAP_INVALID | XLAT_MAP_ACCESSED | XLAT_MAP_DIRTY);
     uint64_t path[8];
@@ -192,6 +212,10 @@ static void test_fault_then_pte_changed(void **state)
     assert_int_equal(cpu_mmu_faulted(p.m), 2);
     assert_true(stat(&p, "faults") == 2);
     assert_true(stat(&p, "walks") == 1);
+    /* the observer heard the walk's fault, at its end; not the access that joined it */
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.va, va);
+    assert_int_equal(seen.t, tf);
     /* a change elsewhere releases nothing */
     migsim_tick_t T = 1000 * tck(&p);
     migsim_kernel_run_until(migsim_sim_kernel(p.sim), T);

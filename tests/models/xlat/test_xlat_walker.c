@@ -11,7 +11,7 @@
  * every read an idle-bank read, tRCD + tCL + tBL), and of a PWC-assisted
  * walk whose one read hits the open row (tCL + tBL); (iv) the accessed and
  * dirty bits in memory after walks, with one 8-byte write only when a bit
- * was clear; (v) faults report the level and PTE; (vi) walks to one page
+ * was clear, and the software bits 4..11 ignored and kept; (v) faults report the level and PTE; (vi) walks to one page
  * are coalesced; and back-pressure from the DRAM, slot exhaustion and
  * determinism.
  */
@@ -318,6 +318,42 @@ static void test_accessed_dirty(void **state)
     owner_close(&o);
 }
 
+/*
+ * The OS software bits 4..11 (XLAT_PTE_SW) mean nothing to the walker: with
+ * all of them set in a leaf and in the table pointer above it, the walk
+ * translates as without them, sets A by one CAS and leaves them in memory.
+ */
+static void test_software_bits_ignored(void **state)
+{
+    (void)state;
+    owner_t o;
+    owner_open(&o, NULL, 4, false, 0);
+    assert_int_equal(xlat_pt_map(&o.pt, VA0, 0x80000000, 0, 0), 0);  /* a 4 KiB page */
+    xlat_map_t m;
+    assert_true(xlat_pt_lookup(&o.pt, VA0, &m));
+    uint8_t b[8];
+    xlat_pte_encode(b, m.pte | XLAT_PTE_SW);
+    assert_int_equal(o.pt.mem.write(o.pt.mem.ctx, m.pte_addr, b, 8), 0);
+    uint64_t above = o.pt.root, e = 0;
+    for (uint32_t k = o.pt.ladder.n - 1; k >= 1; k--) {   /* down to the level-1 entry */
+        above += xlat_level_index(&o.pt.ladder, k, VA0) * 8;
+        e = xlat_pt_read(&o.pt, above);
+        if (k > 1)
+            above = xlat_pte_addr(e);
+    }
+    xlat_pte_encode(b, e | XLAT_PTE_SW);
+    assert_int_equal(o.pt.mem.write(o.pt.mem.ctx, above, b, 8), 0);
+    assert_int_equal(go(&o, 0, VA0 + 0x123, XLAT_ACCESS_READ), 0);
+    run_idle(&o);
+    assert_int_equal(o.res[0].status, XLAT_WALK_OK);
+    assert_int_equal(o.res[0].size_idx, 0);
+    assert_int_equal(o.res[0].pa, 0x80000123);
+    assert_int_equal(o.res[0].mem_writes, 1);
+    assert_int_equal(xlat_pt_read(&o.pt, m.pte_addr), m.pte | XLAT_PTE_SW | XLAT_PTE_A);
+    assert_int_equal(xlat_pt_read(&o.pt, above), e | XLAT_PTE_SW);
+    owner_close(&o);
+}
+
 /* ---- (v): faults ---------------------------------------------------------------------- */
 
 static void test_faults(void **state)
@@ -487,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_cold_walk_closed_form),
         cmocka_unit_test(test_pwc_invalidated_during_walk),
         cmocka_unit_test(test_accessed_dirty),
+        cmocka_unit_test(test_software_bits_ignored),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_coalescing),
         cmocka_unit_test(test_backpressure_and_determinism),
