@@ -15,6 +15,7 @@ extern const migsim_comp_ops_t cpu_mmu_ops;
 extern const migsim_comp_ops_t iommu_ops;
 extern const migsim_comp_ops_t migctl_ops;
 extern const migsim_comp_ops_t fwmap_ops;
+extern const migsim_comp_ops_t iohot_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
@@ -27,5 +28,6 @@ const migsim_comp_ops_t *const migsim_registry[] = {
     &iommu_ops,
     &migctl_ops,
     &fwmap_ops,
+    &iohot_ops,
     0,
 };

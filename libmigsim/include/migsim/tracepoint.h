@@ -46,7 +46,10 @@ typedef enum { MIGSIM_TF_U64 = 0, MIGSIM_TF_HEX = 1 } migsim_tfield_type_t;
     X(IOMMU_INVAL, "iommu.inval", "an IOTLB invalidation of the VA range [lo, hi) starts",      \
       F(HEX, lo) F(HEX, hi))                                                                     \
     X(DRAM_REFRESH, "dram.refresh", "a DRAM refresh command (REF) issues to a rank",            \
-      F(U64, channel) F(U64, rank))
+      F(U64, channel) F(U64, rank))                                                           \
+    X(IOHOT_DECIDE, "iohot.decide",                                                              \
+      "the I/O hot-page table asks to move the page at addr: dir 0 into low memory, 1 back; "    \
+      "reason 0 hot, 1 cold, 2 random reclaim", F(HEX, addr) F(U64, dir) F(U64, reason))
 
 #define MIGSIM__TP_ID(id, name, help, fields) MIGSIM_TP_##id,
 #define MIGSIM__TP_NOFIELD(type, name)

@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include "iohot/iohot.h"
+#include "iohot/iohot_comp.h"
 #include "migsim/errors.h"
 #include "migsim/rng.h"
+#include "testutil/sim.h"
 
 /* Decisions seen, in order. */
 typedef struct seen_s {
@@ -355,6 +357,131 @@ static void test_bad_config(void **state)
     assert_non_null(strstr(migsim_errmsg(), "watermark"));
 }
 
+/* Write the migration platform with the components `comps` added (no link) to a file. */
+static void platform_with(char *path, size_t cap, const char *stem, const char *comps)
+{
+    const char *base = migsim_platform_config("migration");
+    const char *c = strstr(base, "\"components\": {");
+    assert_non_null(c);
+    c += strlen("\"components\": {");
+    snprintf(path, cap, "/tmp/%s_%d.json", stem, (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*s %s, %s", (int)(c - base), base, comps, c);
+    fclose(f);
+}
+
+/* The decisions a policy is told of, by page address. */
+typedef struct policy_s {
+    uint64_t addr[64];
+    uint32_t dir[64];
+    uint32_t n;
+} policy_t;
+
+static void policy(void *ctx, uint64_t page_addr, iohot_dir_t dir)
+{
+    policy_t *p = ctx;
+    if (p->n < 64) {
+        p->addr[p->n] = page_addr;
+        p->dir[p->n] = dir;
+    }
+    p->n++;
+}
+
+/*
+ * The component on the migration platform, fed by disk0 alone: 200 blocks
+ * of 4 KiB (one page and one transfer each) in sequence over 16 KiB (4
+ * pages), one every 300 ns: each page has 8 or 9 I/Os in a 10 us period,
+ * a = 4.5 after the first, above tau_h = 4: the 4 pages are remapped at the
+ * first period end and never moved back (tau_l = 1) while the I/O lasts.
+ */
+static void count_done(void *ctx, const migsim_req_t *req, iommu_seen_t what)
+{
+    (void)req;
+    *(uint64_t *)ctx += what == IOMMU_SEEN_DONE;
+}
+
+static migsim_sim_t *comp_run(const char *mech, policy_t *p, uint64_t *done, char *path,
+                              size_t cap)
+{
+    platform_with(path, cap, "iohot",
+                     "\"hot\": { \"type\": \"iohot\", \"tau_h\": 4, \"tau_l\": 1 }");
+    char m[64];
+    snprintf(m, sizeof m, "mig.policy=\"%s\"", mech);
+    const char *const sets[] = {
+        "mig.page_bytes=\"1MiB\"", "mig.subpage_bytes=\"64KiB\"", "mig.start_ps=2000000000",
+        "cpu0.gen_count=10", "cpu0.gen_range_bytes=\"1MiB\"", "nic0.gen_count=0",
+        "nic0.gen_range_bytes=\"1MiB\"", "nic0.gen_ring_entries=64", "disk0.gen_range_bytes=\"16KiB\"",
+        "disk0.gen_block_bytes=4096", "disk0.gen_block_order=\"sequential\"",
+        "disk0.gen_count=200", "disk0.gen_gap_ps=300000", m,
+    };
+    migsim_sim_t *sim = tu_make_ex(NULL, path, NULL, 0, sets, sizeof sets / sizeof sets[0]);
+    iohot_comp_t *c = (iohot_comp_t *)migsim_sim_find(sim, "hot");
+    assert_non_null(c);
+    iohot_set_remap_fn(c, policy, p);
+    if (done)   /* the controller's observer slot (granule takes it back at its start) */
+        iommu_set_observer((iommu_t *)migsim_sim_find(sim, "iommu0"), count_done, done);
+    tu_run(sim);
+    return sim;
+}
+
+static void test_component(void **state)
+{
+    (void)state;
+    static const char *const mechs[] = { "segmented", "granule" };
+    for (int k = 0; k < 2; k++) {
+        policy_t p = { 0 };
+        char path[256];
+        uint64_t done = 0;
+        migsim_sim_t *sim = comp_run(mechs[k], &p, k == 0 ? &done : NULL, path, sizeof path);
+        if (k == 0)   /* both observers told: 200 blocks of 64 lines */
+            assert_int_equal(done, 200 * 64);
+        /* granule: the controller observes the IOMMU too (iommu_set_observer); both are told */
+        assert_int_equal((uint64_t)tu_stat(sim, "hot.counted_ios"), 200);
+        assert_int_equal((uint64_t)tu_stat(sim, "hot.remap_decisions"), 4);
+        assert_int_equal((uint64_t)tu_stat(sim, "hot.remapped_peak_pages"), 4);
+        /* the I/O ends at 60 us and the run at the migration's end: a halves every period */
+        assert_int_equal((uint64_t)tu_stat(sim, "hot.moveback_decisions"), 4);
+        assert_int_equal((uint64_t)tu_stat(sim, "hot.remapped_pages"), 0);
+        assert_int_equal((uint64_t)tu_stat(sim, "hot.entries_in_use"), 4);
+        assert_int_equal((uint64_t)tu_stat(sim, "hot.tau_h_milli_ios"), 4000);
+        assert_int_equal((uint64_t)tu_stat(sim, "hot.tau_l_milli_ios"), 1000);
+        assert_int_equal(p.n, 8);
+        for (uint32_t i = 0; i < 4; i++) {
+            assert_int_equal(p.dir[i], IOHOT_TO_LOW);
+            assert_int_equal(p.dir[4 + i], IOHOT_TO_HIGH);
+            assert_int_equal(p.addr[i] % 4096, 0);
+            for (uint32_t j = 0; j < i; j++)
+                assert_true(p.addr[j] != p.addr[i]);
+            bool back = false;
+            for (uint32_t j = 4; j < 8; j++)
+                back |= p.addr[j] == p.addr[i];
+            assert_true(back);
+        }
+        migsim_sim_destroy(sim);
+        unlink(path);
+    }
+}
+
+/* Bad configurations of the component are refused at init, naming the path. */
+static void test_component_config(void **state)
+{
+    (void)state;
+    char path[256];
+    platform_with(path, sizeof path, "iohot_bad",
+                     "\"hot\": { \"type\": \"iohot\", \"tau_h\": 2, \"tau_l\": 3 }");
+    migsim_sim_t *sim = NULL;
+    assert_int_equal(migsim_sim_create_ex(&sim, NULL, path, NULL, 0, 0), MIGSIM_ECONFIG);
+    assert_non_null(strstr(migsim_errmsg(), "$.components.hot"));
+    assert_non_null(strstr(migsim_errmsg(), "tau_l: 3 must be >= 0 and below tau_h 2"));
+    unlink(path);
+    platform_with(path, sizeof path, "iohot_bad",
+                     "\"hot\": { \"type\": \"iohot\", \"iommu\": \"dram0\" }");
+    assert_int_equal(migsim_sim_create_ex(&sim, NULL, path, NULL, 0, 0), MIGSIM_ECONFIG);
+    assert_non_null(strstr(migsim_errmsg(), "$.components.hot.iommu: \"dram0\" is a dram, not an iommu"));
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_recall),     cmocka_unit_test(test_scarcity),
         cmocka_unit_test(test_hysteresis), cmocka_unit_test(test_reclaim),
         cmocka_unit_test(test_evicted_remapped), cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_component),  cmocka_unit_test(test_component_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
