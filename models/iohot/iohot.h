@@ -69,7 +69,8 @@
  * precision 1.00 for both. The test asserts precision >= 0.9 everywhere,
  * lower_score recall >= 0.9, and recent recall < 0.6 and < 0.2.
  *
- * Host memory: entries * (24 + 4 W) bytes, plus 32 bytes per low frame.
+ * Host memory: 32 bytes per entry (plus 4 W under EQ 2), and 28 bytes per
+ * low frame (a remap record and a free-stack slot).
  * Hot path: iohot_count is one index, one compare; a replacement of an
  * entry whose page is remapped scans the remap records (at most low_frames).
  */
