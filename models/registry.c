@@ -17,6 +17,7 @@ extern const migsim_comp_ops_t migctl_ops;
 extern const migsim_comp_ops_t fwmap_ops;
 extern const migsim_comp_ops_t memrouter_ops;
 extern const migsim_comp_ops_t ascan_ops;
+extern const migsim_comp_ops_t iohot_ops;
 
 const migsim_comp_ops_t *const migsim_registry[] = {
     &dram_ops,
@@ -31,5 +32,6 @@ const migsim_comp_ops_t *const migsim_registry[] = {
     &fwmap_ops,
     &memrouter_ops,
     &ascan_ops,
+    &iohot_ops,
     0,
 };

@@ -203,6 +203,45 @@ static void dev_xlate_done(dma_dev_t *d, migsim_req_t *t)
     migsim_req_free(d->comp.pool, t);
 }
 
+/* ---- request queues (PRI answers, bounce stages) ------------------------------------ */
+
+/* Append req to the queue [*head, *tail]. */
+static void dev_q_push(migsim_req_t **head, migsim_req_t **tail, migsim_req_t *req)
+{
+    req->next = NULL;
+    if (*tail)
+        (*tail)->next = req;
+    else
+        *head = req;
+    *tail = req;
+}
+
+/* Take the oldest request off the queue (not empty). */
+static migsim_req_t *dev_q_pop(migsim_req_t **head, migsim_req_t **tail)
+{
+    migsim_req_t *req = *head;
+    *head = req->next;
+    if (!*head)
+        *tail = NULL;
+    req->next = NULL;
+    return req;
+}
+
+/* Put req back at the head of the queue (its send was refused). */
+static void dev_q_unpop(migsim_req_t **head, migsim_req_t **tail, migsim_req_t *req)
+{
+    req->next = *head;
+    *head = req;
+    if (!*tail)
+        *tail = req;
+}
+
+static void dev_q_free(dma_dev_t *d, migsim_req_t **head, migsim_req_t **tail)
+{
+    while (*head)
+        migsim_req_free(d->comp.pool, dev_q_pop(head, tail));
+}
+
 /* ---- PRI -------------------------------------------------------------------------- */
 
 static dma_dev_pri_t *dev_pri_find(dma_dev_t *d, uint64_t id)
@@ -246,12 +285,7 @@ static bool dev_pri(dma_dev_t *d, migsim_req_t *req)
     d->st_pri_requests++;
     req->status = 0;
     req->scratch[0] = d->comp.k->now + d->pri_ps;
-    req->next = NULL;
-    if (d->priq_tail)
-        d->priq_tail->next = req;
-    else
-        d->priq = req;
-    d->priq_tail = req;
+    dev_q_push(&d->priq, &d->priq_tail, req);
     if (!migsim_event_queued(&d->pri_ev))
         migsim_schedule(d->comp.k, &d->pri_ev, d->priq->scratch[0]);
     return true;
@@ -265,6 +299,125 @@ static void dev_pri_event(migsim_event_t *ev)
     dev_issue(d);
     if (d->priq && !migsim_event_queued(&d->pri_ev) && d->priq->scratch[0] > d->comp.k->now)
         migsim_schedule(d->comp.k, &d->pri_ev, d->priq->scratch[0]);
+}
+
+/* ---- bounce buffers --------------------------------------------------------------- */
+
+/* Index of page `pg` in the sorted direct list, or where it would go. */
+static uint32_t dev_direct_pos(const dma_dev_t *d, uint64_t pg)
+{
+    uint32_t lo = 0, hi = d->n_direct;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (d->direct[mid] < pg)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Whether a request at `addr` must go through the bounce buffer. */
+static bool dev_bounces(const dma_dev_t *d, uint64_t addr)
+{
+    if (!d->dma_mask_bits || d->dma_mask_bits >= 64 || addr >> d->dma_mask_bits == 0)
+        return false;
+    uint64_t pg = addr / DMA_DEV_BOUNCE_PAGE;
+    uint32_t i = dev_direct_pos(d, pg);
+    return !(i < d->n_direct && d->direct[i] == pg);
+}
+
+int dma_dev_set_direct(dma_dev_t *d, uint64_t addr, uint64_t len, bool direct)
+{
+    if (!len)
+        return MIGSIM_OK;
+    uint64_t last = (addr + (len - 1)) / DMA_DEV_BOUNCE_PAGE;
+    for (uint64_t pg = addr / DMA_DEV_BOUNCE_PAGE; pg <= last; pg++) {
+        uint32_t i = dev_direct_pos(d, pg);
+        bool have = i < d->n_direct && d->direct[i] == pg;
+        if (direct && !have) {
+            if (d->n_direct == d->cap_direct) {
+                uint32_t cap = d->cap_direct ? 2 * d->cap_direct : 64;
+                uint64_t *n = realloc(d->direct, cap * sizeof *n);
+                if (!n)
+                    return migsim_error(MIGSIM_ENOMEM, "out of memory");
+                d->direct = n;
+                d->cap_direct = cap;
+            }
+            memmove(&d->direct[i + 1], &d->direct[i], (d->n_direct - i) * sizeof *d->direct);
+            d->direct[i] = pg;
+            d->n_direct++;
+        } else if (!direct && have) {
+            memmove(&d->direct[i], &d->direct[i + 1], (d->n_direct - i - 1) * sizeof *d->direct);
+            d->n_direct--;
+        }
+    }
+    return MIGSIM_OK;
+}
+
+/* Stage `st` of a bounced request: what goes on `out` (see dma_dev.h). */
+static void dev_bounce_stage(migsim_req_t *req, const dma_dev_bounce_t *b)
+{
+    /* by stage: write {device W buf, CPU R buf, CPU W real}, read {CPU R real, CPU W buf, device R buf} */
+    static const uint8_t op_w[3] = { MIGSIM_OP_WRITE, MIGSIM_OP_READ, MIGSIM_OP_WRITE };
+    static const uint8_t op_r[3] = { MIGSIM_OP_READ, MIGSIM_OP_WRITE, MIGSIM_OP_READ };
+    static const bool cpu_w[3] = { false, true, true }, cpu_r[3] = { true, true, false };
+    static const bool real_w[3] = { false, false, true }, real_r[3] = { true, false, false };
+    unsigned k = b->stage - 1u;
+    req->op = b->write ? op_w[k] : op_r[k];
+    req->src_kind = (b->write ? cpu_w[k] : cpu_r[k]) ? MIGSIM_SRC_CPU : MIGSIM_SRC_DMA;
+    req->addr = req->orig_addr = (b->write ? real_w[k] : real_r[k]) ? b->real : b->buf;
+    req->status = 0;
+}
+
+/* A new request to a page above the mask: take a bounce entry and a line, stage 1. */
+static void dev_bounce_start(dma_dev_t *d, migsim_req_t *req)
+{
+    dma_dev_bounce_t *b = NULL;
+    for (uint32_t i = 0; i < d->queue_depth && !b; i++)
+        if (!d->bnc[i].used)
+            b = &d->bnc[i];
+    assert(b); /* one entry per outstanding request, at most queue_depth */
+    uint64_t lines = d->bounce_bytes / d->line_bytes;
+    *b = (dma_dev_bounce_t){ .id = req->id, .real = req->addr, .stage = 1, .used = true,
+                             .write = req->op == MIGSIM_OP_WRITE };
+    b->buf = d->bounce_base + (d->bnc_next++ % lines) * d->line_bytes +
+             (req->addr & (d->line_bytes - 1));
+    d->bnc_used++;
+    dev_bounce_stage(req, b);
+}
+
+/* The bounce entry of request `id`, or NULL when it does not bounce. */
+static dma_dev_bounce_t *dev_bounce_find(dma_dev_t *d, uint64_t id)
+{
+    for (uint32_t i = 0; i < d->queue_depth && d->bnc_used; i++)
+        if (d->bnc[i].used && d->bnc[i].id == id)
+            return &d->bnc[i];
+    return NULL;
+}
+
+/*
+ * A response to a request: when it is a bounced one with stages to go, send
+ * its next stage (true: still outstanding); false when it is done.
+ */
+static bool dev_bounce_next(dma_dev_t *d, migsim_req_t *req)
+{
+    dma_dev_bounce_t *b = dev_bounce_find(d, req->id);
+    if (!b)
+        return false;
+    if (b->stage == 3 || req->status != 0) {
+        req->addr = req->orig_addr = b->real;
+        b->used = false;
+        d->bnc_used--;
+        return false;
+    }
+    b->stage++;
+    dev_bounce_stage(req, b);
+    d->st_bounce_copy_reqs += req->src_kind == MIGSIM_SRC_CPU;
+    dev_q_push(&d->bq, &d->bq_tail, req);
+    if (!migsim_event_queued(&d->issue_ev))
+        migsim_schedule(d->comp.k, &d->issue_ev, d->comp.k->now);
+    return true;
 }
 
 /* ---- issue ------------------------------------------------------------------------ */
@@ -320,6 +473,8 @@ static bool dev_next(dma_dev_t *d)
     }
     d->pending = req;
     d->pending_kind = DEV_SEND_NEW;
+    if (dev_bounces(d, addr))
+        dev_bounce_start(d, req);   /* no ATC with a mask (init) */
     if (d->atc_entries) {
         uint64_t pa;
         if (dev_atc_lookup(d, addr, &pa)) {
@@ -345,7 +500,18 @@ static void dev_sent_new(dma_dev_t *d, const migsim_req_t *req)
     dma_rec_t *h = &d->ring[d->ring_head];
     if (d->head_off == 0)
         d->st_wait_sum_ps += d->comp.k->now - h->arrived;
-    if (req->op == MIGSIM_OP_WRITE) {
+    if (d->bnc_used && dev_bounce_find(d, req->id)) {
+        /* bounced: the copy's bytes and CPU time */
+        d->st_bounce_bytes += req->size;
+        d->st_bounce_cpu_ps += req->size * d->bounce_ps_per_byte;
+        d->st_bounce_copy_reqs += req->src_kind == MIGSIM_SRC_CPU;
+        if (!d->head_bounced) {
+            d->head_bounced = true;
+            d->st_bounce_ios++;
+            d->st_bounce_cpu_ps += d->bounce_io_ps;
+        }
+    }
+    if (h->rec.op == MIGSIM_OP_WRITE) {
         d->st_writes++;
         d->buffered -= req->size;
     } else {
@@ -353,6 +519,9 @@ static void dev_sent_new(dma_dev_t *d, const migsim_req_t *req)
     }
     d->head_off += req->size;
     if (d->head_off >= h->rec.size) {
+        if (d->dma_mask_bits && !d->head_bounced)
+            d->st_direct_ios++;
+        d->head_bounced = false;
         d->head_off = 0;
         d->ring_head = (d->ring_head + 1) % d->ring_records;
         d->ring_n--;
@@ -367,15 +536,15 @@ static void dev_sent_new(dma_dev_t *d, const migsim_req_t *req)
 static void dev_issue(dma_dev_t *d)
 {
     while (!d->blocked) {
-        migsim_req_t *req;
+        migsim_req_t *req, **qh = NULL, **qt = NULL;
         uint8_t kind = DEV_SEND_RESEND;
-        bool resend = d->priq && d->priq->scratch[0] <= d->comp.k->now;
+        if (d->bq)
+            qh = &d->bq, qt = &d->bq_tail;
+        else if (d->priq && d->priq->scratch[0] <= d->comp.k->now)
+            qh = &d->priq, qt = &d->priq_tail;
+        bool resend = qh != NULL;
         if (resend) {
-            req = d->priq;   /* off the queue while it is sent; back at its head if refused */
-            d->priq = req->next;
-            if (!d->priq)
-                d->priq_tail = NULL;
-            req->next = NULL;
+            req = dev_q_pop(qh, qt);   /* off the queue while it is sent; back at its head if refused */
         } else {
             if (d->suspended || (!d->pending && !dev_next(d)))
                 return;
@@ -387,12 +556,8 @@ static void dev_issue(dma_dev_t *d)
         if (migsim_port_send(&d->out, req) != 0) {
             if (kind == DEV_SEND_XLATE)
                 d->inflight--;
-            if (resend) {
-                req->next = d->priq;
-                d->priq = req;
-                if (!d->priq_tail)
-                    d->priq_tail = req;
-            }
+            if (resend)
+                dev_q_unpop(qh, qt, req);
             d->blocked = true;
             d->st_refused++;
             return;
@@ -417,6 +582,8 @@ static void dev_resp(migsim_port_t *port, migsim_req_t *req)
     migsim_tick_t now = d->comp.k->now;
     if (req->status == IOMMU_STATUS_FAULT && d->pri && dev_pri(d, req))
         return; /* held for the OS's answer, still outstanding */
+    if (d->bnc_used && dev_bounce_next(d, req))
+        return; /* its next bounce stage, still outstanding */
     if (d->pri_used) {
         dma_dev_pri_t *e = dev_pri_find(d, req->id);
         if (e)
@@ -532,16 +699,46 @@ static int dev_check_kind(const char *path)
                         migsim_src_kind_name((migsim_src_kind_t)most));
 }
 
+/* The DMA mask and its bounce region, checked at init. */
+static int dev_check_bounce(dma_dev_t *d)
+{
+    if (!d->dma_mask_bits || d->dma_mask_bits >= 64)
+        return MIGSIM_OK;
+    if (d->atc_entries || d->pri)
+        return migsim_error(MIGSIM_ECONFIG,
+                            "dma_mask_bits %u: a device with a DMA mask has no ATC and no PRI "
+                            "(atc_entries %u, pri %s)",
+                            d->dma_mask_bits, d->atc_entries, d->pri ? "true" : "false");
+    uint64_t need = (uint64_t)d->queue_depth * d->line_bytes, top = 1ull << d->dma_mask_bits;
+    if (d->bounce_bytes < need)
+        return migsim_error(MIGSIM_ECONFIG,
+                            "bounce_bytes %llu: a device with dma_mask_bits %u needs a bounce "
+                            "buffer of at least queue_depth x line_bytes = %llu bytes",
+                            (unsigned long long)d->bounce_bytes, d->dma_mask_bits,
+                            (unsigned long long)need);
+    if (d->bounce_base % d->line_bytes || d->bounce_base >= top ||
+        d->bounce_bytes > top - d->bounce_base)
+        return migsim_error(MIGSIM_ECONFIG,
+                            "bounce_base 0x%llx, bounce_bytes %llu: the bounce buffer must be "
+                            "line-aligned and lie below the DMA mask (2^%u = 0x%llx)",
+                            (unsigned long long)d->bounce_base,
+                            (unsigned long long)d->bounce_bytes, d->dma_mask_bits,
+                            (unsigned long long)top);
+    return MIGSIM_OK;
+}
+
 static int dev_init(migsim_comp_t *c)
 {
     dma_dev_t *d = (dma_dev_t *)c;
     if (d->line_bytes & (d->line_bytes - 1))
         return migsim_error(MIGSIM_ECONFIG, "line_bytes %u is not a power of two", d->line_bytes);
+    int rc = dev_check_bounce(d);
+    if (rc)
+        return rc;
     d->ring = calloc(d->ring_records, sizeof *d->ring);
     if (!d->ring)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
-    int rc = srclat_init(&d->lat);
-    if (rc)
+    if ((rc = srclat_init(&d->lat)))
         return rc;
     if (d->trace[0]) {
         rc = dev_check_kind(d->trace);
@@ -588,6 +785,8 @@ static int dev_init(migsim_comp_t *c)
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
     if (d->pri && !(d->pri_tab = calloc(d->queue_depth, sizeof *d->pri_tab)))
         return migsim_error(MIGSIM_ENOMEM, "out of memory");
+    if (d->dma_mask_bits && !(d->bnc = calloc(d->queue_depth, sizeof *d->bnc)))
+        return migsim_error(MIGSIM_ENOMEM, "out of memory");
     return MIGSIM_OK;
 }
 
@@ -615,11 +814,12 @@ static void dev_fini(migsim_comp_t *c)
     if (d->xlate_req)
         migsim_req_free(c->pool, d->xlate_req);
     d->xlate_req = NULL;
-    while (d->priq) {
-        migsim_req_t *r = d->priq;
-        d->priq = r->next;
-        migsim_req_free(c->pool, r);
-    }
+    dev_q_free(d, &d->priq, &d->priq_tail);
+    dev_q_free(d, &d->bq, &d->bq_tail);
+    free(d->bnc);
+    free(d->direct);
+    d->bnc = NULL;
+    d->direct = NULL;
     free(d->atc_page);
     free(d->atc_pa);
     free(d->atc_used);
@@ -709,6 +909,19 @@ static const migsim_param_t dev_params[] = {
          "20 us)"),
     PU32("pri_max_retries", pri_max_retries, "requests", 16, 1, 65535,
          "page requests for one request at most; its next fault is final (pri_failed_reqs)"),
+    PU32("dma_mask_bits", dma_mask_bits, "bits", 0, 0, 64,
+         "DMA mask: the device reaches addresses below 2^bits only (0 = all, e.g. 32 for a "
+         "32-bit PCI device); a request above goes through the bounce buffer, the CPU copying"),
+    PU64("bounce_base", bounce_base, "bytes", 0, 0, 0,
+         "bounce buffer region's first address (line-aligned, below the mask)"),
+    PU64("bounce_bytes", bounce_bytes, "bytes", 0, 0, 0,
+         "bounce buffer size, at least queue_depth x line_bytes with a mask (a ring of lines)"),
+    PU64("bounce_io_ps", bounce_io_ps, "ps", 1000000, 0, 0,
+         "CPU time per bounced transfer: mapping and unmapping the bounce slot, bookkeeping "
+         "(estimate: about 1 us, the order of a swiotlb map/unmap pair with its locking)"),
+    PU64("bounce_ps_per_byte", bounce_ps_per_byte, "ps", 100, 0, 0,
+         "CPU copy time per byte bounced (estimate: 100 ps/byte, a one-core memcpy of about "
+         "10 GB/s, the order of one core's STREAM Copy on DDR4 servers)"),
     MIGSIM_PARAMS_END,
 };
 
@@ -757,6 +970,16 @@ static const migsim_stat_def_t dev_stats[] = {
        "page requests after the first for one request (its PTE still invalid after the answer)"),
     SU("pri_failed_reqs", st_pri_failed, "requests",
        "requests whose fault was final after pri_max_retries page requests"),
+    SU("bounce_ios", st_bounce_ios, "transfers",
+       "transfers (records) with a line above the DMA mask, copied through the bounce buffer"),
+    SU("direct_ios", st_direct_ios, "transfers",
+       "transfers of a device with a DMA mask that reached memory directly (0 without a mask)"),
+    SU("bounce_bytes", st_bounce_bytes, "bytes", "bytes the CPU copied through the bounce buffer"),
+    SU("bounce_copy_reqs", st_bounce_copy_reqs, "requests",
+       "the CPU's copy requests, a read and a write per bounced line"),
+    SU("bounce_cpu_ps", st_bounce_cpu_ps, "ps",
+       "CPU time of the bounce copies: bounce_io_ps per bounced transfer + bounce_ps_per_byte "
+       "per byte"),
     SRCLAT_STATS(dma_dev_t, lat),
     MIGSIM_STATS_END,
 };

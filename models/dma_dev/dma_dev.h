@@ -56,6 +56,32 @@
  * response arrives, each phase in a log-linear histogram (migsim/hist.h) for
  * its average, p50, p99 and maximum.
  *
+ * DMA mask and bounce buffers (dma_mask_bits > 0; the prior art of
+ * transparent memory remapping, seed 002 [0005]-[0006], [0060]): the device
+ * reaches only addresses below 2^dma_mask_bits. The address compared is the
+ * one the device issues: a PA when the device reaches memory without an
+ * IOMMU (the platform of seed 002, whose [0008] names an I/O MMU as the
+ * hardware alternative); behind an IOMMU it would be the IOVA, and the
+ * bounce traffic would be translated too, so a device with a mask is wired
+ * to memory directly. A request (one line) whose DMA_DEV_BOUNCE_PAGE page
+ * lies above the mask, and was not declared reachable with
+ * dma_dev_set_direct(), goes through a bounce buffer: a line of the region
+ * [bounce_base, bounce_base + bounce_bytes) (a ring of lines, one per
+ * request in flight, the line offset kept), with the CPU copying between it
+ * and the real line, as three requests in sequence on `out`, each sent when
+ * the one before is answered:
+ *   write (device to memory): the device writes the bounce line; the CPU
+ *     reads it and writes the real line;
+ *   read (memory to device): the CPU reads the real line and writes the
+ *     bounce line; the device reads it.
+ * The CPU's requests carry MIGSIM_SRC_CPU (and the data read, with
+ * payload). The request stays outstanding until the last answer, so the
+ * latency figures include the copy. The CPU time the copies cost is
+ * counted, not simulated on a core: bounce_io_ps per transfer (a record)
+ * with a bounced line plus bounce_ps_per_byte per byte copied
+ * (bounce_cpu_ps). A device with a mask has no ATC and no PRI (refused at
+ * init).
+ *
  * The built-in generator (gen_* parameters) offers the DMA patterns of
  * migsim/trace.h: nic_rx (a receive ring) and block (a block device), besides
  * sequential, random and strided.
@@ -84,6 +110,7 @@ extern "C" {
 
 #define DMA_DEV_ATC_PAGE 4096u        /* bytes of IOVA one ATC entry translates */
 #define DMA_DEV_MAX_INVALS 8u         /* ATS invalidations in progress at once */
+#define DMA_DEV_BOUNCE_PAGE 4096u     /* bytes of a page dma_dev_set_direct() declares reachable */
 
 /* Called when an ATS invalidation completes; ctx is the caller's. */
 typedef void (*dma_dev_inval_done_fn)(void *ctx);
@@ -105,6 +132,16 @@ typedef struct dma_dev_pri_s {
     uint32_t tries;                /* page requests sent for it */
     bool used;
 } dma_dev_pri_t;
+
+/* A request going through a bounce buffer: where it is, by request id. */
+typedef struct dma_dev_bounce_s {
+    uint64_t id;                   /* the request's id */
+    uint64_t real;                 /* the address the record meant */
+    uint64_t buf;                  /* its bounce line (same offset in the line) */
+    uint8_t stage;                 /* 1..3: the request on `out` now (see the file header) */
+    bool write;                    /* device to memory */
+    bool used;
+} dma_dev_bounce_t;
 
 typedef struct dma_rec_s {
     migsim_trace_rec_t rec;        /* the record as read */
@@ -142,6 +179,11 @@ typedef struct dma_dev_s {
     bool pri;                      /* faulted requests go through PRI and are sent again */
     uint64_t pri_ps;               /* page request to the OS's answer, ps */
     uint32_t pri_max_retries;      /* page requests per request at most, 1..65535 */
+    uint32_t dma_mask_bits;        /* addresses the device reaches: below 2^bits; 0 = all */
+    uint64_t bounce_base;          /* bounce buffer region, bytes, below the mask */
+    uint64_t bounce_bytes;         /* its size, >= queue_depth * line_bytes with a mask */
+    uint64_t bounce_io_ps;         /* CPU time per bounced transfer, ps */
+    uint64_t bounce_ps_per_byte;   /* CPU copy time per byte bounced, ps */
     /* state */
     migsim_recsrc_t *src;          /* owned */
     migsim_time_mode_t time_mode;
@@ -176,6 +218,14 @@ typedef struct dma_dev_s {
     migsim_req_t *priq, *priq_tail; /* faulted requests waiting for the OS's answer, oldest first;
                                       req->scratch[0] = when the answer comes, ps */
     migsim_event_t pri_ev;         /* the oldest answer */
+    dma_dev_bounce_t *bnc;         /* owned: queue_depth entries, with a mask */
+    uint32_t bnc_used;             /* entries in use */
+    uint64_t bnc_next;             /* bounce lines handed out so far (the ring's position) */
+    migsim_req_t *bq, *bq_tail;    /* bounced requests ready for their next stage, oldest first */
+    bool head_bounced;             /* a line of the head record went through the buffer */
+    uint64_t *direct;              /* owned: sorted DMA_DEV_BOUNCE_PAGE page numbers declared
+                                      reachable (dma_dev_set_direct) */
+    uint32_t n_direct, cap_direct; /* entries used, allocated */
     /* statistics */
     uint64_t st_arrived, st_dropped_bytes, st_reads, st_writes, st_bytes;
     uint64_t st_dropped_full;      /* arrived records dropped: buffer or record queue full */
@@ -196,6 +246,11 @@ typedef struct dma_dev_s {
     uint64_t st_pri_requests;      /* page requests sent */
     uint64_t st_pri_retries;       /* page requests after the first for one request */
     uint64_t st_pri_failed;        /* requests faulted after pri_max_retries page requests */
+    uint64_t st_bounce_ios;        /* transfers with a line through the bounce buffer */
+    uint64_t st_direct_ios;        /* transfers of a device with a mask that bounced nothing */
+    uint64_t st_bounce_bytes;      /* bytes copied by the CPU through the bounce buffer */
+    uint64_t st_bounce_copy_reqs;  /* the CPU's copy requests (a read and a write per line) */
+    uint64_t st_bounce_cpu_ps;     /* CPU time of the copies, ps */
 } dma_dev_t;
 
 extern const migsim_comp_ops_t dma_dev_ops;
@@ -212,6 +267,14 @@ void dma_dev_suspend(dma_dev_t *d, bool suspend);
  */
 int dma_dev_ats_invalidate(dma_dev_t *d, uint64_t iova, uint64_t len, dma_dev_inval_done_fn done,
                            void *ctx);
+
+/*
+ * Declare the DMA_DEV_BOUNCE_PAGE pages overlapping [addr, addr + len)
+ * reachable directly (direct, e.g. remapped into low memory) or not any
+ * more: requests to them sent from now on bounce or not accordingly. 0, or
+ * MIGSIM_ENOMEM.
+ */
+int dma_dev_set_direct(dma_dev_t *d, uint64_t addr, uint64_t len, bool direct);
 
 #ifdef __cplusplus
 }

@@ -58,8 +58,9 @@ static bool io_inval_covers(const iommu_t *io, uint64_t lo, uint64_t hi)
 
 static void io_observe(iommu_t *io, const migsim_req_t *req, iommu_seen_t what)
 {
-    if (io->observe)
-        io->observe(io->observe_ctx, req, what);
+    for (uint32_t i = 0; i < io->n_obs; i++)
+        if (io->obs[i].fn)
+            io->obs[i].fn(io->obs[i].ctx, req, what);
 }
 
 /*
@@ -422,8 +423,20 @@ int iommu_unblock(iommu_t *io, uint64_t iova, uint64_t len)
 
 void iommu_set_observer(iommu_t *io, iommu_observe_fn fn, void *ctx)
 {
-    io->observe = fn;
-    io->observe_ctx = ctx;
+    io->obs[0] = (iommu_observer_t){ fn, ctx };
+    if (!io->n_obs)
+        io->n_obs = 1;
+}
+
+int iommu_add_observer(iommu_t *io, iommu_observe_fn fn, void *ctx)
+{
+    if (!io->n_obs)
+        io->n_obs = 1;   /* [0] stays iommu_set_observer's */
+    if (io->n_obs == IOMMU_MAX_OBSERVERS)
+        return migsim_error(MIGSIM_EBUSY, "%s: %u observers already", io->comp.name,
+                            IOMMU_MAX_OBSERVERS);
+    io->obs[io->n_obs++] = (iommu_observer_t){ fn, ctx };
+    return MIGSIM_OK;
 }
 
 /* ---- ports ---------------------------------------------------------------------------------- */

@@ -50,7 +50,10 @@
  * on "in" (IOMMU_SEEN_ACCEPT, arrival order), of its start of translation
  * (IOMMU_SEEN_BEGIN, once per request, after any wait for an invalidation
  * or a block) and of its response going back on "in" (IOMMU_SEEN_DONE,
- * faults included). The migration controller counts DMA pins with it.
+ * faults included). The migration controller counts DMA pins with it
+ * (iommu_set_observer); others, such as the I/O hot-page table, add
+ * themselves with iommu_add_observer (at most IOMMU_MAX_OBSERVERS in all,
+ * told in the order they were set: the iommu_set_observer one first).
  *
  * Back-pressure: at most max_held_reqs requests are held (accepted and not
  * yet accepted by "mem"); "in" refuses beyond and is retried when one
@@ -96,6 +99,7 @@ extern "C" {
 #define IOMMU_MAX_INVALS 8u            /* invalidations in progress at once */
 #define IOMMU_CHANGE_LOG 32u           /* recent invalidation ranges kept for walks in flight */
 #define IOMMU_MAX_BLOCKS 8u            /* ranges blocked at once */
+#define IOMMU_MAX_OBSERVERS 4u         /* observers at once, the iommu_set_observer one included */
 
 typedef enum iommu_where_e {
     IOMMU_FREE = 0,      /* slot unused, on the free list */
@@ -157,6 +161,11 @@ typedef enum iommu_seen_e {
 /* Told of requests as they pass; req is borrowed for the call. */
 typedef void (*iommu_observe_fn)(void *ctx, const migsim_req_t *req, iommu_seen_t what);
 
+typedef struct iommu_observer_s {
+    iommu_observe_fn fn;           /* NULL = slot unused */
+    void *ctx;                     /* borrowed: fn's argument */
+} iommu_observer_t;
+
 typedef struct iommu_change_s {
     migsim_tick_t t_ps;            /* when the invalidation started, ps */
     uint64_t lo, hi;               /* IOVA range [lo, hi) */
@@ -196,8 +205,8 @@ typedef struct iommu_s {
     uint32_t inv_active;           /* active invalidations */
     iommu_block_t blk[IOMMU_MAX_BLOCKS]; /* blocked ranges, active or not */
     uint32_t blk_active;           /* active blocks */
-    iommu_observe_fn observe;      /* NULL = none */
-    void *observe_ctx;             /* borrowed: observe's argument */
+    iommu_observer_t obs[IOMMU_MAX_OBSERVERS]; /* [0]: iommu_set_observer's; then iommu_add_observer's */
+    uint32_t n_obs;                /* slots of obs in use or reserved (>= 1 once any is set) */
     iommu_change_t chg[IOMMU_CHANGE_LOG]; /* ring of recent invalidation starts */
     uint64_t chg_n;                /* logged since start */
     migsim_event_t probe_ev;       /* next IOTLB probe */
@@ -263,6 +272,12 @@ int iommu_unblock(iommu_t *io, uint64_t iova, uint64_t len);
 
 /* Tell fn(ctx, ...) of every request as it passes (NULL: nobody); replaces the last one. */
 void iommu_set_observer(iommu_t *io, iommu_observe_fn fn, void *ctx);
+
+/*
+ * Tell fn(ctx, ...) of every request as it passes, besides the observers
+ * already there. 0, or MIGSIM_EBUSY when IOMMU_MAX_OBSERVERS are set.
+ */
+int iommu_add_observer(iommu_t *io, iommu_observe_fn fn, void *ctx);
 
 /* Requests held (accepted from "in", not yet accepted by "mem"). */
 static inline uint32_t iommu_held(const iommu_t *io) { return io->held; }

@@ -49,7 +49,10 @@ typedef enum { MIGSIM_TF_U64 = 0, MIGSIM_TF_HEX = 1 } migsim_tfield_type_t;
       F(U64, channel) F(U64, rank))                                                              \
     X(SCAN_PASS, "scan.pass", "an accessed-bit scan pass ended: leaves classified, A bits "     \
       "cleared, leaves whose class changed, the next period", F(U64, leaves) F(U64, cleared)     \
-      F(U64, changed) F(U64, period_ps))
+      F(U64, changed) F(U64, period_ps))                                                         \
+    X(IOHOT_DECIDE, "iohot.decide",                                                              \
+      "the I/O hot-page table asks to move the page at addr: dir 0 into low memory, 1 back; "    \
+      "reason 0 hot, 1 cold, 2 random reclaim", F(HEX, addr) F(U64, dir) F(U64, reason))
 
 #define MIGSIM__TP_ID(id, name, help, fields) MIGSIM_TP_##id,
 #define MIGSIM__TP_NOFIELD(type, name)
