@@ -15,6 +15,7 @@ extern const migsim_comp_ops_t cpu_mmu_ops;
 extern const migsim_comp_ops_t iommu_ops;
 extern const migsim_comp_ops_t migctl_ops;
 extern const migsim_comp_ops_t fwmap_ops;
+extern const migsim_comp_ops_t tiermgr_ops;
 extern const migsim_comp_ops_t memrouter_ops;
 extern const migsim_comp_ops_t ascan_ops;
 extern const migsim_comp_ops_t iohot_ops;
@@ -30,6 +31,7 @@ const migsim_comp_ops_t *const migsim_registry[] = {
     &iommu_ops,
     &migctl_ops,
     &fwmap_ops,
+    &tiermgr_ops,
     &memrouter_ops,
     &ascan_ops,
     &iohot_ops,

@@ -465,8 +465,8 @@ static int as_init(migsim_comp_t *c)
         a->rlo[a->nranges] = 0;
         a->rhi[a->nranges++] = m->identity_bytes;
     }
-    a->rlo[a->nranges] = m->va;
-    a->rhi[a->nranges++] = m->va + m->page_bytes;
+    a->rlo[a->nranges] = m->va; /* the page, or a footprint of many */
+    a->rhi[a->nranges++] = m->va + m->page_bytes * (m->footprint_pages ? m->footprint_pages : 1);
     if (a->bytes) {
         uint64_t small = 1ull << XLAT_MIN_LOG2;
         int r = as_range_of(a, a->va);

@@ -1163,7 +1163,9 @@ static int mig_footprint_init(migctl_t *m)
         return migsim_error(MIGSIM_ENOMEM, "%s: out of memory for %" PRIu64 " pages", m->comp.name, N);
     if (m->requests[0] && !m->mech->step)
         return migsim_error(MIGSIM_ECONFIG, "%s.requests: policy none migrates nothing", at);
-    bool single = !m->requests[0] && m->mech->step; /* the one-page run, more pages around it */
+    /* no requests: the one-page run, more pages around it; "none": only migctl_request's */
+    bool only_api = strcmp(m->requests, "none") == 0;
+    bool single = !m->requests[0] && m->mech->step;
     uint32_t tgt_node = 0, tgt_frame = 0;
     if (single) {
         uint32_t cur_node, cur_frame;
@@ -1186,7 +1188,7 @@ static int mig_footprint_init(migctl_t *m)
         m->cfg_req[0] = (migctl_queued_t){ .at_ps = m->start_ps, .page = 0, .node = tgt_node,
                                            .frame = tgt_frame };
         m->ncfg_req = 1;
-    } else if ((rc = mig_requests_parse(m))) {
+    } else if (!only_api && (rc = mig_requests_parse(m))) {
         return rc;
     }
     m->fp_va = m->va;
@@ -1207,7 +1209,7 @@ static int mig_footprint_start(migctl_t *m)
             (rc = xlat_pt_map(&m->io_pt, m->fp_iova + p * m->page_bytes, pa, m->page_idx, 0)))
             return rc;
     }
-    for (uint32_t i = 0; i < m->nnodes; i++)
+    for (uint32_t i = 0; m->dram_c && i < m->nnodes; i++) /* a router checked its nodes at init */
         if (m->node[i].base + m->node[i].bytes > m->dram_c->capacity_bytes)
             return migsim_error(MIGSIM_ECONFIG, "%s.nodes: node %s ends at 0x%" PRIx64 ", past "
                                 "the %" PRIu64 " bytes of %s (its addresses would alias)",
@@ -1793,7 +1795,9 @@ static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_STR(migctl_t, "requests", requests, "",
                      "migration requests \"at_ps:page:node,...\" (node by name or number), made "
                      "at their times in time order; one refused when it comes (page queued or "
-                     "moving, already on the node, node full) counts in mig_refused_requests"),
+                     "moving, already on the node, node full) counts in mig_refused_requests; "
+                     "\"none\": only those a policy makes (migctl_request); empty: page 0 moves "
+                     "from cur_pa to tgt_pa at start_ps"),
     MIGSIM_PARAM_U32(migctl_t, "max_concurrent", max_concurrent, "migrations", 1, 1, 0,
                      "migrations running at once; only 1 (the dual-write chip has one window, "
                      "the copy engine one range); requests wait in order of arrival"),
