@@ -1001,6 +1001,26 @@ static inline void ds3_wake_arrival(const dram_t *d, const struct dram_txe_s *e,
     *wake = arrived + 1 < *wake ? arrived + 1 : *wake;
 }
 
+/*
+ * verify_cache: the move's choice (entry i of buffer m, from the banks' oldest buffered
+ * requests) against the first entry whose command queue has room, found by walking the
+ * buffer. A mismatch is an internal error reported through the sim.
+ */
+static void ds3_verify_move(dram_t *d, dram_chan_t *ch, unsigned m, uint32_t n, uint32_t i,
+                            uint64_t c)
+{
+    const struct dram_txe_s *q = ch->txq[m] + ch->txq_head[m];
+    uint32_t j = 0;
+    while (j < n && ch->ds3_full[q[j].bank >> 6] >> (q[j].bank & 63) & 1)
+        j++;
+    if (j != i)
+        migsim_sim_fail(d->comp.sim,
+                        migsim_error(MIGSIM_ESTATE, "%s: channel %u at cycle %" PRIu64 ": the "
+                                     "move chose entry %u of the %s buffer, the first with room "
+                                     "in its command queue is %u", d->comp.name, ch->idx, c, i,
+                                     m ? "write" : "read", j));
+}
+
 /* Move one request into its bank's command queue (step 3); true if one moved. *wake gets the
  * cycle at which a request accepted too recently may move. */
 static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
@@ -1021,13 +1041,36 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
     uint32_t old = n;
     while (old > 0 && (c == 0 || q[old - 1].t_arrive > recent))
         old--;
-    bool room = false; /* a buffered request's command queue has room */
-    for (uint32_t w = 0; w * 64 < d->org.ranks * d->banks_per_rank && !room; w++)
-        room = (ch->ds3_buf[m][w] & ~ch->ds3_full[w]) != 0;
-    for (uint32_t i = 0; room && i < old; i++) {
-        uint32_t bi = q[i].bank;
-        if (ch->ds3_full[bi >> 6] >> (bi & 63) & 1)
-            continue;
+    /* the first request of the buffer whose command queue has room: the oldest, or else, of
+       the banks with room, the one whose oldest buffered request is oldest */
+    uint64_t age = UINT64_MAX;
+    uint32_t bi = n ? q[0].bank : 0, i = n;
+    if (n && !(ch->ds3_full[bi >> 6] >> (bi & 63) & 1)) {
+        i = 0;
+    } else {
+        for (uint32_t w = 0; w * 64 < d->org.ranks * d->banks_per_rank; w++)
+            for (uint64_t bits = ch->ds3_buf[m][w] & ~ch->ds3_full[w]; bits; bits &= bits - 1) {
+                uint32_t j = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                if (ch->ds3_bage[m][j] < age) {
+                    age = ch->ds3_bage[m][j];
+                    bi = j;
+                }
+            }
+    }
+    if (age != UINT64_MAX) { /* its place in the buffer, which is in order of arrival */
+        uint32_t lo = 1, hi = n; /* not the first: its bank is full */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (REQ_AGE(q[mid].req) < age)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        i = lo; /* verify_cache checks it is the first with room */
+    }
+    if (d->verify_cache)
+        ds3_verify_move(d, ch, m, n, i, c);
+    if (i < old) {
         dram_bank_t *b = &ch->banks[bi];
         migsim_req_t *r = q[i].req;
         if (m) {
@@ -1045,6 +1088,8 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         }
         if (--ch->ds3_nbuf[m][bi] == 0)
             ch->ds3_buf[m][bi >> 6] &= ~(1ull << (bi & 63));
+        else /* the bank's next request of list m is its oldest buffered one now */
+            ch->ds3_bage[m][bi] = REQ_AGE(r->next);
         r->scratch[1] = (r->scratch[1] & 0xff) | ch->xfer_seq++ << 8; /* command queue order */
         uint32_t k = b->nx[0] + b->nx[1];
         ch->ds3_cq[(size_t)bi * DRAM_DS3_CMDQ + k] =
@@ -1165,8 +1210,10 @@ static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m
         ch->txq_head[m] = 0;
     }
     q[ch->txq_head[m] + n - 1] = (struct dram_txe_s){ req, req->t_arrive, bi };
-    if (ch->ds3_nbuf[m][bi]++ == 0)
+    if (ch->ds3_nbuf[m][bi]++ == 0) {
         ch->ds3_buf[m][bi >> 6] |= 1ull << (bi & 63);
+        ch->ds3_bage[m][bi] = REQ_AGE(req);
+    }
     ch->xfer_blocked = false;
     if (!migsim_event_queued(&ch->sched_ev) || ch->sched_cyc > c + 1)
         chan_wake(d, ch, c + 1);
@@ -1523,7 +1570,8 @@ static int dram_init(migsim_comp_t *c)
             for (unsigned m = 0; m < 2; m++) {
                 ch->ds3_nbuf[m] = calloc(nb, sizeof *ch->ds3_nbuf[m]);
                 ch->ds3_buf[m] = calloc((nb + 63) / 64, sizeof *ch->ds3_buf[m]);
-                if (!ch->ds3_nbuf[m] || !ch->ds3_buf[m])
+                ch->ds3_bage[m] = calloc(nb, sizeof *ch->ds3_bage[m]);
+                if (!ch->ds3_nbuf[m] || !ch->ds3_buf[m] || !ch->ds3_bage[m])
                     return migsim_error(MIGSIM_ENOMEM, "out of memory");
             }
             if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_wake || !ch->ds3_full || !ch->ds3_cq)
@@ -1581,6 +1629,7 @@ static void dram_fini(migsim_comp_t *c)
         for (unsigned m = 0; m < 2; m++) {
             free(ch->ds3_nbuf[m]);
             free(ch->ds3_buf[m]);
+            free(ch->ds3_bage[m]);
         }
     }
     free(d->chans);
@@ -1806,7 +1855,8 @@ MIGSIM_PARAM_ENUM(dram_t, "controller", controller, 0, ctrl_names,
                       "keep real bytes for requests that carry data"),
     MIGSIM_PARAM_BOOL(dram_t, "verify_cache", verify_cache, 0,
                       "check the scheduler's cached candidates against a full recomputation at "
-                      "every decision (slow; for testing the model)"),
+                      "every decision, and dramsim3's move from the read/write buffer against a "
+                      "walk of the buffer (slow; for testing the model)"),
     MIGSIM_PARAM_STR(dram_t, "cmd_log", cmd_log, "",
                      "write every command to this file (models/dram/CMDLOG.md); empty = off"),
     MIGSIM_PARAMS_END,

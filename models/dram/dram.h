@@ -165,6 +165,9 @@ typedef struct dram_chan_s {
     uint16_t *ds3_nbuf[2];      /* owned, one per bank: its requests in the read [0] / write [1]
                                    buffer (at most the buffer's depth) */
     uint64_t *ds3_buf[2];       /* owned, bitmaps (as ds3_full): ds3_nbuf[m] of the bank > 0 */
+    uint64_t *ds3_bage[2];      /* owned, one per bank: the arrival order (REQ_AGE) of its oldest
+                                   request in the read [0] / write [1] buffer, the first not
+                                   moved of its list m; meaningful while ds3_nbuf[m] > 0 */
     bool xfer_blocked;          /* no request could move when last tried, and no command
                                    queue entry left nor request arrived since */
     uint8_t mode;               /* 0 = serving reads, 1 = draining writes */
@@ -223,7 +226,8 @@ typedef struct dram_s {
     uint32_t write_high_watermark, write_low_watermark; /* requests */
     bool refresh;               /* issue all-bank refresh */
     bool functional;            /* keep real bytes for requests that carry data */
-    bool verify_cache;          /* recompute candidates at every scan and compare (testing) */
+    bool verify_cache;          /* recompute candidates at every scan, and dramsim3's move
+                                   choice at every move, and compare (testing) */
     char *cmd_log;              /* path of the command log, "" = none */
     /* resolved configuration */
     dram_org_t org;

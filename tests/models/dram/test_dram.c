@@ -616,6 +616,16 @@ static void test_packed_scan_same_commands(void **state)
     }
 }
 
+/* The dram platform with `sets`, after 2 us of clean traffic: its dram0. */
+static dram_t *run_clean_2us(migsim_sim_t **sim, const char *const *sets, size_t n)
+{
+    assert_int_equal(migsim_sim_create_platform(sim, "dram", sets, n), 0);
+    assert_int_equal(migsim_sim_run(*sim, 2000000), 0);
+    dram_t *d = (dram_t *)migsim_sim_find(*sim, "dram0");
+    assert_non_null(d);
+    return d;
+}
+
 /* verify_cache notices a cached earliest cycle that is off by one. */
 static void test_verify_cache_catches_stale_entry(void **state)
 {
@@ -623,9 +633,7 @@ static void test_verify_cache_catches_stale_entry(void **state)
     const char *sets[] = { "dram0.verify_cache=true", "cpu0.gen_count=20000",
                            "cpu0.gen_range_bytes=\"64MiB\"" };
     migsim_sim_t *sim;
-    assert_int_equal(migsim_sim_create_platform(&sim, "dram", sets, 3), 0);
-    assert_int_equal(migsim_sim_run(sim, 2000000), 0);        /* 2 us of clean traffic */
-    dram_t *d = (dram_t *)migsim_sim_find(sim, "dram0");
+    dram_t *d = run_clean_2us(&sim, sets, 3);
     dram_chan_t *ch = &d->chans[0];
     uint32_t i = 0;
     /* a bank with a candidate, not the chosen one (issuing it would recompute the entry) */
@@ -634,6 +642,31 @@ static void test_verify_cache_catches_stale_entry(void **state)
     ch->sc_eff[i] += 1;                                        /* planted: a stale entry */
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
     assert_non_null(strstr(migsim_errmsg(), "cached candidate"));
+    migsim_sim_destroy(sim);
+}
+
+/*
+ * dramsim3: verify_cache walks the read buffer at every move and notices a move chosen from
+ * stale per-bank ages: each bank's oldest buffered read planted as the youngest there is.
+ */
+static void test_verify_cache_catches_stale_move(void **state)
+{
+    (void)state;
+    const char *sets[] = { "dram0.controller=\"dramsim3\"", "dram0.verify_cache=true",
+                           "cpu0.gen_count=20000", "cpu0.gen_range_bytes=\"64MiB\"",
+                           "cpu0.gen_gap_ps=700", "cpu0.gen_read_frac=1" };
+    migsim_sim_t *sim;
+    dram_t *d = run_clean_2us(&sim, sets, 6);
+    dram_chan_t *ch = &d->chans[0];
+    uint32_t planted = 0;
+    for (uint32_t i = 0; i < d->org.ranks * d->banks_per_rank; i++)
+        if (ch->ds3_nbuf[0][i]) {
+            ch->ds3_bage[0][i] = UINT64_MAX - 1;              /* planted: stale ages */
+            planted++;
+        }
+    assert_true(planted > 1); /* the read buffer holds requests to several banks */
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
+    assert_non_null(strstr(migsim_errmsg(), "the move chose entry"));
     migsim_sim_destroy(sim);
 }
 
@@ -772,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_packed_scan_same_commands),
         cmocka_unit_test(test_checker_catches_planted_timing_bug),
         cmocka_unit_test(test_verify_cache_catches_stale_entry),
+        cmocka_unit_test(test_verify_cache_catches_stale_move),
         cmocka_unit_test(test_player_trace),
         cmocka_unit_test(test_presets_match_published_ini),
     };
