@@ -28,6 +28,10 @@ SCALE = ["mig.page_bytes=16MiB", "mig.start_ps=2000000000", "cpu0.gen_count=2000
          "nic0.gen_count=40000", "disk0.gen_count=400"]
 
 
+# Configurations with a footprint of many pages keep their pages and scale their traces instead.
+SCALE_OF = {"tiering": ["cpu0.gen_count=200000", "nic0.gen_count=20000", "disk0.gen_count=200"]}
+
+
 def cases():
     """(name, migsim run arguments) of every case, in a fixed order."""
     out = [("platform_dram", ["--platform", "dram", "--set", "cpu0.gen_count=20000"]),
@@ -39,7 +43,7 @@ def cases():
     for f in sorted(os.listdir(cfg_dir)):
         if f.endswith(".json"):
             out.append((f[:-5], ["--config", os.path.join("bench", "configs", f)] +
-                        [a for s in SCALE for a in ("--set", s)]))
+                        [a for s in SCALE_OF.get(f[:-5], SCALE) for a in ("--set", s)]))
     return out
 
 

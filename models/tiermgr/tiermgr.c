@@ -89,7 +89,7 @@ static uint64_t tm_hot_set(tiermgr_t *t, uint64_t k)
         break;
     case TIERMGR_IDEAL: /* the records of the coming period, [now, period_end) */
         tm_read_ahead(t, t->period_end);
-        tier_truth_end_period(&t->future, k);
+        tier_truth_end_period(&t->future, k, t->hot_min_accesses);
         for (uint64_t p = 0; p < t->npages; p++)
             if (tier_truth_is_hot(&t->future, p))
                 t->list[n++] = p;
@@ -189,7 +189,7 @@ static void tm_period(migsim_event_t *ev)
     tiermgr_t *t = ev->ctx;
     uint64_t k = tm_near_pages(t);
     /* the period that ended: what was hot, and how well the policy's set matched it */
-    tier_truth_end_period(&t->truth, k);
+    tier_truth_end_period(&t->truth, k, t->hot_min_accesses);
     double prec, rec;
     tier_truth_score(&t->truth, t->pred, &prec, &rec);
     t->st_true_hot = t->truth.nhot;
@@ -340,6 +340,9 @@ static const migsim_param_t tm_params[] = {
     TU32("far_node", far_node, "", 1, 0, 7, "the controller's node the cold pages go to"),
     TU32("max_moves", max_moves, "migrations", 64, 1, 1u << 30,
          "migration requests per period at most (promotions and demotions)"),
+    TU32("hot_min_accesses", hot_min_accesses, "accesses", 8, 1, 65535,
+         "a page is in a period's true hot set (and the ideal set) only with at least this many "
+         "accesses in it: the near node's capacity in most-accessed pages above it"),
     TU32("hot_class", hot_class, "", 1, 0, 3,
          "abit: the scanner's classes 0..hot_class are hot (0 = accessed in each of the last 4 scans)"),
     TU32("cold_class", cold_class, "", 4, 1, 4,

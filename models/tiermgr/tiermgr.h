@@ -23,7 +23,8 @@
  * each of the controller's CPU MMUs) against its page, and at each period's
  * end scores the tracker's hot set (the pages it would have near) against
  * the true hot set of that period (the near node's capacity in pages with
- * the most accesses, models/tiermgr/truth.h): precision and recall per
+ * the most accesses, at least hot_min_accesses each, models/tiermgr/truth.h):
+ * precision and recall per
  * period, and the share of CPU accesses that found their page on the near
  * node.
  */
@@ -64,6 +65,7 @@ typedef struct tiermgr_s {
     uint32_t near_node, far_node;     /* node numbers of the controller's "nodes" */
     uint32_t max_moves;               /* migrations asked per period at most */
     uint32_t hot_class, cold_class;   /* abit: classes counted hot (<=) and cold (>=) */
+    uint32_t hot_min_accesses;        /* a truly hot page has at least this many in its period */
     /* resolved */
     struct migctl_s *m;
     struct ascan_s *scan;

@@ -41,21 +41,23 @@ void tier_truth_fini(tier_truth_t *t)
     memset(t, 0, sizeof *t);
 }
 
-uint64_t tier_truth_end_period(tier_truth_t *t, uint64_t k)
+uint64_t tier_truth_end_period(tier_truth_t *t, uint64_t k, uint32_t min_count)
 {
+    if (min_count < 1)
+        min_count = 1;
     uint64_t words = (t->npages + 63) / 64;
     memset(t->hot, 0, words * sizeof *t->hot);
     memset(t->hist, 0, TRUTH_BUCKETS * sizeof *t->hist);
     for (uint64_t p = 0; p < t->npages; p++)
         t->hist[t->count[p]]++;
-    /* the smallest count c* > 0 such that the pages above it are fewer than k */
+    /* the smallest count c* >= min_count such that the pages above it are fewer than k */
     uint64_t above = 0;
     uint32_t cut = TRUTH_BUCKETS; /* pages with count >= cut are all hot */
-    while (cut > 1 && above + t->hist[cut - 1] <= k) {
+    while (cut > min_count && above + t->hist[cut - 1] <= k) {
         cut--;
         above += t->hist[cut];
     }
-    uint64_t tie = cut > 1 ? k - above : 0; /* pages with count cut-1 taken, lowest first */
+    uint64_t tie = cut > min_count ? k - above : 0; /* pages with count cut-1, lowest first */
     uint64_t n = 0;
     for (uint64_t p = 0; p < t->npages; p++) {
         uint32_t c = t->count[p];

@@ -51,11 +51,12 @@ static inline void tier_truth_access(tier_truth_t *t, uint64_t a)
 
 /*
  * End the period: the hot set becomes the k pages with the most accesses in
- * it (ties broken by the lower page number; a page not accessed is never
- * hot, so the set may be smaller than k), and every count starts again at 0.
- * Returns the size of the hot set. O(npages).
+ * it (ties broken by the lower page number; a page with fewer than
+ * min_count accesses, min_count >= 1, is never hot, so the set may be
+ * smaller than k), and every count starts again at 0. Returns the size of
+ * the hot set. O(npages).
  */
-uint64_t tier_truth_end_period(tier_truth_t *t, uint64_t k);
+uint64_t tier_truth_end_period(tier_truth_t *t, uint64_t k, uint32_t min_count);
 
 /* Whether page p is in the last ended period's hot set. */
 static inline int tier_truth_is_hot(const tier_truth_t *t, uint64_t p)

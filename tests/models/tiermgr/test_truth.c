@@ -42,18 +42,25 @@ static void test_closed_form(void **state)
     assert_int_equal(t.accesses, 21);
     assert_int_equal(t.outside, 2);
     /* k = 2: page 1 (9), then the tie 3 / 7 (5 each) goes to page 3 */
-    assert_int_equal(tier_truth_end_period(&t, 2), 2);
+    assert_int_equal(tier_truth_end_period(&t, 2, 1), 2);
     assert_true(tier_truth_is_hot(&t, 1) && tier_truth_is_hot(&t, 3));
     assert_false(tier_truth_is_hot(&t, 7) || tier_truth_is_hot(&t, 9));
     /* the counts start again: k larger than the pages accessed gives only those */
     touch(&t, 0, 1);
     touch(&t, 8, 3);
-    assert_int_equal(tier_truth_end_period(&t, 5), 2);
+    assert_int_equal(tier_truth_end_period(&t, 5, 1), 2);
     assert_true(tier_truth_is_hot(&t, 0) && tier_truth_is_hot(&t, 8));
     assert_false(tier_truth_is_hot(&t, 1));
+    /* a minimum: pages 2 (4) and 5 (3) reach 3 accesses, page 6 (2) does not */
+    touch(&t, 2, 4);
+    touch(&t, 5, 3);
+    touch(&t, 6, 2);
+    assert_int_equal(tier_truth_end_period(&t, 9, 3), 2);
+    assert_true(tier_truth_is_hot(&t, 2) && tier_truth_is_hot(&t, 5));
+    assert_false(tier_truth_is_hot(&t, 6));
     /* no access: an empty hot set */
-    assert_int_equal(tier_truth_end_period(&t, 3), 0);
-    assert_int_equal(t.periods, 3);
+    assert_int_equal(tier_truth_end_period(&t, 3, 1), 0);
+    assert_int_equal(t.periods, 4);
     tier_truth_fini(&t);
 }
 
@@ -67,7 +74,7 @@ static void test_saturating(void **state)
     touch(&t, 1, 65534);
     assert_int_equal(t.count[2], UINT16_MAX);
     /* pages 0 and 2 both read 65535: the tie goes to page 0 */
-    assert_int_equal(tier_truth_end_period(&t, 1), 1);
+    assert_int_equal(tier_truth_end_period(&t, 1, 1), 1);
     assert_true(tier_truth_is_hot(&t, 0));
     tier_truth_fini(&t);
 }
@@ -80,7 +87,7 @@ static void test_score(void **state)
     for (uint64_t p = 100; p < 110; p++)
         touch(&t, p, 10);
     touch(&t, 129, 10);
-    assert_int_equal(tier_truth_end_period(&t, 11), 11);
+    assert_int_equal(tier_truth_end_period(&t, 11, 1), 11);
     uint64_t pred[3] = { 0, 0, 0 };
     for (uint64_t p = 105; p < 115; p++) /* 5 of 10 right */
         pred[p >> 6] |= 1ull << (p & 63);
@@ -113,7 +120,8 @@ static int ref_cmp(const void *a, const void *b)
     return ref_higher_first ? -lower : lower;
 }
 
-static void reference(const uint16_t *counts, uint64_t n, uint64_t k, uint8_t *hot)
+static void reference(const uint16_t *counts, uint64_t n, uint64_t k, unsigned min_count,
+                      uint8_t *hot)
 {
     uint64_t *order = malloc(n * sizeof *order);
     assert_non_null(order);
@@ -122,7 +130,7 @@ static void reference(const uint16_t *counts, uint64_t n, uint64_t k, uint8_t *h
     ref_counts = counts;
     qsort(order, n, sizeof *order, ref_cmp);
     memset(hot, 0, n);
-    for (uint64_t i = 0; i < n && i < k && counts[order[i]] > 0; i++)
+    for (uint64_t i = 0; i < n && i < k && counts[order[i]] >= min_count; i++)
         hot[order[i]] = 1;
     free(order);
 }
@@ -146,8 +154,9 @@ static unsigned differing_periods(int planted)
             counts[p] = (uint16_t)migsim_rng_below(&rng, maxc + 1);
             touch(&t, p, counts[p]);
         }
-        reference(counts, N, k, hot);
-        tier_truth_end_period(&t, k);
+        unsigned min_count = 1 + (unsigned)migsim_rng_below(&rng, 3);
+        reference(counts, N, k, min_count, hot);
+        tier_truth_end_period(&t, k, min_count);
         for (uint64_t p = 0; p < N; p++)
             if (tier_truth_is_hot(&t, p) != hot[p]) {
                 differ++;
