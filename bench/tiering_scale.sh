@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# bench/tiering_scale.sh - what tracking costs on a large footprint (see bench/README.md).
+#
+#   bench/tiering_scale.sh [BUILD_DIR] [PAGES]
+#
+# Runs bench/configs/tiering.json grown to PAGES pages of 64 KiB (default 65536: 4 GiB) twice,
+# with the scanner and the manager (policy none, so that both runs move the same pages: none)
+# and without them, and prints each run's peak RSS and host time, the tracking's bytes per
+# page (the difference of the peaks over PAGES) and the time ratio. Exit status 1 if a run fails.
+set -eu -o pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+pages=${2:-65536}
+migsim=$build/migsim
+[ -x "$migsim" ] || { echo "tiering_scale.sh: no $migsim (build first)" >&2; exit 1; }
+out=$top/bench/out/tiering_scale
+mkdir -p "$out"
+python3 - "$top/bench/configs/tiering.json" "$out/notrack.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+del c["components"]["scan"], c["components"]["tm"]
+c["links"] = [l for l in c["links"] if not l["from"].startswith("scan.")]
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+PY
+bytes=$((pages * 65536))
+sets=(--set "mig.footprint_pages=$pages" --set "mig.nodes=\"near:0x100000000:1GiB,far:0x200000000:$((bytes / 1048576 + 1024))MiB\""
+      --set "cpu0.gen_range_bytes=$bytes" --set 'cpu0.gen_hot_bytes="256MiB"'
+      --set 'cpu0.gen_hot_step_bytes="256MiB"' --set cpu0.gen_count=400000
+      --set nic0.gen_count=40000 --set disk0.gen_count=400)
+run() { # NAME CONFIG [more --set]: prints "seconds KB"
+    local name=$1 cfg=$2
+    shift 2
+    /usr/bin/time -f "%e %M" -o "$out/$name.time" \
+        "$migsim" run --config "$cfg" "${sets[@]}" "$@" --quiet --out "$out/$name.json"
+    cat "$out/$name.time"
+}
+read -r t0 m0 < <(run notrack "$out/notrack.json")
+read -r t1 m1 < <(run track "$top/bench/configs/tiering.json" --set 'tm.policy="none"')
+echo "footprint        $pages pages of 64 KiB"
+echo "without tracking $t0 s, peak RSS $m0 KiB"
+echo "with tracking    $t1 s, peak RSS $m1 KiB (scanner and manager)"
+awk -v m0="$m0" -v m1="$m1" -v t0="$t0" -v t1="$t1" -v n="$pages" \
+    'BEGIN { printf "tracking         %.1f bytes per page, %.2fx the host time\n", (m1 - m0) * 1024 / n, t1 / t0 }'
