@@ -433,13 +433,9 @@ void ascan_migrated(ascan_t *a, uint64_t pages) { a->migrated += pages; }
 static int as_configure(migsim_comp_t *c)
 {
     ascan_t *a = (ascan_t *)c;
-    migsim_comp_t *p = migsim_sim_find(c->sim, a->migctl);
+    migsim_comp_t *p = migsim_comp_find_peer(c, a->migctl, "migctl", "migctl");
     if (!p)
-        return migsim_error(MIGSIM_ECONFIG, "%s.migctl: no component named \"%s\"", c->config_path,
-                            a->migctl);
-    if (strcmp(p->ops->type, "migctl") != 0)
-        return migsim_error(MIGSIM_ECONFIG, "%s.migctl: \"%s\" is a %s, not a migctl",
-                            c->config_path, a->migctl, p->ops->type);
+        return MIGSIM_ECONFIG;
     a->mig = (migctl_t *)p;
     return MIGSIM_OK;
 }

@@ -55,13 +55,9 @@ void iohot_set_remap_fn(iohot_comp_t *c, iohot_remap_fn fn, void *ctx)
 static int ih_configure(migsim_comp_t *comp)
 {
     iohot_comp_t *c = (iohot_comp_t *)comp;
-    migsim_comp_t *io = migsim_sim_find(comp->sim, c->iommu);
+    migsim_comp_t *io = migsim_comp_find_peer(comp, c->iommu, "iommu", "iommu");
     if (!io)
-        return migsim_error(MIGSIM_ECONFIG, "%s.iommu: no component named \"%s\"",
-                            comp->config_path, c->iommu);
-    if (strcmp(io->ops->type, "iommu") != 0)
-        return migsim_error(MIGSIM_ECONFIG, "%s.iommu: \"%s\" is a %s, not an iommu",
-                            comp->config_path, c->iommu, io->ops->type);
+        return MIGSIM_ECONFIG;
     c->iommu_c = (iommu_t *)io;
     return MIGSIM_OK;
 }

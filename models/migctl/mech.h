@@ -70,13 +70,6 @@ void migctl_end(migctl_t *m);
 /* A step the mechanism does not have: the run fails (a mechanism's default case). */
 void migctl_no_step(migctl_t *m);
 
-/*
- * The component named `name`, of type `type`, for parameter `param` (a
- * configuration error naming $.components.<controller>.<param>, and NULL,
- * when there is none or it is of another type).
- */
-migsim_comp_t *migctl_find_peer(migctl_t *m, const char *name, const char *type, const char *param);
-
 /* Stop (or resume) every CPU core of the controller's MMUs (cpu_mmu_stop). */
 void migctl_cpus_stop(migctl_t *m, bool stop);
 

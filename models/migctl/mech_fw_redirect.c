@@ -101,7 +101,7 @@ static int fw_redirect_init(migctl_t *m)
     if (!m->fwmap[0])
         return migsim_error(MIGSIM_ECONFIG, "%s.fwmap: policy fw_redirect needs a mapping table "
                             "(a fwmap component in the memory path)", at);
-    if (!(m->fwm = (struct fwmap_s *)migctl_find_peer(m, m->fwmap, "fwmap", "fwmap")))
+    if (!(m->fwm = (struct fwmap_s *)migsim_comp_find_peer(&m->comp, m->fwmap, "fwmap", "fwmap")))
         return MIGSIM_ECONFIG;
     const fwmap_t *f = m->fwm;
     if (m->fw_chunk_bytes % m->subpage_bytes || m->page_bytes % m->fw_chunk_bytes)

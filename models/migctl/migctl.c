@@ -1243,22 +1243,6 @@ static void mig_footprint_fini(migctl_t *m)
 
 /* ---- life cycle -------------------------------------------------------------------------- */
 
-migsim_comp_t *migctl_find_peer(migctl_t *m, const char *name, const char *type, const char *param)
-{
-    migsim_comp_t *c = migsim_sim_find(m->comp.sim, name);
-    if (!c) {
-        migsim_error(MIGSIM_ECONFIG, "%s.%s: no component named \"%s\"", m->comp.config_path,
-                     param, name);
-        return NULL;
-    }
-    if (strcmp(c->ops->type, type) != 0) {
-        migsim_error(MIGSIM_ECONFIG, "%s.%s: \"%s\" is a %s, not %s %s", m->comp.config_path, param,
-                     name, c->ops->type, strchr("aeiou", type[0]) ? "an" : "a", type);
-        return NULL;
-    }
-    return c;
-}
-
 /* Resolve a comma-separated list of component names of one type. */
 static int mig_find_list(migctl_t *m, const char *list, const char *type, const char *param,
                          migsim_comp_t **out, uint32_t *n)
@@ -1273,7 +1257,7 @@ static int mig_find_list(migctl_t *m, const char *list, const char *type, const 
         if (*n == MIGCTL_MAX_PEERS)
             rc = migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %d names", m->comp.config_path,
                               param, MIGCTL_MAX_PEERS);
-        else if (!(out[(*n)++] = migctl_find_peer(m, tok, type, param)))
+        else if (!(out[(*n)++] = migsim_comp_find_peer(&m->comp, tok, type, param)))
             rc = MIGSIM_ECONFIG;
     }
     free(buf);
@@ -1440,10 +1424,10 @@ static int mig_configure(migsim_comp_t *c)
     for (uint32_t i = 0; i < n; i++)
         m->devs[i] = (dma_dev_t *)found[i];
     m->ndevs = n;
-    if (m->iommu[0] && !(m->iommu_c = (iommu_t *)migctl_find_peer(m, m->iommu, "iommu", "iommu")))
+    if (m->iommu[0] && !(m->iommu_c = (iommu_t *)migsim_comp_find_peer(&m->comp, m->iommu, "iommu", "iommu")))
         return MIGSIM_ECONFIG;
     if (m->dualwrite[0] &&
-        !(m->dw = (dualwrite_t *)migctl_find_peer(m, m->dualwrite, "dualwrite", "dualwrite")))
+        !(m->dw = (dualwrite_t *)migsim_comp_find_peer(&m->comp, m->dualwrite, "dualwrite", "dualwrite")))
         return MIGSIM_ECONFIG;
     migsim_comp_t *mem = migsim_sim_find(c->sim, m->dram);
     if (mem && mem->ops == &memrouter_ops)
@@ -1451,9 +1435,9 @@ static int mig_configure(migsim_comp_t *c)
     else if (mem && mem->ops != &dram_ops)
         return migsim_error(MIGSIM_ECONFIG, "%s.dram: \"%s\" is a %s, not a dram or a memrouter",
                             c->config_path, m->dram, mem->ops->type);
-    else if (!(m->dram_c = (dram_t *)migctl_find_peer(m, m->dram, "dram", "dram")))
+    else if (!(m->dram_c = (dram_t *)migsim_comp_find_peer(&m->comp, m->dram, "dram", "dram")))
         return MIGSIM_ECONFIG;
-    if (m->llc[0] && !(m->llc_c = (llc_t *)migctl_find_peer(m, m->llc, "llc", "llc")))
+    if (m->llc[0] && !(m->llc_c = (llc_t *)migsim_comp_find_peer(&m->comp, m->llc, "llc", "llc")))
         return MIGSIM_ECONFIG;
     for (uint32_t i = 0; i < m->nmmus; i++)
         if ((rc = mig_same_table(m, &m->mmus[i]->comp, m->mmus[i]->ladder_str, m->mmus[i]->va_bits)))
