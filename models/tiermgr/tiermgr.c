@@ -58,6 +58,14 @@ static void tm_read_ahead(tiermgr_t *t, uint64_t until)
     }
 }
 
+/* abit: each migration that ended is progress the scanner adapts its period to (seed 001) */
+static void tm_migrated(void *ctx, uint64_t page, uint32_t node, uint64_t start_ps, uint64_t end_ps)
+{
+    tiermgr_t *t = ctx;
+    (void)page, (void)node, (void)start_ps, (void)end_ps;
+    ascan_migrated(t->scan, 1);
+}
+
 /* ---- the policy's hot set ----------------------------------------------------------------- */
 
 /* Pages of the scanner's classes lo..hi (hottest first) into t->list; their number. */
@@ -293,6 +301,8 @@ static int tm_start(migsim_comp_t *c)
                             c->config_path, t->near_node, t->far_node, t->mig, m->nnodes);
     for (uint32_t i = 0; i < m->nmmus; i++)
         cpu_mmu_set_access_observer(m->mmus[i], tm_access, t);
+    if (t->scan)
+        migctl_on_migrated(t->m, tm_migrated, t);
     t->period_end = t->period_ps; /* the first period: [0, period_ps) */
     tm_decide(t);
     return 0;
