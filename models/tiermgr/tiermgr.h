@@ -76,7 +76,6 @@ typedef struct tiermgr_s {
     uint64_t npages, page_bytes, va;  /* the footprint */
     uint64_t *pred;                   /* owned: the policy's hot set of the period (bitmap) */
     uint64_t *list;                   /* owned: scratch list of pages, npages */
-    uint16_t *ahead;                  /* owned (ideal): accesses read ahead per page, this period */
     migsim_recsrc_t *src[TIERMGR_MAX_PLAYERS]; /* owned (ideal): the players' streams, read ahead */
     migsim_trace_rec_t next[TIERMGR_MAX_PLAYERS]; /* (ideal) the first record not yet counted */
     uint8_t more[TIERMGR_MAX_PLAYERS];            /* (ideal) next[] holds a record */
