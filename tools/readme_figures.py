@@ -304,19 +304,19 @@ def check_usage(migsim, lines):
         if not os.access(prog, os.X_OK):
             print(f"usage: {words[0]} is not built here; its entry is not checked")
             continue
-        cmd = [prog] + ([words[1]] if len(words) > 1 and re.match(r"^[a-z][a-z-]*$", words[1]) else [])
-        p = subprocess.run(cmd + ["--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
-        if len(cmd) > 1 and len(words) > 2 and re.match(r"^[a-z][a-z-]*$", words[2]):
-            p2 = subprocess.run(cmd + [words[2], "--help"], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-            helptext = p.stdout + p2.stdout
-        else:
-            helptext = p.stdout
+        # the program's --help, and its command's and subcommand's ("trace convert") when named
+        subs = []
+        for w in words[1:3]:
+            if not re.match(r"^[a-z][a-z-]*$", w):
+                break
+            subs.append(w)
+        helptext = "".join(
+            subprocess.run([prog] + subs[:k] + ["--help"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True).stdout
+            for k in range(min(len(subs), 1), len(subs) + 1))
         for opt in sorted(set(re.findall(r"--[a-z][a-z-]*", e))):
             if not re.search(re.escape(opt) + r"(?![a-z-])", helptext):
-                wrong.append(f"`{' '.join(cmd[:1] and [words[0]] + cmd[1:])}` has no option {opt} "
-                             "in its --help")
+                wrong.append(f"`{' '.join([words[0]] + subs[:1])}` has no option {opt} in its --help")
     return wrong
 
 
@@ -407,11 +407,11 @@ def frames(text):
 def unchecked(text, fr):
     """Line numbers (1-based) of code blocks no frame covers."""
     bad = []
-    for first, _ in code_blocks(text):
+    for first, last in code_blocks(text):
         if any(s < first < e for _, _, s, e in fr):
             continue
         # the command of the figures block that comes next
-        cmd = " ".join(l.strip() for l in text[first:_ + 1] if l.strip())
+        cmd = " ".join(l.strip() for l in text[first:last + 1] if l.strip())
         nxt = next((f for f in fr if f[2] > first), None)
         if nxt is not None and nxt[0] == "figures" and nxt[1] == cmd:
             continue
