@@ -29,7 +29,7 @@ SCALE = ["mig.page_bytes=16MiB", "mig.start_ps=2000000000", "cpu0.gen_count=2000
 
 
 # Configurations with a footprint of many pages keep their pages and scale their traces instead.
-SCALE_OF = {"tiering": ["cpu0.gen_count=200000", "nic0.gen_count=20000", "disk0.gen_count=200"]}
+TRACES_ONLY = ["cpu0.gen_count=200000", "nic0.gen_count=20000", "disk0.gen_count=200"]
 
 
 def cases():
@@ -42,8 +42,10 @@ def cases():
     cfg_dir = os.path.join(TOP, "bench", "configs")
     for f in sorted(os.listdir(cfg_dir)):
         if f.endswith(".json"):
+            with open(os.path.join(cfg_dir, f), encoding="utf-8") as cf:
+                scale = TRACES_ONLY if '"footprint_pages"' in cf.read() else SCALE
             out.append((f[:-5], ["--config", os.path.join("bench", "configs", f)] +
-                        [a for s in SCALE_OF.get(f[:-5], SCALE) for a in ("--set", s)]))
+                        [a for s in scale for a in ("--set", s)]))
     return out
 
 

@@ -303,60 +303,43 @@ static void dev_pri_event(migsim_event_t *ev)
 
 /* ---- bounce buffers --------------------------------------------------------------- */
 
-/* Index of page `pg` in the sorted direct list, or where it would go. */
-static uint32_t dev_direct_pos(const dma_dev_t *d, uint64_t pg)
+/* Whether a request at PA `pa` must go through the bounce buffer: above the mask. */
+static bool dev_bounces(const dma_dev_t *d, uint64_t pa)
 {
-    uint32_t lo = 0, hi = d->n_direct;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (d->direct[mid] < pg)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return d->dma_mask_bits && d->dma_mask_bits < 64 && pa >> d->dma_mask_bits != 0;
 }
 
-/* Whether a request at `addr` must go through the bounce buffer. */
-static bool dev_bounces(const dma_dev_t *d, uint64_t addr)
+/* The PA the device is given for its address `addr`: the driver's mapping, if any. */
+static uint64_t dev_map(const dma_dev_t *d, uint64_t addr)
 {
-    if (!d->dma_mask_bits || d->dma_mask_bits >= 64 || addr >> d->dma_mask_bits == 0)
-        return false;
-    uint64_t pg = addr / DMA_DEV_BOUNCE_PAGE;
-    uint32_t i = dev_direct_pos(d, pg);
-    return !(i < d->n_direct && d->direct[i] == pg);
+    return d->map ? d->map(d->map_ctx, addr) : addr;
 }
 
-int dma_dev_set_direct(dma_dev_t *d, uint64_t addr, uint64_t len, bool direct)
+int dma_dev_set_map(dma_dev_t *d, dma_dev_map_fn fn, void *ctx)
 {
-    if (!len)
-        return MIGSIM_OK;
-    uint64_t last = (addr + (len - 1)) / DMA_DEV_BOUNCE_PAGE;
-    for (uint64_t pg = addr / DMA_DEV_BOUNCE_PAGE; pg <= last; pg++) {
-        uint32_t i = dev_direct_pos(d, pg);
-        bool have = i < d->n_direct && d->direct[i] == pg;
-        if (direct && !have) {
-            if (d->n_direct == d->cap_direct) {
-                uint32_t cap = d->cap_direct ? 2 * d->cap_direct : 64;
-                uint64_t *n = realloc(d->direct, cap * sizeof *n);
-                if (!n)
-                    return migsim_error(MIGSIM_ENOMEM, "out of memory");
-                d->direct = n;
-                d->cap_direct = cap;
-            }
-            memmove(&d->direct[i + 1], &d->direct[i], (d->n_direct - i) * sizeof *d->direct);
-            d->direct[i] = pg;
-            d->n_direct++;
-        } else if (!direct && have) {
-            memmove(&d->direct[i], &d->direct[i + 1], (d->n_direct - i - 1) * sizeof *d->direct);
-            d->n_direct--;
-        }
-    }
+    if (fn && (d->atc_entries || d->pri))
+        return migsim_error(MIGSIM_ECONFIG,
+                            "%s: a device whose driver maps its addresses (no IOMMU) has no ATC "
+                            "and no PRI (atc_entries %u, pri %s)",
+                            d->comp.config_path, d->atc_entries, d->pri ? "true" : "false");
+    d->map = fn;
+    d->map_ctx = ctx;
     return MIGSIM_OK;
 }
 
-/* Stage `st` of a bounced request: what goes on `out` (see dma_dev.h). */
-static void dev_bounce_stage(migsim_req_t *req, const dma_dev_bounce_t *b)
+void dma_dev_set_observer(dma_dev_t *d, dma_dev_observe_fn fn, void *ctx)
+{
+    d->obs = fn;
+    d->obs_ctx = ctx;
+}
+
+/*
+ * Stage `st` of a bounced request: what goes on `out` (see dma_dev.h). The
+ * bounce line is addressed by PA (MIGSIM_REQ_PHYS); the real line by the PA
+ * the device's address maps to when the stage is sent, and a CPU copy to it
+ * is marked MIGSIM_REQ_IOADDR: the oracle keys it as the device's write.
+ */
+static void dev_bounce_stage(const dma_dev_t *d, migsim_req_t *req, const dma_dev_bounce_t *b)
 {
     /* by stage: write {device W buf, CPU R buf, CPU W real}, read {CPU R real, CPU W buf, device R buf} */
     static const uint8_t op_w[3] = { MIGSIM_OP_WRITE, MIGSIM_OP_READ, MIGSIM_OP_WRITE };
@@ -366,7 +349,15 @@ static void dev_bounce_stage(migsim_req_t *req, const dma_dev_bounce_t *b)
     unsigned k = b->stage - 1u;
     req->op = b->write ? op_w[k] : op_r[k];
     req->src_kind = (b->write ? cpu_w[k] : cpu_r[k]) ? MIGSIM_SRC_CPU : MIGSIM_SRC_DMA;
-    req->addr = req->orig_addr = (b->write ? real_w[k] : real_r[k]) ? b->real : b->buf;
+    req->flags &= ~(MIGSIM_REQ_PHYS | MIGSIM_REQ_IOADDR);
+    if (b->write ? real_w[k] : real_r[k]) {
+        req->orig_addr = b->orig;
+        req->addr = dev_map(d, b->orig);
+        req->flags |= MIGSIM_REQ_IOADDR;
+    } else {
+        req->addr = req->orig_addr = b->buf;
+        req->flags |= MIGSIM_REQ_PHYS;
+    }
     req->status = 0;
 }
 
@@ -379,12 +370,12 @@ static void dev_bounce_start(dma_dev_t *d, migsim_req_t *req)
             b = &d->bnc[i];
     assert(b); /* one entry per outstanding request, at most queue_depth */
     uint64_t lines = d->bounce_bytes / d->line_bytes;
-    *b = (dma_dev_bounce_t){ .id = req->id, .real = req->addr, .stage = 1, .used = true,
+    *b = (dma_dev_bounce_t){ .id = req->id, .orig = req->orig_addr, .stage = 1, .used = true,
                              .write = req->op == MIGSIM_OP_WRITE };
     b->buf = d->bounce_base + (d->bnc_next++ % lines) * d->line_bytes +
              (req->addr & (d->line_bytes - 1));
     d->bnc_used++;
-    dev_bounce_stage(req, b);
+    dev_bounce_stage(d, req, b);
 }
 
 /* The bounce entry of request `id`, or NULL when it does not bounce. */
@@ -406,13 +397,16 @@ static bool dev_bounce_next(dma_dev_t *d, migsim_req_t *req)
     if (!b)
         return false;
     if (b->stage == 3 || req->status != 0) {
-        req->addr = req->orig_addr = b->real;
+        req->orig_addr = b->orig;
+        req->addr = dev_map(d, b->orig);
+        req->src_kind = MIGSIM_SRC_DMA;
+        req->flags &= ~(MIGSIM_REQ_PHYS | MIGSIM_REQ_IOADDR);
         b->used = false;
         d->bnc_used--;
         return false;
     }
     b->stage++;
-    dev_bounce_stage(req, b);
+    dev_bounce_stage(d, req, b);
     d->st_bounce_copy_reqs += req->src_kind == MIGSIM_SRC_CPU;
     dev_q_push(&d->bq, &d->bq_tail, req);
     if (!migsim_event_queued(&d->issue_ev))
@@ -455,7 +449,8 @@ static bool dev_next(dma_dev_t *d)
     uint64_t addr = h->rec.addr + d->head_off;
     uint64_t room = d->line_bytes - (addr & (d->line_bytes - 1)); /* a power of two */
     uint64_t left = h->rec.size - d->head_off;
-    req->addr = req->orig_addr = addr;
+    req->orig_addr = addr;
+    req->addr = dev_map(d, addr);
     req->size = (uint32_t)(left < room ? left : room);
     req->op = h->rec.op;
     req->src_kind = MIGSIM_SRC_DMA;
@@ -473,7 +468,7 @@ static bool dev_next(dma_dev_t *d)
     }
     d->pending = req;
     d->pending_kind = DEV_SEND_NEW;
-    if (dev_bounces(d, addr))
+    if (dev_bounces(d, req->addr))
         dev_bounce_start(d, req);   /* no ATC with a mask (init) */
     if (d->atc_entries) {
         uint64_t pa;
@@ -594,6 +589,8 @@ static void dev_resp(migsim_port_t *port, migsim_req_t *req)
         dev_xlate_done(d, req);
     } else {
         srclat_record(&d->lat, d->comp.sim, now, req->t_issue, req->status);
+        if (d->obs)
+            d->obs(d->obs_ctx, req);
         migsim_req_free(d->comp.pool, req);
     }
     if (!d->blocked && !d->suspended && (d->ring_n || d->xlate_req) &&
@@ -817,9 +814,7 @@ static void dev_fini(migsim_comp_t *c)
     dev_q_free(d, &d->priq, &d->priq_tail);
     dev_q_free(d, &d->bq, &d->bq_tail);
     free(d->bnc);
-    free(d->direct);
     d->bnc = NULL;
-    d->direct = NULL;
     free(d->atc_page);
     free(d->atc_pa);
     free(d->atc_used);

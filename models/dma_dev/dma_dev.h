@@ -58,29 +58,28 @@
  *
  * DMA mask and bounce buffers (dma_mask_bits > 0; the prior art of
  * transparent memory remapping, seed 002 [0005]-[0006], [0060]): the device
- * reaches only addresses below 2^dma_mask_bits. The address compared is the
- * one the device issues: a PA when the device reaches memory without an
- * IOMMU (the platform of seed 002, whose [0008] names an I/O MMU as the
- * hardware alternative); behind an IOMMU it would be the IOVA, and the
- * bounce traffic would be translated too, so a device with a mask is wired
- * to memory directly. A request (one line) whose DMA_DEV_BOUNCE_PAGE page
- * lies above the mask, and was not declared reachable with
- * dma_dev_set_direct(), goes through a bounce buffer: a line of the region
- * [bounce_base, bounce_base + bounce_bytes) (a ring of lines, one per
- * request in flight, the line offset kept), with the CPU copying between it
- * and the real line, as three requests in sequence on `out`, each sent when
- * the one before is answered:
+ * reaches only PAs below 2^dma_mask_bits. Such a device is wired to memory
+ * without an IOMMU (the platform of seed 002, whose [0008] names an I/O MMU
+ * as the hardware alternative), and its driver gives it PAs: the mapping set
+ * with dma_dev_set_map() (seed 002's PPN -> MPN map; the controller's I/O
+ * page table, `migctl` `mapped_devs`), or its addresses as they are. A
+ * request (one line) whose PA lies above the mask goes through a bounce
+ * buffer: a line of the region [bounce_base, bounce_base + bounce_bytes) (a
+ * ring of lines, one per request in flight, the line offset kept), with the
+ * CPU copying between it and the real line, as three requests in sequence on
+ * `out`, each sent when the one before is answered:
  *   write (device to memory): the device writes the bounce line; the CPU
  *     reads it and writes the real line;
  *   read (memory to device): the CPU reads the real line and writes the
  *     bounce line; the device reads it.
  * The CPU's requests carry MIGSIM_SRC_CPU (and the data read, with
  * payload). The request stays outstanding until the last answer, so the
- * latency figures include the copy. The CPU time the copies cost is
- * counted, not simulated on a core: bounce_io_ps per transfer (a record)
- * with a bounced line plus bounce_ps_per_byte per byte copied
- * (bounce_cpu_ps). A device with a mask has no ATC and no PRI (refused at
- * init).
+ * latency figures include the copy. A page remapped into low memory (its
+ * mapping now below the mask) stops bouncing with its next request. The CPU
+ * time the copies cost is counted, not simulated on a core: bounce_io_ps
+ * per transfer (a record) with a bounced line plus bounce_ps_per_byte per
+ * byte copied (bounce_cpu_ps). A device with a mask has no ATC and no PRI
+ * (refused at init).
  *
  * The built-in generator (gen_* parameters) offers the DMA patterns of
  * migsim/trace.h: nic_rx (a receive ring) and block (a block device), besides
@@ -110,7 +109,12 @@ extern "C" {
 
 #define DMA_DEV_ATC_PAGE 4096u        /* bytes of IOVA one ATC entry translates */
 #define DMA_DEV_MAX_INVALS 8u         /* ATS invalidations in progress at once */
-#define DMA_DEV_BOUNCE_PAGE 4096u     /* bytes of a page dma_dev_set_direct() declares reachable */
+
+/* The PA a device is given for its address `addr` (dma_dev_set_map); ctx is the caller's. */
+typedef uint64_t (*dma_dev_map_fn)(void *ctx, uint64_t addr);
+
+/* Told of each request answered (dma_dev_set_observer); ctx is the caller's. */
+typedef void (*dma_dev_observe_fn)(void *ctx, const migsim_req_t *req);
 
 /* Called when an ATS invalidation completes; ctx is the caller's. */
 typedef void (*dma_dev_inval_done_fn)(void *ctx);
@@ -136,7 +140,7 @@ typedef struct dma_dev_pri_s {
 /* A request going through a bounce buffer: where it is, by request id. */
 typedef struct dma_dev_bounce_s {
     uint64_t id;                   /* the request's id */
-    uint64_t real;                 /* the address the record meant */
+    uint64_t orig;                 /* the device's address of the line */
     uint64_t buf;                  /* its bounce line (same offset in the line) */
     uint8_t stage;                 /* 1..3: the request on `out` now (see the file header) */
     bool write;                    /* device to memory */
@@ -223,9 +227,10 @@ typedef struct dma_dev_s {
     uint64_t bnc_next;             /* bounce lines handed out so far (the ring's position) */
     migsim_req_t *bq, *bq_tail;    /* bounced requests ready for their next stage, oldest first */
     bool head_bounced;             /* a line of the head record went through the buffer */
-    uint64_t *direct;              /* owned: sorted DMA_DEV_BOUNCE_PAGE page numbers declared
-                                      reachable (dma_dev_set_direct) */
-    uint32_t n_direct, cap_direct; /* entries used, allocated */
+    dma_dev_map_fn map;            /* the driver's mapping, NULL = addresses go out as they are */
+    void *map_ctx;                 /* borrowed */
+    dma_dev_observe_fn obs;        /* NULL = nobody */
+    void *obs_ctx;                 /* borrowed */
     /* statistics */
     uint64_t st_arrived, st_dropped_bytes, st_reads, st_writes, st_bytes;
     uint64_t st_dropped_full;      /* arrived records dropped: buffer or record queue full */
@@ -269,12 +274,21 @@ int dma_dev_ats_invalidate(dma_dev_t *d, uint64_t iova, uint64_t len, dma_dev_in
                            void *ctx);
 
 /*
- * Declare the DMA_DEV_BOUNCE_PAGE pages overlapping [addr, addr + len)
- * reachable directly (direct, e.g. remapped into low memory) or not any
- * more: requests to them sent from now on bounce or not accordingly. 0, or
- * MIGSIM_ENOMEM.
+ * The driver's mapping of a device wired to memory without an IOMMU: each
+ * request goes out at fn(ctx, addr) for its address addr, looked up when it
+ * is sent (a bounce copy's real line when the copy is sent), at no simulated
+ * cost; orig_addr keeps addr. NULL: addresses go out as they are. 0, or
+ * MIGSIM_ECONFIG for a device with an ATC or PRI (they need an IOMMU).
  */
-int dma_dev_set_direct(dma_dev_t *d, uint64_t addr, uint64_t len, bool direct);
+int dma_dev_set_map(dma_dev_t *d, dma_dev_map_fn fn, void *ctx);
+
+/*
+ * Tell fn(ctx, req) of each request answered (not ATS translation
+ * requests), after its last bounce stage: req->orig_addr is the device's
+ * address, req->addr the PA it went to, req->status its outcome. One
+ * observer; NULL clears it.
+ */
+void dma_dev_set_observer(dma_dev_t *d, dma_dev_observe_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

@@ -129,10 +129,14 @@ static double ih_rm_score(const iohot_t *h, const iohot_rm_t *r)
     return r->entry >= 0 ? h->ent[r->entry].score : r->score;
 }
 
-/* Move remapped page i back to high memory and free its frame. */
-static void ih_move_back(iohot_t *h, uint32_t i, iohot_reason_t why)
+/* Move remapped page i back to high memory and free its frame; false when the move is refused. */
+static bool ih_move_back(iohot_t *h, uint32_t i, iohot_reason_t why)
 {
     iohot_rm_t r = h->rm[i];
+    if (h->decide && !h->decide(h->decide_ctx, r.page, IOHOT_TO_HIGH, why, r.frame)) {
+        h->back_refused++;
+        return false;
+    }
     if (r.entry >= 0)
         h->ent[r.entry].rm = -1;
     h->rm[i] = h->rm[--h->n_rm];
@@ -143,8 +147,7 @@ static void ih_move_back(iohot_t *h, uint32_t i, iohot_reason_t why)
         h->reclaims++;
     else
         h->movebacks++;
-    if (h->decide)
-        h->decide(h->decide_ctx, r.page, IOHOT_TO_HIGH, why, r.frame);
+    return true;
 }
 
 static void ih_scores(iohot_t *h)
@@ -180,10 +183,8 @@ void iohot_end_period(iohot_t *h)
     ih_scores(h);
     /* 1. move back what fell below tau_L */
     for (uint32_t i = 0; i < h->n_rm;) {
-        if (ih_rm_score(h, &h->rm[i]) < h->tau_L)
-            ih_move_back(h, i, IOHOT_COLD);   /* the last record moved into i: look at i again */
-        else
-            i++;
+        if (!(ih_rm_score(h, &h->rm[i]) < h->tau_L) || !ih_move_back(h, i, IOHOT_COLD))
+            i++;   /* else the last record moved into i: look at i again */
     }
     /* 2. remap what rose above tau_H */
     uint64_t tried = 0, failed = 0;
@@ -196,18 +197,21 @@ void iohot_end_period(iohot_t *h)
             failed++;
             continue;
         }
-        uint32_t frame = h->free_frames[--h->n_free];
+        uint32_t frame = h->free_frames[h->n_free - 1];
         uint64_t page = (e->tag << h->shift) | i;
+        if (h->decide && !h->decide(h->decide_ctx, page, IOHOT_TO_LOW, IOHOT_HOT, frame)) {
+            failed++;
+            continue;
+        }
+        h->n_free--;
         e->rm = (int32_t)h->n_rm;
         h->rm[h->n_rm++] = (iohot_rm_t){ .page = page, .entry = (int32_t)i, .frame = frame };
         h->remaps++;
-        if (h->decide)
-            h->decide(h->decide_ctx, page, IOHOT_TO_LOW, IOHOT_HOT, frame);
     }
     h->alloc_total += tried;
     h->alloc_failed += failed;
     /* 3. random reclaim up to the watermark */
-    while (h->n_free < c->watermark && h->n_rm)
+    for (uint32_t tries = h->n_rm; h->n_free < c->watermark && h->n_rm && tries; tries--)
         ih_move_back(h, (uint32_t)migsim_rng_below(&h->rng, h->n_rm), IOHOT_RECLAIM);
     /* 4. scarcity: thresholds for the next period */
     h->rho = tried ? (double)failed / (double)tried : 0.0;

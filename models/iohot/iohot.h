@@ -36,13 +36,15 @@
  *      back to high memory (IOHOT_TO_HIGH) and its low frame freed;
  *   2. remap: every page in the table (index order) not remapped whose
  *      score is above tau_H asks for a low frame: granted (IOHOT_TO_LOW)
- *      when one is free, else a failed allocation ([0069]: "assuming that
- *      not all low memory pages are currently the target");
+ *      when one is free and the decision function carries the remap out,
+ *      else a failed allocation ([0069]: "assuming that not all low memory
+ *      pages are currently the target");
  *   3. random reclaim ([0072], [0074]): while fewer than `watermark` low
  *      frames are free, a remapped page chosen uniformly at random (the
  *      object's xoshiro256** generator, seeded) is moved back
  *      (IOHOT_TO_HIGH, reason IOHOT_RECLAIM): exactly enough to reach the
- *      watermark, or all of them;
+ *      watermark, or all of them (at most as many tries as pages
+ *      remapped when it starts, for move-backs refused);
  *   4. scarcity ([0073], [0077]): rho = failed / attempted allocations of
  *      step 2 (0 when none was attempted), and the thresholds for the next
  *      period become
@@ -98,8 +100,13 @@ typedef enum iohot_reason_e {
 #define IOHOT_MAX_WINDOW 64u         /* EQ 2 periods at most */
 #define IOHOT_MAX_LOW_FRAMES (1u << 24)
 
-/* A decision: page (page number) moves in direction dir to/from low frame `frame`. */
-typedef void (*iohot_decide_fn)(void *ctx, uint64_t page, iohot_dir_t dir, iohot_reason_t why,
+/*
+ * A decision: page (page number) moves in direction dir to/from low frame
+ * `frame`. Returns whether it is carried out: a remap refused counts as a
+ * failed low-frame allocation (the frame stays free, rho sees it), a move
+ * back refused leaves the page remapped (asked again at a later period end).
+ */
+typedef bool (*iohot_decide_fn)(void *ctx, uint64_t page, iohot_dir_t dir, iohot_reason_t why,
                                 uint32_t frame);
 
 typedef struct iohot_cfg_s {
@@ -151,11 +158,12 @@ typedef struct iohot_s {
     uint64_t periods;      /* periods ended */
     uint64_t replacements; /* entries taken by another page */
     uint64_t kept;         /* collisions the resident won (IOHOT_REPLACE_LOWER): I/Os not counted */
-    uint64_t remaps;       /* IOHOT_TO_LOW decisions */
-    uint64_t movebacks;    /* IOHOT_TO_HIGH decisions for a score below tau_L */
-    uint64_t reclaims;     /* IOHOT_TO_HIGH decisions of random reclaim */
+    uint64_t remaps;       /* IOHOT_TO_LOW decisions carried out */
+    uint64_t movebacks;    /* IOHOT_TO_HIGH decisions for a score below tau_L, carried out */
+    uint64_t reclaims;     /* IOHOT_TO_HIGH decisions of random reclaim, carried out */
     uint64_t alloc_total;  /* low-frame allocations attempted */
-    uint64_t alloc_failed; /* of them failed: no free frame */
+    uint64_t alloc_failed; /* of them failed: no free frame, or the remap refused */
+    uint64_t back_refused; /* IOHOT_TO_HIGH decisions refused: the page stays remapped */
 } iohot_t;
 
 /* The defaults: 256 entries, EQ 1, mu 0.5, W 4, tau_h 8, tau_l 2, gain 1, 1024 frames, watermark 16. */

@@ -6,27 +6,54 @@
 #include "migsim/errors.h"
 #include "migsim/sim.h"
 #include "migsim/tracepoint.h"
+#include "dma_dev/dma_dev.h"
+#include "migctl/migctl.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-static void ih_observe(void *ctx, const migsim_req_t *req, iommu_seen_t what)
+/* A DMA request answered: one I/O of its page, once per transfer and page. */
+static void ih_count_req(iohot_comp_t *c, const migsim_req_t *req)
 {
-    iohot_comp_t *c = ctx;
-    if (what != IOMMU_SEEN_DONE || req->status != 0 || (req->flags & IOMMU_REQ_ATS_XLATE))
+    if (req->status != 0 || (req->flags & IOMMU_REQ_ATS_XLATE))
         return;
-    if (!(req->flags & MIGSIM_REQ_XFER_FIRST) && (req->addr & (c->page_bytes - 1)) != 0)
+    if (!(req->flags & MIGSIM_REQ_XFER_FIRST) && (req->orig_addr & (c->page_bytes - 1)) != 0)
         return;   /* counted with the transfer's first request on this page */
-    iohot_count(&c->h, req->addr >> c->page_shift);
+    iohot_count(&c->h, req->orig_addr >> c->page_shift);
 }
 
-static void ih_decide(void *ctx, uint64_t page, iohot_dir_t dir, iohot_reason_t why, uint32_t frame)
+static void ih_observe_iommu(void *ctx, const migsim_req_t *req, iommu_seen_t what)
+{
+    if (what == IOMMU_SEEN_DONE)
+        ih_count_req(ctx, req);
+}
+
+static void ih_observe_dev(void *ctx, const migsim_req_t *req)
+{
+    ih_count_req(ctx, req);
+}
+
+/* The controller moves the footprint page at IOVA addr to the node of dir; false if refused. */
+static bool ih_migrate(iohot_comp_t *c, uint64_t addr, iohot_dir_t dir)
+{
+    const migctl_t *m = c->mig;
+    uint64_t off = addr - m->fp_iova;
+    if (addr < m->fp_iova || off >= m->footprint_pages * m->page_bytes)
+        return false;
+    return migctl_request(c->mig, off / m->page_bytes,
+                          dir == IOHOT_TO_LOW ? c->low_node : c->high_node) == MIGSIM_OK;
+}
+
+static bool ih_decide(void *ctx, uint64_t page, iohot_dir_t dir, iohot_reason_t why, uint32_t frame)
 {
     iohot_comp_t *c = ctx;
     (void)frame;
     uint64_t addr = page << c->page_shift;
     MIGSIM_TRACE(&c->comp, IOHOT_DECIDE, addr, (uint64_t)dir, (uint64_t)why);
-    if (c->remap)
-        c->remap(c->remap_ctx, addr, dir);
+    bool done = c->mig ? ih_migrate(c, addr, dir) : !c->remap || c->remap(c->remap_ctx, addr, dir);
+    if (!done && dir == IOHOT_TO_LOW)
+        c->st_remap_refused++;
+    return done;
 }
 
 static uint64_t ih_milli(double x)
@@ -55,10 +82,59 @@ void iohot_set_remap_fn(iohot_comp_t *c, iohot_remap_fn fn, void *ctx)
 static int ih_configure(migsim_comp_t *comp)
 {
     iohot_comp_t *c = (iohot_comp_t *)comp;
-    migsim_comp_t *io = migsim_comp_find_peer(comp, c->iommu, "iommu", "iommu");
-    if (!io)
+    if (!c->iommu[0] && !c->devices[0])
+        return migsim_error(MIGSIM_ECONFIG, "%s: nothing to observe: name an iommu or devices",
+                            comp->config_path);
+    if (c->iommu[0]) {
+        migsim_comp_t *io = migsim_comp_find_peer(comp, c->iommu, "iommu", "iommu");
+        if (!io)
+            return MIGSIM_ECONFIG;
+        c->iommu_c = (iommu_t *)io;
+    }
+    if (c->migctl[0] && !(c->mig = (migctl_t *)migsim_comp_find_peer(comp, c->migctl, "migctl",
+                                                                         "migctl")))
         return MIGSIM_ECONFIG;
-    c->iommu_c = (iommu_t *)io;
+    return MIGSIM_OK;
+}
+
+/* At init: the observer of each device of `devices`. */
+static int ih_observe_devices(iohot_comp_t *c)
+{
+    char *list = strdup(c->devices), *save = NULL;
+    if (!list)
+        return MIGSIM_ENOMEM;
+    int rc = MIGSIM_OK;
+    for (char *name = strtok_r(list, ", ", &save); name && !rc; name = strtok_r(NULL, ", ", &save)) {
+        migsim_comp_t *d = migsim_comp_find_peer(&c->comp, name, "dma_dev", "devices");
+        if (!d)
+            rc = MIGSIM_ECONFIG;
+        else
+            dma_dev_set_observer((dma_dev_t *)d, ih_observe_dev, c);
+    }
+    free(list);
+    return rc;
+}
+
+/* At start (the controller's footprint is set up by then): its pages and nodes fit the table. */
+static int ih_check_migctl(iohot_comp_t *c)
+{
+    const migctl_t *m = c->mig;
+    const char *at = c->comp.config_path;
+    if (!m->footprint_pages)
+        return migsim_error(MIGSIM_ECONFIG, "%s.migctl: \"%s\" has no footprint (footprint_pages 0)",
+                            at, c->migctl);
+    if (m->page_bytes != c->page_bytes)
+        return migsim_error(MIGSIM_ECONFIG, "%s.page_bytes: %llu, but \"%s\" moves pages of %llu",
+                            at, (unsigned long long)c->page_bytes, c->migctl,
+                            (unsigned long long)m->page_bytes);
+    if (c->low_node >= m->nnodes || c->high_node >= m->nnodes || c->low_node == c->high_node)
+        return migsim_error(MIGSIM_ECONFIG, "%s: low_node %u / high_node %u: two different nodes "
+                            "of the %u of \"%s\"", at, c->low_node, c->high_node, m->nnodes, c->migctl);
+    uint64_t free = migctl_node_free_frames(m, c->low_node);
+    if (c->low_frames > free)
+        return migsim_error(MIGSIM_ECONFIG, "%s.low_frames: %u, but node %u of \"%s\" has %llu "
+                            "free frames", at, c->low_frames, c->low_node, c->migctl,
+                            (unsigned long long)free);
     return MIGSIM_OK;
 }
 
@@ -78,7 +154,8 @@ static int ih_init(migsim_comp_t *comp)
     if (rc)
         return migsim_error_wrap(rc, "%s", comp->config_path);
     iohot_set_decide(&c->h, ih_decide, c);
-    if ((rc = iommu_add_observer(c->iommu_c, ih_observe, c)) ||
+    if ((c->iommu_c && (rc = iommu_add_observer(c->iommu_c, ih_observe_iommu, c))) ||
+        (rc = ih_observe_devices(c)) ||
         (rc = migsim_event_init(comp->k, &c->period_ev, ih_period, c, 30, MIGSIM_EV_DAEMON,
                                 "iohot.period")))
         return rc;
@@ -90,6 +167,9 @@ static int ih_init(migsim_comp_t *comp)
 static int ih_start(migsim_comp_t *comp)
 {
     iohot_comp_t *c = (iohot_comp_t *)comp;
+    int rc = c->mig ? ih_check_migctl(c) : MIGSIM_OK;
+    if (rc)
+        return rc;
     migsim_schedule(comp->k, &c->period_ev, comp->k->now + c->period_ps);
     return MIGSIM_OK;
 }
@@ -116,7 +196,18 @@ static const char *const replace_names[] = { "recent", "lower_score", NULL };
 
 static const migsim_param_t ih_params[] = {
     MIGSIM_PARAM_STR(iohot_comp_t, "iommu", iommu, "iommu0",
-                     "the IOMMU whose DMA requests are counted (its observer)"),
+                     "the IOMMU whose DMA requests are counted (its observer); \"\" = none"),
+    MIGSIM_PARAM_STR(iohot_comp_t, "devices", devices, "",
+                     "DMA devices wired without an IOMMU whose requests are counted (each one's "
+                     "observer), comma-separated; a device behind `iommu` is counted there"),
+    MIGSIM_PARAM_STR(iohot_comp_t, "migctl", migctl, "",
+                     "the migration controller that carries decisions out: remap = move the "
+                     "footprint page to low_node, move back = to high_node; \"\" = only "
+                     "iohot_set_remap_fn"),
+    MIGSIM_PARAM_U32(iohot_comp_t, "low_node", low_node, "", 0, 0, 7,
+                     "the controller's node pages are remapped into (low memory)"),
+    MIGSIM_PARAM_U32(iohot_comp_t, "high_node", high_node, "", 1, 0, 7,
+                     "the controller's node pages move back to"),
     MIGSIM_PARAM_U64(iohot_comp_t, "page_bytes", page_bytes, "bytes", 4096, 4096, 0,
                      "page size of the table and of remapping, a power of two"),
     MIGSIM_PARAM_U64(iohot_comp_t, "period_ps", period_ps, "ps", 10000000, 1, 0,
@@ -159,12 +250,19 @@ static const migsim_stat_def_t ih_stats[] = {
     SU("replacements", h.replacements, "entries", "collisions where another page took the entry"),
     SU("collisions_kept", h.kept, "I/Os",
        "collisions the resident won (replace lower_score): the newcomer's I/O not counted"),
-    SU("remap_decisions", h.remaps, "pages", "pages asked to move into low memory (score > tau_H)"),
-    SU("moveback_decisions", h.movebacks, "pages", "remapped pages asked to move back (score < tau_L)"),
+    SU("remap_decisions", h.remaps, "pages",
+       "pages remapped into low memory (score > tau_H), carried out"),
+    SU("moveback_decisions", h.movebacks, "pages",
+       "remapped pages moved back (score < tau_L), carried out"),
     SU("reclaim_decisions", h.reclaims, "pages",
-       "remapped pages moved back by random reclaim (free frames below the watermark)"),
+       "remapped pages moved back by random reclaim (free frames below the watermark), carried out"),
+    SU("remap_refused", st_remap_refused, "pages",
+       "remaps the controller (or the remap function) refused: counted as failed allocations"),
+    SU("moveback_refused", h.back_refused, "pages",
+       "moves back refused: the page stays remapped and is asked again later"),
     SU("low_alloc_attempts", h.alloc_total, "frames", "low-frame allocations attempted"),
-    SU("low_alloc_failures", h.alloc_failed, "frames", "of them failed: no free low frame"),
+    SU("low_alloc_failures", h.alloc_failed, "frames",
+       "of them failed: no free low frame, or the remap refused"),
     SU("remapped_pages", h.n_rm, "pages", "pages remapped into low memory at the end"),
     SU("remapped_peak_pages", st_remapped_peak, "pages", "most pages remapped at once"),
     SU("tau_h_milli_ios", st_tau_h_milli, "1/1000 I/O per period", "tau_H in force at the end"),

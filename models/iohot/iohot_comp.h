@@ -5,23 +5,32 @@
  * Where it sits: the patent puts the table in the manager 605, the OS or
  * hypervisor layer that sees each I/O request's page ([0027], [0059],
  * [0064]), not in an I/O MMU (which [0008] names as the hardware
- * alternative to remapping). In the simulated platform every DMA request
- * passes the IOMMU, so the component is a software observer of it
- * (iommu_add_observer), with no port and no simulated cost of its own.
+ * alternative to remapping). It is a software observer, with no port and no
+ * simulated cost of its own, of the IOMMU `iommu` (iommu_add_observer: the
+ * devices behind it) and of the DMA devices `devices` (dma_dev_set_observer:
+ * devices wired without an IOMMU, e.g. one with a DMA mask); at least one.
  *
- * What it counts: a DMA request answered without a fault (IOMMU_SEEN_DONE;
- * ATS translation requests and faulted requests are not I/O), against the
- * page of its translated PA (page_bytes pages), once per transfer and page:
- * the transfer's first request (MIGSIM_REQ_XFER_FIRST) and each request
- * that starts a page. So c is the number of I/Os (transfers) that touched
- * the page in the period, as in [0064] ("the number of times this PPN has
- * been issued").
+ * What it counts: a DMA request answered without a fault (ATS translation
+ * requests and faulted requests are not I/O), against the page of the
+ * address the device issued (orig_addr: the IOVA, seed 002's PPN, which a
+ * remap does not change; page_bytes pages), once per transfer and page: the
+ * transfer's first request (MIGSIM_REQ_XFER_FIRST) and each request that
+ * starts a page. So c is the number of I/Os (transfers) that touched the
+ * page in the period, as in [0064] ("the number of times this PPN has been
+ * issued").
  *
  * Every period_ps (a daemon event: it keeps no simulation alive) the table
- * ends its period; its decisions go to the function set with
- * iohot_set_remap_fn (a policy that moves pages: IOHOT_TO_LOW remaps the
- * page into low memory, IOHOT_TO_HIGH moves it back), to the statistics,
- * and to the trace point iohot.decide.
+ * ends its period; each decision goes to the trace point iohot.decide and
+ * is carried out:
+ *   - with `migctl` set, by the migration controller: IOHOT_TO_LOW asks it
+ *     (migctl_request) to move the footprint page at that IOVA to node
+ *     `low_node`, IOHOT_TO_HIGH to node `high_node`, each with its
+ *     mechanism under the live traffic; a request refused (the page still
+ *     moving, the node full, a page outside the footprint) is refused to the
+ *     table too: a failed allocation, or a page that stays remapped
+ *     (`remap_refused`, `moveback_refused`);
+ *   - else by the function set with iohot_set_remap_fn, which says whether
+ *     it did; with neither, only the table's books change.
  *
  * Hot path: the observer, one compare and one table index per request.
  */
@@ -39,20 +48,24 @@
 extern "C" {
 #endif
 
-/* A decision: the page starting at page_addr moves in direction dir. */
-typedef void (*iohot_remap_fn)(void *ctx, uint64_t page_addr, iohot_dir_t dir);
+/* A decision: the page starting at page_addr (an IOVA) moves in direction dir; true if done. */
+typedef bool (*iohot_remap_fn)(void *ctx, uint64_t page_addr, iohot_dir_t dir);
 
 typedef struct iohot_comp_s {
     migsim_comp_t comp;
     /* parameters */
-    char *iommu;                   /* the IOMMU component observed */
+    char *iommu;                   /* the IOMMU component observed, "" = none */
+    char *devices;                 /* DMA devices observed, comma-separated, "" = none */
+    char *migctl;                  /* the controller that carries decisions out, "" = none */
+    uint32_t low_node, high_node;  /* its nodes for IOHOT_TO_LOW, IOHOT_TO_HIGH */
     uint64_t page_bytes;           /* page size, power of two >= 4096 */
     uint64_t period_ps;            /* T, ps, >= 1 */
     uint32_t entries, mode, replace, window, low_frames, watermark;  /* iohot_cfg_t */
     double mu, tau_h, tau_l, gain;                                   /* iohot_cfg_t */
     uint64_t seed;                 /* 0 = the simulation seed + 2 */
     /* state */
-    iommu_t *iommu_c;              /* borrowed: the IOMMU */
+    iommu_t *iommu_c;              /* borrowed: the IOMMU, or NULL */
+    struct migctl_s *mig;          /* borrowed: the controller, or NULL */
     uint32_t page_shift;           /* log2(page_bytes) */
     iohot_t h;                     /* the table */
     migsim_event_t period_ev;      /* the end of the period */
@@ -64,11 +77,15 @@ typedef struct iohot_comp_s {
     uint64_t st_tau_l_milli;       /* tau_L in force, thousandths of an I/O per period */
     uint64_t st_rho_milli;         /* rho of the last period, thousandths */
     uint64_t st_remapped_peak;     /* most pages remapped at once */
+    uint64_t st_remap_refused;     /* IOHOT_TO_LOW decisions the controller refused */
 } iohot_comp_t;
 
 extern const migsim_comp_ops_t iohot_ops;
 
-/* Tell fn(ctx, page_addr, dir) of every decision (NULL: nobody); replaces the last one. */
+/*
+ * Carry decisions out with fn(ctx, page_addr, dir) when no `migctl` is
+ * named (NULL: nobody, the table's books only); replaces the last one.
+ */
 void iohot_set_remap_fn(iohot_comp_t *c, iohot_remap_fn fn, void *ctx);
 
 #ifdef __cplusplus

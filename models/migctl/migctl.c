@@ -601,7 +601,8 @@ static void mig_copy_retry(migsim_port_t *port)
  */
 static uint64_t mig_fp_meant(const migctl_t *m, const migsim_req_t *req)
 {
-    uint64_t base = req->src_kind == MIGSIM_SRC_CPU ? m->fp_va : m->fp_iova;
+    bool cpu = req->src_kind == MIGSIM_SRC_CPU && !(req->flags & MIGSIM_REQ_IOADDR);
+    uint64_t base = cpu ? m->fp_va : m->fp_iova;
     uint64_t off = req->orig_addr - base;
     if (!(req->flags & MIGSIM_REQ_PHYS) && off < m->footprint_pages * m->page_bytes)
         return MIG_FP_KEY | off;
@@ -624,7 +625,7 @@ static void mig_commit(void *ctx, const migsim_req_t *req, migsim_tick_t now)
         uint64_t base;
         if (req->flags & MIGSIM_REQ_PHYS)
             base = m->cur_pa; /* issued by PA, past the translation units */
-        else if (req->src_kind == MIGSIM_SRC_CPU)
+        else if (req->src_kind == MIGSIM_SRC_CPU && !(req->flags & MIGSIM_REQ_IOADDR))
             base = m->va;
         else
             base = m->iova;
@@ -1230,6 +1231,8 @@ static void mig_footprint_fini(migctl_t *m)
     free(m->pg_frame);
     free(m->pg_node);
     free(m->pg_flags);
+    free(m->pg_stale_pa);
+    m->pg_stale_pa = NULL;
     free(m->queue);
     free(m->cfg_req);
     m->pg_frame = NULL;
@@ -1424,6 +1427,11 @@ static int mig_configure(migsim_comp_t *c)
     for (uint32_t i = 0; i < n; i++)
         m->devs[i] = (dma_dev_t *)found[i];
     m->ndevs = n;
+    if ((rc = mig_find_list(m, m->mapped_devs, "dma_dev", "mapped_devs", found, &n)))
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        m->mapped[i] = (dma_dev_t *)found[i];
+    m->nmapped = n;
     if (m->iommu[0] && !(m->iommu_c = (iommu_t *)migsim_comp_find_peer(&m->comp, m->iommu, "iommu", "iommu")))
         return MIGSIM_ECONFIG;
     if (m->dualwrite[0] &&
@@ -1508,6 +1516,48 @@ static int mig_router_holds(migctl_t *m)
     return MIGSIM_OK;
 }
 
+/* ---- devices without an IOMMU ------------------------------------------------------------ */
+
+/*
+ * The PA a mapped device is given for its address: through the I/O page
+ * table, else itself; with mapped_stale, a footprint page's first PA ever.
+ */
+static uint64_t mig_io_map(void *ctx, uint64_t addr)
+{
+    migctl_t *m = ctx;
+    uint64_t off = addr - m->fp_iova;
+    if (m->pg_stale_pa && addr >= m->fp_iova && off < m->footprint_pages * m->page_bytes) {
+        uint64_t p = off / m->page_bytes;
+        if (!m->pg_stale_pa[p])
+            m->pg_stale_pa[p] = mig_node_pa(m, m->pg_node[p], m->pg_frame[p]);
+        return m->pg_stale_pa[p] + off % m->page_bytes;
+    }
+    xlat_map_t map;
+    return xlat_pt_lookup(&m->io_pt, addr, &map) ? map.pa + (addr - map.va) : addr;
+}
+
+/*
+ * At init: the drivers of mapped_devs give their devices PAs through the I/O
+ * page table, with the mechanisms that keep its leaves at the data's place
+ * (the devices are wired to the dual-write chip, or suspended).
+ */
+static int mig_map_devices(migctl_t *m)
+{
+    if (m->nmapped && !m->mech->pages)
+        return migsim_error(MIGSIM_ECONFIG, "%s.mapped_devs: policy %s redirects or blocks I/O in "
+                            "the IOMMU, which a device without one does not see; use segmented, "
+                            "suspend_io, dual_write_whole or none", m->comp.config_path, m->mech->name);
+    if (m->mapped_stale && m->nmapped && m->footprint_pages &&
+        !(m->pg_stale_pa = calloc(m->footprint_pages, sizeof *m->pg_stale_pa)))
+        return MIGSIM_ENOMEM;
+    for (uint32_t i = 0; i < m->nmapped; i++) {
+        int rc = dma_dev_set_map(m->mapped[i], mig_io_map, m);
+        if (rc)
+            return migsim_error_wrap(rc, "%s.mapped_devs", m->comp.config_path);
+    }
+    return MIGSIM_OK;
+}
+
 static int mig_init(migsim_comp_t *c)
 {
     migctl_t *m = (migctl_t *)c;
@@ -1534,6 +1584,8 @@ static int mig_init(migsim_comp_t *c)
                               (!fp && (m->cur_pa < m->identity_bytes || m->tgt_pa < m->identity_bytes))))
         return migsim_error(MIGSIM_ECONFIG, "the identity region [0, identity_bytes) overlaps the page");
     if (m->router_c && (rc = mig_router_holds(m)))
+        return rc;
+    if ((rc = mig_map_devices(m)))
         return rc;
     if (m->mech->needs_chip && !m->dw)
         return migsim_error(MIGSIM_ECONFIG, "%s.dualwrite: policy %s needs a dual-write chip",
@@ -1690,6 +1742,14 @@ static const migsim_param_t mig_params[] = {
     MIGSIM_PARAM_STR(migctl_t, "iommu", iommu, "", "the IOMMU component (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "dualwrite", dualwrite, "", "the dual-write chip (\"\" = none)"),
     MIGSIM_PARAM_STR(migctl_t, "dma_devs", dma_devs, "", "DMA devices to suspend (suspend_io)"),
+    MIGSIM_PARAM_STR(migctl_t, "mapped_devs", mapped_devs, "",
+                     "DMA devices wired to memory without an IOMMU whose driver gives them PAs "
+                     "through the controller's I/O page table when each request is sent (a device "
+                     "with a DMA mask; seed 002's PPN -> MPN map)"),
+    MIGSIM_PARAM_BOOL(migctl_t, "mapped_stale", mapped_stale, 0,
+                      "planted bug: the driver of mapped_devs gives each footprint page the PA it "
+                      "had when first used, as a driver that maps its buffers once; after a page "
+                      "moves its writes go to the old frame and the oracle reports them lost"),
     MIGSIM_PARAM_STR(migctl_t, "dram", dram, "dram0", "the memory holding the bytes: a dram, or a memrouter "
                      "in front of memory nodes"),
     MIGSIM_PARAM_STR(migctl_t, "llc", llc, "", "the last-level cache in front of it (\"\" = none)"),

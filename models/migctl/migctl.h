@@ -162,6 +162,8 @@ typedef struct migctl_s {
     char *cpu_mmus;                    /* comma-separated component names */
     char *iommu, *dualwrite, *dma_devs, *dram, *llc; /* names ("" = none, except dram: a dram
                                                         or a memrouter) */
+    char *mapped_devs;                 /* DMA devices without an IOMMU mapped by the I/O page table */
+    bool mapped_stale;                 /* planted bug: their driver keeps each page's first PA */
     char *ladder;                      /* page sizes, smallest first, "4K,64K,..." */
     uint32_t va_bits;
     uint64_t pt_base, pt_bytes;        /* PA region of the two page tables (split in halves) */
@@ -174,6 +176,8 @@ typedef struct migctl_s {
     struct dualwrite_s *dw;
     struct dma_dev_s *devs[MIGCTL_MAX_PEERS];
     uint32_t ndevs;
+    struct dma_dev_s *mapped[MIGCTL_MAX_PEERS]; /* mapped_devs */
+    uint32_t nmapped;
     struct dma_dev_s *atc_devs[MIGCTL_MAX_PEERS]; /* devices with an ATC behind the IOMMU */
     uint32_t natc;
     struct dram_s *dram_c;             /* the memory when "dram" names a DRAM, else NULL */
@@ -294,6 +298,8 @@ typedef struct migctl_s {
     uint32_t *pg_frame;                /* owned: per page, its frame on its node */
     uint8_t *pg_node;                  /* owned: per page, its node */
     uint8_t *pg_flags;                 /* owned: per page, MIGCTL_PG_* */
+    uint64_t *pg_stale_pa;             /* owned with mapped_stale: per page, the PA its mapped
+                                          devices were first given (0 = not yet) */
     migctl_queued_t *queue;            /* owned: ring of requests waiting, oldest at q_head */
     uint32_t q_cap, q_head, q_len;
     migctl_queued_t *cfg_req;          /* owned: the configured requests, by at_ps then order */

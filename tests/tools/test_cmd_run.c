@@ -117,7 +117,7 @@ static void test_summary_names_exist(void **state)
         /* a footprint of many pages keeps its pages: only its traces are shortened */
         static const char *const traces[] = { "cpu0.gen_count=100000", "nic0.gen_count=10000",
                                               "disk0.gen_count=100" };
-        bool fp = strncmp(e->d_name, "tiering", 7) == 0;
+        bool fp = file_has(path, "\"footprint_pages\"");
         const char *const *s = fp ? traces : scale;
         size_t ns = fp ? sizeof traces / sizeof traces[0] : sizeof scale / sizeof scale[0];
         cli_run(&r, args, s, ns);

@@ -158,7 +158,8 @@ def main():
             if f.endswith(".json"):
                 out = os.path.join(d, f)
                 # a footprint of many pages keeps its pages: only its traces are shortened
-                sc = TRACES_ONLY if f.startswith("tiering") else SCALE1
+                with open(os.path.join(cfg_dir, f), encoding="utf-8") as cf:
+                    sc = TRACES_ONLY if '"footprint_pages"' in cf.read() else SCALE1
                 runs.append((f[:-5], out, run(migsim, out, sc, os.path.join(cfg_dir, f))))
         names = ["mig.duration_ps", "cpu0.latency_during_avg_ns", "nic0.latency_avg_ns", "mig.lost_writes"]
         fig, data = os.path.join(d, "compare.png"), os.path.join(d, "compare.json")

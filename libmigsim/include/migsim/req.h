@@ -33,6 +33,9 @@ extern "C" {
 #define MIGSIM_REQ_PHYS       0x40u /* orig_addr is physical: the source addresses memory without
                                        translation (e.g. a SystemC initiator bound to a port past
                                        the MMUs); the oracle keys its writes by that address */
+#define MIGSIM_REQ_IOADDR     0x80u /* orig_addr is a device's address although the source is the
+                                       CPU (a bounce buffer's copy made for a device): the oracle
+                                       keys its writes as that device's */
 
 typedef struct migsim_req_s migsim_req_t;
 

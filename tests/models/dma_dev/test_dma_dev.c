@@ -604,12 +604,37 @@ static void test_cli_faults_fail_the_run(void **state)
 }
 #endif
 
+/* The driver's map of bounce_run: [4 GiB, 4 GiB + low) remapped to 2 GiB, the rest as it is. */
+static uint64_t low_map(void *ctx, uint64_t addr)
+{
+    uint64_t low = *(const uint64_t *)ctx;
+    return addr - (4ull << 30) < low ? addr - (2ull << 30) : addr;
+}
+
+/* What the observer saw: requests, and those whose PA differs from their address. */
+typedef struct seen_reqs_s {
+    uint64_t n, moved, moved_wrong;
+} seen_reqs_t;
+
+static void see_req(void *ctx, const migsim_req_t *req)
+{
+    seen_reqs_t *s = ctx;
+    s->n++;
+    if (req->addr != req->orig_addr) {
+        s->moved++;
+        s->moved_wrong += req->addr != req->orig_addr - (2ull << 30) || req->src_kind != MIGSIM_SRC_DMA;
+    }
+}
+
 /*
  * 64 sequential 1 KiB records over 64 KiB from 4 GiB - 32 KiB, half reads:
  * 32 below 4 GiB, 32 above; DMA mask `bits`, bounce buffer 64 KiB at 1 MiB;
- * the pages [4 GiB, 4 GiB + direct) declared reachable before the run.
+ * the driver maps [4 GiB, 4 GiB + low) to 2 GiB (a remap into low memory),
+ * and *seen (if not NULL) counts the requests answered.
  */
-static migsim_sim_t *bounce_run(uint32_t bits, uint64_t direct)
+static uint64_t low_bytes;
+
+static migsim_sim_t *bounce_run(uint32_t bits, uint64_t low, seen_reqs_t *seen)
 {
     char dev[512];
     snprintf(dev, sizeof dev,
@@ -619,7 +644,10 @@ static migsim_sim_t *bounce_run(uint32_t bits, uint64_t direct)
              (unsigned long long)((4ull << 30) - 32768), bits);
     migsim_sim_t *sim = make(dev);
     dma_dev_t *d = (dma_dev_t *)migsim_sim_find(sim, "nic0");
-    assert_int_equal(dma_dev_set_direct(d, 4ull << 30, direct, true), 0);
+    low_bytes = low;
+    assert_int_equal(dma_dev_set_map(d, low_map, &low_bytes), 0);
+    if (seen)
+        dma_dev_set_observer(d, see_req, seen);
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
     return sim;
 }
@@ -627,7 +655,7 @@ static migsim_sim_t *bounce_run(uint32_t bits, uint64_t direct)
 static void test_bounce_bytes(void **state)
 {
     (void)state;
-    migsim_sim_t *sim = bounce_run(32, 0);
+    migsim_sim_t *sim = bounce_run(32, 0, NULL);
     double reqs = 64 * 16;
     assert_true(stat(sim, "nic0.bounce_ios") == 32);
     assert_true(stat(sim, "nic0.direct_ios") == 32);
@@ -654,38 +682,47 @@ static void test_bounce_bytes(void **state)
         nonzero += real[i] != 0;
     assert_true(nonzero > 8000);   /* about half the records are writes */
     migsim_sim_destroy(sim);
-    sim = bounce_run(0, 0);
+    sim = bounce_run(0, 0, NULL);
     assert_true(stat(sim, "nic0.bounce_ios") == 0 && stat(sim, "nic0.direct_ios") == 0);
     assert_true(stat(sim, "nic0.bounce_bytes") == 0);
     assert_true(stat(sim, "dram0.read_reqs") + stat(sim, "dram0.write_reqs") == reqs);
     migsim_sim_destroy(sim);
     /* a mask covering all memory: nothing bounces */
-    sim = bounce_run(33, 0);
+    sim = bounce_run(33, 0, NULL);
     assert_true(stat(sim, "nic0.bounce_ios") == 0 && stat(sim, "nic0.direct_ios") == 64);
     assert_true(stat(sim, "nic0.bounce_bytes") == 0 && stat(sim, "nic0.bounce_cpu_ps") == 0);
     migsim_sim_destroy(sim);
 }
 
-/* Pages declared direct (remapped into low memory) stop bouncing. */
-static void test_bounce_direct(void **state)
+/*
+ * Pages the driver maps into low memory (remapped) stop bouncing, and their
+ * bytes land at the mapped PA; the observer sees each request once, with the
+ * device's address and the PA it went to.
+ */
+static void test_bounce_mapped(void **state)
 {
     (void)state;
-    migsim_sim_t *sim = bounce_run(32, 16384);   /* the first 4 pages above: 16 records */
+    seen_reqs_t seen = { 0 };
+    migsim_sim_t *sim = bounce_run(32, 16384, &seen);   /* the first 4 pages above: 16 records */
     assert_true(stat(sim, "nic0.bounce_ios") == 16);
     assert_true(stat(sim, "nic0.direct_ios") == 48);
     assert_true(stat(sim, "nic0.bounce_bytes") == 16 * 1024);
+    assert_true(seen.n == 64 * 16 && seen.moved == 16 * 16 && seen.moved_wrong == 0);
+    /* the remapped lines' bytes are at 2 GiB, none at 4 GiB; the rest bounced to their place */
+    dram_t *dr = (dram_t *)migsim_sim_find(sim, "dram0");
+    static uint8_t lo[16384], hi[16384];
+    migsim_store_read(&dr->store, 2ull << 30, lo, sizeof lo);
+    migsim_store_read(&dr->store, 4ull << 30, hi, sizeof hi);
+    size_t nz_lo = 0, nz_hi = 0;
+    for (size_t i = 0; i < sizeof lo; i++)
+        nz_lo += lo[i] != 0, nz_hi += hi[i] != 0;
+    assert_true(nz_lo > 4000 && nz_hi == 0);
     migsim_sim_destroy(sim);
-    /* declared and withdrawn: all 32 bounce again */
-    char dev[512];
-    snprintf(dev, sizeof dev,
-             ", \"gen_count\": 1, \"dma_mask_bits\": 32, \"bounce_bytes\": \"64KiB\"");
-    sim = make(dev);
+    /* a device with an ATC needs an IOMMU: the map is refused */
+    sim = make(", \"gen_count\": 1, \"atc_entries\": 8");
     dma_dev_t *d = (dma_dev_t *)migsim_sim_find(sim, "nic0");
-    assert_int_equal(dma_dev_set_direct(d, 4ull << 30, 16384, true), 0);
-    assert_int_equal(d->n_direct, 4);
-    assert_int_equal(dma_dev_set_direct(d, (4ull << 30) + 4096, 8192, false), 0);
-    assert_int_equal(d->n_direct, 2);
-    assert_true(d->direct[0] == (4ull << 30) / 4096 && d->direct[1] == (4ull << 30) / 4096 + 3);
+    assert_int_equal(dma_dev_set_map(d, low_map, &low_bytes), MIGSIM_ECONFIG);
+    assert_non_null(strstr(migsim_errmsg(), "has no ATC and no PRI (atc_entries 8, pri false)"));
     migsim_sim_destroy(sim);
 }
 
@@ -739,7 +776,7 @@ int main(void)
 #ifdef MIGSIM_CLI
         cmocka_unit_test(test_cli_faults_fail_the_run),
         cmocka_unit_test(test_bounce_bytes),
-        cmocka_unit_test(test_bounce_direct),
+        cmocka_unit_test(test_bounce_mapped),
         cmocka_unit_test(test_bounce_config),
 #endif
     };

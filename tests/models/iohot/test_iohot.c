@@ -20,14 +20,15 @@
 #include "migsim/rng.h"
 #include "testutil/sim.h"
 
-/* Decisions seen, in order. */
+/* Decisions seen, in order; the pages below `refuse` have them refused. */
 typedef struct seen_s {
     uint64_t page[256];
     uint32_t dir[256], why[256];
     uint32_t n;
+    uint64_t refuse;
 } seen_t;
 
-static void record(void *ctx, uint64_t page, iohot_dir_t dir, iohot_reason_t why, uint32_t frame)
+static bool record(void *ctx, uint64_t page, iohot_dir_t dir, iohot_reason_t why, uint32_t frame)
 {
     seen_t *s = ctx;
     (void)frame;
@@ -37,6 +38,7 @@ static void record(void *ctx, uint64_t page, iohot_dir_t dir, iohot_reason_t why
         s->why[s->n] = why;
     }
     s->n++;
+    return page >= s->refuse;
 }
 
 /* Init h with c and record its decisions in s. */
@@ -234,6 +236,54 @@ static void test_scarcity(void **state)
     iohot_fini(&h);
 }
 
+/*
+ * Refused decisions: a refused remap is a failed allocation (its frame stays
+ * free, rho counts it), a refused move back leaves the page remapped, asked
+ * again at the next period end.
+ */
+static void test_refused(void **state)
+{
+    (void)state;
+    iohot_cfg_t c;
+    iohot_cfg_default(&c);
+    c.low_frames = 4;
+    c.watermark = 0;
+    c.tau_h = 4.0;
+    c.tau_l = 2.0;
+    c.gain = 1.0;
+    iohot_t h;
+    seen_t s;
+    start(&h, &c, &s);
+    s.refuse = 2;             /* pages 0 and 1 refused */
+    for (uint64_t p = 0; p < 4; p++)
+        ios(&h, p, 20);       /* a = 10 > 4: four ask, two carried out */
+    iohot_end_period(&h);
+    assert_int_equal(s.n, 4);
+    assert_int_equal(h.remaps, 2);
+    assert_int_equal(h.alloc_total, 4);
+    assert_int_equal(h.alloc_failed, 2);
+    assert_int_equal(h.n_free, 2);
+    assert_true(h.rho == 0.5 && h.tau_H == 6.0 && h.tau_L == 1.0);
+    assert_true(!iohot_is_remapped(&h, 0) && !iohot_is_remapped(&h, 1));
+    assert_true(iohot_is_remapped(&h, 2) && iohot_is_remapped(&h, 3));
+    /* no I/O: a = 5, 2.5, 1.25, 0.625; page 3's move back is refused from the third period */
+    iohot_end_period(&h);     /* a = 5: tau_H 4 again (nothing tried), tau_L 2 */
+    iohot_end_period(&h);     /* a = 2.5 >= 2: stay */
+    s.refuse = 4;             /* every decision refused now */
+    uint32_t before = s.n;
+    iohot_end_period(&h);     /* a = 1.25 < 2: pages 2 and 3 asked back, refused */
+    assert_int_equal(s.n - before, 2);
+    assert_int_equal(h.back_refused, 2);
+    assert_true(iohot_is_remapped(&h, 2) && iohot_is_remapped(&h, 3));
+    assert_int_equal(h.movebacks, 0);
+    s.refuse = 0;
+    iohot_end_period(&h);     /* asked again, carried out */
+    assert_int_equal(h.movebacks, 2);
+    assert_int_equal(h.n_free, 4);
+    assert_true(!iohot_is_remapped(&h, 2) && !iohot_is_remapped(&h, 3));
+    iohot_fini(&h);
+}
+
 /* A page between tau_L and tau_H is neither remapped nor moved back. */
 static void test_hysteresis(void **state)
 {
@@ -378,7 +428,7 @@ typedef struct policy_s {
     uint32_t n;
 } policy_t;
 
-static void policy(void *ctx, uint64_t page_addr, iohot_dir_t dir)
+static bool policy(void *ctx, uint64_t page_addr, iohot_dir_t dir)
 {
     policy_t *p = ctx;
     if (p->n < 64) {
@@ -386,6 +436,7 @@ static void policy(void *ctx, uint64_t page_addr, iohot_dir_t dir)
         p->dir[p->n] = dir;
     }
     p->n++;
+    return true;
 }
 
 /*
@@ -482,14 +533,108 @@ static void test_component_config(void **state)
     unlink(path);
 }
 
+/*
+ * bench/configs/bounce.json shortened: a NIC with a 32-bit DMA mask
+ * receiving into a 1 MiB ring of 16 pages of 64 KiB above 4 GiB, its driver
+ * mapping through the controller's I/O page table, the table remapping hot
+ * pages into a 2 MiB low node with the segmented mechanism.
+ */
+#define BOUNCE MIGSIM_SOURCE_DIR "/bench/configs/bounce.json"
+
+static const char *const BSHORT[] = { "nic0.gen_count=20000", "cpu0.gen_count=20000" };
+
+static migsim_sim_t *bounce_run(const char *const *extra, size_t n)
+{
+    migsim_sim_t *sim = tu_make_ex(NULL, BOUNCE, BSHORT, 2, extra, n);
+    tu_run(sim);
+    return sim;
+}
+
+static void test_bounce_remap(void **state)
+{
+    (void)state;
+    /* bounce everything: the threshold out of reach, every byte of the NIC through the buffer */
+    const char *const never[] = { "hot.tau_h=1e18" };
+    migsim_sim_t *sim = bounce_run(never, 1);
+    assert_true(tu_stat(sim, "nic0.bounce_ios") == 20000 && tu_stat(sim, "nic0.direct_ios") == 0);
+    assert_true(tu_stat(sim, "nic0.bounce_bytes") == tu_stat(sim, "nic0.issued_bytes"));
+    assert_true(tu_stat(sim, "mig.mig_completed") == 0 && tu_stat(sim, "hot.remap_decisions") == 0);
+    assert_true(tu_stat(sim, "mig.lost_writes") == 0);
+    double all_cpu = tu_stat(sim, "nic0.bounce_cpu_ps");
+    migsim_sim_destroy(sim);
+    /*
+     * remap hot: the ring's 16 pages move low at the first period end; the
+     * NIC stops at 4 ms, their scores halve every period, and below tau_L
+     * they move back: 32 migrations, none left low
+     */
+    sim = bounce_run(NULL, 0);
+    assert_true(tu_stat(sim, "hot.remap_decisions") == 16 && tu_stat(sim, "hot.remapped_peak_pages") == 16);
+    assert_true(tu_stat(sim, "hot.moveback_decisions") == 16);
+    assert_true(tu_stat(sim, "mig.mig_completed") == 32 && tu_stat(sim, "mig.mig_bytes") == 32 * 65536);
+    assert_true(tu_stat(sim, "mig.node0_resident_pages") == 0);
+    assert_true(tu_stat(sim, "hot.remap_refused") == 0 && tu_stat(sim, "hot.moveback_refused") == 0);
+    assert_true(tu_stat(sim, "nic0.bounce_ios") + tu_stat(sim, "nic0.direct_ios") == 20000);
+    /* bounced: the first period (1 ms) and the pages still waiting for their migration */
+    assert_true(tu_stat(sim, "nic0.bounce_ios") < 20000 / 2);
+    assert_true(tu_stat(sim, "nic0.bounce_cpu_ps") < all_cpu / 2);
+    assert_true(tu_stat(sim, "mig.lost_writes") == 0);
+    migsim_sim_destroy(sim);
+    /* a driver that keeps each page's first PA writes to the old frames: the oracle sees it */
+    const char *const stale[] = { "mig.mapped_stale=true" };
+    sim = bounce_run(stale, 1);
+    assert_true(tu_stat(sim, "mig.mig_completed") == 32);
+    assert_true(tu_stat(sim, "mig.lost_writes") > 1000);
+    migsim_sim_destroy(sim);
+}
+
+/*
+ * The bounce configuration (or the embedded `platform`) with `sets` fails
+ * with `want`, at init or when the run starts.
+ */
+static void refused_ex(const char *platform, const char *const *sets, size_t n, const char *want)
+{
+    migsim_sim_t *sim = NULL;
+    migsim_error_clear();
+    int rc = migsim_sim_create_ex(&sim, platform, platform ? NULL : BOUNCE, sets, n, 0);
+    if (rc == 0) {
+        rc = migsim_sim_run(sim, MIGSIM_TICK_MAX);
+        migsim_sim_destroy(sim);
+    }
+    assert_int_equal(rc, MIGSIM_ECONFIG);
+    if (!strstr(migsim_errmsg(), want))
+        fail_msg("\"%s\" does not say \"%s\"", migsim_errmsg(), want);
+}
+
+static void bounce_refused(const char *set, const char *want)
+{
+    refused_ex(NULL, &set, 1, want);
+}
+
+static void test_bounce_config(void **state)
+{
+    (void)state;
+    bounce_refused("hot.devices=\"\"", "$.components.hot: nothing to observe: name an iommu or devices");
+    bounce_refused("hot.devices=\"dram0\"", "$.components.hot.devices: \"dram0\" is a dram, not a dma_dev");
+    bounce_refused("hot.page_bytes=4096", "hot.page_bytes: 4096, but \"mig\" moves pages of 65536");
+    bounce_refused("hot.low_frames=64", "hot.low_frames: 64, but node 0 of \"mig\" has 32 free frames");
+    bounce_refused("hot.high_node=0", "hot: low_node 0 / high_node 0: two different nodes of the 2 of \"mig\"");
+    bounce_refused("mig.policy=\"precopy\"", "mig.policy: precopy cannot run the requests of a footprint");
+    bounce_refused("mig.mapped_devs=\"dram0\"", "$.components.mig.mapped_devs: \"dram0\" is a dram, not a dma_dev");
+    const char *const pre[] = { "mig.policy=\"precopy\"", "mig.mapped_devs=\"nic0\"" };
+    refused_ex("migration", pre, 2, "$.components.mig.mapped_devs: policy precopy redirects or "
+               "blocks I/O in the IOMMU, which a device without one does not see");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eq1),        cmocka_unit_test(test_eq2),
         cmocka_unit_test(test_recall),     cmocka_unit_test(test_scarcity),
         cmocka_unit_test(test_hysteresis), cmocka_unit_test(test_reclaim),
+        cmocka_unit_test(test_refused),
         cmocka_unit_test(test_evicted_remapped), cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_component),  cmocka_unit_test(test_component_config),
+        cmocka_unit_test(test_bounce_remap), cmocka_unit_test(test_bounce_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
