@@ -1479,9 +1479,9 @@ static int mig_ladder(migctl_t *m)
         return rc;
     int pi = xlat_ladder_index(&m->lad, m->page_bytes);
     int si = xlat_ladder_index(&m->lad, m->subpage_bytes);
-    if (pi < 0 || si < 0 || si >= pi)
+    if (pi < 0 || si < 0 || si > pi)
         return migsim_error(MIGSIM_ECONFIG, "page_bytes and subpage_bytes must be ladder sizes, "
-                            "subpage smaller (ladder \"%s\")", m->ladder);
+                            "subpage no larger (ladder \"%s\")", m->ladder);
     m->page_idx = (uint32_t)pi;
     m->sub_idx = (uint32_t)si;
     return MIGSIM_OK;

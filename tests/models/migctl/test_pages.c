@@ -271,25 +271,39 @@ static void test_copy_budget(void **state)
 
 /*
  * Traffic over the whole footprint of 4 pages for about 0.8 ms; page 1 moves
- * far -> near, page 2 far -> near behind it, then page 1 near -> far.
+ * far -> near, page 2 far -> near behind it, then page 1 near -> far. Pages
+ * of `page` (the platform's 1 MiB when NULL, else one subpage each).
  */
-static migsim_sim_t *round_trip(const char *interlock)
+static migsim_sim_t *round_trip_of(const char *interlock, const char *page)
 {
-    char il[64];
+    char il[64], pg[64], sp[64], cpu[64], nic[64], disk[64];
+    const char *fp = page ? "16KiB" : "4MiB";   /* the 4 pages */
+    /* a small page's copy is slowed to 100 MB/s (41 us) so that the NIC races it as often */
+    const char *budget = page ? "mig.migrate_bytes_per_s=100000000" : "mig.migrate_bytes_per_s=0";
     snprintf(il, sizeof il, "dw0.interlock=\"%s\"", interlock);
-    const char *extra[] = {
+    snprintf(pg, sizeof pg, "mig.page_bytes=\"%s\"", page ? page : "1MiB");
+    snprintf(sp, sizeof sp, "mig.subpage_bytes=\"%s\"", page ? page : "64KiB");
+    snprintf(cpu, sizeof cpu, "cpu0.gen_range_bytes=\"%s\"", fp);
+    snprintf(nic, sizeof nic, "nic0.gen_range_bytes=\"%s\"", fp);
+    snprintf(disk, sizeof disk, "disk0.gen_range_bytes=\"%s\"", fp);
+    const char *extra[] = { pg, sp, cpu, nic, disk, budget,
         "mig.footprint_pages=4", "mig.placement=\"far\"",
         "mig.nodes=\"near:0x40000000:4MiB,far:0x80000000:8MiB\"",
         "mig.requests=\"2000000:1:near,2000000:2:near,400000000:1:far\"",
-        "cpu0.gen_range_bytes=\"4MiB\"", "cpu0.gen_gap_ps=300000",
+        "cpu0.gen_gap_ps=300000",
         /* the NIC hammers the footprint with line writes (as test_migctl's race) */
-        "nic0.gen_range_bytes=\"4MiB\"", "nic0.gen_pattern=\"random\"", "nic0.gen_size_bytes=64",
+        "nic0.gen_pattern=\"random\"", "nic0.gen_size_bytes=64",
         "nic0.gen_count=40000", "nic0.gen_gap_ps=20000", "nic0.queue_depth=64", "mig.copy_inflight=64",
-        "disk0.gen_range_bytes=\"4MiB\"", "disk0.gen_gap_ps=4500000", il,
+        "disk0.gen_gap_ps=4500000", il,
     };
     migsim_sim_t *sim = migplat_make(extra, sizeof extra / sizeof extra[0]);
     tu_run(sim);
     return sim;
+}
+
+static migsim_sim_t *round_trip(const char *interlock)
+{
+    return round_trip_of(interlock, NULL);
 }
 
 static void test_round_trip_loses_nothing(void **state)
@@ -311,6 +325,23 @@ static void test_round_trip_loses_nothing(void **state)
     print_message("interlock off: %.0f lost\n", lost);
     assert_true(lost > 0);
     migsim_sim_destroy(sim);
+}
+
+/* Pages of 4 KiB, one subpage each: the same round trip, the same oracle. */
+static void test_small_pages(void **state)
+{
+    (void)state;
+    migsim_sim_t *sim = round_trip_of("line", "4KiB");
+    assert_true(tu_stat(sim, "mig.mig_completed") == 3 && tu_stat(sim, "mig.mig_bytes") == 3 * 4096);
+    expect_at(sim, 1, 1, FAR + 4096);
+    expect_at(sim, 2, 0, NEAR + 4096);
+    assert_true(tu_stat(sim, "mig.lost_writes") == 0);
+    migsim_sim_destroy(sim);
+    /* a subpage larger than the page is refused */
+    const char *big[] = { "mig.subpage_bytes=\"4GiB\"" };
+    tu_expect_error("migration", big, 1, "<migration>: $.components.mig: page_bytes and "
+                    "subpage_bytes must be ladder sizes, subpage no larger (ladder "
+                    "\"4K,64K,1M,16M,256M,1G,4G\")");
 }
 
 /* Generators whose region is left out get the whole footprint. */
@@ -456,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_requests_one_at_a_time),
         cmocka_unit_test(test_copy_budget),
         cmocka_unit_test(test_round_trip_loses_nothing),
+        cmocka_unit_test(test_small_pages),
         cmocka_unit_test(test_generators_get_the_footprint),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_bad_configuration),
