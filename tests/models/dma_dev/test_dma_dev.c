@@ -604,7 +604,9 @@ static void test_cli_faults_fail_the_run(void **state)
 }
 #endif
 
-/* The driver's map of bounce_run: [4 GiB, 4 GiB + low) remapped to 2 GiB, the rest as it is. */
+/* The bytes bounce_run's driver maps low, and its map: [4 GiB, 4 GiB + low) at 2 GiB. */
+static uint64_t low_bytes;
+
 static uint64_t low_map(void *ctx, uint64_t addr)
 {
     uint64_t low = *(const uint64_t *)ctx;
@@ -632,8 +634,6 @@ static void see_req(void *ctx, const migsim_req_t *req)
  * the driver maps [4 GiB, 4 GiB + low) to 2 GiB (a remap into low memory),
  * and *seen (if not NULL) counts the requests answered.
  */
-static uint64_t low_bytes;
-
 static migsim_sim_t *bounce_run(uint32_t bits, uint64_t low, seen_reqs_t *seen)
 {
     char dev[512];
