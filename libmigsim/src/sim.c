@@ -1554,6 +1554,25 @@ migsim_comp_t *migsim_comp_find_peer(migsim_comp_t *self, const char *name, cons
     return c;
 }
 
+int migsim_comp_find_peers(migsim_comp_t *self, const char *list, const char *type,
+                           const char *param, migsim_comp_t **out, uint32_t max, uint32_t *n)
+{
+    *n = 0;
+    char *buf = strdup(list); /* configure time: may allocate; any length */
+    if (!buf)
+        return migsim_error(MIGSIM_ENOMEM, "%s: out of memory", self->config_path);
+    int rc = MIGSIM_OK;
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok && !rc;
+         tok = strtok_r(NULL, ", ", &save)) {
+        if (*n == max)
+            rc = migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %u names", self->config_path, param, max);
+        else if (!(out[(*n)++] = migsim_comp_find_peer(self, tok, type, param)))
+            rc = MIGSIM_ECONFIG;
+    }
+    free(buf);
+    return rc;
+}
+
 int migsim_sim_stat(migsim_sim_t *sim, const char *dotted, double *value)
 {
     const char *dot = strchr(dotted, '.');

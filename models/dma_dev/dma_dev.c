@@ -327,10 +327,14 @@ int dma_dev_set_map(dma_dev_t *d, dma_dev_map_fn fn, void *ctx)
     return MIGSIM_OK;
 }
 
-void dma_dev_set_observer(dma_dev_t *d, dma_dev_observe_fn fn, void *ctx)
+int dma_dev_set_observer(dma_dev_t *d, dma_dev_observe_fn fn, void *ctx)
 {
+    if (fn && d->obs && (d->obs != fn || d->obs_ctx != ctx))
+        return migsim_error(MIGSIM_EBUSY, "%s: observed already (one observer per device)",
+                            d->comp.name);
     d->obs = fn;
     d->obs_ctx = ctx;
+    return MIGSIM_OK;
 }
 
 /*

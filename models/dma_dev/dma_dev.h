@@ -286,9 +286,9 @@ int dma_dev_set_map(dma_dev_t *d, dma_dev_map_fn fn, void *ctx);
  * Tell fn(ctx, req) of each request answered (not ATS translation
  * requests), after its last bounce stage: req->orig_addr is the device's
  * address, req->addr the PA it went to, req->status its outcome. One
- * observer; NULL clears it.
+ * observer: 0, or MIGSIM_EBUSY when another is set; NULL clears it.
  */
-void dma_dev_set_observer(dma_dev_t *d, dma_dev_observe_fn fn, void *ctx);
+int dma_dev_set_observer(dma_dev_t *d, dma_dev_observe_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,6 @@
 #include "dma_dev/dma_dev.h"
 #include "migctl/migctl.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* A DMA request answered: one I/O of its page, once per transfer and page. */
@@ -100,18 +99,13 @@ static int ih_configure(migsim_comp_t *comp)
 /* At init: the observer of each device of `devices`. */
 static int ih_observe_devices(iohot_comp_t *c)
 {
-    char *list = strdup(c->devices), *save = NULL;
-    if (!list)
-        return MIGSIM_ENOMEM;
-    int rc = MIGSIM_OK;
-    for (char *name = strtok_r(list, ", ", &save); name && !rc; name = strtok_r(NULL, ", ", &save)) {
-        migsim_comp_t *d = migsim_comp_find_peer(&c->comp, name, "dma_dev", "devices");
-        if (!d)
-            rc = MIGSIM_ECONFIG;
-        else
-            dma_dev_set_observer((dma_dev_t *)d, ih_observe_dev, c);
-    }
-    free(list);
+    migsim_comp_t *found[IOHOT_MAX_DEVICES];
+    uint32_t n;
+    int rc = migsim_comp_find_peers(&c->comp, c->devices, "dma_dev", "devices", found,
+                                    IOHOT_MAX_DEVICES, &n);
+    for (uint32_t i = 0; i < n && !rc; i++)
+        if ((rc = dma_dev_set_observer((dma_dev_t *)found[i], ih_observe_dev, c)))
+            rc = migsim_error_wrap(rc, "%s.devices", c->comp.config_path);
     return rc;
 }
 

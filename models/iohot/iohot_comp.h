@@ -48,6 +48,8 @@
 extern "C" {
 #endif
 
+#define IOHOT_MAX_DEVICES 16u /* DMA devices one table observes at most */
+
 /* A decision: the page starting at page_addr (an IOVA) moves in direction dir; true if done. */
 typedef bool (*iohot_remap_fn)(void *ctx, uint64_t page_addr, iohot_dir_t dir);
 

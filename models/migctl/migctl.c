@@ -1246,27 +1246,6 @@ static void mig_footprint_fini(migctl_t *m)
 
 /* ---- life cycle -------------------------------------------------------------------------- */
 
-/* Resolve a comma-separated list of component names of one type. */
-static int mig_find_list(migctl_t *m, const char *list, const char *type, const char *param,
-                         migsim_comp_t **out, uint32_t *n)
-{
-    *n = 0;
-    char *buf = strdup(list);  /* configure time: may allocate; any length */
-    if (!buf)
-        return migsim_error(MIGSIM_ENOMEM, "out of memory");
-    int rc = MIGSIM_OK;
-    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok && !rc;
-         tok = strtok_r(NULL, ", ", &save)) {
-        if (*n == MIGCTL_MAX_PEERS)
-            rc = migsim_error(MIGSIM_ECONFIG, "%s.%s: at most %d names", m->comp.config_path,
-                              param, MIGCTL_MAX_PEERS);
-        else if (!(out[(*n)++] = migsim_comp_find_peer(&m->comp, tok, type, param)))
-            rc = MIGSIM_ECONFIG;
-    }
-    free(buf);
-    return rc;
-}
-
 /*
  * The controller builds both page tables with its ladder and address width;
  * a CPU MMU or the IOMMU walks its table with its own copy of them, so the
@@ -1417,17 +1396,17 @@ static int mig_configure(migsim_comp_t *c)
     migsim_comp_t *found[MIGCTL_MAX_PEERS];
     uint32_t n;
     int rc;
-    if ((rc = mig_find_list(m, m->cpu_mmus, "cpu_mmu", "cpu_mmus", found, &n)))
+    if ((rc = migsim_comp_find_peers(c, m->cpu_mmus, "cpu_mmu", "cpu_mmus", found, MIGCTL_MAX_PEERS, &n)))
         return rc;
     for (uint32_t i = 0; i < n; i++)
         m->mmus[i] = (cpu_mmu_t *)found[i];
     m->nmmus = n;
-    if ((rc = mig_find_list(m, m->dma_devs, "dma_dev", "dma_devs", found, &n)))
+    if ((rc = migsim_comp_find_peers(c, m->dma_devs, "dma_dev", "dma_devs", found, MIGCTL_MAX_PEERS, &n)))
         return rc;
     for (uint32_t i = 0; i < n; i++)
         m->devs[i] = (dma_dev_t *)found[i];
     m->ndevs = n;
-    if ((rc = mig_find_list(m, m->mapped_devs, "dma_dev", "mapped_devs", found, &n)))
+    if ((rc = migsim_comp_find_peers(c, m->mapped_devs, "dma_dev", "mapped_devs", found, MIGCTL_MAX_PEERS, &n)))
         return rc;
     for (uint32_t i = 0; i < n; i++)
         m->mapped[i] = (dma_dev_t *)found[i];

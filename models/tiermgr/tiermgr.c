@@ -231,22 +231,13 @@ static int tm_configure(migsim_comp_t *c)
         if (!t->players[0])
             return migsim_error(MIGSIM_ECONFIG, "%s.players: policy \"ideal\" needs the CPU "
                                 "players to read ahead", c->config_path);
-        char *list = strdup(t->players), *save = NULL;
-        if (!list)
-            return migsim_error(MIGSIM_ENOMEM, "%s: out of memory", c->config_path);
-        for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-            if (t->npl == TIERMGR_MAX_PLAYERS) {
-                free(list);
-                return migsim_error(MIGSIM_ECONFIG, "%s.players: more than %u", c->config_path,
-                                    TIERMGR_MAX_PLAYERS);
-            }
-            if (!(p = migsim_comp_find_peer(c, s, "trace_player", "players"))) {
-                free(list);
-                return MIGSIM_ECONFIG;
-            }
-            t->pl[t->npl++] = (player_t *)p;
-        }
-        free(list);
+        migsim_comp_t *found[TIERMGR_MAX_PLAYERS];
+        int rc = migsim_comp_find_peers(c, t->players, "trace_player", "players", found,
+                                        TIERMGR_MAX_PLAYERS, &t->npl);
+        if (rc)
+            return rc;
+        for (uint32_t i = 0; i < t->npl; i++)
+            t->pl[i] = (player_t *)found[i];
     }
     return 0;
 }

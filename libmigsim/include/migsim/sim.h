@@ -185,6 +185,15 @@ migsim_comp_t *migsim_sim_find(migsim_sim_t *sim, const char *name);
  */
 migsim_comp_t *migsim_comp_find_peer(migsim_comp_t *self, const char *name, const char *type,
                                      const char *param);
+
+/*
+ * The peers a parameter `param` lists (names separated by commas or spaces),
+ * each of type `type`, into out[0..*n), at most `max`: 0, or MIGSIM_ECONFIG
+ * with a message naming the parameter (as migsim_comp_find_peer, or "at
+ * most N names"), or MIGSIM_ENOMEM.
+ */
+int migsim_comp_find_peers(migsim_comp_t *self, const char *list, const char *type,
+                           const char *param, migsim_comp_t **out, uint32_t max, uint32_t *n);
 size_t migsim_sim_ncomps(const migsim_sim_t *sim);
 migsim_comp_t *migsim_sim_comp(migsim_sim_t *sim, size_t i);
 

@@ -647,7 +647,7 @@ static migsim_sim_t *bounce_run(uint32_t bits, uint64_t low, seen_reqs_t *seen)
     low_bytes = low;
     assert_int_equal(dma_dev_set_map(d, low_map, &low_bytes), 0);
     if (seen)
-        dma_dev_set_observer(d, see_req, seen);
+        assert_int_equal(dma_dev_set_observer(d, see_req, seen), 0);
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
     return sim;
 }
@@ -717,6 +717,17 @@ static void test_bounce_mapped(void **state)
     for (size_t i = 0; i < sizeof lo; i++)
         nz_lo += lo[i] != 0, nz_hi += hi[i] != 0;
     assert_true(nz_lo > 4000 && nz_hi == 0);
+    migsim_sim_destroy(sim);
+    /* one observer per device: another is refused, the same one again is not */
+    sim = make(", \"gen_count\": 1");
+    dma_dev_t *o = (dma_dev_t *)migsim_sim_find(sim, "nic0");
+    seen_reqs_t other = { 0 };
+    assert_int_equal(dma_dev_set_observer(o, see_req, &seen), 0);
+    assert_int_equal(dma_dev_set_observer(o, see_req, &seen), 0);
+    assert_int_equal(dma_dev_set_observer(o, see_req, &other), MIGSIM_EBUSY);
+    assert_string_equal(migsim_errmsg(), "nic0: observed already (one observer per device)");
+    assert_int_equal(dma_dev_set_observer(o, NULL, NULL), 0);
+    assert_int_equal(dma_dev_set_observer(o, see_req, &other), 0);
     migsim_sim_destroy(sim);
     /* a device with an ATC needs an IOMMU: the map is refused */
     sim = make(", \"gen_count\": 1, \"atc_entries\": 8");
