@@ -91,6 +91,7 @@ goes unchecked.
 prints the project block NAME (or compile block name=NAME, as compiled) and
 exits.
 """
+import concurrent.futures
 import os
 import re
 import shlex
@@ -468,8 +469,30 @@ def main():
                          "(usage: readme_figures.py MIGSIM [--update] [--readme README.md])")
 
     fr = frames(text)
+
+    def work(kind, spec, start, close):
+        """What a frame's check finds: the figures printed now, or the list of what is wrong."""
+        body = text[start + 1:close]
+        shown = block_body(body)
+        where = f"{readme}:{start + 2}"
+        if kind == "figures":
+            return select(run(migsim, spec, top), {lab for lab, _ in group(shown)})
+        if update or (kind == "compile" and not opt["--lib"]):
+            return []
+        return (run_compile(spec, body, top, opt["--cc"], opt["--lib"], where) if kind == "compile"
+                else run_recipe(migsim, spec, shown, top, where) if kind == "recipe"
+                else check_usage(migsim, shown) if kind == "usage"
+                else check_ci(shown, top) if kind == "ci"
+                else check_layout(shown, top) if kind == "layout"
+                else check_project(spec) if kind == "project"
+                else [])
+
+    # the blocks are independent (each recipe runs in a folder of its own): check them at once
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        found = list(pool.map(lambda f: work(*f), fr))
+
     out, bad, last = [], 0, 0
-    for kind, spec, start, close in fr:
+    for (kind, spec, start, close), got in zip(fr, found):
         out += text[last:start + 1]
         last = close
         body = text[start + 1:close]
@@ -477,27 +500,16 @@ def main():
         where = f"{readme}:{start + 2}"
         if kind != "figures":  # checked, never rewritten
             out += body
-            if update:
-                continue
-            if kind == "compile" and not opt["--lib"]:
+            if kind == "compile" and not opt["--lib"] and not update:
                 print(f"{where}: C example skipped (no --lib)")
-                continue
-            wrong = (run_compile(spec, body, top, opt["--cc"], opt["--lib"], where) if kind == "compile"
-                     else run_recipe(migsim, spec, shown, top, where) if kind == "recipe"
-                     else check_usage(migsim, shown) if kind == "usage"
-                     else check_ci(shown, top) if kind == "ci"
-                     else check_layout(shown, top) if kind == "layout"
-                     else check_project(spec) if kind == "project"
-                     else [])
-            for w in wrong:
+            for w in got:
                 print(f"{where}: {kind}: {w}")
-            bad += 1 if wrong else 0
+            bad += 1 if got else 0
             continue
         if spec not in "\n".join(text[:start]):
             print(f"{where}: the command `{spec}` does not appear in the text before its figures")
             bad += 1
-        labels = {lab for lab, _ in group(shown)}
-        printed = select(run(migsim, spec, top), labels)
+        printed = got
         if update:
             out += [""] + [INDENT + l for l in printed] + [""]
         else:
