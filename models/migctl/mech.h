@@ -29,6 +29,8 @@ typedef struct migctl_mech_s {
     bool needs_chip;               /* refused at init without a dual-write chip */
     bool pages;                    /* keeps no state from one migration to the next: may run
                                       the requests of a footprint (footprint_pages > 0) */
+    bool via_iommu;                /* sees, blocks or redirects I/O only as it passes the IOMMU:
+                                      refuses devices wired without one (mapped_devs) */
     /* runs step m->block; NULL: the mechanism never starts (policy "none") */
     void (*step)(migctl_t *m);
     /* the step that runs at start_ps */

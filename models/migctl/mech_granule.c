@@ -441,6 +441,6 @@ static void granule_fini(migctl_t *m)
 }
 
 const migctl_mech_t migctl_mech_granule = {
-    .name = "granule", .needs_chip = false, .step = granule_step, .first = 200,
+    .name = "granule", .needs_chip = false, .via_iommu = true, .step = granule_step, .first = 200,
     .init = granule_init, .fini = granule_fini,
 };

@@ -52,6 +52,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define PC_DRAIN_POLL_PS 10000u   /* how often the devices are looked at while draining */
 
@@ -156,8 +157,12 @@ static void precopy_step(migctl_t *m)
 {
     uint64_t n;
     switch (m->block) {
-    case 200:
+    case 200: /* round 0 copies everything */
         migctl_begin(m);
+        memset(m->pc_dirty, 0, (m->pc_grans + 63) / 64 * sizeof *m->pc_dirty);
+        m->pc_ndirty = 0;
+        m->pc_round = 0;
+        pc_mark(m, 0, m->page_bytes);
         migctl_next(m, 202, 0);
         return;
     case 202: /* the CPU mapping split into tracking PTEs, D clear; the large leaf shot down */
@@ -172,24 +177,25 @@ static void precopy_step(migctl_t *m)
         migctl_log_step(m, 302, 0);
         migctl_io_invalidate(m, 0, m->subpages, 310, 0);
         return;
-    case 310: { /* round k: copy the set (round 0: the whole page, set at init) */
-        migctl_log_step(m, 310, m->st_pc_rounds);
+    case 310: { /* round k: copy the set (round 0: the whole page, set at block 200) */
+        migctl_log_step(m, 310, m->pc_round);
         uint64_t bytes = pc_copy_dirty(m, 312);
-        if (m->st_pc_rounds < MIGCTL_PC_ROUND_STATS)
-            m->st_pc_round_bytes[m->st_pc_rounds] = bytes;
+        if (m->pc_round < MIGCTL_PC_ROUND_STATS)
+            m->st_pc_round_bytes[m->pc_round] += bytes;
+        m->pc_round++;
         m->st_pc_rounds++;
         return;
     }
     case 312: /* the harvest */
-        migctl_log_step(m, 312, m->st_pc_rounds);
+        migctl_log_step(m, 312, m->pc_round);
         migctl_next(m, 314, pc_harvest(m));
         return;
     case 314: /* converged, or out of rounds: stop and copy; else re-arm the dirty bits */
-        if (m->pc_ndirty * m->pc_gran_bytes < m->pc_stop_bytes || m->st_pc_rounds >= m->pc_max_rounds) {
+        if (m->pc_ndirty * m->pc_gran_bytes < m->pc_stop_bytes || m->pc_round >= m->pc_max_rounds) {
             migctl_next(m, 320, 0);
             return;
         }
-        migctl_log_step(m, 314, m->st_pc_rounds);
+        migctl_log_step(m, 314, m->pc_round);
         migctl_next(m, 316, migctl_shootdown(m, 0, m->subpages));
         return;
     case 316:
@@ -197,7 +203,7 @@ static void precopy_step(migctl_t *m)
             migctl_next(m, 310, 0);
             return;
         }
-        migctl_log_step(m, 316, m->st_pc_rounds);
+        migctl_log_step(m, 316, m->pc_round);
         migctl_io_invalidate(m, 0, m->subpages, 310, 0);
         return;
     case 320: /* stop: the devices suspended */
@@ -222,7 +228,7 @@ static void precopy_step(migctl_t *m)
         return;
     case 210: /* copy what is still dirty */
         migctl_log_step(m, 210, 0);
-        m->st_pc_dirty_final = pc_copy_dirty(m, 328);
+        m->st_pc_dirty_final += pc_copy_dirty(m, 328);
         return;
     case 328: /* the I/O tracking PTEs give way to one large PTE (the devices are suspended) */
         pc_io_map(m, m->page_idx, 218, 218);
@@ -281,17 +287,12 @@ static int precopy_init(migctl_t *m)
     m->pc_dirty = calloc((m->pc_grans + 63) / 64, sizeof *m->pc_dirty);
     if (!m->pc_dirty)
         return migsim_error(MIGSIM_ENOMEM, "%s: out of memory", m->comp.name);
-    m->pc_ndirty = 0;
-    pc_mark(m, 0, m->page_bytes); /* round 0 copies everything */
     return MIGSIM_OK;
 }
 
 static void precopy_finalize(migctl_t *m)
 {
-    if (m->suspended)
-        m->st_pc_pause_ps = m->comp.k->now - m->suspended_at_ps;
-    else if (m->resumed_at_ps)
-        m->st_pc_pause_ps = m->resumed_at_ps - m->suspended_at_ps;
+    m->st_pc_pause_ps = m->suspended_ps + (m->suspended ? m->comp.k->now - m->suspended_at_ps : 0);
 }
 
 static void precopy_fini(migctl_t *m)
@@ -301,6 +302,6 @@ static void precopy_fini(migctl_t *m)
 }
 
 const migctl_mech_t migctl_mech_precopy = {
-    .name = "precopy", .needs_chip = false, .step = precopy_step, .first = 200,
+    .name = "precopy", .needs_chip = false, .pages = true, .via_iommu = true, .step = precopy_step, .first = 200,
     .init = precopy_init, .finalize = precopy_finalize, .fini = precopy_fini,
 };

@@ -321,10 +321,12 @@ void migctl_cpus_stop(migctl_t *m, bool stop)
 
 void migctl_devices_suspend(migctl_t *m, bool suspend)
 {
-    if (suspend)
+    if (suspend && !m->suspended) {
         m->suspended_at_ps = m->comp.k->now;
-    else if (m->suspended)
+    } else if (!suspend && m->suspended) {
         m->resumed_at_ps = m->comp.k->now;
+        m->suspended_ps += m->resumed_at_ps - m->suspended_at_ps;
+    }
     m->suspended = suspend;
     for (uint32_t i = 0; i < m->ndevs; i++)
         dma_dev_suspend(m->devs[i], suspend);
@@ -1143,7 +1145,7 @@ static int mig_footprint_init(migctl_t *m)
     if (!m->mech->pages)
         return migsim_error(MIGSIM_ECONFIG, "%s.policy: %s cannot run the requests of a footprint "
                             "(footprint_pages > 0): it keeps state from one migration to the next; "
-                            "use segmented, suspend_io, dual_write_whole or none", at, m->mech->name);
+                            "use segmented, suspend_io, dual_write_whole, precopy or none", at, m->mech->name);
     if (m->max_concurrent != 1)
         return migsim_error(MIGSIM_ECONFIG, "%s.max_concurrent: %u: migrations run one at a time "
                             "(the dual-write chip has one window and the copy engine one range)",
@@ -1522,10 +1524,11 @@ static uint64_t mig_io_map(void *ctx, uint64_t addr)
  */
 static int mig_map_devices(migctl_t *m)
 {
-    if (m->nmapped && !m->mech->pages)
-        return migsim_error(MIGSIM_ECONFIG, "%s.mapped_devs: policy %s redirects or blocks I/O in "
-                            "the IOMMU, which a device without one does not see; use segmented, "
-                            "suspend_io, dual_write_whole or none", m->comp.config_path, m->mech->name);
+    if (m->nmapped && m->mech->via_iommu)
+        return migsim_error(MIGSIM_ECONFIG, "%s.mapped_devs: policy %s sees, blocks or redirects "
+                            "I/O as it passes the IOMMU, which a device without one does not; use "
+                            "segmented, suspend_io, dual_write_whole or none",
+                            m->comp.config_path, m->mech->name);
     if (m->mapped_stale && m->nmapped && m->footprint_pages &&
         !(m->pg_stale_pa = calloc(m->footprint_pages, sizeof *m->pg_stale_pa)))
         return MIGSIM_ENOMEM;
@@ -1882,7 +1885,8 @@ static const migsim_stat_def_t mig_stats[] = {
     /* the pre-copy mechanism (mech_precopy.c) */
     MS("precopy_rounds", st_pc_rounds, "rounds",
        "precopy: copy rounds before the stop-and-copy, round 0 (the whole page) included "
-       "(rounds from 8 on have no precopy_round<k>_bytes; copy_bytes counts them)"),
+       "(rounds from 8 on have no precopy_round<k>_bytes; copy_bytes counts them); this and the "
+       "other precopy_* figures are summed over the migrations of a footprint"),
 #define MIG_PC_ROUND(k) MS("precopy_round" #k "_bytes", st_pc_round_bytes[k], "bytes", \
                            "precopy: bytes copied to the target in round " #k " (each once)")
     MIG_PC_ROUND(0), MIG_PC_ROUND(1), MIG_PC_ROUND(2), MIG_PC_ROUND(3),
@@ -1891,7 +1895,8 @@ static const migsim_stat_def_t mig_stats[] = {
     MS("precopy_dirty_bytes_final", st_pc_dirty_final, "bytes",
        "precopy: bytes still dirty at the stop-and-copy, copied with the devices suspended"),
     MS("precopy_pause_ps", st_pc_pause_ps, "ps",
-       "precopy: the stop-and-copy, from the devices' suspension to their resumption"),
+       "precopy: the stop-and-copy, from the devices' suspension to their resumption (to the end "
+       "of the run if they are still suspended)"),
     MS("precopy_harvest_ptes_read", st_pc_ptes_read, "PTEs",
        "precopy: tracking PTEs (CPU and I/O) read by the dirty-bit harvests"),
     MS("precopy_harvest_ptes_cleared", st_pc_ptes_cleared, "PTEs",

@@ -208,6 +208,7 @@ typedef struct migctl_s {
     bool suspended;                    /* the DMA devices are suspended */
     uint64_t suspended_at_ps;          /* when the DMA devices were last suspended */
     uint64_t resumed_at_ps;            /* when they were last resumed (0 = never) */
+    uint64_t suspended_ps;             /* time suspended, summed over the suspensions that ended */
     uint32_t inval_then;               /* step to run when the IOTLB invalidation ends ... */
     uint64_t inval_then_ps;            /* ... this long after it */
     uint64_t inval_iova, inval_len;    /* the IOVA range being invalidated */
@@ -252,6 +253,8 @@ typedef struct migctl_s {
     uint64_t *pc_dirty;                /* owned: one bit per granule still to copy */
     uint64_t pc_ndirty;                /* bits set in pc_dirty */
     uint64_t pc_cursor;                /* next granule the copy of a round looks at */
+    uint32_t pc_round;                 /* rounds of the migration running (round 0 included) */
+    /* precopy statistics, summed over the migrations of a footprint */
     uint64_t st_pc_rounds;             /* copy rounds before the stop-and-copy (round 0 included) */
     uint64_t st_pc_round_bytes[MIGCTL_PC_ROUND_STATS]; /* bytes copied in round k */
     uint64_t st_pc_dirty_final;        /* bytes copied in the stop-and-copy */

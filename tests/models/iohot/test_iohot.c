@@ -622,11 +622,13 @@ static void test_bounce_config(void **state)
     bounce_refused("hot.page_bytes=4096", "hot.page_bytes: 4096, but \"mig\" moves pages of 65536");
     bounce_refused("hot.low_frames=64", "hot.low_frames: 64, but node 0 of \"mig\" has 32 free frames");
     bounce_refused("hot.high_node=0", "hot: low_node 0 / high_node 0: two different nodes of the 2 of \"mig\"");
-    bounce_refused("mig.policy=\"precopy\"", "mig.policy: precopy cannot run the requests of a footprint");
+    bounce_refused("mig.policy=\"precopy\"", "$.components.mig.mapped_devs: policy precopy sees, "
+                   "blocks or redirects I/O as it passes the IOMMU, which a device without one does not");
+    bounce_refused("mig.policy=\"granule\"", "mig.policy: granule cannot run the requests of a footprint");
     bounce_refused("mig.mapped_devs=\"dram0\"", "$.components.mig.mapped_devs: \"dram0\" is a dram, not a dma_dev");
-    const char *const pre[] = { "mig.policy=\"precopy\"", "mig.mapped_devs=\"nic0\"" };
-    refused_ex("migration", pre, 2, "$.components.mig.mapped_devs: policy precopy redirects or "
-               "blocks I/O in the IOMMU, which a device without one does not see");
+    const char *const gr[] = { "mig.policy=\"granule\"", "mig.mapped_devs=\"nic0\"" };
+    refused_ex("migration", gr, 2, "$.components.mig.mapped_devs: policy granule sees, blocks or "
+               "redirects I/O as it passes the IOMMU, which a device without one does not");
 }
 
 int main(void)

@@ -272,21 +272,19 @@ static void test_copy_budget(void **state)
 /*
  * Traffic over the whole footprint of 4 pages for about 0.8 ms; page 1 moves
  * far -> near, page 2 far -> near behind it, then page 1 near -> far. Pages
- * of `page` (the platform's 1 MiB when NULL, else one subpage each).
+ * of `page` (the platform's 1 MiB when NULL, else one subpage each), and the
+ * overrides `more` (n of them).
  */
-static migsim_sim_t *round_trip_of(const char *interlock, const char *page)
+static migsim_sim_t *round_trip_of(const char *page, const char *const *more, size_t n)
 {
-    char il[64], pg[64], sp[64], cpu[64], nic[64], disk[64];
+    char pg[64], sp[64], cpu[64], nic[64], disk[64];
     const char *fp = page ? "16KiB" : "4MiB";   /* the 4 pages */
-    /* a small page's copy is slowed to 100 MB/s (41 us) so that the NIC races it as often */
-    const char *budget = page ? "mig.migrate_bytes_per_s=100000000" : "mig.migrate_bytes_per_s=0";
-    snprintf(il, sizeof il, "dw0.interlock=\"%s\"", interlock);
     snprintf(pg, sizeof pg, "mig.page_bytes=\"%s\"", page ? page : "1MiB");
     snprintf(sp, sizeof sp, "mig.subpage_bytes=\"%s\"", page ? page : "64KiB");
     snprintf(cpu, sizeof cpu, "cpu0.gen_range_bytes=\"%s\"", fp);
     snprintf(nic, sizeof nic, "nic0.gen_range_bytes=\"%s\"", fp);
     snprintf(disk, sizeof disk, "disk0.gen_range_bytes=\"%s\"", fp);
-    const char *extra[] = { pg, sp, cpu, nic, disk, budget,
+    const char *extra[32] = { pg, sp, cpu, nic, disk,
         "mig.footprint_pages=4", "mig.placement=\"far\"",
         "mig.nodes=\"near:0x40000000:4MiB,far:0x80000000:8MiB\"",
         "mig.requests=\"2000000:1:near,2000000:2:near,400000000:1:far\"",
@@ -294,16 +292,23 @@ static migsim_sim_t *round_trip_of(const char *interlock, const char *page)
         /* the NIC hammers the footprint with line writes (as test_migctl's race) */
         "nic0.gen_pattern=\"random\"", "nic0.gen_size_bytes=64",
         "nic0.gen_count=40000", "nic0.gen_gap_ps=20000", "nic0.queue_depth=64", "mig.copy_inflight=64",
-        "disk0.gen_gap_ps=4500000", il,
+        "disk0.gen_gap_ps=4500000",
     };
-    migsim_sim_t *sim = migplat_make(extra, sizeof extra / sizeof extra[0]);
+    size_t k = 17;
+    assert_true(k + n <= sizeof extra / sizeof extra[0]);
+    for (size_t i = 0; i < n; i++)
+        extra[k++] = more[i];
+    migsim_sim_t *sim = migplat_make(extra, k);
     tu_run(sim);
     return sim;
 }
 
 static migsim_sim_t *round_trip(const char *interlock)
 {
-    return round_trip_of(interlock, NULL);
+    char il[64];
+    snprintf(il, sizeof il, "dw0.interlock=\"%s\"", interlock);
+    const char *const more[] = { il };
+    return round_trip_of(NULL, more, 1);
 }
 
 static void test_round_trip_loses_nothing(void **state)
@@ -331,7 +336,7 @@ static void test_round_trip_loses_nothing(void **state)
 static void test_small_pages(void **state)
 {
     (void)state;
-    migsim_sim_t *sim = round_trip_of("line", "4KiB");
+    migsim_sim_t *sim = round_trip_of("4KiB", NULL, 0);
     assert_true(tu_stat(sim, "mig.mig_completed") == 3 && tu_stat(sim, "mig.mig_bytes") == 3 * 4096);
     expect_at(sim, 1, 1, FAR + 4096);
     expect_at(sim, 2, 0, NEAR + 4096);
@@ -342,6 +347,31 @@ static void test_small_pages(void **state)
     tu_expect_error("migration", big, 1, "<migration>: $.components.mig: page_bytes and "
                     "subpage_bytes must be ladder sizes, subpage no larger (ladder "
                     "\"4K,64K,1M,16M,256M,1G,4G\")");
+}
+
+/*
+ * Pre-copy runs the requests of a footprint too, each migration with its own
+ * rounds from the whole page; without I/O dirty tracking (its unsafe variant)
+ * the NIC's writes to granules already copied are lost.
+ */
+static void test_precopy_pages(void **state)
+{
+    (void)state;
+    const char *const pc[] = { "mig.policy=\"precopy\"" };
+    migsim_sim_t *sim = round_trip_of(NULL, pc, 1);
+    assert_true(tu_stat(sim, "mig.mig_completed") == 3);
+    expect_at(sim, 1, 1, FAR + MiB);
+    expect_at(sim, 2, 0, NEAR + MiB);
+    /* every migration copies its whole page in its round 0 */
+    assert_true(tu_stat(sim, "mig.precopy_round0_bytes") == 3 * MiB);
+    assert_true(tu_stat(sim, "mig.precopy_rounds") >= 3 && tu_stat(sim, "mig.precopy_pause_ps") > 0);
+    assert_true(tu_stat(sim, "mig.lost_writes") == 0);
+    migsim_sim_destroy(sim);
+    const char *const unsafe[] = { "mig.policy=\"precopy\"", "mig.precopy_io_dirty=false" };
+    sim = round_trip_of(NULL, unsafe, 2);
+    print_message("precopy without I/O dirty bits: %.0f lost\n", tu_stat(sim, "mig.lost_writes"));
+    assert_true(tu_stat(sim, "mig.lost_writes") > 0);
+    migsim_sim_destroy(sim);
 }
 
 /* Generators whose region is left out get the whole footprint. */
@@ -438,10 +468,10 @@ static void test_bad_configuration(void **state)
     const char *conc[] = { "mig.nodes=\"a:0x40000000:8MiB,b:0x80000000:8MiB\"", "mig.max_concurrent=2" };
     refused(conc, 2, "<migration>: $.components.mig.max_concurrent: 2: migrations run one at a "
                      "time (the dual-write chip has one window and the copy engine one range)");
-    const char *pc[] = { "mig.nodes=\"a:0x40000000:8MiB,b:0x80000000:8MiB\"", "mig.policy=\"precopy\"" };
-    refused(pc, 2, "<migration>: $.components.mig.policy: precopy cannot run the requests of a "
+    const char *gr[] = { "mig.nodes=\"a:0x40000000:8MiB,b:0x80000000:8MiB\"", "mig.policy=\"granule\"" };
+    refused(gr, 2, "<migration>: $.components.mig.policy: granule cannot run the requests of a "
                    "footprint (footprint_pages > 0): it keeps state from one migration to the "
-                   "next; use segmented, suspend_io, dual_write_whole or none");
+                   "next; use segmented, suspend_io, dual_write_whole, precopy or none");
     const char *nocur[] = { "mig.nodes=\"a:0x50000000:8MiB,b:0x80000000:8MiB\"" };
     refused(nocur, 1, "<migration>: $.components.mig.cur_pa: 0x40000000 is not a free frame of any "
                       "node (without requests, page 0 of the footprint moves from cur_pa to tgt_pa "
@@ -488,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_copy_budget),
         cmocka_unit_test(test_round_trip_loses_nothing),
         cmocka_unit_test(test_small_pages),
+        cmocka_unit_test(test_precopy_pages),
         cmocka_unit_test(test_generators_get_the_footprint),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_bad_configuration),
