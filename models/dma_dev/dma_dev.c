@@ -926,7 +926,7 @@ static const migsim_param_t dev_params[] = {
 
 static const migsim_port_def_t dev_ports[] = {
     MIGSIM_PORT_INITIATOR(dma_dev_t, "out", out, dev_resp, dev_retry,
-                          "DMA requests by IOVA, at most one line each"),
+                          "DMA requests by IOVA (by PA when a driver maps them: migctl mapped_devs), at most one line each"),
     MIGSIM_PORTS_END,
 };
 

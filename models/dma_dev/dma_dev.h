@@ -154,7 +154,7 @@ typedef struct dma_rec_s {
 
 typedef struct dma_dev_s {
     migsim_comp_t comp;
-    migsim_port_t out;             /* DMA requests by IOVA */
+    migsim_port_t out;             /* DMA requests by IOVA, or by PA when mapped (dma_dev_set_map) */
     /* parameters */
     char *trace;                   /* native trace path; "" = generator */
     uint32_t queue_depth;          /* outstanding requests, >= 1 */
