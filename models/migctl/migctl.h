@@ -368,6 +368,13 @@ uint64_t migctl_node_free_frames(const migctl_t *m, uint32_t node);
 int migctl_page_where(const migctl_t *m, uint64_t page, uint32_t *node, uint64_t *pa,
                       uint32_t *flags);
 
+/* The node page p (below footprint_pages) is on, the source while it moves: migctl_page_where's
+ * node without its checks, for a policy that looks at every page every period. */
+static inline uint32_t migctl_page_node(const migctl_t *m, uint64_t p)
+{
+    return m->pg_node[p];
+}
+
 /* Call fn(ctx, ...) when each migration of the footprint ends (one callback; NULL clears it). */
 void migctl_on_migrated(migctl_t *m, migctl_migrated_fn fn, void *ctx);
 

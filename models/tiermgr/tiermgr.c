@@ -103,11 +103,9 @@ static uint64_t tm_hot_set(tiermgr_t *t, uint64_t k)
                 t->list[n++] = p;
         break;
     default: /* none: what is near stays near */
-        for (uint64_t p = 0; p < t->npages; p++) {
-            uint32_t node;
-            if (migctl_page_where(t->m, p, &node, NULL, NULL) == 0 && node == t->near_node)
+        for (uint64_t p = 0; p < t->npages; p++)
+            if (migctl_page_node(t->m, p) == t->near_node)
                 t->list[n++] = p;
-        }
         break;
     }
     for (uint64_t j = 0; j < n; j++)

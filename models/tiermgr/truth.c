@@ -24,8 +24,9 @@ int tier_truth_init(tier_truth_t *t, uint64_t base, uint64_t page_bytes, uint64_
     t->npages = npages;
     t->count = calloc(npages, sizeof *t->count);
     t->hot = calloc((npages + 63) / 64, sizeof *t->hot);
+    t->touched = calloc((npages + 63) / 64, sizeof *t->touched);
     t->hist = calloc(TRUTH_BUCKETS, sizeof *t->hist);
-    if (!t->count || !t->hot || !t->hist) {
+    if (!t->count || !t->hot || !t->touched || !t->hist) {
         tier_truth_fini(t);
         return migsim_error(MIGSIM_ENOMEM, "truth: no memory for %llu pages",
                             (unsigned long long)npages);
@@ -37,6 +38,7 @@ void tier_truth_fini(tier_truth_t *t)
 {
     free(t->count);
     free(t->hot);
+    free(t->touched);
     free(t->hist);
     memset(t, 0, sizeof *t);
 }
@@ -47,9 +49,10 @@ uint64_t tier_truth_end_period(tier_truth_t *t, uint64_t k, uint32_t min_count)
         min_count = 1;
     uint64_t words = (t->npages + 63) / 64;
     memset(t->hot, 0, words * sizeof *t->hot);
-    memset(t->hist, 0, TRUTH_BUCKETS * sizeof *t->hist);
-    for (uint64_t p = 0; p < t->npages; p++)
-        t->hist[t->count[p]]++;
+    /* only the pages touched this period have a count: every other page's is 0 < min_count */
+    for (uint64_t w = 0; w < words; w++)
+        for (uint64_t b = t->touched[w]; b; b &= b - 1)
+            t->hist[t->count[w << 6 | (uint64_t)__builtin_ctzll(b)]]++;
     /* the smallest count c* >= min_count such that the pages above it are fewer than k */
     uint64_t above = 0;
     uint32_t cut = TRUTH_BUCKETS; /* pages with count >= cut are all hot */
@@ -59,16 +62,21 @@ uint64_t tier_truth_end_period(tier_truth_t *t, uint64_t k, uint32_t min_count)
     }
     uint64_t tie = cut > min_count ? k - above : 0; /* pages with count cut-1, lowest first */
     uint64_t n = 0;
-    for (uint64_t p = 0; p < t->npages; p++) {
-        uint32_t c = t->count[p];
-        if (c >= cut || (tie && c == cut - 1)) {
-            if (c < cut)
-                tie--;
-            t->hot[p >> 6] |= 1ull << (p & 63);
-            n++;
+    for (uint64_t w = 0; w < words; w++) {
+        for (uint64_t b = t->touched[w]; b; b &= b - 1) {
+            uint64_t p = w << 6 | (uint64_t)__builtin_ctzll(b);
+            uint32_t c = t->count[p];
+            if (c >= cut || (tie && c == cut - 1)) {
+                if (c < cut)
+                    tie--;
+                t->hot[w] |= 1ull << (p & 63);
+                n++;
+            }
+            t->hist[c] = 0; /* the next period starts from nothing */
+            t->count[p] = 0;
         }
+        t->touched[w] = 0;
     }
-    memset(t->count, 0, t->npages * sizeof *t->count);
     t->nhot = n;
     t->periods++;
     return n;

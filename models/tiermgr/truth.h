@@ -9,7 +9,8 @@
  * A plain C object (no component): its owner calls tier_truth_access() on
  * every access to the footprint and tier_truth_end_period() at each period
  * boundary. Host memory: 2 bytes per page (the count, saturating at 65535)
- * plus one bit per page (the hot set) plus a fixed 512 KiB histogram.
+ * plus two bits per page (the hot set, and the pages touched in the period)
+ * plus a fixed 512 KiB histogram.
  */
 #ifndef MIGSIM_MODELS_TIER_TRUTH_H
 #define MIGSIM_MODELS_TIER_TRUTH_H
@@ -26,6 +27,7 @@ typedef struct tier_truth_s {
     uint64_t npages;       /* pages in the footprint */
     uint16_t *count;       /* owned: accesses per page in the current period (saturating) */
     uint64_t *hot;         /* owned: bitmap of the last ended period's hot set */
+    uint64_t *touched;     /* owned: bitmap of the pages with a count > 0 this period */
     uint64_t *hist;        /* owned: 65536 buckets, pages per count (end of period) */
     uint64_t nhot;         /* pages in hot */
     uint64_t periods;      /* periods ended */
@@ -46,6 +48,8 @@ static inline void tier_truth_access(tier_truth_t *t, uint64_t a)
         return;
     }
     t->accesses++;
+    if (!t->count[p])
+        t->touched[p >> 6] |= 1ull << (p & 63);
     t->count[p] += t->count[p] != UINT16_MAX;
 }
 
@@ -54,7 +58,7 @@ static inline void tier_truth_access(tier_truth_t *t, uint64_t a)
  * it (ties broken by the lower page number; a page with fewer than
  * min_count accesses, min_count >= 1, is never hot, so the set may be
  * smaller than k), and every count starts again at 0. Returns the size of
- * the hot set. O(npages).
+ * the hot set. O(npages / 64 + pages touched in the period).
  */
 uint64_t tier_truth_end_period(tier_truth_t *t, uint64_t k, uint32_t min_count);
 
