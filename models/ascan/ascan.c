@@ -90,9 +90,11 @@ static bool as_next(ascan_t *a, ascan_op_t *op)
         op->va = f->base + (i << l->log2[k]);
         op->level = k;
         op->l1 = f->l1;
-        uint64_t e = as_fread(a, op->pte_addr);
-        if (k > 0 && (e & XLAT_PTE_V) && !(e & XLAT_PTE_L))
-            as_push(a, k - 1, xlat_pte_addr(e), op->va);
+        if (k > 0) { /* a table pointer is followed at once; a leaf's value is the read's */
+            uint64_t e = as_fread(a, op->pte_addr);
+            if ((e & XLAT_PTE_V) && !(e & XLAT_PTE_L))
+                as_push(a, k - 1, xlat_pte_addr(e), op->va);
+        }
         return true;
     }
 }
