@@ -205,41 +205,10 @@ static void dev_xlate_done(dma_dev_t *d, migsim_req_t *t)
 
 /* ---- request queues (PRI answers, bounce stages) ------------------------------------ */
 
-/* Append req to the queue [*head, *tail]. */
-static void dev_q_push(migsim_req_t **head, migsim_req_t **tail, migsim_req_t *req)
-{
-    req->next = NULL;
-    if (*tail)
-        (*tail)->next = req;
-    else
-        *head = req;
-    *tail = req;
-}
-
-/* Take the oldest request off the queue (not empty). */
-static migsim_req_t *dev_q_pop(migsim_req_t **head, migsim_req_t **tail)
-{
-    migsim_req_t *req = *head;
-    *head = req->next;
-    if (!*head)
-        *tail = NULL;
-    req->next = NULL;
-    return req;
-}
-
-/* Put req back at the head of the queue (its send was refused). */
-static void dev_q_unpop(migsim_req_t **head, migsim_req_t **tail, migsim_req_t *req)
-{
-    req->next = *head;
-    *head = req;
-    if (!*tail)
-        *tail = req;
-}
-
 static void dev_q_free(dma_dev_t *d, migsim_req_t **head, migsim_req_t **tail)
 {
     while (*head)
-        migsim_req_free(d->comp.pool, dev_q_pop(head, tail));
+        migsim_req_free(d->comp.pool, migsim_req_fifo_pop(head, tail));
 }
 
 /* ---- PRI -------------------------------------------------------------------------- */
@@ -285,7 +254,7 @@ static bool dev_pri(dma_dev_t *d, migsim_req_t *req)
     d->st_pri_requests++;
     req->status = 0;
     req->scratch[0] = d->comp.k->now + d->pri_ps;
-    dev_q_push(&d->priq, &d->priq_tail, req);
+    migsim_req_fifo_push(&d->priq, &d->priq_tail, req);
     if (!migsim_event_queued(&d->pri_ev))
         migsim_schedule(d->comp.k, &d->pri_ev, d->priq->scratch[0]);
     return true;
@@ -412,7 +381,7 @@ static bool dev_bounce_next(dma_dev_t *d, migsim_req_t *req)
     b->stage++;
     dev_bounce_stage(d, req, b);
     d->st_bounce_copy_reqs += req->src_kind == MIGSIM_SRC_CPU;
-    dev_q_push(&d->bq, &d->bq_tail, req);
+    migsim_req_fifo_push(&d->bq, &d->bq_tail, req);
     if (!migsim_event_queued(&d->issue_ev))
         migsim_schedule(d->comp.k, &d->issue_ev, d->comp.k->now);
     return true;
@@ -543,7 +512,8 @@ static void dev_issue(dma_dev_t *d)
             qh = &d->priq, qt = &d->priq_tail;
         bool resend = qh != NULL;
         if (resend) {
-            req = dev_q_pop(qh, qt);   /* off the queue while it is sent; back at its head if refused */
+            /* off the queue while it is sent; back at its head if refused */
+            req = migsim_req_fifo_pop(qh, qt);
         } else {
             if (d->suspended || (!d->pending && !dev_next(d)))
                 return;
@@ -556,7 +526,7 @@ static void dev_issue(dma_dev_t *d)
             if (kind == DEV_SEND_XLATE)
                 d->inflight--;
             if (resend)
-                dev_q_unpop(qh, qt, req);
+                migsim_req_fifo_unpop(qh, qt, req);
             d->blocked = true;
             d->st_refused++;
             return;

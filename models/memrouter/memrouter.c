@@ -171,39 +171,16 @@ static uint64_t mr_xfer_ps(uint64_t bytes, uint64_t bw)
     return (uint64_t)(((unsigned __int128)bytes * 1000000000000ull + bw - 1) / bw);
 }
 
-/* Append req to a queue linked through next. */
-static void mr_push(migsim_req_t **head, migsim_req_t **tail, migsim_req_t *req)
-{
-    req->next = NULL;
-    if (*tail)
-        (*tail)->next = req;
-    else
-        *head = req;
-    *tail = req;
-}
-
-static migsim_req_t *mr_pop(migsim_req_t **head, migsim_req_t **tail)
-{
-    migsim_req_t *req = *head;
-    *head = req->next;
-    if (!*head)
-        *tail = NULL;
-    req->next = NULL;
-    return req;
-}
-
 /* Deliver the far link's due requests to the node, in order, until it refuses one. */
 static void mr_fwd_drain(memrouter_node_t *n)
 {
     memrouter_t *r = n->r;
     migsim_tick_t now = r->comp.k->now;
     while (n->fwd_head && n->fwd_head->scratch[0] <= now) {
-        migsim_req_t *req = mr_pop(&n->fwd_head, &n->fwd_tail);
+        migsim_req_t *req = migsim_req_fifo_pop(&n->fwd_head, &n->fwd_tail);
         if (migsim_port_send(&r->out[n->out], req) != 0) {
-            req->next = n->fwd_head; /* back at the head, waiting for the node's retry */
-            n->fwd_head = req;
-            if (!n->fwd_tail)
-                n->fwd_tail = req;
+            /* back at the head, waiting for the node's retry */
+            migsim_req_fifo_unpop(&n->fwd_head, &n->fwd_tail, req);
             n->blocked = true;
             return;
         }
@@ -222,7 +199,7 @@ static void mr_rsp_event(migsim_event_t *ev)
     memrouter_node_t *n = ev->ctx;
     memrouter_t *r = n->r;
     while (n->rsp_head && n->rsp_head->scratch[0] <= r->comp.k->now)
-        migsim_port_respond(&r->in, mr_pop(&n->rsp_head, &n->rsp_tail));
+        migsim_port_respond(&r->in, migsim_req_fifo_pop(&n->rsp_head, &n->rsp_tail));
     if (n->rsp_head)
         migsim_schedule(r->comp.k, &n->rsp_ev, n->rsp_head->scratch[0]);
 }
@@ -231,7 +208,7 @@ static void mr_err_event(migsim_event_t *ev)
 {
     memrouter_t *r = ev->ctx;
     while (r->err_head) {
-        migsim_req_t *req = mr_pop(&r->err_head, &r->err_tail);
+        migsim_req_t *req = migsim_req_fifo_pop(&r->err_head, &r->err_tail);
         if (req->flags & MIGSIM_REQ_POSTED)
             migsim_req_free(r->comp.pool, req);
         else
@@ -248,7 +225,7 @@ static int mr_recv(migsim_port_t *port, migsim_req_t *req)
         r->st_unmapped++;
         req->status = MEMROUTER_STATUS_NO_NODE;
         req->t_arrive = req->t_done = now;
-        mr_push(&r->err_head, &r->err_tail, req);
+        migsim_req_fifo_push(&r->err_head, &r->err_tail, req);
         if (!migsim_event_queued(&r->err_ev))
             migsim_schedule(r->comp.k, &r->err_ev, now);
         return MIGSIM_OK;
@@ -269,7 +246,7 @@ static int mr_recv(migsim_port_t *port, migsim_req_t *req)
         r->st_wait_ps[o] += start - now;
         r->st_added_ps[o] += req->scratch[0] - now;
         bool idle = !n->fwd_head;
-        mr_push(&n->fwd_head, &n->fwd_tail, req);
+        migsim_req_fifo_push(&n->fwd_head, &n->fwd_tail, req);
         if (idle)
             migsim_schedule(r->comp.k, &n->fwd_ev, req->scratch[0]);
     }
@@ -291,7 +268,7 @@ static void mr_resp(migsim_port_t *port, migsim_req_t *req)
     req->scratch[0] = r->comp.k->now + n->extra_ps;
     r->st_added_ps[n->out] += n->extra_ps;
     bool idle = !n->rsp_head;
-    mr_push(&n->rsp_head, &n->rsp_tail, req);
+    migsim_req_fifo_push(&n->rsp_head, &n->rsp_tail, req);
     if (idle)
         migsim_schedule(r->comp.k, &n->rsp_ev, req->scratch[0]);
 }

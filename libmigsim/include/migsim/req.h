@@ -11,6 +11,7 @@
 #define MIGSIM_REQ_H
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "migsim/types.h"
@@ -135,6 +136,40 @@ static inline void migsim_req_free(migsim_req_pool_t *p, migsim_req_t *r)
     r->next = p->free;
     p->free = r;
     p->in_use--;
+}
+
+/*
+ * A FIFO of requests a component holds (linked through `next`, oldest at
+ * *head, newest at *tail; both NULL when empty).
+ */
+static inline void migsim_req_fifo_push(migsim_req_t **head, migsim_req_t **tail, migsim_req_t *r)
+{
+    r->next = NULL;
+    if (*tail)
+        (*tail)->next = r;
+    else
+        *head = r;
+    *tail = r;
+}
+
+/* Take the oldest request off the FIFO (not empty). */
+static inline migsim_req_t *migsim_req_fifo_pop(migsim_req_t **head, migsim_req_t **tail)
+{
+    migsim_req_t *r = *head;
+    *head = r->next;
+    if (!*head)
+        *tail = NULL;
+    r->next = NULL;
+    return r;
+}
+
+/* Put r back at the FIFO's head (e.g. its send was refused: it goes first next time). */
+static inline void migsim_req_fifo_unpop(migsim_req_t **head, migsim_req_t **tail, migsim_req_t *r)
+{
+    r->next = *head;
+    *head = r;
+    if (!*tail)
+        *tail = r;
 }
 
 #ifdef __cplusplus
