@@ -37,10 +37,9 @@ static void tm_access(void *ctx, uint64_t va, bool write)
     (void)write;
     tier_truth_access(&t->truth, va);
     uint64_t page = (va - t->va) / t->page_bytes;
-    uint32_t node;
-    if (va < t->va || page >= t->npages || migctl_page_where(t->m, page, &node, NULL, NULL) != 0)
+    if (va < t->va || page >= t->npages)
         return;
-    if (node == t->near_node)
+    if (migctl_page_node(t->m, page) == t->near_node)
         t->st_near_accesses++;
     else
         t->st_far_accesses++;
