@@ -596,6 +596,12 @@ static void mig_copy_retry(migsim_port_t *port)
 
 /* ---- the oracle ------------------------------------------------------------------------ */
 
+/* Whether a write's orig_addr is a CPU's VA (else an IOVA, or a PA with MIGSIM_REQ_PHYS). */
+static bool mig_by_va(const migsim_req_t *req)
+{
+    return req->src_kind == MIGSIM_SRC_CPU && !(req->flags & MIGSIM_REQ_IOADDR);
+}
+
 /*
  * The key of a write to a footprint: by VA or IOVA inside it, MIG_FP_KEY
  * plus its offset there, whichever page it is on and wherever that page is;
@@ -603,8 +609,7 @@ static void mig_copy_retry(migsim_port_t *port)
  */
 static uint64_t mig_fp_meant(const migctl_t *m, const migsim_req_t *req)
 {
-    bool cpu = req->src_kind == MIGSIM_SRC_CPU && !(req->flags & MIGSIM_REQ_IOADDR);
-    uint64_t base = cpu ? m->fp_va : m->fp_iova;
+    uint64_t base = mig_by_va(req) ? m->fp_va : m->fp_iova;
     uint64_t off = req->orig_addr - base;
     if (!(req->flags & MIGSIM_REQ_PHYS) && off < m->footprint_pages * m->page_bytes)
         return MIG_FP_KEY | off;
@@ -627,7 +632,7 @@ static void mig_commit(void *ctx, const migsim_req_t *req, migsim_tick_t now)
         uint64_t base;
         if (req->flags & MIGSIM_REQ_PHYS)
             base = m->cur_pa; /* issued by PA, past the translation units */
-        else if (req->src_kind == MIGSIM_SRC_CPU && !(req->flags & MIGSIM_REQ_IOADDR))
+        else if (mig_by_va(req))
             base = m->va;
         else
             base = m->iova;
@@ -776,6 +781,18 @@ static uint64_t mig_node_pa(const migctl_t *m, uint32_t node, uint32_t frame)
     return m->node[node].first_pa + (uint64_t)frame * m->page_bytes;
 }
 
+static bool mig_frame_used(const migctl_node_t *n, uint64_t f)
+{
+    return (n->used[f / 64] >> (f % 64)) & 1;
+}
+
+/* Frame f of node n (free) becomes taken. */
+static void mig_frame_mark(migctl_node_t *n, uint64_t f)
+{
+    n->used[f / 64] |= 1ull << (f % 64);
+    n->free--;
+}
+
 /* The lowest free frame of node n, taken (the caller knows there is one). */
 static uint32_t mig_frame_alloc(migctl_node_t *n)
 {
@@ -783,11 +800,10 @@ static uint32_t mig_frame_alloc(migctl_node_t *n)
     for (uint32_t w = n->hint; w < words; w++) {
         if (n->used[w] == UINT64_MAX)
             continue;
-        uint32_t bit = (uint32_t)__builtin_ctzll(~n->used[w]);
-        n->used[w] |= 1ull << bit;
-        n->free--;
+        uint32_t f = w * 64 + (uint32_t)__builtin_ctzll(~n->used[w]);
+        mig_frame_mark(n, f);
         n->hint = w;
-        return w * 64 + bit;
+        return f;
     }
     abort(); /* broken invariant: free > 0 but no clear bit */
 }
@@ -809,24 +825,33 @@ static void mig_frames_exclude(migctl_t *m, migctl_node_t *n, uint64_t lo, uint6
     uint64_t a = lo > n->first_pa ? (lo - n->first_pa) / m->page_bytes : 0;
     uint64_t b = (lo + len >= end ? end - n->first_pa : lo + len - n->first_pa + m->page_bytes - 1) /
                  m->page_bytes;
-    for (uint64_t f = a; f < b; f++) {
-        if (!(n->used[f / 64] & (1ull << (f % 64)))) {
-            n->used[f / 64] |= 1ull << (f % 64);
-            n->free--;
-        }
-    }
+    for (uint64_t f = a; f < b; f++)
+        if (!mig_frame_used(n, f))
+            mig_frame_mark(n, f);
 }
 
-/* One field of a comma-separated item: the text up to `sep` (or the end), copied to buf. */
-static const char *mig_field(const char *s, char sep, char *buf, size_t cap)
+/*
+ * The first n fields of one item of a comma-separated list of "a:b:c" items,
+ * from s, into f[0..n) (a field ends at ':', ',' or the end; one missing is
+ * ""). Returns where the reading stopped: the item's ',' or the end, unless
+ * the item has more fields.
+ */
+static const char *mig_fields(const char *s, char (*f)[64], unsigned n)
 {
-    size_t i = 0;
-    while (*s && *s != sep && *s != ',') {
-        if (i + 1 < cap)
-            buf[i++] = *s;
-        s++;
+    for (unsigned k = 0; k < n; k++) {
+        size_t i = 0;
+        if (k > 0) {
+            if (*s != ':') {
+                f[k][0] = 0;
+                continue;
+            }
+            s++;
+        }
+        for (; *s && *s != ':' && *s != ','; s++)
+            if (i + 1 < sizeof f[k])
+                f[k][i++] = *s;
+        f[k][i] = 0;
     }
-    buf[i] = 0;
     return s;
 }
 
@@ -835,17 +860,9 @@ static int mig_nodes_parse(migctl_t *m)
 {
     const char *at = m->comp.config_path, *s = m->nodes;
     while (*s) {
-        char name[64], base[64], bytes[64];
-        const char *item = s;
-        s = mig_field(s, ':', name, sizeof name);
-        if (*s == ':')
-            s = mig_field(s + 1, ':', base, sizeof base);
-        else
-            base[0] = 0;
-        if (*s == ':')
-            s = mig_field(s + 1, ':', bytes, sizeof bytes);
-        else
-            bytes[0] = 0;
+        char f[3][64];
+        const char *item = s, *name = f[0], *base = f[1], *bytes = f[2];
+        s = mig_fields(s, f, 3);
         uint64_t b, n;
         if (!name[0] || strlen(name) >= MIGCTL_NODE_NAME || migsim_parse_size(base, &b) ||
             migsim_parse_size(bytes, &n) || !n || (*s && *s != ','))
@@ -899,10 +916,9 @@ static int mig_frame_take(migctl_t *m, uint64_t pa, const char *param, uint32_t 
         if (pa < n->first_pa || pa - n->first_pa >= (uint64_t)n->frames * m->page_bytes)
             continue;
         uint32_t f = (uint32_t)((pa - n->first_pa) / m->page_bytes);
-        if (n->used[f / 64] & (1ull << (f % 64)))
+        if (mig_frame_used(n, f))
             break;
-        n->used[f / 64] |= 1ull << (f % 64);
-        n->free--;
+        mig_frame_mark(n, f);
         *node = i;
         *frame = f;
         return MIGSIM_OK;
@@ -959,11 +975,9 @@ static int mig_requests_parse(migctl_t *m)
     if (!(m->cfg_req = calloc(n, sizeof *m->cfg_req)))
         return migsim_error(MIGSIM_ENOMEM, "%s: out of memory", m->comp.name);
     while (*s) {
-        char t[64], pg[64], nd[64];
-        const char *item = s;
-        s = mig_field(s, ':', t, sizeof t);
-        s = *s == ':' ? mig_field(s + 1, ':', pg, sizeof pg) : (pg[0] = 0, s);
-        s = *s == ':' ? mig_field(s + 1, ':', nd, sizeof nd) : (nd[0] = 0, s);
+        char f[3][64];
+        const char *item = s, *t = f[0], *pg = f[1], *nd = f[2];
+        s = mig_fields(s, f, 3);
         uint64_t at_ps, page;
         int node = mig_node_index(m, nd);
         int len = (int)strcspn(item, ",");
