@@ -1541,7 +1541,7 @@ static int mig_map_devices(migctl_t *m)
     if (m->nmapped && m->mech->via_iommu)
         return migsim_error(MIGSIM_ECONFIG, "%s.mapped_devs: policy %s sees, blocks or redirects "
                             "I/O as it passes the IOMMU, which a device without one does not; use "
-                            "segmented, suspend_io, dual_write_whole or none",
+                            "segmented, suspend_io, dual_write_whole, fw_redirect or none",
                             m->comp.config_path, m->mech->name);
     if (m->mapped_stale && m->nmapped && m->footprint_pages &&
         !(m->pg_stale_pa = calloc(m->footprint_pages, sizeof *m->pg_stale_pa)))
@@ -1817,8 +1817,9 @@ static const migsim_param_t mig_params[] = {
     MU64("footprint_pages", footprint_pages, "pages", 0, 0, 0,
          "pages of page_bytes mapped at va (and iova) one after another, placed on the nodes at "
          "start by `placement` and migrated by `requests` (or migctl_request) one at a time with "
-         "the policy (segmented, suspend_io, dual_write_whole or none); the generators that reach "
-         "the MMUs get the whole footprint as their region. Without `requests`, page 0 starts at "
+         "the policy (segmented, suspend_io, dual_write_whole, precopy or none); the generators "
+         "that reach the MMUs get the whole footprint as their region. Without `requests`, page 0 "
+         "starts at "
          "cur_pa and moves to tgt_pa at start_ps (both frames of nodes), the others placed; "
          "with `requests`, cur_pa, tgt_pa and start_ps are not read. 0: the one page at cur_pa, "
          "migrated to tgt_pa at start_ps"),
