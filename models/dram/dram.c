@@ -33,8 +33,9 @@
  * every bank of the rank, then REF.
  *
  * controller = dramsim3 models DRAMSim3's controller with its own scheduler
- * (ds3_*, below): it simulates the cycles at which something can happen, a
- * bank's earliest cycle cached as a lower bound (constraints only grow).
+ * (ds3_*, below): it simulates only the cycles at which something can
+ * happen, found from a calendar of the banks' earliest cycles (lower bounds,
+ * made exact when their cycle comes).
  */
 #include "dram/dram.h"
 #include "dram/dram_scan.h"
@@ -891,17 +892,32 @@ static void chan_sched(migsim_event_t *ev)
  * writes with every command queue empty, and moves as many writes as the
  * buffer held then; it stops early at a write whose address a queued read
  * waits for. A request accepted at cycle c moves at c + 1 at the earliest.
+ *
+ * One departure from DRAMSim3: after a drain stops for a read still in the
+ * read buffer, no drain starts again before a read has moved. DRAMSim3
+ * restarts the drain at once while the write buffer is full, and stops it at
+ * the same write, every cycle: the read never moves and the controller
+ * livelocks (reads queued before writes to the same lines, a full write
+ * buffer).
  */
 
-/* The first ready command of bank b's command queue at cycle c; else the earliest cycle one of
- * its commands can issue (entries the PRE rules hold count on no cycle), kept in
- * ch->ds3_wake[unit] and folded into *wake. */
-static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64_t c,
-                          dram_cand_t *out, uint64_t *wake)
+/* Does the WR of entry k wait for a queued RD of its address (an earlier entry)? */
+static inline bool ds3_wr_waits(const dram_ds3_cqe_t *q, uint32_t k)
+{
+    for (uint32_t j = 0; j < k; j++)
+        if (!q[j].m && q[j].row == q[k].row && q[j].col == q[k].col)
+            return true;
+    return false;
+}
+
+/* Reference for verify_cache, as DRAMSim3 walks a command queue: the first entry whose command
+ * can issue at c gives it (*out); else the earliest cycle one of its commands can (entries the
+ * PRE rules hold count on no cycle) into *when, UINT64_MAX if none. */
+static bool ds3_bank_walk(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64_t c,
+                          dram_cand_t *out, uint64_t *when)
 {
     const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
     uint64_t bw = UINT64_MAX, t;
-    unsigned cmd;
 #define DS3_TRY(k_, cmd_)                                                                  \
     do {                                                                                   \
         t = earliest(ch, b, (cmd_));                                                       \
@@ -912,35 +928,187 @@ static bool ds3_bank_pick(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
         }                                                                                  \
         bw = t < bw ? t : bw;                                                              \
     } while (0)
+    for (uint32_t k = 0, nq = b->nx[0] + b->nx[1]; k < nq; k++) {
+        if (b->open_row == DRAM_NO_ROW) {
+            DS3_TRY(0, DRAM_CMD_ACT); /* every entry needs the same ACT */
+            break;
+        }
+        if (q[k].row != b->open_row) {
+            /* a PRE for the first entry only, unless a later entry hits the row and the row
+               has served fewer than four column commands */
+            bool later_hit = false;
+            for (uint32_t j = k + 1; j < nq; j++)
+                later_hit |= q[j].row == b->open_row;
+            if (k == 0 && (b->hits >= 4 || !later_hit))
+                DS3_TRY(0, DRAM_CMD_PRE);
+        } else if (!q[k].m || !ds3_wr_waits(q, k)) {
+            DS3_TRY(k, q[k].m ? DRAM_CMD_WR : DRAM_CMD_RD);
+        }
+    }
+#undef DS3_TRY
+    *when = bw;
+    return false;
+}
+
+/* What bank `unit`'s command queue offers now (step 2's rules without the timing): for each
+ * command, the first entry that would issue it (ch->ds3_k) and the bank's own earliest cycle
+ * for it (ch->ds3_own; UINT64_MAX when not offered). Called whenever the queue, the open row
+ * or the bank's constraints change. */
+static void ds3_classify(dram_chan_t *ch, const dram_bank_t *b, uint32_t unit)
+{
+    const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
+    uint8_t *kx = ch->ds3_k + (size_t)unit * DRAM_DS3_NCMD;
+    unsigned offer = 0;
     if (b->nx[0] + b->nx[1] == 0) {
         /* nothing queued */
     } else if (b->open_row == DRAM_NO_ROW) {
-        DS3_TRY(0, DRAM_CMD_ACT); /* every entry needs the same ACT: the first one's decides */
+        offer = 1u << DRAM_CMD_ACT; /* every entry needs the same ACT: the first one's */
+        kx[DRAM_CMD_ACT] = 0;
     } else {
         unsigned hit = b->ds3_hit;
         /* the first entry misses the open row: a PRE, unless a later entry hits the row and
            the row has served fewer than four column commands */
-        if (!(hit & 1) && (b->hits >= 4 || !hit))
-            DS3_TRY(0, DRAM_CMD_PRE);
-        /* the entries hitting the row, in order */
+        if (!(hit & 1) && (b->hits >= 4 || !hit)) {
+            offer = 1u << DRAM_CMD_PRE;
+            kx[DRAM_CMD_PRE] = 0;
+        }
+        /* the entries hitting the row, in order: the first RD, the first WR no RD waits for */
         for (; hit; hit &= hit - 1) {
             uint32_t k = (uint32_t)__builtin_ctz(hit);
-            const dram_ds3_cqe_t *e = &q[k];
-            if (e->m) { /* a WR waits for a queued RD of its address */
-                bool dep = false;
-                for (uint32_t j = 0; j < k && !dep; j++)
-                    dep = !q[j].m && q[j].row == e->row && q[j].col == e->col;
-                if (dep)
-                    continue;
-            }
-            cmd = e->m ? DRAM_CMD_WR : DRAM_CMD_RD;
-            DS3_TRY(k, cmd);
+            unsigned cmd = q[k].m ? DRAM_CMD_WR : DRAM_CMD_RD;
+            if (offer >> cmd & 1 || (q[k].m && ds3_wr_waits(q, k)))
+                continue;
+            offer |= 1u << cmd;
+            kx[cmd] = (uint8_t)k;
         }
     }
-#undef DS3_TRY
-    ch->ds3_wake[unit] = bw;
-    *wake = bw < *wake ? bw : *wake;
-    return false;
+    uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
+    for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
+        own[x] = offer >> x & 1 ? b->next[x] : UINT64_MAX;
+}
+
+/* The earliest cycle a command of bank `unit`'s queue can issue now: its offer (ds3_own)
+ * against the limits its bank group and rank put on each command. */
+static inline uint64_t ds3_bank_exact(const dram_chan_t *ch, uint32_t unit)
+{
+    const dram_bank_t *b = &ch->banks[unit];
+    const uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
+    const uint64_t *gn = ch->bgs[b->bgi].next, *rn = ch->ranks[b->rank].next;
+    uint64_t w = UINT64_MAX;
+    for (unsigned x = 0; x < DRAM_DS3_NCMD; x++) {
+        uint64_t t = own[x] > gn[x] ? own[x] : gn[x];
+        t = t > rn[x] ? t : rn[x];
+        w = t < w ? t : w;
+    }
+    return w;
+}
+
+/*
+ * The calendar of the banks' earliest cycles (ds3_wake): a bank whose cycle is below ds3_wc
+ * (the first cycle not yet collected) is in ds3_due; one within the next DS3_WHEEL cycles in
+ * the wheel's slot of its cycle (ds3_wheel, with ds3_occ the slots in use); one further in
+ * ds3_far (ds3_far_min at or below their least cycle); one with nothing offered nowhere. So a
+ * tick finds the banks whose cycle has come, and the next cycle a bank's has, without looking
+ * at every bank.
+ */
+#define DS3_WHEEL 64
+
+/* Bank i leaves the calendar (its cycle, ds3_wake[i], says where it is). */
+static void ds3_cal_remove(const dram_t *d, dram_chan_t *ch, uint32_t i)
+{
+    uint32_t nw = d->ds3_words, k = i >> 6;
+    uint64_t w = ch->ds3_wake[i], bit = 1ull << (i & 63);
+    if (ch->ds3_far[k] & bit) {
+        ch->ds3_far[k] &= ~bit;
+    } else if (w == UINT64_MAX) {
+        /* nowhere */
+    } else if (w >= ch->ds3_wc) {
+        uint64_t *slot = ch->ds3_wheel + (size_t)(w % DS3_WHEEL) * nw, any = 0;
+        slot[k] &= ~bit;
+        for (uint32_t j = 0; j < nw; j++)
+            any |= slot[j];
+        if (!any)
+            ch->ds3_occ &= ~(1ull << (w % DS3_WHEEL));
+    } else {
+        ch->ds3_due[k] &= ~bit;
+    }
+}
+
+/* Bank i's earliest cycle becomes w: it moves to its place in the calendar. */
+static void ds3_cal_put(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w)
+{
+    uint32_t nw = d->ds3_words, k = i >> 6;
+    uint64_t bit = 1ull << (i & 63);
+    ds3_cal_remove(d, ch, i);
+    ch->ds3_wake[i] = w;
+    if (w == UINT64_MAX)
+        return;
+    if (w < ch->ds3_wc) {
+        ch->ds3_due[k] |= bit;
+    } else if (w - ch->ds3_wc < DS3_WHEEL) {
+        ch->ds3_wheel[(size_t)(w % DS3_WHEEL) * nw + k] |= bit;
+        ch->ds3_occ |= 1ull << (w % DS3_WHEEL);
+    } else {
+        ch->ds3_far[k] |= bit;
+        ch->ds3_far_min = w < ch->ds3_far_min ? w : ch->ds3_far_min;
+    }
+}
+
+/* The banks whose cycle is at or below c join ds3_due (the wheel's slots of cycles ds3_wc to
+ * c, and the far banks that come within the wheel's reach); ds3_wc becomes c + 1. */
+static void ds3_cal_collect(const dram_t *d, dram_chan_t *ch, uint64_t c)
+{
+    uint32_t nw = d->ds3_words;
+    if (c < ch->ds3_wc)
+        return;
+    uint64_t span = c - ch->ds3_wc + 1, m = ~0ull;
+    if (span < DS3_WHEEL) { /* the slots of [wc, c]: span bits from wc's slot, wrapping */
+        unsigned r = (unsigned)(ch->ds3_wc % DS3_WHEEL);
+        m = (1ull << span) - 1;
+        m = r ? m << r | m >> (DS3_WHEEL - r) : m;
+    }
+    for (uint64_t bits = ch->ds3_occ & m; bits; bits &= bits - 1) {
+        uint64_t *slot = ch->ds3_wheel + (size_t)__builtin_ctzll(bits) * nw;
+        for (uint32_t j = 0; j < nw; j++) {
+            ch->ds3_due[j] |= slot[j];
+            slot[j] = 0;
+        }
+    }
+    ch->ds3_occ &= ~m;
+    ch->ds3_wc = c + 1;
+    if (ch->ds3_far_min - ch->ds3_wc < DS3_WHEEL || ch->ds3_far_min < ch->ds3_wc) {
+        uint64_t fmin = UINT64_MAX;
+        for (uint32_t j = 0; j < nw; j++)
+            for (uint64_t bits = ch->ds3_far[j]; bits; bits &= bits - 1) {
+                uint32_t i = j * 64 + (uint32_t)__builtin_ctzll(bits);
+                uint64_t w = ch->ds3_wake[i];
+                if (w - ch->ds3_wc < DS3_WHEEL || w < ch->ds3_wc)
+                    ds3_cal_put(d, ch, i, w); /* leaves ds3_far for ds3_due or a slot */
+                else
+                    fmin = w < fmin ? w : fmin;
+            }
+        ch->ds3_far_min = fmin;
+    }
+}
+
+/* The first cycle at or after ds3_wc at which a bank's earliest cycle falls (UINT64_MAX: none). */
+static uint64_t ds3_cal_next(const dram_chan_t *ch)
+{
+    uint64_t t = ch->ds3_far_min;
+    if (ch->ds3_occ) {
+        unsigned r = (unsigned)(ch->ds3_wc % DS3_WHEEL);
+        uint64_t rot = r ? ch->ds3_occ >> r | ch->ds3_occ << (DS3_WHEEL - r) : ch->ds3_occ;
+        uint64_t s = ch->ds3_wc + (uint64_t)__builtin_ctzll(rot);
+        t = s < t ? s : t;
+    }
+    return t;
+}
+
+/* Bank `unit`'s queue or state changed: its offer and earliest cycle anew. */
+static void ds3_bank_update(const dram_t *d, dram_chan_t *ch, uint32_t unit)
+{
+    ds3_classify(ch, &ch->banks[unit], unit);
+    ds3_cal_put(d, ch, unit, ds3_bank_exact(ch, unit));
 }
 
 /* Bank b's command queue entries that hit its open row, anew (after its ACT). */
@@ -983,13 +1151,32 @@ static bool ds3_refresh_pick(dram_t *d, dram_chan_t *ch, uint32_t r, uint64_t c,
     return false;
 }
 
-/* Is a read of the same address as write w queued (not yet issued)? */
-static bool ds3_read_waits(const dram_t *d, dram_chan_t *ch, const migsim_req_t *w)
+/* Was a request that arrived at t_arrive (ps) accepted at cycle c or later? Cycle c's step 3
+ * does not see it yet: DRAMSim3 adds a request to its buffers after the cycle's tick. */
+static inline bool ds3_recent(const dram_t *d, uint64_t t_arrive, uint64_t c)
+{
+    return c == 0 || t_arrive > cyc_to_ps(d, c - 1);
+}
+
+/* The requests of buffer m accepted at cycle c or later: its last ones (it is in order of
+ * arrival). */
+static inline uint32_t ds3_recent_n(const dram_t *d, const dram_chan_t *ch, unsigned m,
+                                    uint64_t c)
+{
+    const struct dram_txe_s *q = ch->txq[m] + ch->txq_head[m];
+    uint32_t n = ch->nq[m] - ch->nact[m], k = 0;
+    while (k < n && ds3_recent(d, q[n - 1 - k].t_arrive, c))
+        k++;
+    return k;
+}
+
+/* Is a read of the same address as write w queued (not yet issued), accepted before cycle c? */
+static bool ds3_read_waits(const dram_t *d, dram_chan_t *ch, const migsim_req_t *w, uint64_t c)
 {
     if (!*filter_slot(ch, 0, w->addr >> d->line_shift))
         return false;
     for (const migsim_req_t *r = ch->banks[REQ_BANK(w)].q_head[0]; r; r = r->next)
-        if (r->addr == w->addr)
+        if (r->addr == w->addr && !ds3_recent(d, r->t_arrive, c))
             return true;
     return false;
 }
@@ -1027,20 +1214,19 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
 {
     if (ch->xfer_blocked)
         return false;
-    uint32_t nw = ch->nq[1] - ch->nact[1];
-    if (!ch->draining &&
+    /* what cycle c sees: the requests accepted before it */
+    uint32_t rr = ds3_recent_n(d, ch, 0, c), rw = ds3_recent_n(d, ch, 1, c);
+    uint32_t nw = ch->nq[1] - ch->nact[1] - rw, nr = ch->nq[0] - rr;
+    bool held = ch->ds3_drain_held && nr > ch->nact[0]; /* a read is buffered */
+    if (!ch->draining && !held &&
         (nw >= d->write_queue_depth || (nw > DRAM_DS3_DRAIN_MIN && ch->cq_total == 0) ||
-         (nw && ch->nq[0] == 0 && ch->cq_total == 0))) /* the last writes of a trace */
+         (nw && nr == 0 && ch->cq_total == 0))) /* the last writes of a trace */
         ch->draining = nw;
     unsigned m = ch->draining > 0;
     uint32_t n = ch->nq[m] - ch->nact[m];
     struct dram_txe_s *q = ch->txq[m] + ch->txq_head[m];
-    uint64_t recent = c ? cyc_to_ps(d, c - 1) : 0; /* accepted after this: at cycle c or later */
-    /* the buffer is in order of arrival: q[old] on were accepted at c or later, and move at
-       c + 1 at the earliest */
-    uint32_t old = n;
-    while (old > 0 && (c == 0 || q[old - 1].t_arrive > recent))
-        old--;
+    /* q[old] on were accepted at c or later, and move at c + 1 at the earliest */
+    uint32_t old = n - (m ? rw : rr);
     /* the first request of the buffer whose command queue has room: the oldest, or else, of
        the banks with room, the one whose oldest buffered request is oldest */
     uint64_t age = UINT64_MAX;
@@ -1048,7 +1234,7 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
     if (n && !(ch->ds3_full[bi >> 6] >> (bi & 63) & 1)) {
         i = 0;
     } else {
-        for (uint32_t w = 0; w * 64 < d->org.ranks * d->banks_per_rank; w++)
+        for (uint32_t w = 0; w < d->ds3_words; w++)
             for (uint64_t bits = ch->ds3_buf[m][w] & ~ch->ds3_full[w]; bits; bits &= bits - 1) {
                 uint32_t j = w * 64 + (uint32_t)__builtin_ctzll(bits);
                 if (ch->ds3_bage[m][j] < age) {
@@ -1074,11 +1260,15 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         dram_bank_t *b = &ch->banks[bi];
         migsim_req_t *r = q[i].req;
         if (m) {
-            if (ds3_read_waits(d, ch, r)) {
+            if (ds3_read_waits(d, ch, r, c)) { /* the drain stops; the reads move from c + 1 */
                 ch->draining = 0;
+                ch->ds3_drain_held = true;
+                *wake = c + 1;
                 return false;
             }
             ch->draining--;
+        } else {
+            ch->ds3_drain_held = false; /* a read moved: a drain may start again */
         }
         if (i < n - 1 - i) { /* the older ones move up: the buffer starts one later */
             memmove(&q[1], &q[0], i * sizeof *q);
@@ -1097,42 +1287,179 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         b->ds3_hit |= (uint8_t)((REQ_ROW(r) == b->open_row) << k);
         if (++b->nx[m] + b->nx[!m] == DRAM_DS3_CMDQ)
             ch->ds3_full[bi >> 6] |= 1ull << (bi & 63);
-        ch->ds3_wake[bi] = 0;
+        ds3_bank_update(d, ch, bi);
         ch->nact[m]++;
         ch->cq_total++;
         return true;
     }
-    if (old < n)
-        ds3_wake_arrival(d, &q[old], wake);
+    if (i < n) /* the first with room arrived too recently */
+        ds3_wake_arrival(d, &q[i], wake);
+    else if (rr + rw) /* cycle c + 1 sees them, and may drain or not */
+        *wake = c + 1 < *wake ? c + 1 : *wake;
     else
         ch->xfer_blocked = true; /* until a command queue entry leaves or a request arrives */
     return false;
 }
 
-/* Step 2 over banks [lo, hi): the first whose command queue has a ready command gives it
- * (*cand) and becomes ch->rr; the others' ds3_wake fold into *wake, a bank whose ds3_wake is
- * to come is not walked. ref_wait: skip the banks of ranks whose refresh is due at c. */
-static inline bool ds3_rr_span(const dram_t *d, dram_chan_t *ch, uint32_t lo, uint32_t hi,
-                               uint64_t c, bool ref_wait, dram_cand_t *cand, uint64_t *wake)
+/* Is bank i where its cached cycle puts it in the calendar, and nowhere else? */
+static bool ds3_cal_holds(const dram_t *d, const dram_chan_t *ch, uint32_t i)
 {
-    const uint64_t *bwake = ch->ds3_wake;
-    uint64_t w = *wake;
-    bool have = false;
-    for (uint32_t i = lo; i < hi; i++) {
-        if (ref_wait && ch->ranks[i / d->banks_per_rank].ref_due <= c)
-            continue; /* a rank waiting for its refresh issues no queued command */
-        if (bwake[i] > c) {
-            w = bwake[i] < w ? bwake[i] : w;
-            continue;
+    uint32_t nw = d->ds3_words, k = i >> 6;
+    uint64_t w = ch->ds3_wake[i], bit = 1ull << (i & 63);
+    bool due = ch->ds3_due[k] & bit, far = ch->ds3_far[k] & bit, slots = false;
+    for (unsigned s = 0; s < DS3_WHEEL; s++)
+        if (ch->ds3_wheel[(size_t)s * nw + k] & bit) {
+            if (slots || w == UINT64_MAX || w < ch->ds3_wc || w % DS3_WHEEL != s ||
+                !(ch->ds3_occ >> s & 1))
+                return false;
+            slots = true;
         }
-        if (ds3_bank_pick(ch, &ch->banks[i], i, c, cand, &w)) {
-            ch->rr = i;
-            have = true;
-            break;
+    if (w == UINT64_MAX)
+        return !due && !far && !slots;
+    if (w < ch->ds3_wc)
+        return due && !far && !slots;
+    if (w - ch->ds3_wc < DS3_WHEEL)
+        return slots && !due && !far;
+    return far && !due && !slots && ch->ds3_far_min <= w;
+}
+
+/*
+ * verify_cache: every bank's offer (ds3_own) against DRAMSim3's walk of its command queue
+ * (ds3_bank_walk), its cached earliest cycle against the exact one, and its place in the
+ * calendar; with cand, step 2's choice (bank `unit` issuing *cand, or none when unit is
+ * UINT32_MAX) against the first bank in round-robin order from `from` whose walk finds a ready
+ * command. A mismatch is an internal error reported through the sim.
+ */
+static void ds3_verify_pick(dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wait,
+                            uint32_t from, uint32_t unit, const dram_cand_t *cand)
+{
+    uint32_t nb = d->org.ranks * d->banks_per_rank, first = UINT32_MAX;
+    dram_cand_t ref = { 0 }, got = { 0 };
+    for (uint32_t n = 0, i = from; n < nb; n++, i++) {
+        i = i == nb ? 0 : i;
+        uint64_t when = 0;
+        bool ready = ds3_bank_walk(ch, &ch->banks[i], i, c, &ref, &when);
+        uint64_t t = ds3_bank_exact(ch, i);
+        if ((ready ? t > c : t != when) || ch->ds3_wake[i] > t || !ds3_cal_holds(d, ch, i))
+            migsim_sim_fail(d->comp.sim,
+                            migsim_error(MIGSIM_ESTATE, "%s: channel %u bank %u at cycle %" PRIu64
+                                         ": its earliest cycle is %" PRIu64 " from its offer, "
+                                         "%" PRIu64 " cached%s, its command queue's walk gives "
+                                         "%" PRIu64, d->comp.name, ch->idx, i, c, t,
+                                         ch->ds3_wake[i], ds3_cal_holds(d, ch, i) ? "" :
+                                         " and not in its place in the calendar",
+                                         ready ? c : when));
+        if (ready && first == UINT32_MAX &&
+            !(ref_wait && ch->ranks[i / d->banks_per_rank].ref_due <= c)) {
+            first = i;
+            got = ref;
         }
     }
-    *wake = w;
-    return have;
+    if (cand && (first != unit ||
+                 (unit != UINT32_MAX && (got.cmd != cand->cmd || got.req != cand->req))))
+        migsim_sim_fail(d->comp.sim,
+                        migsim_error(MIGSIM_ESTATE, "%s: channel %u at cycle %" PRIu64 ": step 2 "
+                                     "chose bank %d, the walk of the command queues bank %d",
+                                     d->comp.name, ch->idx, c, (int)unit, (int)first));
+}
+
+/* Bank `unit`'s first ready command at cycle c (it has one: its ds3_wake has come): of the
+ * commands it offers that can issue, the one of the earliest entry. */
+static void ds3_bank_pick(dram_chan_t *ch, uint32_t unit, uint64_t c, dram_cand_t *out)
+{
+    const uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
+    const uint8_t *kx = ch->ds3_k + (size_t)unit * DRAM_DS3_NCMD;
+    dram_bank_t *b = &ch->banks[unit];
+    unsigned best = DRAM_DS3_NCMD, bk = DRAM_DS3_CMDQ;
+    for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
+        if (own[x] != UINT64_MAX && earliest(ch, b, x) <= c && kx[x] < bk) {
+            best = x;
+            bk = kx[x];
+        }
+    assert(best < DRAM_DS3_NCMD);
+    *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)best, unit,
+                          ch->ds3_cq[(size_t)unit * DRAM_DS3_CMDQ + bk].req };
+}
+
+/* The banks of ch->ds3_due that step 2 may look at: all but those of ranks whose refresh is
+ * due at c (ref_wait), which issue no queued command; in buf when some are left out. */
+static const uint64_t *ds3_due_elig(const dram_t *d, const dram_chan_t *ch, uint64_t c,
+                                    bool ref_wait, uint64_t *buf)
+{
+    uint32_t bpr = d->banks_per_rank;
+    if (!ref_wait)
+        return ch->ds3_due;
+    memcpy(buf, ch->ds3_due, d->ds3_words * sizeof *buf);
+    for (uint32_t r = 0; r < d->org.ranks; r++)
+        if (ch->ranks[r].ref_due <= c)
+            for (uint32_t i = r * bpr; i < (r + 1) * bpr; i++)
+                buf[i >> 6] &= ~(1ull << (i & 63));
+    return buf;
+}
+
+/* Step 2 over the banks of `elig` in [lo, hi), in order: each gets its exact earliest cycle,
+ * and the first that can issue at c is returned (it stays due); the others take their place
+ * in the calendar. UINT32_MAX if none can. */
+static inline uint32_t ds3_due_walk(const dram_t *d, dram_chan_t *ch, const uint64_t *elig,
+                                    uint32_t lo, uint32_t hi, uint64_t c)
+{
+    for (uint32_t w = lo >> 6; lo < hi && w <= (hi - 1) >> 6; w++) {
+        uint64_t bits = elig[w];
+        if (w == lo >> 6)
+            bits &= ~0ull << (lo & 63);
+        if (w == (hi - 1) >> 6 && (hi & 63))
+            bits &= ~0ull >> (64 - (hi & 63));
+        for (; bits; bits &= bits - 1) {
+            uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            uint64_t t = ds3_bank_exact(ch, i);
+            if (t <= c) {
+                ch->ds3_wake[i] = t;
+                return i;
+            }
+            ds3_cal_put(d, ch, i, t);
+        }
+    }
+    return UINT32_MAX;
+}
+
+/* After a command issued at c: the banks still due that step 2 may look at get their exact
+ * earliest cycles from the limits the command leaves, and their places. */
+static void ds3_due_settle(const dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wait)
+{
+    uint64_t buf[DRAM_DS3_MAXW];
+    const uint64_t *elig = ds3_due_elig(d, ch, c, ref_wait, buf);
+    for (uint32_t w = 0; w < d->ds3_words; w++)
+        for (uint64_t bits = elig[w]; bits; bits &= bits - 1) {
+            uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            ds3_cal_put(d, ch, i, ds3_bank_exact(ch, i));
+        }
+}
+
+/* Step 2: of the banks that can issue at cycle c, the first in round-robin order from the one
+ * after ch->rr gives its first ready command (*cand) and becomes ch->rr. Only the banks whose
+ * cached earliest cycle has come (ds3_due) are looked at: a cached cycle is a lower bound, as
+ * the limits of the bank groups and ranks only grow (a bank's own offer and constraints are
+ * kept exact), and each looked at gets its exact cycle. ref_wait: skip the banks of ranks
+ * whose refresh is due at c. */
+static bool ds3_rr_pick(dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wait,
+                        dram_cand_t *cand)
+{
+    uint32_t nb = d->org.ranks * d->banks_per_rank, unit = UINT32_MAX;
+    uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
+    uint64_t buf[DRAM_DS3_MAXW];
+    if (d->verify_cache)
+        ds3_verify_pick(d, ch, c, ref_wait, from, UINT32_MAX, NULL);
+    const uint64_t *elig = ds3_due_elig(d, ch, c, ref_wait, buf);
+    unit = ds3_due_walk(d, ch, elig, from, nb, c);
+    if (unit == UINT32_MAX)
+        unit = ds3_due_walk(d, ch, elig, 0, from, c);
+    if (unit != UINT32_MAX) {
+        ds3_bank_pick(ch, unit, c, cand);
+        ch->rr = unit;
+    }
+    if (d->verify_cache)
+        ds3_verify_pick(d, ch, c, ref_wait, from, unit, cand);
+    return unit != UINT32_MAX;
 }
 
 /* Simulate cycle c (steps 1 to 3); the next cycle at which something can happen, or
@@ -1140,9 +1467,8 @@ static inline bool ds3_rr_span(const dram_t *d, dram_chan_t *ch, uint32_t lo, ui
 static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
 {
     uint64_t wake = UINT64_MAX;
-    dram_cand_t cand;
+    dram_cand_t cand = { 0 };
     bool have = false;
-    uint32_t nb = d->org.ranks * d->banks_per_rank;
     int in_ref = -1;
     if (d->refresh && ch->ref_due_min > c) {
         wake = ch->ref_due_min; /* no refresh is due: the first falls due then */
@@ -1157,26 +1483,33 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
         if (in_ref >= 0)
             have = ds3_refresh_pick(d, ch, (uint32_t)in_ref, c, &cand, &wake);
     }
-    /* round robin from the bank after ch->rr */
-    uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
-    if (!have && in_ref >= 0)
-        have = ds3_rr_span(d, ch, from, nb, c, true, &cand, &wake) ||
-               ds3_rr_span(d, ch, 0, from, c, true, &cand, &wake);
-    else if (!have)
-        have = ds3_rr_span(d, ch, from, nb, c, false, &cand, &wake) ||
-               ds3_rr_span(d, ch, 0, from, c, false, &cand, &wake);
+    ds3_cal_collect(d, ch, c);
+    if (!have)
+        have = ds3_rr_pick(d, ch, c, in_ref >= 0, &cand);
     if (have) {
         chan_issue(d, ch, &cand, c);
-        if (cand.cmd != DRAM_CMD_REF) /* the bank's state changed */
-            ch->ds3_wake[cand.unit] = 0;
         if (cand.cmd == DRAM_CMD_ACT) /* its row opened */
             ds3_hit_recount(ch, &ch->banks[cand.unit], cand.unit);
         else if (cand.cmd == DRAM_CMD_PRE) /* its row closed: no entry hits */
             ch->banks[cand.unit].ds3_hit = 0;
+        if (cand.cmd != DRAM_CMD_REF) /* the bank's queue or state changed */
+            ds3_bank_update(d, ch, cand.unit);
+        ds3_due_settle(d, ch, c, in_ref >= 0);
     }
     bool moved = ds3_transfer(d, ch, c, &wake);
     ch->ds3_c = c + 1;
-    return have || moved ? c + 1 : wake;
+    /* the next cycle at which something can happen: at once after a move (another may follow)
+       or a refresh command; else a bank's bound, a buffered request's, a refresh's. Every
+       cycle under verify_cache, as DRAMSim3 itself (the same commands, with nothing skipped) */
+    if (moved || (have && in_ref >= 0) || d->verify_cache)
+        return c + 1;
+    uint64_t buf[DRAM_DS3_MAXW], any = 0; /* a bank that can issue again at once */
+    const uint64_t *elig = ds3_due_elig(d, ch, c, in_ref >= 0, buf);
+    for (uint32_t w = 0; w < d->ds3_words; w++)
+        any |= elig[w];
+    uint64_t next = ds3_cal_next(ch);
+    wake = any ? c + 1 : next < wake ? next : wake;
+    return wake > c + 1 ? wake : c + 1;
 }
 
 /* Simulate the cycles before `until` at which something happens (idle: refreshes only). */
@@ -1498,6 +1831,7 @@ static int dram_init(migsim_comp_t *c)
     if (rc)
         return rc;
     d->banks_per_rank = d->org.bankgroups * d->org.banks_per_group;
+    d->ds3_words = (d->org.ranks * d->banks_per_rank + 63) / 64;
     d->tck_recip = dram_ps_recip(d->t.tCK_ps);
     d->capacity_bytes = dram_capacity(d);
     if (d->org.ranks * d->banks_per_rank > 0xfffff || d->org.columns / d->t.BL > 0x1000)
@@ -1564,18 +1898,30 @@ static int dram_init(migsim_comp_t *c)
             chan_ref_due_min(d, ch);
             ch->txq[0] = calloc(2 * (size_t)d->read_queue_depth, sizeof *ch->txq[0]);
             ch->txq[1] = calloc(2 * (size_t)d->write_queue_depth, sizeof *ch->txq[1]);
-            ch->ds3_wake = calloc(nb, sizeof *ch->ds3_wake); /* 0: every bank looked at first */
-            ch->ds3_full = calloc((nb + 63) / 64, sizeof *ch->ds3_full);
+            ch->ds3_own = malloc((size_t)nb * DRAM_DS3_NCMD * sizeof *ch->ds3_own);
+            ch->ds3_k = calloc((size_t)nb * DRAM_DS3_NCMD, sizeof *ch->ds3_k);
+            ch->ds3_wake = malloc(nb * sizeof *ch->ds3_wake);
+            ch->ds3_due = calloc(d->ds3_words, sizeof *ch->ds3_due);
+            ch->ds3_far = calloc(d->ds3_words, sizeof *ch->ds3_far);
+            ch->ds3_wheel = calloc((size_t)DS3_WHEEL * d->ds3_words, sizeof *ch->ds3_wheel);
+            ch->ds3_full = calloc(d->ds3_words, sizeof *ch->ds3_full);
             ch->ds3_cq = calloc((size_t)nb * DRAM_DS3_CMDQ, sizeof *ch->ds3_cq);
             for (unsigned m = 0; m < 2; m++) {
                 ch->ds3_nbuf[m] = calloc(nb, sizeof *ch->ds3_nbuf[m]);
-                ch->ds3_buf[m] = calloc((nb + 63) / 64, sizeof *ch->ds3_buf[m]);
+                ch->ds3_buf[m] = calloc(d->ds3_words, sizeof *ch->ds3_buf[m]);
                 ch->ds3_bage[m] = calloc(nb, sizeof *ch->ds3_bage[m]);
                 if (!ch->ds3_nbuf[m] || !ch->ds3_buf[m] || !ch->ds3_bage[m])
                     return migsim_error(MIGSIM_ENOMEM, "out of memory");
             }
-            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_wake || !ch->ds3_full || !ch->ds3_cq)
+            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_own || !ch->ds3_k || !ch->ds3_wake ||
+                !ch->ds3_due || !ch->ds3_far || !ch->ds3_wheel || !ch->ds3_full || !ch->ds3_cq)
                 return migsim_error(MIGSIM_ENOMEM, "out of memory");
+            for (uint32_t b = 0; b < nb; b++) { /* nothing queued: nothing offered */
+                for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
+                    ch->ds3_own[(size_t)b * DRAM_DS3_NCMD + x] = UINT64_MAX;
+                ch->ds3_wake[b] = UINT64_MAX;
+            }
+            ch->ds3_far_min = UINT64_MAX;
         }
         if ((rc = migsim_event_init(c->k, &ch->sched_ev,
                                     d->controller == DRAM_CTRL_DRAMSIM3 ? ds3_sched : chan_sched,
@@ -1623,7 +1969,12 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->sc_kp);
         free(ch->txq[0]);
         free(ch->txq[1]);
+        free(ch->ds3_own);
+        free(ch->ds3_k);
         free(ch->ds3_wake);
+        free(ch->ds3_due);
+        free(ch->ds3_far);
+        free(ch->ds3_wheel);
         free(ch->ds3_full);
         free(ch->ds3_cq);
         for (unsigned m = 0; m < 2; m++) {

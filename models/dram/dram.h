@@ -39,6 +39,9 @@ typedef enum dram_cmd_e {
 
 /* Controller structures (parameter `controller`). */
 enum { DRAM_CTRL_DEFAULT = 0, DRAM_CTRL_RAMULATOR2 = 1, DRAM_CTRL_DRAMSIM3 = 2 };
+#define DRAM_DS3_MAXW 8       /* dramsim3: 64-bit words of a bitmap of a channel's banks (at most
+                                 8 ranks x 8 bank groups x 8 banks) */
+#define DRAM_DS3_NCMD 4       /* dramsim3: commands a command queue offers: ACT, PRE, RD, WR */
 #define DRAM_DS3_CMDQ 8       /* dramsim3: entries per bank command queue (its cmd_queue_size) */
 #define DRAM_DS3_DRAIN_MIN 8  /* dramsim3: with the command queues empty, more than this many
                                  queued writes start a drain */
@@ -151,12 +154,27 @@ typedef struct dram_chan_s {
     uint32_t txq_head[2];       /* index of each buffer's oldest entry in txq */
     uint32_t rr;                /* round robin: the bank command queue that issued last */
     uint32_t draining;          /* writes still to move in the current drain; 0 = none */
+    bool ds3_drain_held;        /* a drain stopped for a read: none starts before a read moves */
     uint64_t xfer_seq;          /* order of moves into the command queues */
     uint32_t cq_total;          /* requests in all command queues */
     uint64_t ds3_c;             /* the first cycle not yet simulated */
-    uint64_t *ds3_wake;         /* owned, one per bank: no command of the bank's command queue
-                                   can issue before this cycle (a lower bound: constraints only
-                                   grow; 0 when the queue or the bank's state changed) */
+    uint64_t *ds3_own;          /* owned, DRAM_DS3_NCMD per bank: for each command its command
+                                   queue offers now (ACT, PRE, RD, WR), the earliest cycle from
+                                   the bank's own constraints; UINT64_MAX for one not offered */
+    uint8_t *ds3_k;             /* owned, DRAM_DS3_NCMD per bank: for each command offered, the
+                                   first entry of the command queue that would issue it */
+    uint64_t *ds3_wake;         /* owned, one per bank: no command of its command queue can
+                                   issue before this cycle (UINT64_MAX: none offered). Exact when
+                                   computed (ds3_own against the limits of its bank group and
+                                   rank), a lower bound after: those limits only grow */
+    /* the calendar of ds3_wake (dram.c, ds3_cal_*); bitmaps as ds3_full */
+    uint64_t ds3_wc;            /* the first cycle not yet collected into ds3_due */
+    uint64_t *ds3_due;          /* owned: the banks whose ds3_wake is below ds3_wc */
+    uint64_t *ds3_wheel;        /* owned, DS3_WHEEL bitmaps: slot w % DS3_WHEEL holds the banks
+                                   whose ds3_wake w is in [ds3_wc, ds3_wc + DS3_WHEEL) */
+    uint64_t ds3_occ;           /* bit s: slot s of ds3_wheel holds a bank */
+    uint64_t *ds3_far;          /* owned: the banks whose ds3_wake is further */
+    uint64_t ds3_far_min;       /* at or below the least ds3_wake of ds3_far */
     uint64_t *ds3_full;         /* owned, bitmap of the banks (ceil(banks / 64) words): bit
                                    set while the bank's command queue holds DRAM_DS3_CMDQ */
     dram_ds3_cqe_t *ds3_cq;     /* owned, DRAM_DS3_CMDQ per bank: the bank's command queue in
@@ -234,6 +252,7 @@ typedef struct dram_s {
     dram_timing_t t;
     dram_addrmap_t map;
     uint32_t banks_per_rank;    /* bankgroups * banks_per_group */
+    uint32_t ds3_words;         /* dramsim3: 64-bit words of a bitmap of a channel's banks */
     uint32_t line_bytes;        /* bus_width / 8 * BL (64), a power of two */
     uint32_t line_shift;        /* log2(line_bytes) */
     uint64_t tck_recip;         /* floor((2^64 - 1) / tCK_ps): ps to cycles without a division */

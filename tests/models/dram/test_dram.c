@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -559,6 +560,22 @@ static void test_scheduler_against_checker(void **state)
     remove("test_dram_cmd.log");
 }
 
+/* The bytes of file `path` (malloc'd), which is removed. */
+static char *slurp_and_remove(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    char *buf = malloc(*len + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, *len, f), *len);
+    fclose(f);
+    remove(path);
+    return buf;
+}
+
 /* Run the platform with a command log, the packed scan on or off; the log's bytes (malloc'd). */
 static char *log_of(const char *const *sets, size_t n, bool packed, size_t *len)
 {
@@ -572,17 +589,32 @@ static char *log_of(const char *const *sets, size_t n, bool packed, size_t *len)
     }
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), 0);
     migsim_sim_destroy(sim);
-    FILE *f = fopen("test_dram_packed.log", "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    char *buf = malloc(*len + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, *len, f), *len);
-    fclose(f);
-    remove("test_dram_packed.log");
-    return buf;
+    return slurp_and_remove("test_dram_packed.log", len);
+}
+
+/* Run the platform (40,000 generated requests) to its end: its command log test_dram_ds3.log
+ * (malloc'd bytes) and its statistics ("stats" of the statistics JSON, to cJSON_Delete). */
+static char *ds3_run(const char *const *sets, size_t n, size_t *len, cJSON **stats)
+{
+    migsim_sim_t *sim;
+    if (migsim_sim_create_platform(&sim, "dram", sets, n))
+        fail_msg("%s", migsim_errmsg());
+    if (migsim_sim_run(sim, 5000000000ull)) /* 5 ms: the traffic takes 0.2 ms or less */
+        fail_msg("%s", migsim_errmsg());
+    double done;
+    assert_int_equal(migsim_sim_stat(sim, "cpu0.completed_reqs", &done), 0);
+    if (done != 40000) /* a controller that livelocks runs its refreshes until the limit */
+        fail_msg("%.0f of 40000 requests completed", done);
+    char *text = migsim_sim_stats_json(sim, 0.0);
+    assert_non_null(text);
+    cJSON *j = cJSON_Parse(text);
+    assert_non_null(j);
+    free(text);
+    *stats = cJSON_DetachItemFromObject(j, "stats");
+    assert_non_null(*stats);
+    cJSON_Delete(j);
+    migsim_sim_destroy(sim); /* closes the log */
+    return slurp_and_remove("test_dram_ds3.log", len);
 }
 
 /*
@@ -667,6 +699,69 @@ static void test_verify_cache_catches_stale_move(void **state)
     assert_true(planted > 1); /* the read buffer holds requests to several banks */
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
     assert_non_null(strstr(migsim_errmsg(), "the move chose entry"));
+    migsim_sim_destroy(sim);
+}
+
+/*
+ * dramsim3: simulating only the cycles at which something can happen (the calendar of the
+ * banks' earliest cycles, the buffered requests' and the refreshes') issues the same commands
+ * at the same cycles, and accepts and answers every request at the same time, as simulating
+ * every cycle (verify_cache, which also checks each cycle's choice against a walk of every
+ * command queue). The traffic has reads queued before writes to the same lines (a narrow
+ * range), so write drains stop early (where DRAMSim3 itself would livelock), one, two and
+ * four ranks, refreshes, and two address mappings.
+ */
+static void test_dramsim3_skips_no_cycle(void **state)
+{
+    (void)state;
+    static const char *const cfgs[][4] = {
+        { "dram0.ranks=1", "dram0.preset=\"DDR4-2400\"", "cpu0.gen_range_bytes=\"256KiB\"",
+          "cpu0.gen_gap_ps=833" },
+        { "dram0.ranks=2", "dram0.preset=\"DDR4-3200\"", "cpu0.gen_range_bytes=\"64MiB\"",
+          "cpu0.gen_gap_ps=1500" },
+        { "dram0.ranks=4", "dram0.address_mapping=\"rochrababgco\"",
+          "cpu0.gen_range_bytes=\"1MiB\"", "cpu0.gen_gap_ps=5000" },
+    };
+    static const char *const own[] = { "dram0.controller=\"dramsim3\"",
+                                       "dram0.cmd_log=\"test_dram_ds3.log\"",
+                                       "cpu0.gen_count=40000", NULL };
+    for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
+        const char *sets[9];
+        size_t n = join_sets(sets, cfgs[i], 4, own, 3), la, lb;
+        cJSON *sa, *sb;
+        char *a = ds3_run(sets, n, &la, &sa);
+        sets[n++] = "dram0.verify_cache=true";
+        char *b = ds3_run(sets, n, &lb, &sb);
+        assert_true(la > 100000);
+        if (la != lb || memcmp(a, b, la) != 0)
+            fail_msg("configuration %zu: the commands differ from those of every cycle", i);
+        if (!cJSON_Compare(sa, sb, true))
+            fail_msg("configuration %zu: the statistics differ from those of every cycle", i);
+        free(a);
+        free(b);
+        cJSON_Delete(sa);
+        cJSON_Delete(sb);
+    }
+}
+
+/* dramsim3: verify_cache notices a bank whose cached offer is stale (its ACT offered one
+ * cycle later than the bank's constraints say). */
+static void test_verify_cache_catches_stale_offer(void **state)
+{
+    (void)state;
+    const char *sets[] = { "dram0.controller=\"dramsim3\"", "dram0.verify_cache=true",
+                           "cpu0.gen_count=20000", "cpu0.gen_range_bytes=\"64MiB\"",
+                           "cpu0.gen_gap_ps=700" };
+    migsim_sim_t *sim;
+    dram_t *d = run_clean_2us(&sim, sets, 5);
+    dram_chan_t *ch = &d->chans[0];
+    uint32_t i = 0, nb = d->org.ranks * d->banks_per_rank;
+    while (i < nb && ch->ds3_own[(size_t)i * DRAM_DS3_NCMD + DRAM_CMD_ACT] == UINT64_MAX)
+        i++;
+    assert_true(i < nb); /* a bank waits for its ACT */
+    ch->ds3_own[(size_t)i * DRAM_DS3_NCMD + DRAM_CMD_ACT] += 1; /* planted: a stale offer */
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
+    assert_non_null(strstr(migsim_errmsg(), "from its offer"));
     migsim_sim_destroy(sim);
 }
 
@@ -806,6 +901,8 @@ int main(void)
         cmocka_unit_test(test_checker_catches_planted_timing_bug),
         cmocka_unit_test(test_verify_cache_catches_stale_entry),
         cmocka_unit_test(test_verify_cache_catches_stale_move),
+        cmocka_unit_test(test_dramsim3_skips_no_cycle),
+        cmocka_unit_test(test_verify_cache_catches_stale_offer),
         cmocka_unit_test(test_player_trace),
         cmocka_unit_test(test_presets_match_published_ini),
     };
