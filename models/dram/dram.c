@@ -2206,8 +2206,9 @@ MIGSIM_PARAM_ENUM(dram_t, "controller", controller, 0, ctrl_names,
                       "keep real bytes for requests that carry data"),
     MIGSIM_PARAM_BOOL(dram_t, "verify_cache", verify_cache, 0,
                       "check the scheduler's cached candidates against a full recomputation at "
-                      "every decision, and dramsim3's move from the read/write buffer against a "
-                      "walk of the buffer (slow; for testing the model)"),
+                      "every decision; dramsim3: simulate every cycle and check each against a "
+                      "walk of every command queue and of the read/write buffer (slow; for "
+                      "testing the model)"),
     MIGSIM_PARAM_STR(dram_t, "cmd_log", cmd_log, "",
                      "write every command to this file (models/dram/CMDLOG.md); empty = off"),
     MIGSIM_PARAMS_END,
