@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run_bench.sh - libmigsim speed benchmark (see bench/README.md).
 #
-#   bench/run_bench.sh [--callgrind] [--repeat N] [BUILD_DIR]
+#   bench/run_bench.sh [--callgrind] [--repeat N] [--controller NAME] [BUILD_DIR]
 #
 # BUILD_DIR defaults to ./build under the repository root; if BUILD_DIR/migsim
 # is missing it is configured and built (CMake, RelWithDebInfo).
@@ -16,6 +16,9 @@
 # --callgrind  also runs 200,000-record variants of both traces under
 #              valgrind --tool=callgrind and reports instructions (Ir) per
 #              request and the top 15 functions by inclusive Ir.
+# --controller NAME  the DRAM controller structure to run (dram0.controller:
+#              default, ramulator2 or dramsim3; default: default). The same
+#              targets hold in every mode.
 #
 # Exit status: 0 whatever the speed (PASS/FAIL is informational; speed
 # depends on the machine); 1 if a build, generation or run failed; 2 bad usage.
@@ -27,6 +30,7 @@ usage() {
 
 CALLGRIND=0
 REPEAT=1
+CONTROLLER=default
 BUILD_ARG=""
 while [ $# -gt 0 ]; do
     a=$1; shift
@@ -36,6 +40,10 @@ while [ $# -gt 0 ]; do
         [ $# -gt 0 ] || { echo "run_bench.sh: --repeat needs a number" >&2; exit 2; }
         REPEAT=$1; shift
         case "$REPEAT" in '' | *[!0-9]* | 0) echo "run_bench.sh: bad --repeat '$REPEAT'" >&2; exit 2 ;; esac ;;
+    --controller)
+        [ $# -gt 0 ] || { echo "run_bench.sh: --controller needs a name" >&2; exit 2; }
+        CONTROLLER=$1; shift ;;
+    --controller=*) CONTROLLER=${a#--controller=} ;;
     --repeat=*)
         REPEAT=${a#--repeat=}
         case "$REPEAT" in '' | *[!0-9]* | 0) echo "run_bench.sh: bad --repeat '$REPEAT'" >&2; exit 2 ;; esac ;;
@@ -67,6 +75,11 @@ GEN_COMMON=(--range 4GiB --size 64 --read-frac 0.67 --gap-ps "$TCK_PS" --seed 1)
 RUN_SETS=(--set cpu0.max_inflight=1024 --set 'dram0.preset="DDR4-2400"'
           --set dram0.channels=1 --set dram0.ranks=1 --set 'dram0.scheduler="frfcfs"'
           --set 'dram0.page_policy="open"' --set 'dram0.address_mapping="RoBaBgRaCoCh"')
+case "$CONTROLLER" in
+default | ramulator2 | dramsim3) RUN_SETS+=(--set "dram0.controller=\"$CONTROLLER\"") ;;
+*) echo "run_bench.sh: unknown controller '$CONTROLLER' (default, ramulator2 or dramsim3)" >&2
+   exit 2 ;;
+esac
 
 die() { echo "run_bench.sh: $*" >&2; exit 1; }
 now() { python3 -c 'import time; print(repr(time.monotonic()))'; }
@@ -164,7 +177,8 @@ FAILED=0
 GEN_INFO=()   # name:state:seconds
 RUN_INFO=()   # name:run:process-wall-seconds
 
-echo "== migsim: $MIGSIM (build type ${BUILD_TYPE:-unknown}), pinned: $PINNED"
+echo "== migsim: $MIGSIM (build type ${BUILD_TYPE:-unknown}), pinned: $PINNED," \
+     "controller: $CONTROLLER"
 TRACE_FORMAT=$(trace_format)
 echo "== trace generation (not counted in the speed figures)"
 for t in $TRACES; do
@@ -221,11 +235,11 @@ fi
 
 # ---- report --------------------------------------------------------------------
 python3 - "$OUT" "$COUNT" "$TCK_PS" "$TARGET_RANDOM" "$TARGET_SEQUENTIAL" "$TARGET_RSS_MIB" \
-    "$PINNED" "${BUILD_TYPE:-unknown}" "$MIGSIM" "$REPEAT" \
+    "$PINNED" "${BUILD_TYPE:-unknown}" "$MIGSIM" "$REPEAT" "$CONTROLLER" \
     "${GEN_INFO[*]:-}" "${RUN_INFO[*]:-}" "${CG_INFO[*]:-}" <<'EOF' || FAILED=1
 import json, os, platform, subprocess, sys, time
 
-(out, count, tck, tgt_rand, tgt_seq, tgt_rss, pinned, btype, migsim, repeat,
+(out, count, tck, tgt_rand, tgt_seq, tgt_rss, pinned, btype, migsim, repeat, controller,
  gen_info, run_info, cg_info) = sys.argv[1:]
 count, tck, repeat = int(count), int(tck), int(repeat)
 targets_rps = {"random": float(tgt_rand), "sequential": float(tgt_seq)}
@@ -253,6 +267,7 @@ summary = {
              "kernel": platform.release()},
     "build_type": btype,
     "migsim": migsim,
+    "controller": controller,
     "runs_per_trace": repeat,
     "records_per_trace": count,
     "tck_ps": tck,
@@ -318,8 +333,9 @@ for n in names:
 
 cols = [results.get(n) for n in names]
 print()
-print("== results (%s, %s, %d CPUs, pinned: %s, build %s)" % (
-    summary["date"], summary["host"]["cpu_model"], summary["host"]["nproc"], pinned, btype))
+print("== results (%s, %s, %d CPUs, pinned: %s, build %s, controller %s)" % (
+    summary["date"], summary["host"]["cpu_model"], summary["host"]["nproc"], pinned, btype,
+    controller))
 print("  %-30s" % "" + "".join("%18s" % n for n in names))
 g = lambda k: [c[k] if c else None for c in cols]
 gd = lambda k: [c["dram"][k] if c else None for c in cols]
