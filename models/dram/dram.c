@@ -1832,6 +1832,7 @@ static int dram_init(migsim_comp_t *c)
         return rc;
     d->banks_per_rank = d->org.bankgroups * d->org.banks_per_group;
     d->ds3_words = (d->org.ranks * d->banks_per_rank + 63) / 64;
+    assert(d->ds3_words <= DRAM_DS3_MAXW); /* the organisation parameters' limits */
     d->tck_recip = dram_ps_recip(d->t.tCK_ps);
     d->capacity_bytes = dram_capacity(d);
     if (d->org.ranks * d->banks_per_rank > 0xfffff || d->org.columns / d->t.BL > 0x1000)

@@ -709,7 +709,7 @@ static void test_verify_cache_catches_stale_move(void **state)
  * every cycle (verify_cache, which also checks each cycle's choice against a walk of every
  * command queue). The traffic has reads queued before writes to the same lines (a narrow
  * range), so write drains stop early (where DRAMSim3 itself would livelock), one, two and
- * four ranks, refreshes, and two address mappings.
+ * four ranks, 16 to 128 banks, refreshes, and two address mappings.
  */
 static void test_dramsim3_skips_no_cycle(void **state)
 {
@@ -721,6 +721,8 @@ static void test_dramsim3_skips_no_cycle(void **state)
           "cpu0.gen_gap_ps=1500" },
         { "dram0.ranks=4", "dram0.address_mapping=\"rochrababgco\"",
           "cpu0.gen_range_bytes=\"1MiB\"", "cpu0.gen_gap_ps=5000" },
+        { "dram0.ranks=4", "dram0.banks_per_group=8", "cpu0.gen_range_bytes=\"1MiB\"",
+          "cpu0.gen_gap_ps=2000" }, /* 128 banks: bitmaps of two words */
     };
     static const char *const own[] = { "dram0.controller=\"dramsim3\"",
                                        "dram0.cmd_log=\"test_dram_ds3.log\"",
