@@ -934,12 +934,14 @@ static bool ds3_bank_walk(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
             break;
         }
         if (q[k].row != b->open_row) {
+            if (k > 0)
+                continue;
             /* a PRE for the first entry only, unless a later entry hits the row and the row
                has served fewer than four column commands */
             bool later_hit = false;
-            for (uint32_t j = k + 1; j < nq; j++)
+            for (uint32_t j = 1; j < nq; j++)
                 later_hit |= q[j].row == b->open_row;
-            if (k == 0 && (b->hits >= 4 || !later_hit))
+            if (b->hits >= 4 || !later_hit)
                 DS3_TRY(0, DRAM_CMD_PRE);
         } else if (!q[k].m || !ds3_wr_waits(q, k)) {
             DS3_TRY(k, q[k].m ? DRAM_CMD_WR : DRAM_CMD_RD);
@@ -1045,7 +1047,7 @@ static void ds3_cal_put(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w
         return;
     if (w < ch->ds3_wc) {
         ch->ds3_due[k] |= bit;
-    } else if (w - ch->ds3_wc < DS3_WHEEL) {
+    } else if (w < ch->ds3_wc + DS3_WHEEL) {
         ch->ds3_wheel[(size_t)(w % DS3_WHEEL) * nw + k] |= bit;
         ch->ds3_occ |= 1ull << (w % DS3_WHEEL);
     } else {
@@ -1076,13 +1078,13 @@ static void ds3_cal_collect(const dram_t *d, dram_chan_t *ch, uint64_t c)
     }
     ch->ds3_occ &= ~m;
     ch->ds3_wc = c + 1;
-    if (ch->ds3_far_min - ch->ds3_wc < DS3_WHEEL || ch->ds3_far_min < ch->ds3_wc) {
+    if (ch->ds3_far_min < ch->ds3_wc + DS3_WHEEL) {
         uint64_t fmin = UINT64_MAX;
         for (uint32_t j = 0; j < nw; j++)
             for (uint64_t bits = ch->ds3_far[j]; bits; bits &= bits - 1) {
                 uint32_t i = j * 64 + (uint32_t)__builtin_ctzll(bits);
                 uint64_t w = ch->ds3_wake[i];
-                if (w - ch->ds3_wc < DS3_WHEEL || w < ch->ds3_wc)
+                if (w < ch->ds3_wc + DS3_WHEEL)
                     ds3_cal_put(d, ch, i, w); /* leaves ds3_far for ds3_due or a slot */
                 else
                     fmin = w < fmin ? w : fmin;
@@ -1318,7 +1320,7 @@ static bool ds3_cal_holds(const dram_t *d, const dram_chan_t *ch, uint32_t i)
         return !due && !far && !slots;
     if (w < ch->ds3_wc)
         return due && !far && !slots;
-    if (w - ch->ds3_wc < DS3_WHEEL)
+    if (w < ch->ds3_wc + DS3_WHEEL)
         return slots && !due && !far;
     return far && !due && !slots && ch->ds3_far_min <= w;
 }
@@ -1444,13 +1446,13 @@ static void ds3_due_settle(const dram_t *d, dram_chan_t *ch, uint64_t c, bool re
 static bool ds3_rr_pick(dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wait,
                         dram_cand_t *cand)
 {
-    uint32_t nb = d->org.ranks * d->banks_per_rank, unit = UINT32_MAX;
+    uint32_t nb = d->org.ranks * d->banks_per_rank;
     uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
     uint64_t buf[DRAM_DS3_MAXW];
     if (d->verify_cache)
         ds3_verify_pick(d, ch, c, ref_wait, from, UINT32_MAX, NULL);
     const uint64_t *elig = ds3_due_elig(d, ch, c, ref_wait, buf);
-    unit = ds3_due_walk(d, ch, elig, from, nb, c);
+    uint32_t unit = ds3_due_walk(d, ch, elig, from, nb, c);
     if (unit == UINT32_MAX)
         unit = ds3_due_walk(d, ch, elig, 0, from, c);
     if (unit != UINT32_MAX) {
