@@ -956,7 +956,7 @@ static bool ds3_bank_walk(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
  * command, the first entry that would issue it (ch->ds3_k) and the bank's own earliest cycle
  * for it (ch->ds3_own; UINT64_MAX when not offered). Called whenever the queue, the open row
  * or the bank's constraints change. */
-static void ds3_classify(dram_chan_t *ch, const dram_bank_t *b, uint32_t unit)
+static void ds3_classify(dram_chan_t *ch, dram_bank_t *b, uint32_t unit)
 {
     const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
     uint8_t *kx = ch->ds3_k + (size_t)unit * DRAM_DS3_NCMD;
@@ -987,6 +987,7 @@ static void ds3_classify(dram_chan_t *ch, const dram_bank_t *b, uint32_t unit)
     uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
     for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
         own[x] = offer >> x & 1 ? b->next[x] : UINT64_MAX;
+    b->ds3_offer = (uint8_t)offer;
 }
 
 /* The earliest cycle a command of bank `unit`'s queue can issue now: its offer (ds3_own)
@@ -997,6 +998,12 @@ static inline uint64_t ds3_bank_exact(const dram_chan_t *ch, uint32_t unit)
     const uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
     const uint64_t *gn = ch->bgs[b->bgi].next, *rn = ch->ranks[b->rank].next;
     uint64_t w = UINT64_MAX;
+    unsigned offer = b->ds3_offer;
+    if (offer && !(offer & (offer - 1))) { /* one command offered, as most often */
+        unsigned x = (unsigned)__builtin_ctz(offer);
+        w = own[x] > gn[x] ? own[x] : gn[x];
+        return w > rn[x] ? w : rn[x];
+    }
     for (unsigned x = 0; x < DRAM_DS3_NCMD; x++) {
         uint64_t t = own[x] > gn[x] ? own[x] : gn[x];
         t = t > rn[x] ? t : rn[x];

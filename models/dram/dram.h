@@ -93,6 +93,8 @@ typedef struct dram_bank_s {
     uint8_t hits;               /* dramsim3: column commands since the open row's ACT */
     uint8_t ds3_hit;            /* dramsim3: bit k set when entry k of the bank's command queue
                                    (dram_chan_t.ds3_cq) is to the open row */
+    uint8_t ds3_offer;          /* dramsim3: bit x set when the command queue offers command x
+                                   (dram_chan_t.ds3_own) */
 } dram_bank_t;
 
 typedef struct dram_bg_s {
