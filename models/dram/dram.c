@@ -1217,6 +1217,30 @@ static void ds3_verify_move(dram_t *d, dram_chan_t *ch, unsigned m, uint32_t n, 
                                      m ? "write" : "read", j));
 }
 
+/* Does a drain start with nw writes and nr reads in the buffers (those step 3 sees)? */
+static inline bool ds3_drain_starts(const dram_t *d, const dram_chan_t *ch, uint32_t nw,
+                                    uint32_t nr)
+{
+    bool held = ch->ds3_drain_held && nr > ch->nact[0]; /* a read is buffered */
+    return !ch->draining && !held &&
+           (nw >= d->write_queue_depth || (nw > DRAM_DS3_DRAIN_MIN && ch->cq_total == 0) ||
+            (nw && nr == 0 && ch->cq_total == 0)); /* the last writes of a trace */
+}
+
+/* Is step 3 idle from cycle c + 1 on (every request buffered now accepted before c + 1) until
+ * a command queue entry leaves or a request arrives: no buffered request's command queue has
+ * room, and no drain starts? Then the move is blocked till then. */
+static bool ds3_step3_idle(const dram_t *d, dram_chan_t *ch)
+{
+    uint64_t room = 0;
+    for (uint32_t w = 0; w < d->ds3_words; w++)
+        room |= (ch->ds3_buf[0][w] | ch->ds3_buf[1][w]) & ~ch->ds3_full[w];
+    if (room || ds3_drain_starts(d, ch, ch->nq[1] - ch->nact[1], ch->nq[0]))
+        return false;
+    ch->xfer_blocked = true;
+    return true;
+}
+
 /* Move one request into its bank's command queue (step 3); true if one moved. *wake gets the
  * cycle at which a request accepted too recently may move. */
 static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
@@ -1226,10 +1250,7 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
     /* what cycle c sees: the requests accepted before it */
     uint32_t rr = ds3_recent_n(d, ch, 0, c), rw = ds3_recent_n(d, ch, 1, c);
     uint32_t nw = ch->nq[1] - ch->nact[1] - rw, nr = ch->nq[0] - rr;
-    bool held = ch->ds3_drain_held && nr > ch->nact[0]; /* a read is buffered */
-    if (!ch->draining && !held &&
-        (nw >= d->write_queue_depth || (nw > DRAM_DS3_DRAIN_MIN && ch->cq_total == 0) ||
-         (nw && nr == 0 && ch->cq_total == 0))) /* the last writes of a trace */
+    if (ds3_drain_starts(d, ch, nw, nr))
         ch->draining = nw;
     unsigned m = ch->draining > 0;
     uint32_t n = ch->nq[m] - ch->nact[m];
@@ -1507,10 +1528,10 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
     }
     bool moved = ds3_transfer(d, ch, c, &wake);
     ch->ds3_c = c + 1;
-    /* the next cycle at which something can happen: at once after a move (another may follow)
-       or a refresh command; else a bank's bound, a buffered request's, a refresh's. Every
-       cycle under verify_cache, as DRAMSim3 itself (the same commands, with nothing skipped) */
-    if (moved || (have && in_ref >= 0) || d->verify_cache)
+    /* the next cycle at which something can happen: at once after a refresh command, or a
+       move unless step 3 is idle then; else a bank's bound, a buffered request's, a refresh's.
+       Every cycle under verify_cache, as DRAMSim3 itself (the same commands, nothing skipped) */
+    if ((have && in_ref >= 0) || d->verify_cache || (moved && !ds3_step3_idle(d, ch)))
         return c + 1;
     uint64_t buf[DRAM_DS3_MAXW], any = 0; /* a bank that can issue again at once */
     const uint64_t *elig = ds3_due_elig(d, ch, c, in_ref >= 0, buf);
@@ -1542,7 +1563,8 @@ static void ds3_sched(migsim_event_t *ev)
     }
 }
 
-/* A request accepted at cycle c joins the read or write buffer; the channel wakes at c + 1. */
+/* A request accepted at cycle c joins the read or write buffer; the channel wakes at c + 1
+ * unless step 3 is idle then. */
 static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m, uint64_t c)
 {
     uint32_t bi = REQ_BANK(req), n = ch->nq[m] - ch->nact[m]; /* with req */
@@ -1557,7 +1579,9 @@ static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m
         ch->ds3_bage[m][bi] = REQ_AGE(req);
     }
     ch->xfer_blocked = false;
-    if (!migsim_event_queued(&ch->sched_ev) || ch->sched_cyc > c + 1)
+    if (migsim_event_queued(&ch->sched_ev) && ch->sched_cyc <= c + 1)
+        return; /* that cycle sees it, or the next */
+    if (d->verify_cache || !ds3_step3_idle(d, ch))
         chan_wake(d, ch, c + 1);
 }
 
