@@ -1113,6 +1113,28 @@ static uint64_t ds3_cal_next(const dram_chan_t *ch)
     return t;
 }
 
+/* The calendar's first cycle before `limit` at which a bank can issue (UINT64_MAX: none):
+ * the banks of each first slot in turn get their exact cycles, and those that cannot issue
+ * then move on, so that no cycle is simulated for a bound gone stale. */
+static uint64_t ds3_peek_next(const dram_t *d, dram_chan_t *ch, uint64_t limit)
+{
+    uint32_t nw = d->ds3_words;
+    for (;;) {
+        uint64_t s = ds3_cal_next(ch);
+        if (s >= limit || s >= ch->ds3_wc + DS3_WHEEL) /* the far banks: left as they are */
+            return s;
+        const uint64_t *slot = ch->ds3_wheel + (size_t)(s % DS3_WHEEL) * nw;
+        for (uint32_t w = 0; w < nw; w++)
+            for (uint64_t bits = slot[w]; bits; bits &= bits - 1) {
+                uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                uint64_t t = ds3_bank_exact(ch, i);
+                if (t <= s)
+                    return s;
+                ds3_cal_put(d, ch, i, t);
+            }
+    }
+}
+
 /* Bank `unit`'s queue or state changed: its offer and earliest cycle anew. */
 static void ds3_bank_update(const dram_t *d, dram_chan_t *ch, uint32_t unit)
 {
@@ -1537,8 +1559,8 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
     const uint64_t *elig = ds3_due_elig(d, ch, c, in_ref >= 0, buf);
     for (uint32_t w = 0; w < d->ds3_words; w++)
         any |= elig[w];
-    uint64_t next = ds3_cal_next(ch);
-    wake = any ? c + 1 : next < wake ? next : wake;
+    uint64_t next = any ? c + 1 : ds3_peek_next(d, ch, wake);
+    wake = next < wake ? next : wake;
     return wake > c + 1 ? wake : c + 1;
 }
 
