@@ -1043,12 +1043,11 @@ static void ds3_cal_remove(const dram_t *d, dram_chan_t *ch, uint32_t i)
     }
 }
 
-/* Bank i's earliest cycle becomes w: it moves to its place in the calendar. */
-static void ds3_cal_put(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w)
+/* Bank i, in no place of the calendar, gets earliest cycle w and its place. */
+static inline void ds3_cal_place(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w)
 {
     uint32_t nw = d->ds3_words, k = i >> 6;
     uint64_t bit = 1ull << (i & 63);
-    ds3_cal_remove(d, ch, i);
     ch->ds3_wake[i] = w;
     if (w == UINT64_MAX)
         return;
@@ -1061,6 +1060,25 @@ static void ds3_cal_put(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w
         ch->ds3_far[k] |= bit;
         ch->ds3_far_min = w < ch->ds3_far_min ? w : ch->ds3_far_min;
     }
+}
+
+/* Bank i's earliest cycle becomes w: it moves to its place in the calendar. */
+static void ds3_cal_put(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w)
+{
+    ds3_cal_remove(d, ch, i);
+    ds3_cal_place(d, ch, i, w);
+}
+
+/* Bank i, due, gets earliest cycle w: it stays due if w is before ds3_wc, else it leaves
+ * ds3_due for its place. */
+static inline void ds3_due_put(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w)
+{
+    if (w < ch->ds3_wc) {
+        ch->ds3_wake[i] = w;
+        return;
+    }
+    ch->ds3_due[i >> 6] &= ~(1ull << (i & 63));
+    ds3_cal_place(d, ch, i, w);
 }
 
 /* The banks whose cycle is at or below c join ds3_due (the wheel's slots of cycles ds3_wc to
@@ -1468,7 +1486,7 @@ static inline uint32_t ds3_due_walk(const dram_t *d, dram_chan_t *ch, const uint
                 ch->ds3_wake[i] = t;
                 return i;
             }
-            ds3_cal_put(d, ch, i, t);
+            ds3_due_put(d, ch, i, t);
         }
     }
     return UINT32_MAX;
@@ -1483,7 +1501,7 @@ static void ds3_due_settle(const dram_t *d, dram_chan_t *ch, uint64_t c, bool re
     for (uint32_t w = 0; w < d->ds3_words; w++)
         for (uint64_t bits = elig[w]; bits; bits &= bits - 1) {
             uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            ds3_cal_put(d, ch, i, ds3_bank_exact(ch, i));
+            ds3_due_put(d, ch, i, ds3_bank_exact(ch, i));
         }
 }
 
