@@ -2,7 +2,7 @@
 # bench/xval.sh - cross-validation of the DDR4 model against DRAMSim3 and
 # Ramulator 2 (see bench/README.md, "Cross-validation").
 #
-#   bench/xval.sh [--count N] [--build BUILD_DIR] [--keep] \
+#   bench/xval.sh [--count N] [--build BUILD_DIR] [--keep] [--repeat R] \
 #                 DRAMSIM3_MAIN DRAMSIM3_INI RAMULATOR2_MAIN RAMULATOR2_YAML
 #
 # DRAMSIM3_MAIN    DRAMSim3's dramsim3main, built so that it stops at the end
@@ -29,6 +29,9 @@
 # bandwidth, wasted ACTs (libmigsim), host time and speed ratios (peer host
 # time / libmigsim's), and libmigsim's differences from each peer.
 # --keep  reuse traces already written with the same N.
+# --repeat R  run the five simulations of each trace R times, in turn, and
+#          report each one's median host time (default 1); the simulated
+#          figures of a simulator's runs must agree, or the script fails.
 #
 # Exit status: 0 when every run finished, 1 when one failed, 2 bad usage.
 set -u -o pipefail
@@ -40,6 +43,7 @@ usage() {
 COUNT=2000000
 BUILD_ARG=""
 KEEP=0
+REPEAT=1
 POS=()
 while [ $# -gt 0 ]; do
     a=$1; shift
@@ -51,12 +55,16 @@ while [ $# -gt 0 ]; do
         [ $# -gt 0 ] || { echo "xval.sh: --build needs a directory" >&2; exit 2; }
         BUILD_ARG=$1; shift ;;
     --keep) KEEP=1 ;;
+    --repeat)
+        [ $# -gt 0 ] || { echo "xval.sh: --repeat needs a number" >&2; exit 2; }
+        REPEAT=$1; shift ;;
     -h | --help) usage; exit 0 ;;
     -*) echo "xval.sh: unknown option $a" >&2; usage >&2; exit 2 ;;
     *) POS+=("$a") ;;
     esac
 done
 case "$COUNT" in '' | *[!0-9]* | 0) echo "xval.sh: bad --count '$COUNT'" >&2; exit 2 ;; esac
+case "$REPEAT" in '' | *[!0-9]* | 0) echo "xval.sh: bad --repeat '$REPEAT'" >&2; exit 2 ;; esac
 if [ ${#POS[@]} -ne 4 ]; then
     echo "xval.sh: need DRAMSIM3_MAIN DRAMSIM3_INI RAMULATOR2_MAIN RAMULATOR2_YAML" >&2
     usage >&2
@@ -86,13 +94,13 @@ else
     echo "warning: taskset -c 0 unavailable; runs are not pinned" >&2
 fi
 
-python3 - "$ROOT" "$OUT" "$COUNT" "$KEEP" "$MIGSIM" "$DS3" "$DS3_INI" "$R2" "$R2_YAML" \
-    "${PIN[@]+"${PIN[@]}"}" <<'EOF'
-import json, os, random, re, subprocess, sys, time
+python3 - "$ROOT" "$OUT" "$COUNT" "$KEEP" "$REPEAT" "$MIGSIM" "$DS3" "$DS3_INI" "$R2" \
+    "$R2_YAML" "${PIN[@]+"${PIN[@]}"}" <<'EOF'
+import json, os, random, re, statistics, subprocess, sys, time
 
-root, out, count, keep, migsim, ds3, ds3_ini, r2, r2_yaml = sys.argv[1:10]
-pin = sys.argv[10:]
-count, keep = int(count), keep == "1"
+root, out, count, keep, repeat, migsim, ds3, ds3_ini, r2, r2_yaml = sys.argv[1:11]
+pin = sys.argv[11:]
+count, keep, repeat = int(count), keep == "1", int(repeat)
 TCK_PS = 833            # DDR4-2400
 LINE = 64
 RUN_SETS = ["cpu0.max_inflight=1024", 'dram0.preset="DDR4-2400"', "dram0.channels=1",
@@ -200,15 +208,29 @@ def run_ramulator2(rt, name):
 rows = []
 for name in ("random", "sequential"):
     ds, rt, mtr = make_traces(name)
-    rows.append((name, "DRAMSim3", run_dramsim3(ds, name)))
-    rows.append((name, "libmigsim dramsim3", run_libmigsim(mtr, "dramsim3", name)))
-    rows.append((name, "Ramulator 2", run_ramulator2(rt, name)))
-    rows.append((name, "libmigsim ramulator2", run_libmigsim(mtr, "ramulator2", name)))
-    rows.append((name, "libmigsim default", run_libmigsim(mtr, "default", name)))
+    sims = (("DRAMSim3", lambda: run_dramsim3(ds, name)),
+            ("libmigsim dramsim3", lambda: run_libmigsim(mtr, "dramsim3", name)),
+            ("Ramulator 2", lambda: run_ramulator2(rt, name)),
+            ("libmigsim ramulator2", lambda: run_libmigsim(mtr, "ramulator2", name)),
+            ("libmigsim default", lambda: run_libmigsim(mtr, "default", name)))
+    runs = {sim: [] for sim, _ in sims}
+    for _ in range(repeat):  # in turn, so that a change in the host's load falls on all
+        for sim, run in sims:
+            runs[sim].append(run())
+    for sim, _ in sims:
+        first = runs[sim][0]
+        figures = lambda r: {k: v for k, v in r.items() if k != "host_s"}
+        if any(figures(r) != figures(first) for r in runs[sim][1:]):
+            fail("%s on the %s trace gave different figures in its %d runs"
+                 % (sim, name, repeat))
+        rows.append((name, sim, dict(first, host_s=statistics.median(
+            r["host_s"] for r in runs[sim]))))
 
 f0 = lambda x: "-" if x is None else "{:,.0f}".format(x)
 print("%d requests per trace, DDR4-2400 8 Gb x8, 1 channel, 1 rank, open page, RoBaBgRaCoCh"
       % count)
+if repeat > 1:
+    print("host s: the median of %d runs of each simulator, taken in turn" % repeat)
 print("%-10s %-21s %12s %10s %10s %6s %10s %9s %8s %8s %8s %7s" % (
     "trace", "simulator", "cycles", "ACT", "PRE", "REF", "row hits", "rd lat", "GB/s",
     "wasted", "host s", "x"))
