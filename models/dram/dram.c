@@ -1440,12 +1440,16 @@ static void ds3_bank_pick(dram_chan_t *ch, uint32_t unit, uint64_t c, dram_cand_
     const uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
     const uint8_t *kx = ch->ds3_k + (size_t)unit * DRAM_DS3_NCMD;
     dram_bank_t *b = &ch->banks[unit];
-    unsigned best = DRAM_DS3_NCMD, bk = DRAM_DS3_CMDQ;
-    for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
-        if (own[x] != UINT64_MAX && earliest(ch, b, x) <= c && kx[x] < bk) {
-            best = x;
-            bk = kx[x];
-        }
+    unsigned offer = b->ds3_offer, best = (unsigned)__builtin_ctz(offer), bk = kx[best];
+    if (offer & (offer - 1)) { /* more than one command offered: the earliest entry's that can */
+        best = DRAM_DS3_NCMD;
+        bk = DRAM_DS3_CMDQ;
+        for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
+            if (own[x] != UINT64_MAX && earliest(ch, b, x) <= c && kx[x] < bk) {
+                best = x;
+                bk = kx[x];
+            }
+    }
     assert(best < DRAM_DS3_NCMD);
     *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)best, unit,
                           ch->ds3_cq[(size_t)unit * DRAM_DS3_CMDQ + bk].req };
