@@ -209,15 +209,15 @@ static inline uint64_t ps_to_cyc_ceil(const dram_t *d, uint64_t ps)
 }
 
 /* Earliest cycle `cmd` may issue on bank `b` from its bank's and bank group's constraints. */
-static inline uint64_t bank_group_earliest(dram_chan_t *ch, const dram_bank_t *b, unsigned cmd)
+static inline uint64_t bank_group_earliest(const dram_bank_t *b, unsigned cmd)
 {
-    return max_u64(b->next[cmd], bank_bg(ch, b)->next[cmd]);
+    return max_u64(b->next[cmd], b->bg_next[cmd]);
 }
 
 /* Earliest cycle `cmd` may issue on bank `b` from the recorded constraints. */
-static inline uint64_t earliest(dram_chan_t *ch, dram_bank_t *b, unsigned cmd)
+static inline uint64_t earliest(const dram_bank_t *b, unsigned cmd)
 {
-    return max_u64(bank_group_earliest(ch, b, cmd), ch->ranks[b->rank].next[cmd]);
+    return max_u64(bank_group_earliest(b, cmd), b->rank_next[cmd]);
 }
 
 static void log_cmd(dram_t *d, dram_chan_t *ch, uint64_t c, unsigned cmd, uint32_t unit,
@@ -351,7 +351,7 @@ static inline void bank_candidate(dram_t *d, dram_chan_t *ch, dram_bank_t *b)
      * every candidate of a command, so the scan applies them (rv of
      * dram_scan_rank_packed), and with them the rank's refresh due cycle.
      */
-    ch->sc_eff[i] = bank_group_earliest(ch, b, b->cand_cmd);
+    ch->sc_eff[i] = bank_group_earliest(b, b->cand_cmd);
 }
 
 /* The oldest request of list m addressed to the bank's open row, or NULL. */
@@ -482,7 +482,7 @@ static void chan_verify(dram_t *d, dram_chan_t *ch, uint64_t c)
         uint64_t want = UINT64_MAX;
         if (b->cand_cmd != DRAM_NCMD) {
             /* the bank's and bank group's part: the scan applies the rank's */
-            want = bank_group_earliest(ch, b, b->cand_cmd);
+            want = bank_group_earliest(b, b->cand_cmd);
         }
         uint64_t want_key = (uint64_t)b->cand_class << 56 | b->cand_age;
         uint64_t want_kp = dram_scan_pack(b->cand_class, b->cand_age, i % d->banks_per_rank);
@@ -528,7 +528,7 @@ static __attribute__((noinline)) void chan_scan_refresh(dram_t *d, dram_chan_t *
             uint64_t key = (uint64_t)CLASS_REFRESH << 56 | i;
             if (b->commit) { /* the row's own request is served before the row closes */
                 unsigned col = req_col_cmd(b->commit);
-                cand_offer(best, max_u64(base, earliest(ch, b, col)), key, col, r * bpr + i,
+                cand_offer(best, max_u64(base, earliest(b, col)), key, col, r * bpr + i,
                            b->commit);
                 active = true;
             } else if (!prea) {
@@ -920,7 +920,7 @@ static bool ds3_bank_walk(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
     uint64_t bw = UINT64_MAX, t;
 #define DS3_TRY(k_, cmd_)                                                                  \
     do {                                                                                   \
-        t = earliest(ch, b, (cmd_));                                                       \
+        t = earliest(b, (cmd_));                                                       \
         if (t <= c) {                                                                      \
             *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)(cmd_), unit,     \
                                   q[(k_)].req };                                           \
@@ -996,7 +996,7 @@ static inline uint64_t ds3_bank_exact(const dram_chan_t *ch, uint32_t unit)
 {
     const dram_bank_t *b = &ch->banks[unit];
     const uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
-    const uint64_t *gn = ch->bgs[b->bgi].next, *rn = ch->ranks[b->rank].next;
+    const uint64_t *gn = b->bg_next, *rn = b->rank_next;
     uint64_t w = UINT64_MAX;
     unsigned offer = b->ds3_offer;
     if (offer && !(offer & (offer - 1))) { /* one command offered, as most often */
@@ -1445,7 +1445,7 @@ static void ds3_bank_pick(dram_chan_t *ch, uint32_t unit, uint64_t c, dram_cand_
         best = DRAM_DS3_NCMD;
         bk = DRAM_DS3_CMDQ;
         for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
-            if (own[x] != UINT64_MAX && earliest(ch, b, x) <= c && kx[x] < bk) {
+            if (own[x] != UINT64_MAX && earliest(b, x) <= c && kx[x] < bk) {
                 best = x;
                 bk = kx[x];
             }
@@ -1803,7 +1803,7 @@ static int dram_recv(migsim_port_t *port, migsim_req_t *req)
         return MIGSIM_OK; /* queued for the other mode: no candidate now */
     if (b->cand_cmd == DRAM_NCMD)
         return MIGSIM_OK;
-    uint64_t t = max_u64(earliest(ch, b, b->cand_cmd), max_u64(c, ch->cmd_next));
+    uint64_t t = max_u64(earliest(b, b->cand_cmd), max_u64(c, ch->cmd_next));
     uint64_t due = ch->ranks[b->rank].ref_eff_due;
     if (t >= due)
         return MIGSIM_OK;
@@ -1957,6 +1957,8 @@ static int dram_init(migsim_comp_t *c)
             ch->banks[b].rank = (uint16_t)(b / d->banks_per_rank);
             ch->banks[b].bg = (uint16_t)(b % d->banks_per_rank / d->org.banks_per_group);
             ch->banks[b].bgi = ch->banks[b].rank * d->org.bankgroups + ch->banks[b].bg;
+            ch->banks[b].bg_next = ch->bgs[ch->banks[b].bgi].next;
+            ch->banks[b].rank_next = ch->ranks[ch->banks[b].rank].next;
             ch->sc_cmd[b] = DRAM_NCMD;
         }
         chan_invalidate_all(d, ch);

@@ -95,6 +95,8 @@ typedef struct dram_bank_s {
                                    (dram_chan_t.ds3_cq) is to the open row */
     uint8_t ds3_offer;          /* dramsim3: bit x set when the command queue offers command x
                                    (dram_chan_t.ds3_own) */
+    const uint64_t *bg_next;    /* its bank group's next (dram_bg_t), its rank's (dram_rank_t) */
+    const uint64_t *rank_next;
 } dram_bank_t;
 
 typedef struct dram_bg_s {
