@@ -1471,18 +1471,15 @@ static const uint64_t *ds3_due_elig(const dram_t *d, const dram_chan_t *ch, uint
     return buf;
 }
 
-/* Step 2 over the banks of `elig` in [lo, hi), in order: each gets its exact earliest cycle,
- * and the first that can issue at c is returned (it stays due); the others take their place
- * in the calendar. UINT32_MAX if none can. */
+/* Step 2 over the banks of `elig` in round-robin order from bank `from`: each gets its exact
+ * earliest cycle, and the first that can issue at c is returned (it stays due); the others
+ * take their place in the calendar. UINT32_MAX if none can. */
 static inline uint32_t ds3_due_walk(const dram_t *d, dram_chan_t *ch, const uint64_t *elig,
-                                    uint32_t lo, uint32_t hi, uint64_t c)
+                                    uint32_t from, uint64_t c)
 {
-    for (uint32_t w = lo >> 6; lo < hi && w <= (hi - 1) >> 6; w++) {
-        uint64_t bits = elig[w];
-        if (w == lo >> 6)
-            bits &= ~0ull << (lo & 63);
-        if (w == (hi - 1) >> 6 && (hi & 63))
-            bits &= ~0ull >> (64 - (hi & 63));
+    uint32_t nw = d->ds3_words, w = from >> 6;
+    uint64_t bits = elig[w] & ~0ull << (from & 63);
+    for (uint32_t n = 0;;) {
         for (; bits; bits &= bits - 1) {
             uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
             uint64_t t = ds3_bank_exact(ch, i);
@@ -1492,8 +1489,13 @@ static inline uint32_t ds3_due_walk(const dram_t *d, dram_chan_t *ch, const uint
             }
             ds3_due_put(d, ch, i, t);
         }
+        if (++n > nw)
+            return UINT32_MAX;
+        w = w + 1 == nw ? 0 : w + 1;
+        bits = elig[w];
+        if (n == nw) /* back at from's word: the banks before it */
+            bits &= ~(~0ull << (from & 63));
     }
-    return UINT32_MAX;
 }
 
 /* After a command issued at c: the banks still due that step 2 may look at get their exact
@@ -1524,9 +1526,7 @@ static bool ds3_rr_pick(dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wait,
     if (d->verify_cache)
         ds3_verify_pick(d, ch, c, ref_wait, from, UINT32_MAX, NULL);
     const uint64_t *elig = ds3_due_elig(d, ch, c, ref_wait, buf);
-    uint32_t unit = ds3_due_walk(d, ch, elig, from, nb, c);
-    if (unit == UINT32_MAX)
-        unit = ds3_due_walk(d, ch, elig, 0, from, c);
+    uint32_t unit = ds3_due_walk(d, ch, elig, from, c);
     if (unit != UINT32_MAX) {
         ds3_bank_pick(ch, unit, c, cand);
         ch->rr = unit;
