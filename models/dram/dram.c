@@ -741,6 +741,7 @@ static void chan_issue(dram_t *d, dram_chan_t *ch, const dram_cand_t *cand, uint
         memmove(&q[k], &q[k + 1], (nq - 1 - k) * sizeof *q);
         unsigned below = (1u << k) - 1; /* the entries after k move down one */
         b->ds3_hit = (uint8_t)((b->ds3_hit & below) | (b->ds3_hit >> 1 & ~below));
+        b->ds3_wr = (uint8_t)((b->ds3_wr & below) | (b->ds3_wr >> 1 & ~below));
         b->nx[m]--;
         ch->ds3_full[cand->unit >> 6] &= ~(1ull << (cand->unit & 63));
         ch->nact[m]--;
@@ -952,10 +953,9 @@ static bool ds3_bank_walk(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
     return false;
 }
 
-/* What bank `unit`'s command queue offers now (step 2's rules without the timing): for each
- * command, the first entry that would issue it (ch->ds3_k) and the bank's own earliest cycle
- * for it (ch->ds3_own; UINT64_MAX when not offered). Called whenever the queue, the open row
- * or the bank's constraints change. */
+/* What bank `unit`'s command queue offers now (step 2's rules without the timing): the
+ * commands (b->ds3_offer) and for each the first entry that would issue it (ch->ds3_k).
+ * Called whenever the queue or the open row change. */
 static void ds3_classify(dram_chan_t *ch, dram_bank_t *b, uint32_t unit)
 {
     const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
@@ -974,29 +974,32 @@ static void ds3_classify(dram_chan_t *ch, dram_bank_t *b, uint32_t unit)
             offer = 1u << DRAM_CMD_PRE;
             kx[DRAM_CMD_PRE] = 0;
         }
-        /* the entries hitting the row, in order: the first RD, the first WR no RD waits for */
-        for (; hit; hit &= hit - 1) {
-            uint32_t k = (uint32_t)__builtin_ctz(hit);
-            unsigned cmd = q[k].m ? DRAM_CMD_WR : DRAM_CMD_RD;
-            if (offer >> cmd & 1 || (q[k].m && ds3_wr_waits(q, k)))
-                continue;
-            offer |= 1u << cmd;
-            kx[cmd] = (uint8_t)k;
+        /* the entries hitting the row: the first read's RD, the first write's WR that no
+           earlier RD to its address waits for */
+        unsigned rd = hit & ~b->ds3_wr;
+        if (rd) {
+            offer |= 1u << DRAM_CMD_RD;
+            kx[DRAM_CMD_RD] = (uint8_t)__builtin_ctz(rd);
+        }
+        for (unsigned wr = hit & b->ds3_wr; wr; wr &= wr - 1) {
+            uint32_t k = (uint32_t)__builtin_ctz(wr);
+            if (!ds3_wr_waits(q, k)) {
+                offer |= 1u << DRAM_CMD_WR;
+                kx[DRAM_CMD_WR] = (uint8_t)k;
+                break;
+            }
         }
     }
-    uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
-    for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
-        own[x] = offer >> x & 1 ? b->next[x] : UINT64_MAX;
     b->ds3_offer = (uint8_t)offer;
 }
 
-/* The earliest cycle a command of bank `unit`'s queue can issue now: its offer (ds3_own)
- * against the limits its bank group and rank put on each command. */
+/* The earliest cycle a command of bank `unit`'s queue can issue now (UINT64_MAX: none
+ * offered): the earliest over its offer (ds3_offer) of the bank's, bank group's and rank's
+ * limits. */
 static inline uint64_t ds3_bank_exact(const dram_chan_t *ch, uint32_t unit)
 {
     const dram_bank_t *b = &ch->banks[unit];
-    const uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
-    const uint64_t *gn = b->bg_next, *rn = b->rank_next;
+    const uint64_t *own = b->next, *gn = b->bg_next, *rn = b->rank_next;
     uint64_t w = UINT64_MAX;
     unsigned offer = b->ds3_offer;
     if (offer && !(offer & (offer - 1))) { /* one command offered, as most often */
@@ -1004,7 +1007,8 @@ static inline uint64_t ds3_bank_exact(const dram_chan_t *ch, uint32_t unit)
         w = own[x] > gn[x] ? own[x] : gn[x];
         return w > rn[x] ? w : rn[x];
     }
-    for (unsigned x = 0; x < DRAM_DS3_NCMD; x++) {
+    for (; offer; offer &= offer - 1) {
+        unsigned x = (unsigned)__builtin_ctz(offer);
         uint64_t t = own[x] > gn[x] ? own[x] : gn[x];
         t = t > rn[x] ? t : rn[x];
         w = t < w ? t : w;
@@ -1355,6 +1359,7 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
         ch->ds3_cq[(size_t)bi * DRAM_DS3_CMDQ + k] =
             (dram_ds3_cqe_t){ r, REQ_ROW(r), (uint16_t)REQ_COL(r), (uint8_t)m };
         b->ds3_hit |= (uint8_t)((REQ_ROW(r) == b->open_row) << k);
+        b->ds3_wr |= (uint8_t)(m << k);
         if (++b->nx[m] + b->nx[!m] == DRAM_DS3_CMDQ)
             ch->ds3_full[bi >> 6] |= 1ull << (bi & 63);
         ds3_bank_update(d, ch, bi);
@@ -1394,7 +1399,7 @@ static bool ds3_cal_holds(const dram_t *d, const dram_chan_t *ch, uint32_t i)
 }
 
 /*
- * verify_cache: every bank's offer (ds3_own) against DRAMSim3's walk of its command queue
+ * verify_cache: every bank's offer (ds3_offer) against DRAMSim3's walk of its command queue
  * (ds3_bank_walk), its cached earliest cycle against the exact one, and its place in the
  * calendar; with cand, step 2's choice (bank `unit` issuing *cand, or none when unit is
  * UINT32_MAX) against the first bank in round-robin order from `from` whose walk finds a ready
@@ -1437,18 +1442,19 @@ static void ds3_verify_pick(dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wai
  * commands it offers that can issue, the one of the earliest entry. */
 static void ds3_bank_pick(dram_chan_t *ch, uint32_t unit, uint64_t c, dram_cand_t *out)
 {
-    const uint64_t *own = ch->ds3_own + (size_t)unit * DRAM_DS3_NCMD;
     const uint8_t *kx = ch->ds3_k + (size_t)unit * DRAM_DS3_NCMD;
     dram_bank_t *b = &ch->banks[unit];
     unsigned offer = b->ds3_offer, best = (unsigned)__builtin_ctz(offer), bk = kx[best];
     if (offer & (offer - 1)) { /* more than one command offered: the earliest entry's that can */
         best = DRAM_DS3_NCMD;
         bk = DRAM_DS3_CMDQ;
-        for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
-            if (own[x] != UINT64_MAX && earliest(b, x) <= c && kx[x] < bk) {
+        for (; offer; offer &= offer - 1) {
+            unsigned x = (unsigned)__builtin_ctz(offer);
+            if (earliest(b, x) <= c && kx[x] < bk) {
                 best = x;
                 bk = kx[x];
             }
+        }
     }
     assert(best < DRAM_DS3_NCMD);
     *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)best, unit,
@@ -1978,7 +1984,6 @@ static int dram_init(migsim_comp_t *c)
             chan_ref_due_min(d, ch);
             ch->txq[0] = calloc(2 * (size_t)d->read_queue_depth, sizeof *ch->txq[0]);
             ch->txq[1] = calloc(2 * (size_t)d->write_queue_depth, sizeof *ch->txq[1]);
-            ch->ds3_own = malloc((size_t)nb * DRAM_DS3_NCMD * sizeof *ch->ds3_own);
             ch->ds3_k = calloc((size_t)nb * DRAM_DS3_NCMD, sizeof *ch->ds3_k);
             ch->ds3_wake = malloc(nb * sizeof *ch->ds3_wake);
             ch->ds3_due = calloc(d->ds3_words, sizeof *ch->ds3_due);
@@ -1993,14 +1998,11 @@ static int dram_init(migsim_comp_t *c)
                 if (!ch->ds3_nbuf[m] || !ch->ds3_buf[m] || !ch->ds3_bage[m])
                     return migsim_error(MIGSIM_ENOMEM, "out of memory");
             }
-            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_own || !ch->ds3_k || !ch->ds3_wake ||
+            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_k || !ch->ds3_wake ||
                 !ch->ds3_due || !ch->ds3_far || !ch->ds3_wheel || !ch->ds3_full || !ch->ds3_cq)
                 return migsim_error(MIGSIM_ENOMEM, "out of memory");
-            for (uint32_t b = 0; b < nb; b++) { /* nothing queued: nothing offered */
-                for (unsigned x = 0; x < DRAM_DS3_NCMD; x++)
-                    ch->ds3_own[(size_t)b * DRAM_DS3_NCMD + x] = UINT64_MAX;
+            for (uint32_t b = 0; b < nb; b++) /* nothing queued: nothing offered */
                 ch->ds3_wake[b] = UINT64_MAX;
-            }
             ch->ds3_far_min = UINT64_MAX;
         }
         if ((rc = migsim_event_init(c->k, &ch->sched_ev,
@@ -2049,7 +2051,6 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->sc_kp);
         free(ch->txq[0]);
         free(ch->txq[1]);
-        free(ch->ds3_own);
         free(ch->ds3_k);
         free(ch->ds3_wake);
         free(ch->ds3_due);

@@ -94,7 +94,9 @@ typedef struct dram_bank_s {
     uint8_t ds3_hit;            /* dramsim3: bit k set when entry k of the bank's command queue
                                    (dram_chan_t.ds3_cq) is to the open row */
     uint8_t ds3_offer;          /* dramsim3: bit x set when the command queue offers command x
-                                   (dram_chan_t.ds3_own) */
+                                   (ACT, PRE, RD, WR) */
+    uint8_t ds3_wr;             /* dramsim3: bit k set when entry k of the command queue is a
+                                   write */
     const uint64_t *bg_next;    /* its bank group's next (dram_bg_t), its rank's (dram_rank_t) */
     const uint64_t *rank_next;
 } dram_bank_t;
@@ -162,15 +164,13 @@ typedef struct dram_chan_s {
     uint64_t xfer_seq;          /* order of moves into the command queues */
     uint32_t cq_total;          /* requests in all command queues */
     uint64_t ds3_c;             /* the first cycle not yet simulated */
-    uint64_t *ds3_own;          /* owned, DRAM_DS3_NCMD per bank: for each command its command
-                                   queue offers now (ACT, PRE, RD, WR), the earliest cycle from
-                                   the bank's own constraints; UINT64_MAX for one not offered */
     uint8_t *ds3_k;             /* owned, DRAM_DS3_NCMD per bank: for each command offered, the
                                    first entry of the command queue that would issue it */
     uint64_t *ds3_wake;         /* owned, one per bank: no command of its command queue can
                                    issue before this cycle (UINT64_MAX: none offered). Exact when
-                                   computed (ds3_own against the limits of its bank group and
-                                   rank), a lower bound after: those limits only grow */
+                                   computed (its offer against its own, bank group's and
+                                   rank's limits), a lower bound after: the limits of the bank
+                                   groups and ranks only grow */
     /* the calendar of ds3_wake (dram.c, ds3_cal_*); bitmaps as ds3_full */
     uint64_t ds3_wc;            /* the first cycle not yet collected into ds3_due */
     uint64_t *ds3_due;          /* owned: the banks whose ds3_wake is below ds3_wc */

@@ -746,8 +746,8 @@ static void test_dramsim3_skips_no_cycle(void **state)
     }
 }
 
-/* dramsim3: verify_cache notices a bank whose cached offer is stale (its ACT offered one
- * cycle later than the bank's constraints say). */
+/* dramsim3: verify_cache notices a bank whose cached offer is stale (nothing offered where
+ * its command queue waits for an ACT). */
 static void test_verify_cache_catches_stale_offer(void **state)
 {
     (void)state;
@@ -758,10 +758,10 @@ static void test_verify_cache_catches_stale_offer(void **state)
     dram_t *d = run_clean_2us(&sim, sets, 5);
     dram_chan_t *ch = &d->chans[0];
     uint32_t i = 0, nb = d->org.ranks * d->banks_per_rank;
-    while (i < nb && ch->ds3_own[(size_t)i * DRAM_DS3_NCMD + DRAM_CMD_ACT] == UINT64_MAX)
+    while (i < nb && ch->banks[i].ds3_offer != 1u << DRAM_CMD_ACT)
         i++;
     assert_true(i < nb); /* a bank waits for its ACT */
-    ch->ds3_own[(size_t)i * DRAM_DS3_NCMD + DRAM_CMD_ACT] += 1; /* planted: a stale offer */
+    ch->banks[i].ds3_offer = 0; /* planted: a stale offer, nothing where the queue needs an ACT */
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
     assert_non_null(strstr(migsim_errmsg(), "from its offer"));
     migsim_sim_destroy(sim);
