@@ -1356,13 +1356,18 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
             ch->ds3_bage[m][bi] = REQ_AGE(r->next);
         r->scratch[1] = (r->scratch[1] & 0xff) | ch->xfer_seq++ << 8; /* command queue order */
         uint32_t k = b->nx[0] + b->nx[1];
+        unsigned hit = REQ_ROW(r) == b->open_row, had = b->ds3_hit;
         ch->ds3_cq[(size_t)bi * DRAM_DS3_CMDQ + k] =
             (dram_ds3_cqe_t){ r, REQ_ROW(r), (uint16_t)REQ_COL(r), (uint8_t)m };
-        b->ds3_hit |= (uint8_t)((REQ_ROW(r) == b->open_row) << k);
+        b->ds3_hit |= (uint8_t)(hit << k);
         b->ds3_wr |= (uint8_t)(m << k);
         if (++b->nx[m] + b->nx[!m] == DRAM_DS3_CMDQ)
             ch->ds3_full[bi >> 6] |= 1ull << (bi & 63);
-        ds3_bank_update(d, ch, bi);
+        /* the new entry, last in the queue, changes the offer only if it is the only one, or
+           hits the open row where no entry did (the PRE rule) or none of its kind is offered:
+           a later entry neither comes first for its command nor makes an earlier write wait */
+        if (k == 0 || (hit && (!had || !(b->ds3_offer >> (m ? DRAM_CMD_WR : DRAM_CMD_RD) & 1))))
+            ds3_bank_update(d, ch, bi);
         ch->nact[m]++;
         ch->cq_total++;
         return true;
