@@ -273,7 +273,7 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
         RAISE(bank_bg(ch, b)->next, DRAM_SCOPE_BANKGROUP);
     }
     RAISE(ch->ranks[rank].next, DRAM_SCOPE_RANK);
-    if (n[DRAM_SCOPE_OTHER_RANKS])
+    if (n[DRAM_SCOPE_OTHER_RANKS] && d->org.ranks > 1)
         for (uint32_t r = 0; r < d->org.ranks; r++)
             if (r != rank)
                 RAISE(ch->ranks[r].next, DRAM_SCOPE_OTHER_RANKS);
@@ -1274,7 +1274,7 @@ static inline bool ds3_drain_starts(const dram_t *d, const dram_chan_t *ch, uint
 /* Is step 3 idle from cycle c + 1 on (every request buffered now accepted before c + 1) until
  * a command queue entry leaves or a request arrives: no buffered request's command queue has
  * room, and no drain starts? Then the move is blocked till then. */
-static bool ds3_step3_idle(const dram_t *d, dram_chan_t *ch)
+static inline bool ds3_step3_idle(const dram_t *d, dram_chan_t *ch)
 {
     uint64_t room = 0;
     for (uint32_t w = 0; w < d->ds3_words; w++)
