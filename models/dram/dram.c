@@ -1345,7 +1345,8 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
             ch->ds3_drain_held = false; /* a read moved: a drain may start again */
         }
         if (i < n - 1 - i) { /* the older ones move up: the buffer starts one later */
-            memmove(&q[1], &q[0], i * sizeof *q);
+            if (i)
+                memmove(&q[1], &q[0], i * sizeof *q);
             ch->txq_head[m]++;
         } else { /* the younger ones move down */
             memmove(&q[i], &q[i + 1], (n - 1 - i) * sizeof *q);
