@@ -921,7 +921,7 @@ static bool ds3_bank_walk(dram_chan_t *ch, dram_bank_t *b, uint32_t unit, uint64
     uint64_t bw = UINT64_MAX, t;
 #define DS3_TRY(k_, cmd_)                                                                  \
     do {                                                                                   \
-        t = earliest(b, (cmd_));                                                       \
+        t = earliest(b, (cmd_));                                                           \
         if (t <= c) {                                                                      \
             *out = (dram_cand_t){ c, (uint64_t)CLASS_ROW << 56, (uint8_t)(cmd_), unit,     \
                                   q[(k_)].req };                                           \
