@@ -999,18 +999,12 @@ static void ds3_classify(dram_chan_t *ch, dram_bank_t *b, uint32_t unit)
 static inline uint64_t ds3_bank_exact(const dram_chan_t *ch, uint32_t unit)
 {
     const dram_bank_t *b = &ch->banks[unit];
-    const uint64_t *own = b->next, *gn = b->bg_next, *rn = b->rank_next;
-    uint64_t w = UINT64_MAX;
     unsigned offer = b->ds3_offer;
-    if (offer && !(offer & (offer - 1))) { /* one command offered, as most often */
-        unsigned x = (unsigned)__builtin_ctz(offer);
-        w = own[x] > gn[x] ? own[x] : gn[x];
-        return w > rn[x] ? w : rn[x];
-    }
+    if (offer && !(offer & (offer - 1))) /* one command offered, as most often */
+        return earliest(b, (unsigned)__builtin_ctz(offer));
+    uint64_t w = UINT64_MAX;
     for (; offer; offer &= offer - 1) {
-        unsigned x = (unsigned)__builtin_ctz(offer);
-        uint64_t t = own[x] > gn[x] ? own[x] : gn[x];
-        t = t > rn[x] ? t : rn[x];
+        uint64_t t = earliest(b, (unsigned)__builtin_ctz(offer));
         w = t < w ? t : w;
     }
     return w;
