@@ -190,11 +190,6 @@ void dram_decode(const dram_t *d, uint64_t addr, dram_loc_t *loc)
 
 static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-static inline dram_bg_t *bank_bg(dram_chan_t *ch, const dram_bank_t *b)
-{
-    return &ch->bgs[b->bgi];
-}
-
 static inline uint64_t cyc_to_ps(const dram_t *d, uint64_t c) { return c * d->t.tCK_ps; }
 
 static inline uint64_t ps_to_cyc(const dram_t *d, uint64_t ps, uint64_t *rem)
@@ -270,7 +265,7 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
     if (cmd != DRAM_CMD_REF) {
         dram_bank_t *b = &ch->banks[unit];
         RAISE(b->next, DRAM_SCOPE_BANK);
-        RAISE(bank_bg(ch, b)->next, DRAM_SCOPE_BANKGROUP);
+        RAISE(b->bg_next, DRAM_SCOPE_BANKGROUP);
     }
     RAISE(ch->ranks[rank].next, DRAM_SCOPE_RANK);
     if (n[DRAM_SCOPE_OTHER_RANKS] && d->org.ranks > 1)
@@ -326,7 +321,7 @@ static void bg_raise_eff(const dram_t *d, dram_chan_t *ch, const dram_bank_t *b)
     size_t first = ((size_t)b->rank * d->org.bankgroups + b->bg) * bpg;
     uint64_t *eff = ch->sc_eff + first;
     const uint8_t *cmd = ch->sc_cmd + first;
-    const uint64_t *gn = bank_bg(ch, b)->next;
+    const uint64_t *gn = b->bg_next;
     for (uint32_t j = 0; j < bpg; j++)
         eff[j] = max_u64(eff[j], gn[cmd[j]]);
 }
@@ -1962,8 +1957,8 @@ static int dram_init(migsim_comp_t *c)
             ch->banks[b].open_row = DRAM_NO_ROW;
             ch->banks[b].rank = (uint16_t)(b / d->banks_per_rank);
             ch->banks[b].bg = (uint16_t)(b % d->banks_per_rank / d->org.banks_per_group);
-            ch->banks[b].bgi = ch->banks[b].rank * d->org.bankgroups + ch->banks[b].bg;
-            ch->banks[b].bg_next = ch->bgs[ch->banks[b].bgi].next;
+            ch->banks[b].bg_next =
+                ch->bgs[ch->banks[b].rank * d->org.bankgroups + ch->banks[b].bg].next;
             ch->banks[b].rank_next = ch->ranks[ch->banks[b].rank].next;
             ch->sc_cmd[b] = DRAM_NCMD;
         }

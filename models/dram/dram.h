@@ -72,7 +72,6 @@ typedef struct dram_bank_s {
     uint64_t next[DRAM_NCMD];   /* earliest cycle per command from bank-scope rules */
     uint32_t open_row;          /* DRAM_NO_ROW when precharged */
     uint16_t rank, bg;          /* position (rank in channel, bank group in rank) */
-    uint32_t bgi;               /* bank group in the channel (index into bgs) */
     migsim_req_t *q_head[2];    /* queued requests, reads [0] / writes [1], oldest first */
     migsim_req_t *q_tail[2];
     uint16_t row_cnt[2][DRAM_ROW_BUCKETS]; /* queued requests per list by row % 16: zero
@@ -97,8 +96,8 @@ typedef struct dram_bank_s {
                                    (ACT, PRE, RD, WR) */
     uint8_t ds3_wr;             /* dramsim3: bit k set when entry k of the command queue is a
                                    write */
-    const uint64_t *bg_next;    /* its bank group's next (dram_bg_t), its rank's (dram_rank_t) */
-    const uint64_t *rank_next;
+    uint64_t *bg_next;          /* its bank group's next (dram_bg_t), its rank's (dram_rank_t) */
+    uint64_t *rank_next;
 } dram_bank_t;
 
 typedef struct dram_bg_s {
