@@ -34,8 +34,8 @@
  *
  * controller = dramsim3 models DRAMSim3's controller with its own scheduler
  * (ds3_*, below): it simulates only the cycles at which something can
- * happen, found from a calendar of the banks' earliest cycles (lower bounds,
- * made exact when their cycle comes).
+ * happen, found by the same branch-free scan of every bank's earliest cycle
+ * as the other controllers, in round-robin order.
  */
 #include "dram/dram.h"
 #include "dram/dram_scan.h"
@@ -288,7 +288,7 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
         }
     }
     ch->cmd_next = c + 1;
-    if (cmd != DRAM_CMD_REF && n[DRAM_SCOPE_BANKGROUP] && d->controller != DRAM_CTRL_DRAMSIM3)
+    if (cmd != DRAM_CMD_REF && n[DRAM_SCOPE_BANKGROUP])
         bg_raise_eff(d, ch, &ch->banks[unit]);
 }
 
@@ -1006,151 +1006,91 @@ static inline uint64_t ds3_bank_exact(const dram_chan_t *ch, uint32_t unit)
 }
 
 /*
- * The calendar of the banks' earliest cycles (ds3_wake): a bank whose cycle is below ds3_wc
- * (the first cycle not yet collected) is in ds3_due; one within the next DS3_WHEEL cycles in
- * the wheel's slot of its cycle (ds3_wheel, with ds3_occ the slots in use); one further in
- * ds3_far (ds3_far_min at or below their least cycle); one with nothing offered nowhere. So a
- * tick finds the banks whose cycle has come, and the next cycle a bank's has, without looking
- * at every bank.
+ * Step 2 scans every bank, as the default controller does, from flat arrays: the command a
+ * bank's queue offers (sc_cmd) and its limit from the bank's and bank group's rules (sc_eff),
+ * set when the bank's queue or state change and raised with its bank group's limits
+ * (bg_raise_eff); the scan applies the rank's limits, which every command of the rank raises.
+ * A bank that offers several commands is in ds3_multi instead (its entry "none"), and the scan
+ * takes its exact cycle from its offer. The scan's result, the first cycle a bank can issue
+ * and the first such bank in round-robin order, holds until a bank's queue or state, or a
+ * limit, change (ds3_dirty): a command, or a move that changes a bank's offer.
  */
-#define DS3_WHEEL 64
 
-/* Bank i leaves the calendar (its cycle, ds3_wake[i], says where it is). */
-static void ds3_cal_remove(const dram_t *d, dram_chan_t *ch, uint32_t i)
+/* Bank `unit`'s queue or state changed: its offer anew, and its scan entry. */
+static void ds3_bank_update(dram_chan_t *ch, uint32_t unit)
 {
-    uint32_t nw = d->ds3_words, k = i >> 6;
-    uint64_t w = ch->ds3_wake[i], bit = 1ull << (i & 63);
-    if (ch->ds3_far[k] & bit) {
-        ch->ds3_far[k] &= ~bit;
-    } else if (w == UINT64_MAX) {
-        /* nowhere */
-    } else if (w >= ch->ds3_wc) {
-        uint64_t *slot = ch->ds3_wheel + (size_t)(w % DS3_WHEEL) * nw, any = 0;
-        slot[k] &= ~bit;
-        for (uint32_t j = 0; j < nw; j++)
-            any |= slot[j];
-        if (!any)
-            ch->ds3_occ &= ~(1ull << (w % DS3_WHEEL));
-    } else {
-        ch->ds3_due[k] &= ~bit;
+    dram_bank_t *b = &ch->banks[unit];
+    uint64_t bit = 1ull << (unit & 63);
+    ds3_classify(ch, b, unit);
+    unsigned offer = b->ds3_offer;
+    ch->sc_cmd[unit] = DRAM_NCMD;
+    ch->sc_eff[unit] = UINT64_MAX;
+    ch->ds3_multi[unit >> 6] &= ~bit;
+    if (offer & (offer - 1)) {
+        ch->ds3_multi[unit >> 6] |= bit;
+    } else if (offer) {
+        unsigned x = (unsigned)__builtin_ctz(offer);
+        ch->sc_cmd[unit] = (uint8_t)x;
+        ch->sc_eff[unit] = bank_group_earliest(b, x);
     }
+    ch->ds3_dirty = true;
 }
 
-/* Bank i, in no place of the calendar, gets earliest cycle w and its place. */
-static inline void ds3_cal_place(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w)
+/* A bank's cycle e and round-robin place `key` packed for the scan: e's distance from `floor`
+ * (0 at or before it; DRAM_SCAN_NEVER_D for UINT64_MAX, "never") above the place. Distances
+ * are below DRAM_SCAN_NEVER_D: no limit is further than the longest rule (dram_init). */
+static inline uint64_t ds3_pack(uint64_t e, uint64_t floor, uint32_t key)
 {
-    uint32_t nw = d->ds3_words, k = i >> 6;
-    uint64_t bit = 1ull << (i & 63);
-    ch->ds3_wake[i] = w;
-    if (w == UINT64_MAX)
-        return;
-    if (w < ch->ds3_wc) {
-        ch->ds3_due[k] |= bit;
-    } else if (w < ch->ds3_wc + DS3_WHEEL) {
-        ch->ds3_wheel[(size_t)(w % DS3_WHEEL) * nw + k] |= bit;
-        ch->ds3_occ |= 1ull << (w % DS3_WHEEL);
-    } else {
-        ch->ds3_far[k] |= bit;
-        ch->ds3_far_min = w < ch->ds3_far_min ? w : ch->ds3_far_min;
-    }
+    uint64_t dist = (e > floor ? e : floor) - floor;
+    dist = dist < DRAM_SCAN_NEVER_D ? dist : DRAM_SCAN_NEVER_D;
+    return dist << DRAM_SCAN_D_SHIFT | key;
 }
 
-/* Bank i's earliest cycle becomes w: it moves to its place in the calendar. */
-static void ds3_cal_put(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w)
+/* Step 2's scan from cycle `floor`: the first cycle at or after it at which a bank of a rank
+ * not in `held` (bit r: rank r's refresh holds its queued commands) can issue (*t), and of
+ * the banks that can then, the first in round-robin order from bank `from` (*unit); false if
+ * none can. The single-command banks' loop has no branch: the packed minimum picks. */
+static bool ds3_scan(const dram_t *d, const dram_chan_t *ch, uint64_t floor, uint32_t held,
+                     uint32_t from, uint64_t *t, uint32_t *unit)
 {
-    ds3_cal_remove(d, ch, i);
-    ds3_cal_place(d, ch, i, w);
-}
-
-/* Bank i, due, gets earliest cycle w: it stays due if w is before ds3_wc, else it leaves
- * ds3_due for its place. */
-static inline void ds3_due_put(const dram_t *d, dram_chan_t *ch, uint32_t i, uint64_t w)
-{
-    if (w < ch->ds3_wc) {
-        ch->ds3_wake[i] = w;
-        return;
-    }
-    ch->ds3_due[i >> 6] &= ~(1ull << (i & 63));
-    ds3_cal_place(d, ch, i, w);
-}
-
-/* The banks whose cycle is at or below c join ds3_due (the wheel's slots of cycles ds3_wc to
- * c, and the far banks that come within the wheel's reach); ds3_wc becomes c + 1. */
-static void ds3_cal_collect(const dram_t *d, dram_chan_t *ch, uint64_t c)
-{
-    uint32_t nw = d->ds3_words;
-    if (c < ch->ds3_wc)
-        return;
-    uint64_t span = c - ch->ds3_wc + 1, m = ~0ull;
-    if (span < DS3_WHEEL) { /* the slots of [wc, c]: span bits from wc's slot, wrapping */
-        unsigned r = (unsigned)(ch->ds3_wc % DS3_WHEEL);
-        m = (1ull << span) - 1;
-        m = r ? m << r | m >> (DS3_WHEEL - r) : m;
-    }
-    for (uint64_t bits = ch->ds3_occ & m; bits; bits &= bits - 1) {
-        uint64_t *slot = ch->ds3_wheel + (size_t)__builtin_ctzll(bits) * nw;
-        for (uint32_t j = 0; j < nw; j++) {
-            ch->ds3_due[j] |= slot[j];
-            slot[j] = 0;
+    uint32_t bpr = d->banks_per_rank, mask = d->org.ranks * bpr - 1; /* a power of two */
+    const uint64_t *eff = ch->sc_eff;
+    const uint8_t *cmd = ch->sc_cmd;
+    uint64_t best = UINT64_MAX;
+    for (uint32_t r = 0; r < d->org.ranks; r++) {
+        if (held >> r & 1)
+            continue;
+        const uint64_t *rv = ch->ranks[r].next; /* rv[DRAM_NCMD] is 0: "none" stays never */
+        for (uint32_t i = r * bpr; i < (r + 1) * bpr; i++) {
+            uint64_t e = eff[i] > rv[cmd[i]] ? eff[i] : rv[cmd[i]], v;
+            v = ds3_pack(e, floor, (i - from) & mask);
+            best = v < best ? v : best;
         }
     }
-    ch->ds3_occ &= ~m;
-    ch->ds3_wc = c + 1;
-    if (ch->ds3_far_min < ch->ds3_wc + DS3_WHEEL) {
-        uint64_t fmin = UINT64_MAX;
-        for (uint32_t j = 0; j < nw; j++)
-            for (uint64_t bits = ch->ds3_far[j]; bits; bits &= bits - 1) {
-                uint32_t i = j * 64 + (uint32_t)__builtin_ctzll(bits);
-                uint64_t w = ch->ds3_wake[i];
-                if (w < ch->ds3_wc + DS3_WHEEL)
-                    ds3_cal_put(d, ch, i, w); /* leaves ds3_far for ds3_due or a slot */
-                else
-                    fmin = w < fmin ? w : fmin;
-            }
-        ch->ds3_far_min = fmin;
-    }
+    for (uint32_t w = 0; w < d->ds3_words; w++)
+        for (uint64_t bits = ch->ds3_multi[w]; bits; bits &= bits - 1) {
+            uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            uint64_t v = ds3_pack(ds3_bank_exact(ch, i), floor, (i - from) & mask);
+            if (!(held >> (i / bpr) & 1))
+                best = v < best ? v : best;
+        }
+    if (best >> DRAM_SCAN_D_SHIFT == DRAM_SCAN_NEVER_D)
+        return false;
+    *t = floor + (best >> DRAM_SCAN_D_SHIFT);
+    *unit = (from + (uint32_t)(best & mask)) & mask;
+    return true;
 }
 
-/* The first cycle at or after ds3_wc at which a bank's earliest cycle falls (UINT64_MAX: none). */
-static uint64_t ds3_cal_next(const dram_chan_t *ch)
+/* The scan from cycle `floor` into the channel's cache (ds3_t, UINT64_MAX when no bank can
+ * issue; ds3_u), from the bank after ch->rr. A scan that left out held ranks holds only
+ * while they are held: it is taken again at the next cycle. */
+static void ds3_rescan(const dram_t *d, dram_chan_t *ch, uint64_t floor, uint32_t held)
 {
-    uint64_t t = ch->ds3_far_min;
-    if (ch->ds3_occ) {
-        unsigned r = (unsigned)(ch->ds3_wc % DS3_WHEEL);
-        uint64_t rot = r ? ch->ds3_occ >> r | ch->ds3_occ << (DS3_WHEEL - r) : ch->ds3_occ;
-        uint64_t s = ch->ds3_wc + (uint64_t)__builtin_ctzll(rot);
-        t = s < t ? s : t;
-    }
-    return t;
-}
-
-/* The calendar's first cycle before `limit` at which a bank can issue (UINT64_MAX: none):
- * the banks of each first slot in turn get their exact cycles, and those that cannot issue
- * then move on, so that no cycle is simulated for a bound gone stale. */
-static uint64_t ds3_peek_next(const dram_t *d, dram_chan_t *ch, uint64_t limit)
-{
-    uint32_t nw = d->ds3_words;
-    for (;;) {
-        uint64_t s = ds3_cal_next(ch);
-        if (s >= limit || s >= ch->ds3_wc + DS3_WHEEL) /* the far banks: left as they are */
-            return s;
-        const uint64_t *slot = ch->ds3_wheel + (size_t)(s % DS3_WHEEL) * nw;
-        for (uint32_t w = 0; w < nw; w++)
-            for (uint64_t bits = slot[w]; bits; bits &= bits - 1) {
-                uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
-                uint64_t t = ds3_bank_exact(ch, i);
-                if (t <= s)
-                    return s;
-                ds3_cal_put(d, ch, i, t);
-            }
-    }
-}
-
-/* Bank `unit`'s queue or state changed: its offer and earliest cycle anew. */
-static void ds3_bank_update(const dram_t *d, dram_chan_t *ch, uint32_t unit)
-{
-    ds3_classify(ch, &ch->banks[unit], unit);
-    ds3_cal_put(d, ch, unit, ds3_bank_exact(ch, unit));
+    uint32_t nb = d->org.ranks * d->banks_per_rank;
+    uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
+    if (!ds3_scan(d, ch, floor, held, from, &ch->ds3_t, &ch->ds3_u))
+        ch->ds3_t = UINT64_MAX;
+    ch->ds3_dirty = held != 0;
 }
 
 /* Bank b's command queue entries that hit its open row, anew (after its ACT). */
@@ -1357,7 +1297,7 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
            hits the open row where no entry did (the PRE rule) or none of its kind is offered:
            a later entry neither comes first for its command nor makes an earlier write wait */
         if (k == 0 || (hit && (!had || !(b->ds3_offer >> (m ? DRAM_CMD_WR : DRAM_CMD_RD) & 1))))
-            ds3_bank_update(d, ch, bi);
+            ds3_bank_update(ch, bi);
         ch->nact[m]++;
         ch->cq_total++;
         return true;
@@ -1371,56 +1311,42 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
     return false;
 }
 
-/* Is bank i where its cached cycle puts it in the calendar, and nowhere else? */
-static bool ds3_cal_holds(const dram_t *d, const dram_chan_t *ch, uint32_t i)
-{
-    uint32_t nw = d->ds3_words, k = i >> 6;
-    uint64_t w = ch->ds3_wake[i], bit = 1ull << (i & 63);
-    bool due = ch->ds3_due[k] & bit, far = ch->ds3_far[k] & bit, slots = false;
-    for (unsigned s = 0; s < DS3_WHEEL; s++)
-        if (ch->ds3_wheel[(size_t)s * nw + k] & bit) {
-            if (slots || w == UINT64_MAX || w < ch->ds3_wc || w % DS3_WHEEL != s ||
-                !(ch->ds3_occ >> s & 1))
-                return false;
-            slots = true;
-        }
-    if (w == UINT64_MAX)
-        return !due && !far && !slots;
-    if (w < ch->ds3_wc)
-        return due && !far && !slots;
-    if (w < ch->ds3_wc + DS3_WHEEL)
-        return slots && !due && !far;
-    return far && !due && !slots && ch->ds3_far_min <= w;
-}
-
 /*
  * verify_cache: every bank's offer (ds3_offer) against DRAMSim3's walk of its command queue
- * (ds3_bank_walk), its cached earliest cycle against the exact one, and its place in the
- * calendar; with cand, step 2's choice (bank `unit` issuing *cand, or none when unit is
- * UINT32_MAX) against the first bank in round-robin order from `from` whose walk finds a ready
- * command. A mismatch is an internal error reported through the sim.
+ * (ds3_bank_walk), and its scan entry against its offer and limits; with cand, step 2's
+ * choice (bank `unit` issuing *cand, or none when unit is UINT32_MAX) against the first bank
+ * in round-robin order from `from` whose walk finds a ready command. A mismatch is an internal
+ * error reported through the sim.
  */
-static void ds3_verify_pick(dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wait,
+static void ds3_verify_pick(dram_t *d, dram_chan_t *ch, uint64_t c, uint32_t held,
                             uint32_t from, uint32_t unit, const dram_cand_t *cand)
 {
     uint32_t nb = d->org.ranks * d->banks_per_rank, first = UINT32_MAX;
     dram_cand_t ref = { 0 }, got = { 0 };
     for (uint32_t n = 0, i = from; n < nb; n++, i++) {
         i = i == nb ? 0 : i;
-        uint64_t when = 0;
+        const dram_bank_t *b = &ch->banks[i];
+        uint64_t when = 0, t = ds3_bank_exact(ch, i);
         bool ready = ds3_bank_walk(ch, &ch->banks[i], i, c, &ref, &when);
-        uint64_t t = ds3_bank_exact(ch, i);
-        if ((ready ? t > c : t != when) || ch->ds3_wake[i] > t || !ds3_cal_holds(d, ch, i))
+        if (ready ? t > c : t != when)
             migsim_sim_fail(d->comp.sim,
                             migsim_error(MIGSIM_ESTATE, "%s: channel %u bank %u at cycle %" PRIu64
                                          ": its earliest cycle is %" PRIu64 " from its offer, "
-                                         "%" PRIu64 " cached%s, its command queue's walk gives "
-                                         "%" PRIu64, d->comp.name, ch->idx, i, c, t,
-                                         ch->ds3_wake[i], ds3_cal_holds(d, ch, i) ? "" :
-                                         " and not in its place in the calendar",
-                                         ready ? c : when));
-        if (ready && first == UINT32_MAX &&
-            !(ref_wait && ch->ranks[i / d->banks_per_rank].ref_due <= c)) {
+                                         "its command queue's walk gives %" PRIu64,
+                                         d->comp.name, ch->idx, i, c, t, ready ? c : when));
+        unsigned offer = b->ds3_offer, x = offer ? (unsigned)__builtin_ctz(offer) : DRAM_NCMD;
+        bool multi = offer & (offer - 1), in_multi = ch->ds3_multi[i >> 6] >> (i & 63) & 1;
+        uint64_t eff = x < DRAM_NCMD && !multi ? bank_group_earliest(b, x) : UINT64_MAX;
+        if (in_multi != multi || ch->sc_eff[i] != eff ||
+            ch->sc_cmd[i] != (multi ? DRAM_NCMD : x))
+            migsim_sim_fail(d->comp.sim,
+                            migsim_error(MIGSIM_ESTATE, "%s: channel %u bank %u at cycle %" PRIu64
+                                         ": its scan entry (command %u, cycle %" PRIu64 "%s) is "
+                                         "not its offer's (command %u, cycle %" PRIu64 "%s)",
+                                         d->comp.name, ch->idx, i, c, ch->sc_cmd[i],
+                                         ch->sc_eff[i], in_multi ? ", several" : "",
+                                         multi ? DRAM_NCMD : x, eff, multi ? ", several" : ""));
+        if (ready && first == UINT32_MAX && !(held >> (i / d->banks_per_rank) & 1)) {
             first = i;
             got = ref;
         }
@@ -1433,8 +1359,8 @@ static void ds3_verify_pick(dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wai
                                      d->comp.name, ch->idx, c, (int)unit, (int)first));
 }
 
-/* Bank `unit`'s first ready command at cycle c (it has one: its ds3_wake has come): of the
- * commands it offers that can issue, the one of the earliest entry. */
+/* Bank `unit`'s first ready command at cycle c (it has one): of the commands it offers that
+ * can issue, the one of the earliest entry. */
 static void ds3_bank_pick(dram_chan_t *ch, uint32_t unit, uint64_t c, dram_cand_t *out)
 {
     const uint8_t *kx = ch->ds3_k + (size_t)unit * DRAM_DS3_NCMD;
@@ -1456,84 +1382,36 @@ static void ds3_bank_pick(dram_chan_t *ch, uint32_t unit, uint64_t c, dram_cand_
                           ch->ds3_cq[(size_t)unit * DRAM_DS3_CMDQ + bk].req };
 }
 
-/* The banks of ch->ds3_due that step 2 may look at: all but those of ranks whose refresh is
- * due at c (ref_wait), which issue no queued command; in buf when some are left out. */
-static const uint64_t *ds3_due_elig(const dram_t *d, const dram_chan_t *ch, uint64_t c,
-                                    bool ref_wait, uint64_t *buf)
+/* The ranks whose refresh holds their queued commands at c (bit r; none unless ref_wait, a
+ * refresh due at c). */
+static inline uint32_t ds3_held(const dram_t *d, const dram_chan_t *ch, uint64_t c, bool ref_wait)
 {
-    uint32_t bpr = d->banks_per_rank;
-    if (!ref_wait)
-        return ch->ds3_due;
-    memcpy(buf, ch->ds3_due, d->ds3_words * sizeof *buf);
-    for (uint32_t r = 0; r < d->org.ranks; r++)
-        if (ch->ranks[r].ref_due <= c)
-            for (uint32_t i = r * bpr; i < (r + 1) * bpr; i++)
-                buf[i >> 6] &= ~(1ull << (i & 63));
-    return buf;
+    uint32_t held = 0;
+    for (uint32_t r = 0; ref_wait && r < d->org.ranks; r++)
+        held |= (uint32_t)(ch->ranks[r].ref_due <= c) << r;
+    return held;
 }
 
-/* Step 2 over the banks of `elig` in round-robin order from bank `from`: each gets its exact
- * earliest cycle, and the first that can issue at c is returned (it stays due); the others
- * take their place in the calendar. UINT32_MAX if none can. */
-static inline uint32_t ds3_due_walk(const dram_t *d, dram_chan_t *ch, const uint64_t *elig,
-                                    uint32_t from, uint64_t c)
-{
-    uint32_t nw = d->ds3_words, w = from >> 6;
-    uint64_t bits = elig[w] & ~0ull << (from & 63);
-    for (uint32_t n = 0;;) {
-        for (; bits; bits &= bits - 1) {
-            uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            uint64_t t = ds3_bank_exact(ch, i);
-            if (t <= c) {
-                ch->ds3_wake[i] = t;
-                return i;
-            }
-            ds3_due_put(d, ch, i, t);
-        }
-        if (++n > nw)
-            return UINT32_MAX;
-        w = w + 1 == nw ? 0 : w + 1;
-        bits = elig[w];
-        if (n == nw) /* back at from's word: the banks before it */
-            bits &= ~(~0ull << (from & 63));
-    }
-}
-
-/* After a command issued at c: the banks still due that step 2 may look at get their exact
- * earliest cycles from the limits the command leaves, and their places. */
-static void ds3_due_settle(const dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wait)
-{
-    uint64_t buf[DRAM_DS3_MAXW];
-    const uint64_t *elig = ds3_due_elig(d, ch, c, ref_wait, buf);
-    for (uint32_t w = 0; w < d->ds3_words; w++)
-        for (uint64_t bits = elig[w]; bits; bits &= bits - 1) {
-            uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            ds3_due_put(d, ch, i, ds3_bank_exact(ch, i));
-        }
-}
-
-/* Step 2: of the banks that can issue at cycle c, the first in round-robin order from the one
- * after ch->rr gives its first ready command (*cand) and becomes ch->rr. Only the banks whose
- * cached earliest cycle has come (ds3_due) are looked at: a cached cycle is a lower bound, as
- * the limits of the bank groups and ranks only grow (a bank's own offer and constraints are
- * kept exact), and each looked at gets its exact cycle. ref_wait: skip the banks of ranks
- * whose refresh is due at c. */
-static bool ds3_rr_pick(dram_t *d, dram_chan_t *ch, uint64_t c, bool ref_wait,
+/* Step 2: of the banks that can issue at cycle c (the ranks in `held` left out), the first in
+ * round-robin order from the one after ch->rr gives its first ready command (*cand) and
+ * becomes ch->rr. From the cached scan unless something changed since it was taken. */
+static bool ds3_rr_pick(dram_t *d, dram_chan_t *ch, uint64_t c, uint32_t held,
                         dram_cand_t *cand)
 {
-    uint32_t nb = d->org.ranks * d->banks_per_rank;
+    uint32_t nb = d->org.ranks * d->banks_per_rank, unit = UINT32_MAX;
     uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
-    uint64_t buf[DRAM_DS3_MAXW];
     if (d->verify_cache)
-        ds3_verify_pick(d, ch, c, ref_wait, from, UINT32_MAX, NULL);
-    const uint64_t *elig = ds3_due_elig(d, ch, c, ref_wait, buf);
-    uint32_t unit = ds3_due_walk(d, ch, elig, from, c);
-    if (unit != UINT32_MAX) {
+        ds3_verify_pick(d, ch, c, held, from, UINT32_MAX, NULL);
+    if (ch->ds3_dirty || held || ch->ds3_t < c)
+        ds3_rescan(d, ch, c, held);
+    if (ch->ds3_t == c) {
+        unit = ch->ds3_u;
         ds3_bank_pick(ch, unit, c, cand);
         ch->rr = unit;
+        ch->ds3_dirty = true; /* the command changes the limits and the round robin */
     }
     if (d->verify_cache)
-        ds3_verify_pick(d, ch, c, ref_wait, from, unit, cand);
+        ds3_verify_pick(d, ch, c, held, from, unit, cand);
     return unit != UINT32_MAX;
 }
 
@@ -1558,32 +1436,30 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
         if (in_ref >= 0)
             have = ds3_refresh_pick(d, ch, (uint32_t)in_ref, c, &cand, &wake);
     }
-    ds3_cal_collect(d, ch, c);
+    uint32_t held = ds3_held(d, ch, c, in_ref >= 0);
     if (!have)
-        have = ds3_rr_pick(d, ch, c, in_ref >= 0, &cand);
+        have = ds3_rr_pick(d, ch, c, held, &cand);
     if (have) {
         chan_issue(d, ch, &cand, c);
+        ch->ds3_dirty = true; /* the limits changed */
         if (cand.cmd == DRAM_CMD_ACT) /* its row opened */
             ds3_hit_recount(ch, &ch->banks[cand.unit], cand.unit);
         else if (cand.cmd == DRAM_CMD_PRE) /* its row closed: no entry hits */
             ch->banks[cand.unit].ds3_hit = 0;
         if (cand.cmd != DRAM_CMD_REF) /* the bank's queue or state changed */
-            ds3_bank_update(d, ch, cand.unit);
-        ds3_due_settle(d, ch, c, in_ref >= 0);
+            ds3_bank_update(ch, cand.unit);
     }
     bool moved = ds3_transfer(d, ch, c, &wake);
     ch->ds3_c = c + 1;
     /* the next cycle at which something can happen: at once after a refresh command, or a
-       move unless step 3 is idle then; else a bank's bound, a buffered request's, a refresh's.
-       Every cycle under verify_cache, as DRAMSim3 itself (the same commands, nothing skipped) */
+       move unless step 3 is idle then; else a bank's (the scan's), a buffered request's, a
+       refresh's. Every cycle under verify_cache, as DRAMSim3 itself (the same commands,
+       nothing skipped) */
     if ((have && in_ref >= 0) || d->verify_cache || (moved && !ds3_step3_idle(d, ch)))
         return c + 1;
-    uint64_t buf[DRAM_DS3_MAXW], any = 0; /* a bank that can issue again at once */
-    const uint64_t *elig = ds3_due_elig(d, ch, c, in_ref >= 0, buf);
-    for (uint32_t w = 0; w < d->ds3_words; w++)
-        any |= elig[w];
-    uint64_t next = any ? c + 1 : ds3_peek_next(d, ch, wake);
-    wake = next < wake ? next : wake;
+    if (ch->ds3_dirty || ch->ds3_t <= c)
+        ds3_rescan(d, ch, c + 1, held);
+    wake = ch->ds3_t < wake ? ch->ds3_t : wake;
     return wake > c + 1 ? wake : c + 1;
 }
 
@@ -1929,6 +1805,8 @@ static int dram_init(migsim_comp_t *c)
     }
     if (d->t.tFAW > d->max_lat)
         d->max_lat = d->t.tFAW;
+    /* the timing parameters are at most 100,000 cycles: the packed scans' distances fit */
+    assert(d->max_lat < DRAM_SCAN_NEVER_D);
     if (d->banks_per_rank > 64)
         return migsim_error(MIGSIM_ECONFIG, "at most 64 banks per rank");
     d->lat_hist_n = 8192;
@@ -1980,10 +1858,7 @@ static int dram_init(migsim_comp_t *c)
             ch->txq[0] = calloc(2 * (size_t)d->read_queue_depth, sizeof *ch->txq[0]);
             ch->txq[1] = calloc(2 * (size_t)d->write_queue_depth, sizeof *ch->txq[1]);
             ch->ds3_k = calloc((size_t)nb * DRAM_DS3_NCMD, sizeof *ch->ds3_k);
-            ch->ds3_wake = malloc(nb * sizeof *ch->ds3_wake);
-            ch->ds3_due = calloc(d->ds3_words, sizeof *ch->ds3_due);
-            ch->ds3_far = calloc(d->ds3_words, sizeof *ch->ds3_far);
-            ch->ds3_wheel = calloc((size_t)DS3_WHEEL * d->ds3_words, sizeof *ch->ds3_wheel);
+            ch->ds3_multi = calloc(d->ds3_words, sizeof *ch->ds3_multi);
             ch->ds3_full = calloc(d->ds3_words, sizeof *ch->ds3_full);
             ch->ds3_cq = calloc((size_t)nb * DRAM_DS3_CMDQ, sizeof *ch->ds3_cq);
             for (unsigned m = 0; m < 2; m++) {
@@ -1993,12 +1868,12 @@ static int dram_init(migsim_comp_t *c)
                 if (!ch->ds3_nbuf[m] || !ch->ds3_buf[m] || !ch->ds3_bage[m])
                     return migsim_error(MIGSIM_ENOMEM, "out of memory");
             }
-            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_k || !ch->ds3_wake ||
-                !ch->ds3_due || !ch->ds3_far || !ch->ds3_wheel || !ch->ds3_full || !ch->ds3_cq)
+            if (!ch->txq[0] || !ch->txq[1] || !ch->ds3_k || !ch->ds3_multi || !ch->ds3_full ||
+                !ch->ds3_cq)
                 return migsim_error(MIGSIM_ENOMEM, "out of memory");
             for (uint32_t b = 0; b < nb; b++) /* nothing queued: nothing offered */
-                ch->ds3_wake[b] = UINT64_MAX;
-            ch->ds3_far_min = UINT64_MAX;
+                ch->sc_eff[b] = UINT64_MAX;
+            ch->ds3_t = UINT64_MAX;
         }
         if ((rc = migsim_event_init(c->k, &ch->sched_ev,
                                     d->controller == DRAM_CTRL_DRAMSIM3 ? ds3_sched : chan_sched,
@@ -2047,10 +1922,7 @@ static void dram_fini(migsim_comp_t *c)
         free(ch->txq[0]);
         free(ch->txq[1]);
         free(ch->ds3_k);
-        free(ch->ds3_wake);
-        free(ch->ds3_due);
-        free(ch->ds3_far);
-        free(ch->ds3_wheel);
+        free(ch->ds3_multi);
         free(ch->ds3_full);
         free(ch->ds3_cq);
         for (unsigned m = 0; m < 2; m++) {

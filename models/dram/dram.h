@@ -165,19 +165,12 @@ typedef struct dram_chan_s {
     uint64_t ds3_c;             /* the first cycle not yet simulated */
     uint8_t *ds3_k;             /* owned, DRAM_DS3_NCMD per bank: for each command offered, the
                                    first entry of the command queue that would issue it */
-    uint64_t *ds3_wake;         /* owned, one per bank: no command of its command queue can
-                                   issue before this cycle (UINT64_MAX: none offered). Exact when
-                                   computed (its offer against its own, bank group's and
-                                   rank's limits), a lower bound after: the limits of the bank
-                                   groups and ranks only grow */
-    /* the calendar of ds3_wake (dram.c, ds3_cal_*); bitmaps as ds3_full */
-    uint64_t ds3_wc;            /* the first cycle not yet collected into ds3_due */
-    uint64_t *ds3_due;          /* owned: the banks whose ds3_wake is below ds3_wc */
-    uint64_t *ds3_wheel;        /* owned, DS3_WHEEL bitmaps: slot w % DS3_WHEEL holds the banks
-                                   whose ds3_wake w is in [ds3_wc, ds3_wc + DS3_WHEEL) */
-    uint64_t ds3_occ;           /* bit s: slot s of ds3_wheel holds a bank */
-    uint64_t *ds3_far;          /* owned: the banks whose ds3_wake is further */
-    uint64_t ds3_far_min;       /* at or below the least ds3_wake of ds3_far */
+    uint64_t *ds3_multi;        /* owned, bitmap (as ds3_full): the banks whose queue offers
+                                   more than one command (their scan entry is "none") */
+    uint64_t ds3_t;             /* the last scan: the first cycle a bank can issue (UINT64_MAX:
+                                   none), */
+    uint32_t ds3_u;             /* ... and the first such bank in round-robin order */
+    bool ds3_dirty;             /* a bank's queue or state, or a limit, changed since the scan */
     uint64_t *ds3_full;         /* owned, bitmap of the banks (ceil(banks / 64) words): bit
                                    set while the bank's command queue holds DRAM_DS3_CMDQ */
     dram_ds3_cqe_t *ds3_cq;     /* owned, DRAM_DS3_CMDQ per bank: the bank's command queue in
@@ -206,7 +199,8 @@ typedef struct dram_chan_s {
      * group rules raises the entries of its bank group's banks; the rank's
      * constraints and refresh due cycle are shared by every candidate of a
      * command, and the scan applies them), and its priority key, plain and
-     * packed.
+     * packed. dramsim3 uses sc_cmd and sc_eff for the command its queue
+     * offers (dram.c, ds3_*), and no key: its order is round robin.
      */
     uint8_t *sc_cmd;            /* owned */
     uint64_t *sc_eff;           /* owned: max(bank and bank group constraints); UINT64_MAX = none */
