@@ -1010,11 +1010,15 @@ static inline uint64_t ds3_bank_exact(const dram_chan_t *ch, uint32_t unit)
  * bank's queue offers (sc_cmd) and its limit from the bank's and bank group's rules (sc_eff),
  * set when the bank's queue or state change and raised with its bank group's limits
  * (bg_raise_eff); the scan applies the rank's limits, which every command of the rank raises.
- * A bank that offers several commands is in ds3_multi instead (its entry "none"), and the scan
+ * A bank that offers several commands is in ds3_multi instead (its entry "none": command
+ * DRAM_NCMD, cycle DS3_NEVER, as a bank that offers nothing), and the scan
  * takes its exact cycle from its offer. The scan's result, the first cycle a bank can issue
  * and the first such bank in round-robin order, holds until a bank's queue or state, or a
  * limit, change (ds3_dirty): a command, or a move that changes a bank's offer.
  */
+
+#define DS3_KEY_BITS 9                          /* a bank's place in round-robin order */
+#define DS3_NEVER (UINT64_MAX >> DS3_KEY_BITS)  /* the cycle of "none": after every other */
 
 /* Bank `unit`'s queue or state changed: its offer anew, and its scan entry. */
 static void ds3_bank_update(dram_chan_t *ch, uint32_t unit)
@@ -1024,7 +1028,7 @@ static void ds3_bank_update(dram_chan_t *ch, uint32_t unit)
     ds3_classify(ch, b, unit);
     unsigned offer = b->ds3_offer;
     ch->sc_cmd[unit] = DRAM_NCMD;
-    ch->sc_eff[unit] = UINT64_MAX;
+    ch->sc_eff[unit] = DS3_NEVER;
     ch->ds3_multi[unit >> 6] &= ~bit;
     if (offer & (offer - 1)) {
         ch->ds3_multi[unit >> 6] |= bit;
@@ -1036,14 +1040,11 @@ static void ds3_bank_update(dram_chan_t *ch, uint32_t unit)
     ch->ds3_dirty = true;
 }
 
-/* A bank's cycle e and round-robin place `key` packed for the scan: e's distance from `floor`
- * (0 at or before it; DRAM_SCAN_NEVER_D for UINT64_MAX, "never") above the place. Distances
- * are below DRAM_SCAN_NEVER_D: no limit is further than the longest rule (dram_init). */
+/* A bank's cycle e (floor if earlier; DS3_NEVER: none) and round-robin place `key` (below
+ * 2^DS3_KEY_BITS: a channel has at most 512 banks) packed in one word for the scan. */
 static inline uint64_t ds3_pack(uint64_t e, uint64_t floor, uint32_t key)
 {
-    uint64_t dist = (e > floor ? e : floor) - floor;
-    dist = dist < DRAM_SCAN_NEVER_D ? dist : DRAM_SCAN_NEVER_D;
-    return dist << DRAM_SCAN_D_SHIFT | key;
+    return (e > floor ? e : floor) << DS3_KEY_BITS | key;
 }
 
 /* Step 2's scan from cycle `floor`: the first cycle at or after it at which a bank of a rank
@@ -1070,13 +1071,13 @@ static bool ds3_scan(const dram_t *d, const dram_chan_t *ch, uint64_t floor, uin
     for (uint32_t w = 0; w < d->ds3_words; w++)
         for (uint64_t bits = ch->ds3_multi[w]; bits; bits &= bits - 1) {
             uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            uint64_t v = ds3_pack(ds3_bank_exact(ch, i), floor, (i - from) & mask);
+            uint64_t v = ds3_pack(ds3_bank_exact(ch, i), floor, (i - from) & mask); /* finite */
             if (!(held >> (i / bpr) & 1))
                 best = v < best ? v : best;
         }
-    if (best >> DRAM_SCAN_D_SHIFT == DRAM_SCAN_NEVER_D)
+    if (best >> DS3_KEY_BITS == DS3_NEVER)
         return false;
-    *t = floor + (best >> DRAM_SCAN_D_SHIFT);
+    *t = best >> DS3_KEY_BITS;
     *unit = (from + (uint32_t)(best & mask)) & mask;
     return true;
 }
@@ -1336,7 +1337,7 @@ static void ds3_verify_pick(dram_t *d, dram_chan_t *ch, uint64_t c, uint32_t hel
                                          d->comp.name, ch->idx, i, c, t, ready ? c : when));
         unsigned offer = b->ds3_offer, x = offer ? (unsigned)__builtin_ctz(offer) : DRAM_NCMD;
         bool multi = offer & (offer - 1), in_multi = ch->ds3_multi[i >> 6] >> (i & 63) & 1;
-        uint64_t eff = x < DRAM_NCMD && !multi ? bank_group_earliest(b, x) : UINT64_MAX;
+        uint64_t eff = x < DRAM_NCMD && !multi ? bank_group_earliest(b, x) : DS3_NEVER;
         if (in_multi != multi || ch->sc_eff[i] != eff ||
             ch->sc_cmd[i] != (multi ? DRAM_NCMD : x))
             migsim_sim_fail(d->comp.sim,
@@ -1805,8 +1806,6 @@ static int dram_init(migsim_comp_t *c)
     }
     if (d->t.tFAW > d->max_lat)
         d->max_lat = d->t.tFAW;
-    /* the timing parameters are at most 100,000 cycles: the packed scans' distances fit */
-    assert(d->max_lat < DRAM_SCAN_NEVER_D);
     if (d->banks_per_rank > 64)
         return migsim_error(MIGSIM_ECONFIG, "at most 64 banks per rank");
     d->lat_hist_n = 8192;
@@ -1872,7 +1871,7 @@ static int dram_init(migsim_comp_t *c)
                 !ch->ds3_cq)
                 return migsim_error(MIGSIM_ENOMEM, "out of memory");
             for (uint32_t b = 0; b < nb; b++) /* nothing queued: nothing offered */
-                ch->sc_eff[b] = UINT64_MAX;
+                ch->sc_eff[b] = DS3_NEVER;
             ch->ds3_t = UINT64_MAX;
         }
         if ((rc = migsim_event_init(c->k, &ch->sched_ev,
