@@ -1062,6 +1062,7 @@ static bool ds3_scan(const dram_t *d, const dram_chan_t *ch, uint64_t floor, uin
         if (held >> r & 1)
             continue;
         const uint64_t *rv = ch->ranks[r].next; /* rv[DRAM_NCMD] is 0: "none" stays never */
+#pragma GCC unroll 4
         for (uint32_t i = r * bpr; i < (r + 1) * bpr; i++) {
             uint64_t e = eff[i] > rv[cmd[i]] ? eff[i] : rv[cmd[i]], v;
             v = ds3_pack(e, floor, (i - from) & mask);
