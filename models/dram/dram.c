@@ -1100,9 +1100,9 @@ static inline void ds3_hit_recount(dram_chan_t *ch, dram_bank_t *b, uint32_t uni
 {
     const dram_ds3_cqe_t *q = ch->ds3_cq + (size_t)unit * DRAM_DS3_CMDQ;
     unsigned hit = 0;
-    for (uint32_t k = 0, nq = b->nx[0] + b->nx[1]; k < nq; k++)
+    for (uint32_t k = 0; k < DRAM_DS3_CMDQ; k++) /* all, with no branch; those queued kept */
         hit |= (unsigned)(q[k].row == b->open_row) << k;
-    b->ds3_hit = (uint8_t)hit;
+    b->ds3_hit = (uint8_t)(hit & ((1u << (b->nx[0] + b->nx[1])) - 1));
 }
 
 /* The refresh command of rank r at cycle c (PRE of the first open bank that may, then REF). */
