@@ -703,8 +703,8 @@ static void test_verify_cache_catches_stale_move(void **state)
 }
 
 /*
- * dramsim3: simulating only the cycles at which something can happen (the calendar of the
- * banks' earliest cycles, the buffered requests' and the refreshes') issues the same commands
+ * dramsim3: simulating only the cycles at which something can happen (the scan's first cycle
+ * at which a bank can issue, the buffered requests' and the refreshes') issues the same commands
  * at the same cycles, and accepts and answers every request at the same time, as simulating
  * every cycle (verify_cache, which also checks each cycle's choice against a walk of every
  * command queue). The traffic has reads queued before writes to the same lines (a narrow
@@ -764,6 +764,26 @@ static void test_verify_cache_catches_stale_offer(void **state)
     ch->banks[i].ds3_offer = 0; /* planted: a stale offer, nothing where the queue needs an ACT */
     assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
     assert_non_null(strstr(migsim_errmsg(), "from its offer"));
+    migsim_sim_destroy(sim);
+}
+
+/* dramsim3: verify_cache notices a bank's scan entry one cycle off its limits. */
+static void test_verify_cache_catches_stale_scan_entry(void **state)
+{
+    (void)state;
+    const char *sets[] = { "dram0.controller=\"dramsim3\"", "dram0.verify_cache=true",
+                           "cpu0.gen_count=20000", "cpu0.gen_range_bytes=\"64MiB\"",
+                           "cpu0.gen_gap_ps=700" };
+    migsim_sim_t *sim;
+    dram_t *d = run_clean_2us(&sim, sets, 5);
+    dram_chan_t *ch = &d->chans[0];
+    uint32_t i = 0, nb = d->org.ranks * d->banks_per_rank;
+    while (i < nb && ch->sc_cmd[i] == DRAM_NCMD)
+        i++;
+    assert_true(i < nb); /* a bank offers a command */
+    ch->sc_eff[i] += 1; /* planted: a stale scan entry */
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
+    assert_non_null(strstr(migsim_errmsg(), "scan entry"));
     migsim_sim_destroy(sim);
 }
 
@@ -905,6 +925,7 @@ int main(void)
         cmocka_unit_test(test_verify_cache_catches_stale_move),
         cmocka_unit_test(test_dramsim3_skips_no_cycle),
         cmocka_unit_test(test_verify_cache_catches_stale_offer),
+        cmocka_unit_test(test_verify_cache_catches_stale_scan_entry),
         cmocka_unit_test(test_player_trace),
         cmocka_unit_test(test_presets_match_published_ini),
     };
