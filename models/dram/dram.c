@@ -1029,9 +1029,11 @@ static void ds3_bank_update(dram_chan_t *ch, uint32_t unit)
     unsigned offer = b->ds3_offer;
     ch->sc_cmd[unit] = DRAM_NCMD;
     ch->sc_eff[unit] = DS3_NEVER;
+    ch->ds3_nmulti -= (uint32_t)(ch->ds3_multi[unit >> 6] >> (unit & 63) & 1);
     ch->ds3_multi[unit >> 6] &= ~bit;
     if (offer & (offer - 1)) {
         ch->ds3_multi[unit >> 6] |= bit;
+        ch->ds3_nmulti++;
     } else if (offer) {
         unsigned x = (unsigned)__builtin_ctz(offer);
         ch->sc_cmd[unit] = (uint8_t)x;
@@ -1051,25 +1053,46 @@ static inline uint64_t ds3_pack(uint64_t e, uint64_t floor, uint32_t key)
  * not in `held` (bit r: rank r's refresh holds its queued commands) can issue (*t), and of
  * the banks that can then, the first in round-robin order from bank `from` (*unit); false if
  * none can. The single-command banks' loop has no branch: the packed minimum picks. */
+/* The least of `best` and the packed cycles and round-robin places (from bank `from`) of
+ * banks lo to hi - 1 of one rank (its limits rv). No branch but the loop's: which bank wins
+ * is data-dependent, and the minimum picks it. */
+static inline uint64_t ds3_scan_range(const dram_chan_t *ch, const uint64_t *rv, uint32_t lo,
+                                      uint32_t hi, uint64_t floor, uint32_t from,
+                                      uint32_t mask, uint64_t best)
+{
+    const uint64_t *eff = ch->sc_eff;
+    const uint8_t *cmd = ch->sc_cmd;
+    uint64_t best1 = UINT64_MAX; /* two minima, of even and odd banks: two short chains */
+    uint32_t i = lo;
+#define DS3_PACKED(i_) ds3_pack(eff[i_] > rv[cmd[i_]] ? eff[i_] : rv[cmd[i_]], floor, \
+                                ((i_) - from) & mask) /* rv[DRAM_NCMD] is 0 */
+#pragma GCC unroll 2
+    for (; i + 1 < hi; i += 2) {
+        uint64_t v0 = DS3_PACKED(i), v1 = DS3_PACKED(i + 1);
+        best = v0 < best ? v0 : best;
+        best1 = v1 < best1 ? v1 : best1;
+    }
+    if (i < hi) {
+        uint64_t v0 = DS3_PACKED(i);
+        best = v0 < best ? v0 : best;
+    }
+#undef DS3_PACKED
+    return best1 < best ? best1 : best;
+}
+
 static bool ds3_scan(const dram_t *d, const dram_chan_t *ch, uint64_t floor, uint32_t held,
                      uint32_t from, uint64_t *t, uint32_t *unit)
 {
     uint32_t bpr = d->banks_per_rank, mask = d->org.ranks * bpr - 1; /* a power of two */
-    const uint64_t *eff = ch->sc_eff;
-    const uint8_t *cmd = ch->sc_cmd;
     uint64_t best = UINT64_MAX;
-    for (uint32_t r = 0; r < d->org.ranks; r++) {
-        if (held >> r & 1)
-            continue;
-        const uint64_t *rv = ch->ranks[r].next; /* rv[DRAM_NCMD] is 0: "none" stays never */
-#pragma GCC unroll 4
-        for (uint32_t i = r * bpr; i < (r + 1) * bpr; i++) {
-            uint64_t e = eff[i] > rv[cmd[i]] ? eff[i] : rv[cmd[i]], v;
-            v = ds3_pack(e, floor, (i - from) & mask);
-            best = v < best ? v : best;
-        }
-    }
-    for (uint32_t w = 0; w < d->ds3_words; w++)
+    if (mask == bpr - 1 && !held) /* one rank, as most often: a copy of the loop without ranks */
+        best = ds3_scan_range(ch, ch->ranks[0].next, 0, bpr, floor, from, mask, best);
+    else
+        for (uint32_t r = 0; r < d->org.ranks; r++)
+            if (!(held >> r & 1))
+                best = ds3_scan_range(ch, ch->ranks[r].next, r * bpr, (r + 1) * bpr, floor,
+                                      from, mask, best);
+    for (uint32_t w = 0; ch->ds3_nmulti && w < d->ds3_words; w++)
         for (uint64_t bits = ch->ds3_multi[w]; bits; bits &= bits - 1) {
             uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
             uint64_t v = ds3_pack(ds3_bank_exact(ch, i), floor, (i - from) & mask); /* finite */
@@ -1323,8 +1346,15 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
 static void ds3_verify_pick(dram_t *d, dram_chan_t *ch, uint64_t c, uint32_t held,
                             uint32_t from, uint32_t unit, const dram_cand_t *cand)
 {
-    uint32_t nb = d->org.ranks * d->banks_per_rank, first = UINT32_MAX;
+    uint32_t nb = d->org.ranks * d->banks_per_rank, first = UINT32_MAX, nmulti = 0;
     dram_cand_t ref = { 0 }, got = { 0 };
+    for (uint32_t w = 0; w < d->ds3_words; w++)
+        nmulti += (uint32_t)__builtin_popcountll(ch->ds3_multi[w]);
+    if (nmulti != ch->ds3_nmulti)
+        migsim_sim_fail(d->comp.sim,
+                        migsim_error(MIGSIM_ESTATE, "%s: channel %u at cycle %" PRIu64 ": %u "
+                                     "banks offer several commands, %u counted", d->comp.name,
+                                     ch->idx, c, nmulti, ch->ds3_nmulti));
     for (uint32_t n = 0, i = from; n < nb; n++, i++) {
         i = i == nb ? 0 : i;
         const dram_bank_t *b = &ch->banks[i];

@@ -167,6 +167,7 @@ typedef struct dram_chan_s {
                                    first entry of the command queue that would issue it */
     uint64_t *ds3_multi;        /* owned, bitmap (as ds3_full): the banks whose queue offers
                                    more than one command (their scan entry is "none") */
+    uint32_t ds3_nmulti;        /* ... how many */
     uint64_t ds3_t;             /* the last scan: the first cycle a bank can issue (UINT64_MAX:
                                    none), */
     uint32_t ds3_u;             /* ... and the first such bank in round-robin order */
