@@ -1021,7 +1021,7 @@ static inline uint64_t ds3_bank_exact(const dram_chan_t *ch, uint32_t unit)
 #define DS3_NEVER (UINT64_MAX >> DS3_KEY_BITS)  /* the cycle of "none": after every other */
 
 /* Bank `unit`'s queue or state changed: its offer anew, and its scan entry. */
-static void ds3_bank_update(dram_chan_t *ch, uint32_t unit)
+static inline void ds3_bank_update(dram_chan_t *ch, uint32_t unit)
 {
     dram_bank_t *b = &ch->banks[unit];
     uint64_t bit = 1ull << (unit & 63);
