@@ -1049,10 +1049,6 @@ static inline uint64_t ds3_pack(uint64_t e, uint64_t floor, uint32_t key)
     return (e > floor ? e : floor) << DS3_KEY_BITS | key;
 }
 
-/* Step 2's scan from cycle `floor`: the first cycle at or after it at which a bank of a rank
- * not in `held` (bit r: rank r's refresh holds its queued commands) can issue (*t), and of
- * the banks that can then, the first in round-robin order from bank `from` (*unit); false if
- * none can. The single-command banks' loop has no branch: the packed minimum picks. */
 /* The least of `best` and the packed cycles and round-robin places (from bank `from`) of
  * banks lo to hi - 1 of one rank (its limits rv). No branch but the loop's: which bank wins
  * is data-dependent, and the minimum picks it. */
@@ -1080,6 +1076,10 @@ static inline uint64_t ds3_scan_range(const dram_chan_t *ch, const uint64_t *rv,
     return best1 < best ? best1 : best;
 }
 
+/* Step 2's scan from cycle `floor`: the first cycle at or after it at which a bank of a rank
+ * not in `held` (bit r: rank r's refresh holds its queued commands) can issue (*t), and of
+ * the banks that can then, the first in round-robin order from bank `from` (*unit); false if
+ * none can. */
 static bool ds3_scan(const dram_t *d, const dram_chan_t *ch, uint64_t floor, uint32_t held,
                      uint32_t from, uint64_t *t, uint32_t *unit)
 {
