@@ -204,7 +204,8 @@ typedef struct dram_chan_s {
      * offers (dram.c, ds3_*), and no key: its order is round robin.
      */
     uint8_t *sc_cmd;            /* owned */
-    uint64_t *sc_eff;           /* owned: max(bank and bank group constraints); UINT64_MAX = none */
+    uint64_t *sc_eff;           /* owned: max(bank and bank group constraints); UINT64_MAX = none
+                                   (dramsim3: DS3_NEVER, dram.c) */
     uint64_t *sc_key;           /* owned */
     uint64_t *sc_kp;            /* owned: the key packed for dram_scan_rank_packed */
     bool scan_packed;           /* the packed scan is exact: timing rules short, ages < 2^36 */
