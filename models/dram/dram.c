@@ -1029,7 +1029,7 @@ static inline void ds3_bank_update(dram_chan_t *ch, uint32_t unit)
     unsigned offer = b->ds3_offer;
     ch->sc_cmd[unit] = DRAM_NCMD;
     ch->sc_eff[unit] = DS3_NEVER;
-    ch->ds3_nmulti -= (uint32_t)(ch->ds3_multi[unit >> 6] >> (unit & 63) & 1);
+    ch->ds3_nmulti -= (ch->ds3_multi[unit >> 6] & bit) != 0;
     ch->ds3_multi[unit >> 6] &= ~bit;
     if (offer & (offer - 1)) {
         ch->ds3_multi[unit >> 6] |= bit;
