@@ -1106,14 +1106,18 @@ static bool ds3_scan(const dram_t *d, const dram_chan_t *ch, uint64_t floor, uin
     return true;
 }
 
+/* The bank round robin starts from: the one after the last that issued (ch->rr). */
+static inline uint32_t ds3_rr_from(const dram_t *d, const dram_chan_t *ch)
+{
+    return ch->rr + 1 == d->org.ranks * d->banks_per_rank ? 0 : ch->rr + 1;
+}
+
 /* The scan from cycle `floor` into the channel's cache (ds3_t, UINT64_MAX when no bank can
- * issue; ds3_u), from the bank after ch->rr. A scan that left out held ranks holds only
- * while they are held: it is taken again at the next cycle. */
+ * issue; ds3_u), in round-robin order. A scan that left out held ranks holds only while they
+ * are held: it is taken again at the next cycle. */
 static void ds3_rescan(const dram_t *d, dram_chan_t *ch, uint64_t floor, uint32_t held)
 {
-    uint32_t nb = d->org.ranks * d->banks_per_rank;
-    uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
-    if (!ds3_scan(d, ch, floor, held, from, &ch->ds3_t, &ch->ds3_u))
+    if (!ds3_scan(d, ch, floor, held, ds3_rr_from(d, ch), &ch->ds3_t, &ch->ds3_u))
         ch->ds3_t = UINT64_MAX;
     ch->ds3_dirty = held != 0;
 }
@@ -1430,8 +1434,7 @@ static inline uint32_t ds3_held(const dram_t *d, const dram_chan_t *ch, uint64_t
 static bool ds3_rr_pick(dram_t *d, dram_chan_t *ch, uint64_t c, uint32_t held,
                         dram_cand_t *cand)
 {
-    uint32_t nb = d->org.ranks * d->banks_per_rank, unit = UINT32_MAX;
-    uint32_t from = ch->rr + 1 == nb ? 0 : ch->rr + 1;
+    uint32_t unit = UINT32_MAX, from = ds3_rr_from(d, ch);
     if (d->verify_cache)
         ds3_verify_pick(d, ch, c, held, from, UINT32_MAX, NULL);
     if (ch->ds3_dirty || held || ch->ds3_t < c)
@@ -1439,8 +1442,7 @@ static bool ds3_rr_pick(dram_t *d, dram_chan_t *ch, uint64_t c, uint32_t held,
     if (ch->ds3_t == c) {
         unit = ch->ds3_u;
         ds3_bank_pick(ch, unit, c, cand);
-        ch->rr = unit;
-        ch->ds3_dirty = true; /* the command changes the limits and the round robin */
+        ch->rr = unit; /* the scan no longer holds: ds3_tick marks it when the command issues */
     }
     if (d->verify_cache)
         ds3_verify_pick(d, ch, c, held, from, unit, cand);
@@ -1473,7 +1475,7 @@ static uint64_t ds3_tick(dram_t *d, dram_chan_t *ch, uint64_t c)
         have = ds3_rr_pick(d, ch, c, held, &cand);
     if (have) {
         chan_issue(d, ch, &cand, c);
-        ch->ds3_dirty = true; /* the limits changed */
+        ch->ds3_dirty = true; /* the limits and the round robin changed */
         if (cand.cmd == DRAM_CMD_ACT) /* its row opened */
             ds3_hit_recount(ch, &ch->banks[cand.unit], cand.unit);
         else if (cand.cmd == DRAM_CMD_PRE) /* its row closed: no entry hits */
