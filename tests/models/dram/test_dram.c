@@ -658,6 +658,25 @@ static dram_t *run_clean_2us(migsim_sim_t **sim, const char *const *sets, size_t
     return d;
 }
 
+/* The rest of the run stops on an internal error whose message holds `what`; the sim goes. */
+static void run_fails_with(migsim_sim_t *sim, const char *what)
+{
+    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
+    assert_non_null(strstr(migsim_errmsg(), what));
+    migsim_sim_destroy(sim);
+}
+
+/* The dram platform in dramsim3 mode under verify_cache (20,000 requests over 64 MiB), after
+ * 2 us of clean traffic: its channel 0 (*d its dram0). */
+static dram_chan_t *ds3_verified_2us(migsim_sim_t **sim, dram_t **d)
+{
+    const char *sets[] = { "dram0.controller=\"dramsim3\"", "dram0.verify_cache=true",
+                           "cpu0.gen_count=20000", "cpu0.gen_range_bytes=\"64MiB\"",
+                           "cpu0.gen_gap_ps=700" };
+    *d = run_clean_2us(sim, sets, 5);
+    return &(*d)->chans[0];
+}
+
 /* verify_cache notices a cached earliest cycle that is off by one. */
 static void test_verify_cache_catches_stale_entry(void **state)
 {
@@ -672,9 +691,7 @@ static void test_verify_cache_catches_stale_entry(void **state)
     while (ch->sc_cmd[i] == DRAM_NCMD || i == ch->best.unit)
         i++;
     ch->sc_eff[i] += 1;                                        /* planted: a stale entry */
-    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
-    assert_non_null(strstr(migsim_errmsg(), "cached candidate"));
-    migsim_sim_destroy(sim);
+    run_fails_with(sim, "cached candidate");
 }
 
 /*
@@ -697,9 +714,7 @@ static void test_verify_cache_catches_stale_move(void **state)
             planted++;
         }
     assert_true(planted > 1); /* the read buffer holds requests to several banks */
-    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
-    assert_non_null(strstr(migsim_errmsg(), "the move chose entry"));
-    migsim_sim_destroy(sim);
+    run_fails_with(sim, "the move chose entry");
 }
 
 /*
@@ -751,40 +766,30 @@ static void test_dramsim3_skips_no_cycle(void **state)
 static void test_verify_cache_catches_stale_offer(void **state)
 {
     (void)state;
-    const char *sets[] = { "dram0.controller=\"dramsim3\"", "dram0.verify_cache=true",
-                           "cpu0.gen_count=20000", "cpu0.gen_range_bytes=\"64MiB\"",
-                           "cpu0.gen_gap_ps=700" };
     migsim_sim_t *sim;
-    dram_t *d = run_clean_2us(&sim, sets, 5);
-    dram_chan_t *ch = &d->chans[0];
+    dram_t *d;
+    dram_chan_t *ch = ds3_verified_2us(&sim, &d);
     uint32_t i = 0, nb = d->org.ranks * d->banks_per_rank;
     while (i < nb && ch->banks[i].ds3_offer != 1u << DRAM_CMD_ACT)
         i++;
     assert_true(i < nb); /* a bank waits for its ACT */
     ch->banks[i].ds3_offer = 0; /* planted: a stale offer, nothing where the queue needs an ACT */
-    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
-    assert_non_null(strstr(migsim_errmsg(), "from its offer"));
-    migsim_sim_destroy(sim);
+    run_fails_with(sim, "from its offer");
 }
 
 /* dramsim3: verify_cache notices a bank's scan entry one cycle off its limits. */
 static void test_verify_cache_catches_stale_scan_entry(void **state)
 {
     (void)state;
-    const char *sets[] = { "dram0.controller=\"dramsim3\"", "dram0.verify_cache=true",
-                           "cpu0.gen_count=20000", "cpu0.gen_range_bytes=\"64MiB\"",
-                           "cpu0.gen_gap_ps=700" };
     migsim_sim_t *sim;
-    dram_t *d = run_clean_2us(&sim, sets, 5);
-    dram_chan_t *ch = &d->chans[0];
+    dram_t *d;
+    dram_chan_t *ch = ds3_verified_2us(&sim, &d);
     uint32_t i = 0, nb = d->org.ranks * d->banks_per_rank;
     while (i < nb && ch->sc_cmd[i] == DRAM_NCMD)
         i++;
     assert_true(i < nb); /* a bank offers a command */
     ch->sc_eff[i] += 1; /* planted: a stale scan entry */
-    assert_int_equal(migsim_sim_run(sim, MIGSIM_TICK_MAX), MIGSIM_ESTATE);
-    assert_non_null(strstr(migsim_errmsg(), "scan entry"));
-    migsim_sim_destroy(sim);
+    run_fails_with(sim, "scan entry");
 }
 
 /* A scheduler built with a shorter tRCD than the log claims is caught by the checker. */
