@@ -71,33 +71,40 @@ static int64_t l_tWR(const dram_timing_t *t) { return (int64_t)t->tCWL + tbl(t) 
 static int64_t l_wr_o(const dram_timing_t *t) { return (int64_t)t->tCWL + tbl(t) + t->tRTRS - t->tCL; }
 static int64_t l_tRFC(const dram_timing_t *t) { return t->tRFC; }
 
+/* The timing rules: X(JEDEC name, preceding command, following command, scope, cycles). One
+ * list gives both the table (dram_rules) and dram_apply's code for each command. */
+#define DRAM_RULES(X) \
+    X("tRC",    DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_BANK,        l_tRC) \
+    X("tRRD_L", DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_BANKGROUP,   l_tRRD_L) \
+    X("tRRD_S", DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_RANK,        l_tRRD_S) \
+    X("tRCD",   DRAM_CMD_ACT, DRAM_CMD_RD,  DRAM_SCOPE_BANK,        l_tRCD) \
+    X("tRCD",   DRAM_CMD_ACT, DRAM_CMD_WR,  DRAM_SCOPE_BANK,        l_tRCD) \
+    X("tRAS",   DRAM_CMD_ACT, DRAM_CMD_PRE, DRAM_SCOPE_BANK,        l_tRAS) \
+    X("tRP",    DRAM_CMD_PRE, DRAM_CMD_ACT, DRAM_SCOPE_BANK,        l_tRP) \
+    X("tRP",    DRAM_CMD_PRE, DRAM_CMD_REF, DRAM_SCOPE_RANK,        l_tRP) \
+    X("tCCD_L", DRAM_CMD_RD,  DRAM_CMD_RD,  DRAM_SCOPE_BANKGROUP,   l_tCCD_L) \
+    X("tCCD_S", DRAM_CMD_RD,  DRAM_CMD_RD,  DRAM_SCOPE_RANK,        l_tCCD_S) \
+    X("tRTW",   DRAM_CMD_RD,  DRAM_CMD_WR,  DRAM_SCOPE_RANK,        l_tRTW) \
+    X("tRTP",   DRAM_CMD_RD,  DRAM_CMD_PRE, DRAM_SCOPE_BANK,        l_tRTP) \
+    X("tRTRS",  DRAM_CMD_RD,  DRAM_CMD_RD,  DRAM_SCOPE_OTHER_RANKS, l_rr_o) \
+    X("tRTRS",  DRAM_CMD_RD,  DRAM_CMD_WR,  DRAM_SCOPE_OTHER_RANKS, l_rw_o) \
+    X("tCCD_L", DRAM_CMD_WR,  DRAM_CMD_WR,  DRAM_SCOPE_BANKGROUP,   l_tCCD_L) \
+    X("tCCD_S", DRAM_CMD_WR,  DRAM_CMD_WR,  DRAM_SCOPE_RANK,        l_tCCD_S) \
+    X("tWTR_L", DRAM_CMD_WR,  DRAM_CMD_RD,  DRAM_SCOPE_BANKGROUP,   l_tWTR_L) \
+    X("tWTR_S", DRAM_CMD_WR,  DRAM_CMD_RD,  DRAM_SCOPE_RANK,        l_tWTR_S) \
+    X("tWR",    DRAM_CMD_WR,  DRAM_CMD_PRE, DRAM_SCOPE_BANK,        l_tWR) \
+    X("tRTRS",  DRAM_CMD_WR,  DRAM_CMD_WR,  DRAM_SCOPE_OTHER_RANKS, l_rr_o) \
+    X("tRTRS",  DRAM_CMD_WR,  DRAM_CMD_RD,  DRAM_SCOPE_OTHER_RANKS, l_wr_o) \
+    X("tRFC",   DRAM_CMD_REF, DRAM_CMD_ACT, DRAM_SCOPE_RANK,        l_tRFC) \
+    X("tRFC",   DRAM_CMD_REF, DRAM_CMD_REF, DRAM_SCOPE_RANK,        l_tRFC)
+
+#define RULE_ENTRY(name, prev, next, scope, lat) { name, prev, next, scope, lat },
 const dram_timing_rule_t dram_rules[] = {
-    { "tRC",    DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_BANK,        l_tRC },
-    { "tRRD_L", DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_BANKGROUP,   l_tRRD_L },
-    { "tRRD_S", DRAM_CMD_ACT, DRAM_CMD_ACT, DRAM_SCOPE_RANK,        l_tRRD_S },
-    { "tRCD",   DRAM_CMD_ACT, DRAM_CMD_RD,  DRAM_SCOPE_BANK,        l_tRCD },
-    { "tRCD",   DRAM_CMD_ACT, DRAM_CMD_WR,  DRAM_SCOPE_BANK,        l_tRCD },
-    { "tRAS",   DRAM_CMD_ACT, DRAM_CMD_PRE, DRAM_SCOPE_BANK,        l_tRAS },
-    { "tRP",    DRAM_CMD_PRE, DRAM_CMD_ACT, DRAM_SCOPE_BANK,        l_tRP },
-    { "tRP",    DRAM_CMD_PRE, DRAM_CMD_REF, DRAM_SCOPE_RANK,        l_tRP },
-    { "tCCD_L", DRAM_CMD_RD,  DRAM_CMD_RD,  DRAM_SCOPE_BANKGROUP,   l_tCCD_L },
-    { "tCCD_S", DRAM_CMD_RD,  DRAM_CMD_RD,  DRAM_SCOPE_RANK,        l_tCCD_S },
-    { "tRTW",   DRAM_CMD_RD,  DRAM_CMD_WR,  DRAM_SCOPE_RANK,        l_tRTW },
-    { "tRTP",   DRAM_CMD_RD,  DRAM_CMD_PRE, DRAM_SCOPE_BANK,        l_tRTP },
-    { "tRTRS",  DRAM_CMD_RD,  DRAM_CMD_RD,  DRAM_SCOPE_OTHER_RANKS, l_rr_o },
-    { "tRTRS",  DRAM_CMD_RD,  DRAM_CMD_WR,  DRAM_SCOPE_OTHER_RANKS, l_rw_o },
-    { "tCCD_L", DRAM_CMD_WR,  DRAM_CMD_WR,  DRAM_SCOPE_BANKGROUP,   l_tCCD_L },
-    { "tCCD_S", DRAM_CMD_WR,  DRAM_CMD_WR,  DRAM_SCOPE_RANK,        l_tCCD_S },
-    { "tWTR_L", DRAM_CMD_WR,  DRAM_CMD_RD,  DRAM_SCOPE_BANKGROUP,   l_tWTR_L },
-    { "tWTR_S", DRAM_CMD_WR,  DRAM_CMD_RD,  DRAM_SCOPE_RANK,        l_tWTR_S },
-    { "tWR",    DRAM_CMD_WR,  DRAM_CMD_PRE, DRAM_SCOPE_BANK,        l_tWR },
-    { "tRTRS",  DRAM_CMD_WR,  DRAM_CMD_WR,  DRAM_SCOPE_OTHER_RANKS, l_rr_o },
-    { "tRTRS",  DRAM_CMD_WR,  DRAM_CMD_RD,  DRAM_SCOPE_OTHER_RANKS, l_wr_o },
-    { "tRFC",   DRAM_CMD_REF, DRAM_CMD_ACT, DRAM_SCOPE_RANK,        l_tRFC },
-    { "tRFC",   DRAM_CMD_REF, DRAM_CMD_REF, DRAM_SCOPE_RANK,        l_tRFC },
+    DRAM_RULES(RULE_ENTRY)
     /* tFAW is a window over the last four ACTs of a rank: see dram_apply(). */
     { NULL, 0, 0, 0, NULL },
 };
+#undef RULE_ENTRY
 
 const char *const dram_cmd_names[DRAM_NCMD] = { "ACT", "PRE", "RD", "WR", "REF" };
 
@@ -250,29 +257,56 @@ static void chan_ref_due_min(const dram_t *d, dram_chan_t *ch)
             ch->ref_due_min = ch->ranks[r].ref_eff_due;
 }
 
+static inline void raise_to(uint64_t *slot, uint64_t t) { *slot = *slot > t ? *slot : t; }
+
+/* A rule from command `prev` issued at cycle c on bank b of rank `rank`: the table of its scope
+ * raised (constant arguments but d, ch, b, rank and c: it compiles to one raise). */
+static inline void rule_apply(const dram_t *d, dram_chan_t *ch, dram_bank_t *b, uint32_t rank,
+                              unsigned prev, unsigned next, unsigned scope, uint64_t c)
+{
+    uint64_t t = c + d->rule_lat[prev][scope][next];
+    switch (scope) {
+    case DRAM_SCOPE_BANK: raise_to(&b->next[next], t); break;
+    case DRAM_SCOPE_BANKGROUP: raise_to(&b->bg_next[next], t); break;
+    case DRAM_SCOPE_RANK: raise_to(&ch->ranks[rank].next[next], t); break;
+    default:
+        for (uint32_t r = 0; r < d->org.ranks; r++)
+            if (r != rank)
+                raise_to(&ch->ranks[r].next[next], t);
+        break;
+    }
+}
+
+/* The rules that follow command `cmd` (a constant: the others compile to nothing); true if one
+ * is of bank group scope. */
+static inline __attribute__((always_inline)) bool
+rules_apply(const dram_t *d, dram_chan_t *ch, dram_bank_t *b, uint32_t rank, unsigned cmd,
+            uint64_t c)
+{
+    bool bg = false;
+#define RULE_APPLY(name, prev, next, scope, lat)                     \
+    if ((prev) == cmd) {                                             \
+        rule_apply(d, ch, b, rank, prev, next, scope, c);            \
+        bg |= (scope) == DRAM_SCOPE_BANKGROUP;                       \
+    }
+    DRAM_RULES(RULE_APPLY)
+#undef RULE_APPLY
+    return bg;
+}
+
 /* Record the constraints that a command issued at cycle c leaves behind. */
 static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, uint64_t c)
 {
     uint32_t rank = cmd == DRAM_CMD_REF ? unit : ch->banks[unit].rank;
-    const uint8_t *n = d->rule_n[cmd];
-    /* the rules of each scope raise the earliest cycles of one table */
-#define RAISE(tab, scope)                                               \
-    for (uint32_t i = 0; i < n[scope]; i++) {                           \
-        uint64_t t_ = c + d->rule_tab[cmd][scope][i].lat;               \
-        uint64_t *slot_ = &(tab)[d->rule_tab[cmd][scope][i].next];       \
-        *slot_ = *slot_ > t_ ? *slot_ : t_;                              \
+    dram_bank_t *b = cmd == DRAM_CMD_REF ? NULL : &ch->banks[unit];
+    bool bg;
+    switch (cmd) { /* each its own straight-line code */
+    case DRAM_CMD_ACT: bg = rules_apply(d, ch, b, rank, DRAM_CMD_ACT, c); break;
+    case DRAM_CMD_PRE: bg = rules_apply(d, ch, b, rank, DRAM_CMD_PRE, c); break;
+    case DRAM_CMD_RD: bg = rules_apply(d, ch, b, rank, DRAM_CMD_RD, c); break;
+    case DRAM_CMD_WR: bg = rules_apply(d, ch, b, rank, DRAM_CMD_WR, c); break;
+    default: bg = rules_apply(d, ch, b, rank, DRAM_CMD_REF, c); break;
     }
-    if (cmd != DRAM_CMD_REF) {
-        dram_bank_t *b = &ch->banks[unit];
-        RAISE(b->next, DRAM_SCOPE_BANK);
-        RAISE(b->bg_next, DRAM_SCOPE_BANKGROUP);
-    }
-    RAISE(ch->ranks[rank].next, DRAM_SCOPE_RANK);
-    if (n[DRAM_SCOPE_OTHER_RANKS] && d->org.ranks > 1)
-        for (uint32_t r = 0; r < d->org.ranks; r++)
-            if (r != rank)
-                RAISE(ch->ranks[r].next, DRAM_SCOPE_OTHER_RANKS);
-#undef RAISE
     if (cmd == DRAM_CMD_ACT) {
         dram_rank_t *rk = &ch->ranks[rank];
         if (rk->faw_n < 4) {
@@ -288,8 +322,8 @@ static void dram_apply(dram_t *d, dram_chan_t *ch, unsigned cmd, uint32_t unit, 
         }
     }
     ch->cmd_next = c + 1;
-    if (cmd != DRAM_CMD_REF && n[DRAM_SCOPE_BANKGROUP])
-        bg_raise_eff(d, ch, &ch->banks[unit]);
+    if (bg)
+        bg_raise_eff(d, ch, b);
 }
 
 /*
@@ -1825,15 +1859,13 @@ static int dram_init(migsim_comp_t *c)
     d->capacity_bytes = dram_capacity(d);
     if (d->org.ranks * d->banks_per_rank > 0xfffff || d->org.columns / d->t.BL > 0x1000)
         return migsim_error(MIGSIM_ECONFIG, "too many banks per channel or columns per row");
-    /* resolve the rule table into per-command lists of (next, scope, cycles) */
+    /* each rule's cycles; 0 for none (a raise to the cycle of the command itself, which no
+       other command shares) */
     for (const dram_timing_rule_t *r = dram_rules; r->name; r++) {
         int64_t lat = r->lat(&d->t);
         if (lat <= 0)
             continue;
-        uint32_t i = d->rule_n[r->prev][r->scope]++;
-        assert(i < DRAM_NCMD); /* one rule per (prev, scope, next) */
-        d->rule_tab[r->prev][r->scope][i].next = r->next;
-        d->rule_tab[r->prev][r->scope][i].lat = (uint32_t)lat;
+        d->rule_lat[r->prev][r->scope][r->next] = (uint32_t)lat;
         if ((uint64_t)lat > d->max_lat)
             d->max_lat = (uint32_t)lat;
     }

@@ -256,8 +256,8 @@ typedef struct dram_s {
     uint32_t line_shift;        /* log2(line_bytes) */
     uint64_t tck_recip;         /* floor((2^64 - 1) / tCK_ps): ps to cycles without a division */
     uint64_t capacity_bytes;    /* all channels */
-    uint8_t rule_n[DRAM_NCMD][4]; /* rules per preceding command and scope (dram_scope_t) */
-    struct { uint32_t next, lat; } rule_tab[DRAM_NCMD][4][DRAM_NCMD]; /* at most one per next */
+    uint32_t rule_lat[DRAM_NCMD][4][DRAM_NCMD]; /* cycles of the rule (preceding command, scope,
+                                                   following command); 0: none */
     uint32_t max_lat;           /* longest timing rule (tFAW included), cycles */
     dram_chan_t *chans;         /* owned */
     migsim_store_t store;       /* functional bytes */
