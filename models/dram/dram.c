@@ -1300,28 +1300,38 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
     if (n && !(ch->ds3_full[bi >> 6] >> (bi & 63) & 1)) {
         i = 0;
     } else {
+        /* each bank's age (below 2^56) and place in its word packed: the least is the oldest */
+        uint64_t best = UINT64_MAX;
+        uint32_t bw = 0;
         for (uint32_t w = 0; w < d->ds3_words; w++)
             for (uint64_t bits = ch->ds3_buf[m][w] & ~ch->ds3_full[w]; bits; bits &= bits - 1) {
-                uint32_t j = w * 64 + (uint32_t)__builtin_ctzll(bits);
-                if (ch->ds3_bage[m][j] < age) {
-                    age = ch->ds3_bage[m][j];
-                    bi = j;
-                }
+                uint32_t j = (uint32_t)__builtin_ctzll(bits);
+                uint64_t v = ch->ds3_bage[m][w * 64 + j] << 6 | j;
+                bw = v < best ? w : bw;
+                best = v < best ? v : best;
             }
-    }
-    if (age != UINT64_MAX) { /* its place in the buffer, which is in order of arrival */
-        uint32_t lo = 1, hi = n; /* not the first: its bank is full */
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (REQ_AGE(q[mid].req) < age)
-                lo = mid + 1;
-            else
-                hi = mid;
+        if (best != UINT64_MAX) {
+            age = best >> 6;
+            bi = bw * 64 + (uint32_t)(best & 63);
         }
-        i = lo; /* verify_cache checks it is the first with room */
+    }
+    if (age != UINT64_MAX) { /* its place in the buffer, which is in order of arrival: */
+        const struct dram_txe_s *e = q + 1; /* not the first, whose bank is full */
+        for (uint32_t len = n - 1; len > 1; len -= len / 2) /* no branch on the ages */
+            e = e[len / 2].age <= age ? e + len / 2 : e;
+        i = (uint32_t)(e - q); /* verify_cache checks it is the first with room */
     }
     if (d->verify_cache)
         ds3_verify_move(d, ch, m, n, i, c);
+    if (age != UINT64_MAX && (q[i].age != age || q[i].bank != bi)) { /* never (an internal
+                                                                            error): no move */
+        migsim_sim_fail(d->comp.sim,
+                        migsim_error(MIGSIM_ESTATE, "%s: channel %u at cycle %" PRIu64 ": bank "
+                                     "%u's oldest buffered age %" PRIu64 " finds entry %u (bank "
+                                     "%u, age %" PRIu64 ")", d->comp.name, ch->idx, c, bi, age, i,
+                                     q[i].bank, q[i].age));
+        return false;
+    }
     if (i < old) {
         dram_bank_t *b = &ch->banks[bi];
         migsim_req_t *r = q[i].req;
@@ -1562,7 +1572,7 @@ static void ds3_accept(dram_t *d, dram_chan_t *ch, migsim_req_t *req, unsigned m
         memmove(q, q + ch->txq_head[m], (n - 1) * sizeof *q); /* at the array's end: to its start */
         ch->txq_head[m] = 0;
     }
-    q[ch->txq_head[m] + n - 1] = (struct dram_txe_s){ req, req->t_arrive, bi };
+    q[ch->txq_head[m] + n - 1] = (struct dram_txe_s){ req, req->t_arrive, REQ_AGE(req), bi };
     if (ch->ds3_nbuf[m][bi]++ == 0) {
         ch->ds3_buf[m][bi >> 6] |= 1ull << (bi & 63);
         ch->ds3_bage[m][bi] = REQ_AGE(req);

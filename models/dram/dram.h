@@ -152,6 +152,7 @@ typedef struct dram_chan_s {
     struct dram_txe_s {         /* a buffered request, with what the move reads of it */
         migsim_req_t *req;      /* borrowed while buffered */
         uint64_t t_arrive;      /* req->t_arrive, ps */
+        uint64_t age;           /* REQ_AGE(req): the buffer is in its order */
         uint32_t bank;          /* flat bank index */
     } *txq[2];                  /* owned: the read/write buffers in arrival order, nq - nact
                                    entries from txq_head, in arrays of twice

@@ -694,27 +694,39 @@ static void test_verify_cache_catches_stale_entry(void **state)
     run_fails_with(sim, "cached candidate");
 }
 
-/*
- * dramsim3: verify_cache walks the read buffer at every move and notices a move chosen from
- * stale per-bank ages: each bank's oldest buffered read planted as the youngest there is.
- */
-static void test_verify_cache_catches_stale_move(void **state)
+/* dramsim3, reads only, after 2 us of clean traffic (with verify_cache or not): each bank's
+ * oldest buffered read planted as younger than any there is; the run stops naming `what`. */
+static void stale_move(bool verify, const char *what)
 {
-    (void)state;
-    const char *sets[] = { "dram0.controller=\"dramsim3\"", "dram0.verify_cache=true",
-                           "cpu0.gen_count=20000", "cpu0.gen_range_bytes=\"64MiB\"",
-                           "cpu0.gen_gap_ps=700", "cpu0.gen_read_frac=1" };
+    const char *sets[] = { "dram0.controller=\"dramsim3\"", "cpu0.gen_count=20000",
+                           "cpu0.gen_range_bytes=\"64MiB\"", "cpu0.gen_gap_ps=700",
+                           "cpu0.gen_read_frac=1", "dram0.verify_cache=true" };
     migsim_sim_t *sim;
-    dram_t *d = run_clean_2us(&sim, sets, 6);
+    dram_t *d = run_clean_2us(&sim, sets, verify ? 6 : 5);
     dram_chan_t *ch = &d->chans[0];
     uint32_t planted = 0;
     for (uint32_t i = 0; i < d->org.ranks * d->banks_per_rank; i++)
         if (ch->ds3_nbuf[0][i]) {
-            ch->ds3_bage[0][i] = UINT64_MAX - 1;              /* planted: stale ages */
+            ch->ds3_bage[0][i] = ch->age_seq;                 /* planted: stale ages */
             planted++;
         }
     assert_true(planted > 1); /* the read buffer holds requests to several banks */
-    run_fails_with(sim, "the move chose entry");
+    run_fails_with(sim, what);
+}
+
+/* verify_cache walks the read buffer at every move and notices a move chosen from stale ages. */
+static void test_verify_cache_catches_stale_move(void **state)
+{
+    (void)state;
+    stale_move(true, "the move chose entry");
+}
+
+/* Without verify_cache, a bank's oldest buffered age that finds no entry of its own stops the
+ * run with an internal error, and nothing moves (no command queue overflows). */
+static void test_stale_move_stops_the_run(void **state)
+{
+    (void)state;
+    stale_move(false, "oldest buffered age");
 }
 
 /*
@@ -928,6 +940,7 @@ int main(void)
         cmocka_unit_test(test_checker_catches_planted_timing_bug),
         cmocka_unit_test(test_verify_cache_catches_stale_entry),
         cmocka_unit_test(test_verify_cache_catches_stale_move),
+        cmocka_unit_test(test_stale_move_stops_the_run),
         cmocka_unit_test(test_dramsim3_skips_no_cycle),
         cmocka_unit_test(test_verify_cache_catches_stale_offer),
         cmocka_unit_test(test_verify_cache_catches_stale_scan_entry),
