@@ -5,6 +5,9 @@
 #   bench/xval.sh [--count N] [--build BUILD_DIR] [--keep] [--repeat R] \
 #                 DRAMSIM3_MAIN DRAMSIM3_INI RAMULATOR2_MAIN RAMULATOR2_YAML
 #
+# libmigsim runs as a Release build (-O3, assertions off), as the peers are
+# built: bench/out/build-release, configured and brought up to date here
+# (only the migsim program), unless --build names another build directory.
 # DRAMSIM3_MAIN    DRAMSim3's dramsim3main, built so that it stops at the end
 #                  of its trace (it otherwise runs for its -c cycle count)
 # DRAMSIM3_INI     its configuration: DDR4_8Gb_x8_2400.ini with
@@ -80,9 +83,24 @@ done
 grep -q TRACE_PATH "$R2_YAML" || { echo "xval.sh: $R2_YAML has no TRACE_PATH to replace" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD_DIR=${BUILD_ARG:-$ROOT/build}
+if [ -z "$BUILD_ARG" ]; then
+    BUILD_DIR=$ROOT/bench/out/build-release
+    if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+        cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMIGSIM_TESTS=OFF \
+            -DMIGSIM_SYSTEMC=OFF >/dev/null || { echo "xval.sh: cmake configure failed" >&2; exit 1; }
+    fi
+    cmake --build "$BUILD_DIR" --target migsim -j"$(nproc 2>/dev/null || echo 2)" >/dev/null ||
+        { echo "xval.sh: building $BUILD_DIR failed" >&2; exit 1; }
+else
+    BUILD_DIR=$BUILD_ARG
+fi
 MIGSIM=$BUILD_DIR/migsim
 [ -x "$MIGSIM" ] || { echo "xval.sh: $MIGSIM missing: build libmigsim first" >&2; exit 1; }
+BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null)
+if [ "${BUILD_TYPE:-}" != "Release" ]; then
+    echo "warning: $BUILD_DIR is built as '${BUILD_TYPE:-unknown}', not Release as the peers;" \
+         "its host times are not comparable" >&2
+fi
 command -v python3 >/dev/null 2>&1 || { echo "xval.sh: python3 is needed" >&2; exit 1; }
 OUT=$ROOT/bench/out/xval
 mkdir -p "$OUT" || exit 1
@@ -94,12 +112,12 @@ else
     echo "warning: taskset -c 0 unavailable; runs are not pinned" >&2
 fi
 
-python3 - "$ROOT" "$OUT" "$COUNT" "$KEEP" "$REPEAT" "$MIGSIM" "$DS3" "$DS3_INI" "$R2" \
-    "$R2_YAML" "${PIN[@]+"${PIN[@]}"}" <<'EOF'
+python3 - "$ROOT" "$OUT" "$COUNT" "$KEEP" "$REPEAT" "$MIGSIM" "${BUILD_TYPE:-unknown}" "$DS3" \
+    "$DS3_INI" "$R2" "$R2_YAML" "${PIN[@]+"${PIN[@]}"}" <<'EOF'
 import json, os, random, re, statistics, subprocess, sys, time
 
-root, out, count, keep, repeat, migsim, ds3, ds3_ini, r2, r2_yaml = sys.argv[1:11]
-pin = sys.argv[11:]
+root, out, count, keep, repeat, migsim, build_type, ds3, ds3_ini, r2, r2_yaml = sys.argv[1:12]
+pin = sys.argv[12:]
 count, keep, repeat = int(count), keep == "1", int(repeat)
 TCK_PS = 833            # DDR4-2400
 LINE = 64
@@ -229,6 +247,7 @@ for name in ("random", "sequential"):
 f0 = lambda x: "-" if x is None else "{:,.0f}".format(x)
 print("%d requests per trace, DDR4-2400 8 Gb x8, 1 channel, 1 rank, open page, RoBaBgRaCoCh"
       % count)
+print("libmigsim: %s (%s build)" % (migsim, build_type))
 if repeat > 1:
     print("host s: the median of %d runs of each simulator, taken in turn" % repeat)
 print("%-10s %-21s %12s %10s %10s %6s %10s %9s %8s %8s %8s %7s" % (
