@@ -1323,8 +1323,8 @@ static bool ds3_transfer(dram_t *d, dram_chan_t *ch, uint64_t c, uint64_t *wake)
     }
     if (d->verify_cache)
         ds3_verify_move(d, ch, m, n, i, c);
-    if (age != UINT64_MAX && (q[i].age != age || q[i].bank != bi)) { /* never (an internal
-                                                                            error): no move */
+    /* the entry found is the chosen bank's oldest, but for an internal error: then no move */
+    if (age != UINT64_MAX && (q[i].age != age || q[i].bank != bi)) {
         migsim_sim_fail(d->comp.sim,
                         migsim_error(MIGSIM_ESTATE, "%s: channel %u at cycle %" PRIu64 ": bank "
                                      "%u's oldest buffered age %" PRIu64 " finds entry %u (bank "

@@ -700,7 +700,7 @@ static void stale_move(bool verify, const char *what)
 {
     const char *sets[] = { "dram0.controller=\"dramsim3\"", "cpu0.gen_count=20000",
                            "cpu0.gen_range_bytes=\"64MiB\"", "cpu0.gen_gap_ps=700",
-                           "cpu0.gen_read_frac=1", "dram0.verify_cache=true" };
+                           "cpu0.gen_read_frac=1", "dram0.verify_cache=true" /* if asked */ };
     migsim_sim_t *sim;
     dram_t *d = run_clean_2us(&sim, sets, verify ? 6 : 5);
     dram_chan_t *ch = &d->chans[0];
