@@ -1405,9 +1405,9 @@ static void ds3_verify_pick(dram_t *d, dram_chan_t *ch, uint64_t c, uint32_t hel
                                      ch->idx, c, nmulti, ch->ds3_nmulti));
     for (uint32_t n = 0, i = from; n < nb; n++, i++) {
         i = i == nb ? 0 : i;
-        const dram_bank_t *b = &ch->banks[i];
+        dram_bank_t *b = &ch->banks[i];
         uint64_t when = 0, t = ds3_bank_exact(ch, i);
-        bool ready = ds3_bank_walk(ch, &ch->banks[i], i, c, &ref, &when);
+        bool ready = ds3_bank_walk(ch, b, i, c, &ref, &when);
         if (ready ? t > c : t != when)
             migsim_sim_fail(d->comp.sim,
                             migsim_error(MIGSIM_ESTATE, "%s: channel %u bank %u at cycle %" PRIu64
